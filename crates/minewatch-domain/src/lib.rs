@@ -1,0 +1,19 @@
+//! The minewatch domain: record kinds and their validation, licence numbers, public views
+//! of restricted data, and the legal pack model.
+//!
+//! Key design decision: this crate is pure. It does no I/O (no async, no database, no
+//! filesystem, no network), so every rule here can be tested with plain data and reused
+//! by the store, the web app, the CLI and exports alike. `.ci/run` checks that
+//! `cargo tree -p minewatch-domain` holds none of tokio, sqlx, axum or reqwest.
+
+pub mod licence;
+pub mod pack;
+pub mod record;
+pub mod redact;
+pub mod text;
+
+pub use licence::{LicenceNumber, LicenceType};
+pub use pack::{Pack, PackDiagnostic};
+pub use record::{FieldError, Link, Record, RecordId, RecordKind};
+pub use redact::{RedactionOptions, public_payload};
+pub use text::{Lang, Localized};

@@ -1,0 +1,1097 @@
+//! Record kinds, record ids and the validation of record payloads.
+//!
+//! A record's payload is a JSON object. Validation turns it into a typed [`Record`] or
+//! into a list of [`FieldError`]s, one per wrong field, each with a stable code the user
+//! interface translates. Validation is strict about unknown fields so that a typo in an
+//! import ("holdr_id") is reported instead of silently dropped.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::licence::{LicenceNumber, LicenceType};
+use crate::text::Localized;
+
+/// The kinds of record the ledger holds so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Workspace,
+    Organisation,
+    Community,
+    Authority,
+    Company,
+    Licence,
+    Observation,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 7] = [
+        RecordKind::Workspace,
+        RecordKind::Organisation,
+        RecordKind::Community,
+        RecordKind::Authority,
+        RecordKind::Company,
+        RecordKind::Licence,
+        RecordKind::Observation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Workspace => "workspace",
+            RecordKind::Organisation => "organisation",
+            RecordKind::Community => "community",
+            RecordKind::Authority => "authority",
+            RecordKind::Company => "company",
+            RecordKind::Licence => "licence",
+            RecordKind::Observation => "observation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Fields that hold personal data or exact places and never appear in a public view.
+    pub fn restricted_fields(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::Community => &["contact"],
+            RecordKind::Observation => &["reporter"],
+            _ => &[],
+        }
+    }
+
+    /// Fields holding an exact location that a public view shows only approximately.
+    pub fn approximate_fields(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::Observation => &["location"],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A record's id: 1 to 64 characters of ASCII letters, digits, `-`, `_`, `.` or `:`.
+///
+/// New records get UUIDs (v7); imported and demo records may carry stable ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RecordId(String);
+
+impl RecordId {
+    pub fn parse(s: &str) -> Option<RecordId> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        ok.then(|| RecordId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for RecordId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        RecordId::parse(&s).ok_or_else(|| format!("invalid record id {s:?}"))
+    }
+}
+
+impl From<RecordId> for String {
+    fn from(id: RecordId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a field of a payload was refused. `code` is stable and translated by the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    /// An English explanation with the specifics (allowed values, limits, what was found).
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, detail: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            code,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.detail)
+    }
+}
+
+/// A reference from one record to another, derived from the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The payload field the link comes from, e.g. `holder_id`.
+    pub rel: &'static str,
+    pub target: RecordId,
+    /// The kind the target must have.
+    pub target_kind: RecordKind,
+}
+
+/// A point given as latitude and longitude in degrees (WGS 84).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A polygon as GeoJSON writes it: rings of `[lon, lat]` positions, the first the outline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Polygon {
+    pub rings: Vec<Vec<[f64; 2]>>,
+}
+
+/// A person's contact details. Always restricted: never shown in public views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    pub name: Localized,
+    pub pack: String,
+    pub description: Option<Localized>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organisation {
+    pub workspace_id: RecordId,
+    pub name: Localized,
+    pub org_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Community {
+    pub workspace_id: RecordId,
+    pub name: Localized,
+    pub aimag: Localized,
+    pub soum: Localized,
+    pub bagh: Option<String>,
+    pub households: Option<u32>,
+    /// The soum or bagh centre: a public place, not a herder camp.
+    pub centre: Option<Point>,
+    pub contact: Option<Contact>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authority {
+    pub name: Localized,
+    /// An authority type id from the pack, e.g. `soum-governor`.
+    pub authority_type: String,
+    pub jurisdiction: Localized,
+    pub address: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub name: Localized,
+    pub registration_number: Option<String>,
+    pub parent_id: Option<RecordId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceStatus {
+    Applied,
+    Granted,
+    Transferred,
+    Suspended,
+    Revoked,
+    Expired,
+}
+
+impl LicenceStatus {
+    pub const ALL: [(&'static str, LicenceStatus); 6] = [
+        ("applied", LicenceStatus::Applied),
+        ("granted", LicenceStatus::Granted),
+        ("transferred", LicenceStatus::Transferred),
+        ("suspended", LicenceStatus::Suspended),
+        ("revoked", LicenceStatus::Revoked),
+        ("expired", LicenceStatus::Expired),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        LicenceStatus::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(name, _)| *name)
+            .expect("every status is listed in ALL")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Licence {
+    pub number: LicenceNumber,
+    pub holder_id: RecordId,
+    pub minerals: Vec<String>,
+    pub aimag: Localized,
+    pub soum: Localized,
+    pub area_ha: Option<f64>,
+    pub granted: Option<Date>,
+    pub expires: Option<Date>,
+    pub status: LicenceStatus,
+    pub area: Option<Polygon>,
+}
+
+impl Licence {
+    pub fn licence_type(&self) -> LicenceType {
+        self.number.licence_type()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObservationCategory {
+    Dust,
+    Water,
+    Livestock,
+    Blasting,
+    Pasture,
+    Rehabilitation,
+    Other,
+}
+
+impl ObservationCategory {
+    pub const ALL: [(&'static str, ObservationCategory); 7] = [
+        ("dust", ObservationCategory::Dust),
+        ("water", ObservationCategory::Water),
+        ("livestock", ObservationCategory::Livestock),
+        ("blasting", ObservationCategory::Blasting),
+        ("pasture", ObservationCategory::Pasture),
+        ("rehabilitation", ObservationCategory::Rehabilitation),
+        ("other", ObservationCategory::Other),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        ObservationCategory::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map(|(name, _)| *name)
+            .expect("every category is listed in ALL")
+    }
+}
+
+/// A field report of something seen, by a named or an anonymous reporter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub workspace_id: Option<RecordId>,
+    pub community_id: Option<RecordId>,
+    pub licence_id: Option<RecordId>,
+    pub observed_on: Date,
+    pub category: ObservationCategory,
+    pub description: String,
+    /// Where it happened in words (soum, bagh, landmark): public.
+    pub place: Option<String>,
+    /// The exact location: public views show it rounded.
+    pub location: Option<Point>,
+    pub reporter: Option<Contact>,
+}
+
+/// A validated record of any kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Workspace(Workspace),
+    Organisation(Organisation),
+    Community(Community),
+    Authority(Authority),
+    Company(Company),
+    Licence(Licence),
+    Observation(Observation),
+}
+
+const MAX_NAME: usize = 300;
+const MAX_TEXT: usize = 10_000;
+
+impl Record {
+    /// Validates `payload` as a record of `kind`, reporting every wrong field.
+    pub fn from_payload(kind: RecordKind, payload: &Value) -> Result<Record, Vec<FieldError>> {
+        let mut f = Fields::new(payload)?;
+        let record = match kind {
+            RecordKind::Workspace => parse_workspace(&mut f),
+            RecordKind::Organisation => parse_organisation(&mut f),
+            RecordKind::Community => parse_community(&mut f),
+            RecordKind::Authority => parse_authority(&mut f),
+            RecordKind::Company => parse_company(&mut f),
+            RecordKind::Licence => parse_licence(&mut f),
+            RecordKind::Observation => parse_observation(&mut f),
+        };
+        f.finish()?;
+        // `finish` returned Ok, so no field failed and every required value was present.
+        Ok(record.expect("a payload without field errors yields a record"))
+    }
+
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Record::Workspace(_) => RecordKind::Workspace,
+            Record::Organisation(_) => RecordKind::Organisation,
+            Record::Community(_) => RecordKind::Community,
+            Record::Authority(_) => RecordKind::Authority,
+            Record::Company(_) => RecordKind::Company,
+            Record::Licence(_) => RecordKind::Licence,
+            Record::Observation(_) => RecordKind::Observation,
+        }
+    }
+
+    /// The record's name for lists and links.
+    pub fn name(&self) -> Localized {
+        match self {
+            Record::Workspace(r) => r.name.clone(),
+            Record::Organisation(r) => r.name.clone(),
+            Record::Community(r) => r.name.clone(),
+            Record::Authority(r) => r.name.clone(),
+            Record::Company(r) => r.name.clone(),
+            Record::Licence(r) => Localized {
+                mn: Some(r.number.to_string()),
+                en: Some(r.number.to_string()),
+            },
+            Record::Observation(r) => {
+                let mut summary: String = r.description.chars().take(80).collect();
+                if r.description.chars().count() > 80 {
+                    summary.push('…');
+                }
+                let label = format!("{} · {}", r.observed_on, summary);
+                Localized {
+                    mn: Some(label.clone()),
+                    en: Some(label),
+                }
+            }
+        }
+    }
+
+    /// One line with both languages, used to sort and search.
+    pub fn search_label(&self) -> String {
+        self.name().search_label()
+    }
+
+    /// The records this one refers to.
+    pub fn links(&self) -> Vec<Link> {
+        let link = |rel, target: &RecordId, target_kind| Link {
+            rel,
+            target: target.clone(),
+            target_kind,
+        };
+        let mut links = Vec::new();
+        match self {
+            Record::Workspace(_) | Record::Authority(_) => {}
+            Record::Organisation(r) => {
+                links.push(link("workspace_id", &r.workspace_id, RecordKind::Workspace))
+            }
+            Record::Community(r) => {
+                links.push(link("workspace_id", &r.workspace_id, RecordKind::Workspace))
+            }
+            Record::Company(r) => {
+                if let Some(p) = &r.parent_id {
+                    links.push(link("parent_id", p, RecordKind::Company));
+                }
+            }
+            Record::Licence(r) => links.push(link("holder_id", &r.holder_id, RecordKind::Company)),
+            Record::Observation(r) => {
+                if let Some(w) = &r.workspace_id {
+                    links.push(link("workspace_id", w, RecordKind::Workspace));
+                }
+                if let Some(c) = &r.community_id {
+                    links.push(link("community_id", c, RecordKind::Community));
+                }
+                if let Some(l) = &r.licence_id {
+                    links.push(link("licence_id", l, RecordKind::Licence));
+                }
+            }
+        }
+        links
+    }
+}
+
+fn parse_workspace(f: &mut Fields<'_>) -> Option<Record> {
+        let name = f.localized("name", Required);
+        let pack = f.text("pack", Required, 16);
+        let description = f.localized("description", Optional);
+        Some(Record::Workspace(Workspace {
+            name: name?,
+            pack: pack?,
+            description,
+        }))
+        .filter(|_| f.ok())
+}
+
+fn parse_organisation(f: &mut Fields<'_>) -> Option<Record> {
+        let workspace_id = f.id("workspace_id", Required);
+        let name = f.localized("name", Required);
+        let org_type = f.choice(
+            "org_type",
+            Required,
+            &["cso", "coalition", "community-group", "law-firm", "other"],
+        );
+        Some(Record::Organisation(Organisation {
+            workspace_id: workspace_id?,
+            name: name?,
+            org_type: org_type?.to_owned(),
+        }))
+        .filter(|_| f.ok())
+}
+
+fn parse_community(f: &mut Fields<'_>) -> Option<Record> {
+        let workspace_id = f.id("workspace_id", Required);
+        let name = f.localized("name", Required);
+        let aimag = f.localized("aimag", Required);
+        let soum = f.localized("soum", Required);
+        let bagh = f.text("bagh", Optional, MAX_NAME);
+        let households = f.count("households", 1_000_000);
+        let centre = f.point("centre");
+        let contact = f.contact("contact");
+        Some(Record::Community(Community {
+            workspace_id: workspace_id?,
+            name: name?,
+            aimag: aimag?,
+            soum: soum?,
+            bagh,
+            households,
+            centre,
+            contact,
+        }))
+        .filter(|_| f.ok())
+}
+
+fn parse_authority(f: &mut Fields<'_>) -> Option<Record> {
+        let name = f.localized("name", Required);
+        let authority_type = f.slug("authority_type", Required);
+        let jurisdiction = f.localized("jurisdiction", Required);
+        let address = f.text("address", Optional, MAX_NAME);
+        let email = f.email("email");
+        let phone = f.text("phone", Optional, 40);
+        Some(Record::Authority(Authority {
+            name: name?,
+            authority_type: authority_type?,
+            jurisdiction: jurisdiction?,
+            address,
+            email,
+            phone,
+        }))
+        .filter(|_| f.ok())
+}
+
+fn parse_company(f: &mut Fields<'_>) -> Option<Record> {
+        let name = f.localized("name", Required);
+        let registration_number = f.text("registration_number", Optional, 40);
+        let parent_id = f.id("parent_id", Optional);
+        Some(Record::Company(Company {
+            name: name?,
+            registration_number,
+            parent_id,
+        }))
+        .filter(|_| f.ok())
+}
+
+fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
+        let number = f.licence_number("number");
+        let holder_id = f.id("holder_id", Required);
+        let minerals = f.text_list("minerals");
+        let aimag = f.localized("aimag", Required);
+        let soum = f.localized("soum", Required);
+        let area_ha = f.number("area_ha", Optional, 0.0, 10_000_000.0);
+        let granted = f.date("granted", Optional);
+        let expires = f.date("expires", Optional);
+        let status = f.choice_of("status", Required, &LicenceStatus::ALL);
+        let area = f.polygon("area");
+        if let (Some(g), Some(e)) = (granted, expires)
+            && e < g
+        {
+            f.push(FieldError::new(
+                "expires",
+                "before-start",
+                format!("expires {e} is before granted {g}"),
+            ));
+        }
+        Some(Record::Licence(Licence {
+            number: number?,
+            holder_id: holder_id?,
+            minerals,
+            aimag: aimag?,
+            soum: soum?,
+            area_ha,
+            granted,
+            expires,
+            status: status?,
+            area,
+        }))
+        .filter(|_| f.ok())
+}
+
+fn parse_observation(f: &mut Fields<'_>) -> Option<Record> {
+        let workspace_id = f.id("workspace_id", Optional);
+        let community_id = f.id("community_id", Optional);
+        let licence_id = f.id("licence_id", Optional);
+        let observed_on = f.date("observed_on", Required);
+        let category = f.choice_of("category", Required, &ObservationCategory::ALL);
+        let description = f.text("description", Required, MAX_TEXT);
+        let place = f.text("place", Optional, MAX_NAME);
+        let location = f.point("location");
+        let reporter = f.contact("reporter");
+        Some(Record::Observation(Observation {
+            workspace_id,
+            community_id,
+            licence_id,
+            observed_on: observed_on?,
+            category: category?,
+            description: description?,
+            place,
+            location,
+            reporter,
+        }))
+        .filter(|_| f.ok())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Required,
+    Optional,
+}
+use Presence::{Optional, Required};
+
+/// Reads the fields of one payload object, collecting every problem instead of stopping
+/// at the first, and remembering which fields were read so unknown ones can be reported.
+struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+    read: Vec<&'static str>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(payload: &'a Value) -> Result<Self, Vec<FieldError>> {
+        match payload {
+            Value::Object(obj) => Ok(Fields {
+                obj,
+                read: Vec::new(),
+                errors: Vec::new(),
+            }),
+            other => Err(vec![FieldError::new(
+                "",
+                "not-object",
+                format!("expected a JSON object, found {}", json_type(other)),
+            )]),
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    fn push(&mut self, e: FieldError) {
+        self.errors.push(e);
+    }
+
+    /// The value of `name`, treating `null` as absent; reports a missing required field.
+    fn value(&mut self, name: &'static str, presence: Presence) -> Option<&'a Value> {
+        self.read.push(name);
+        match self.obj.get(name) {
+            None | Some(Value::Null) => {
+                if presence == Required {
+                    self.push(FieldError::new(name, "required", "this field is required"));
+                }
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    fn wrong_type(&mut self, name: &str, expected: &str, found: &Value) {
+        self.push(FieldError::new(
+            name,
+            "wrong-type",
+            format!("expected {expected}, found {}", json_type(found)),
+        ));
+    }
+
+    fn text(&mut self, name: &'static str, presence: Presence, max: usize) -> Option<String> {
+        let v = self.value(name, presence)?;
+        let Value::String(s) = v else {
+            self.wrong_type(name, "text", v);
+            return None;
+        };
+        let s = s.trim();
+        if s.is_empty() {
+            if presence == Required {
+                self.push(FieldError::new(name, "required", "this field is required"));
+            }
+            return None;
+        }
+        if s.chars().count() > max {
+            self.push(FieldError::new(
+                name,
+                "too-long",
+                format!("at most {max} characters"),
+            ));
+            return None;
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            self.push(FieldError::new(
+                name,
+                "control-character",
+                "contains a control character",
+            ));
+            return None;
+        }
+        Some(s.to_owned())
+    }
+
+    fn localized(&mut self, name: &'static str, presence: Presence) -> Option<Localized> {
+        let v = self.value(name, presence)?;
+        let Value::Object(obj) = v else {
+            self.wrong_type(name, "an object with \"mn\" and/or \"en\" text", v);
+            return None;
+        };
+        let mut out = Localized::default();
+        for (lang, text) in obj {
+            let field = format!("{name}.{lang}");
+            let slot = match lang.as_str() {
+                "mn" => &mut out.mn,
+                "en" => &mut out.en,
+                _ => {
+                    self.push(FieldError::new(
+                        field,
+                        "unknown-field",
+                        "expected only \"mn\" and \"en\"",
+                    ));
+                    continue;
+                }
+            };
+            match text {
+                Value::String(s) if s.trim().chars().count() > MAX_NAME => self.push(
+                    FieldError::new(field, "too-long", format!("at most {MAX_NAME} characters")),
+                ),
+                Value::String(s) if s.chars().any(char::is_control) => self.push(FieldError::new(
+                    field,
+                    "control-character",
+                    "contains a control character",
+                )),
+                Value::String(s) if !s.trim().is_empty() => *slot = Some(s.trim().to_owned()),
+                Value::String(_) | Value::Null => {}
+                other => self.wrong_type(&field, "text", other),
+            }
+        }
+        if out.is_empty() {
+            if presence == Required {
+                self.push(FieldError::new(
+                    name,
+                    "required",
+                    "give the text in Mongolian or English",
+                ));
+            }
+            return None;
+        }
+        Some(out)
+    }
+
+    fn id(&mut self, name: &'static str, presence: Presence) -> Option<RecordId> {
+        let s = self.text(name, presence, 64)?;
+        let id = RecordId::parse(&s);
+        if id.is_none() {
+            self.push(FieldError::new(
+                name,
+                "bad-id",
+                format!("{s:?} is not a record id"),
+            ));
+        }
+        id
+    }
+
+    fn slug(&mut self, name: &'static str, presence: Presence) -> Option<String> {
+        let s = self.text(name, presence, 64)?;
+        if s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            Some(s)
+        } else {
+            self.push(FieldError::new(
+                name,
+                "bad-slug",
+                format!("{s:?}: expected lowercase letters, digits and dashes"),
+            ));
+            None
+        }
+    }
+
+    fn email(&mut self, name: &'static str) -> Option<String> {
+        let s = self.text(name, Optional, 254)?;
+        let valid = s
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !s.contains(' '));
+        if valid {
+            Some(s)
+        } else {
+            self.push(FieldError::new(
+                name,
+                "bad-email",
+                format!("{s:?} is not an email address"),
+            ));
+            None
+        }
+    }
+
+    fn licence_number(&mut self, name: &'static str) -> Option<LicenceNumber> {
+        let s = self.text(name, Required, 32)?;
+        match LicenceNumber::parse(&s) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.push(FieldError::new(name, "bad-licence-number", e.to_string()));
+                None
+            }
+        }
+    }
+
+    fn choice(
+        &mut self,
+        name: &'static str,
+        presence: Presence,
+        options: &[&'static str],
+    ) -> Option<&'static str> {
+        let s = self.text(name, presence, 64)?;
+        let found = options.iter().copied().find(|o| *o == s);
+        if found.is_none() {
+            self.push(FieldError::new(
+                name,
+                "unknown-value",
+                format!("{s:?}: expected one of {}", options.join(", ")),
+            ));
+        }
+        found
+    }
+
+    fn choice_of<T: Copy>(
+        &mut self,
+        name: &'static str,
+        presence: Presence,
+        options: &[(&'static str, T)],
+    ) -> Option<T> {
+        let names: Vec<&'static str> = options.iter().map(|(n, _)| *n).collect();
+        let chosen = self.choice(name, presence, &names)?;
+        options.iter().find(|(n, _)| *n == chosen).map(|(_, v)| *v)
+    }
+
+    fn number(&mut self, name: &'static str, presence: Presence, min: f64, max: f64) -> Option<f64> {
+        let v = self.value(name, presence)?;
+        let Some(x) = v.as_f64() else {
+            self.wrong_type(name, "a number", v);
+            return None;
+        };
+        if !(min..=max).contains(&x) {
+            self.push(FieldError::new(
+                name,
+                "out-of-range",
+                format!("{x} is outside {min}..{max}"),
+            ));
+            return None;
+        }
+        Some(x)
+    }
+
+    fn count(&mut self, name: &'static str, max: u32) -> Option<u32> {
+        let v = self.value(name, Optional)?;
+        match v.as_u64() {
+            Some(n) if n <= u64::from(max) => Some(u32::try_from(n).expect("checked against max")),
+            Some(n) => {
+                self.push(FieldError::new(
+                    name,
+                    "out-of-range",
+                    format!("{n} is more than {max}"),
+                ));
+                None
+            }
+            None => {
+                self.wrong_type(name, "a whole number of 0 or more", v);
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, name: &'static str, presence: Presence) -> Option<Date> {
+        let s = self.text(name, presence, 10)?;
+        match s.parse::<Date>() {
+            Ok(d) if s.len() == 10 => Some(d),
+            _ => {
+                self.push(FieldError::new(
+                    name,
+                    "bad-date",
+                    format!("{s:?}: expected a date as YYYY-MM-DD"),
+                ));
+                None
+            }
+        }
+    }
+
+    fn text_list(&mut self, name: &'static str) -> Vec<String> {
+        let Some(v) = self.value(name, Optional) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = v else {
+            self.wrong_type(name, "a list of text", v);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(str::trim) {
+                Some(s) if !s.is_empty() && s.chars().count() <= MAX_NAME => out.push(s.to_owned()),
+                _ => self.push(FieldError::new(
+                    format!("{name}[{i}]"),
+                    "wrong-type",
+                    "expected non-empty text",
+                )),
+            }
+        }
+        out
+    }
+
+    fn point(&mut self, name: &'static str) -> Option<Point> {
+        let v = self.value(name, Optional)?;
+        let parsed = v.as_object().and_then(|o| {
+            let lat = o.get("lat")?.as_f64()?;
+            let lon = o.get("lon")?.as_f64()?;
+            (o.len() == 2).then_some(Point { lat, lon })
+        });
+        match parsed {
+            Some(p) if (-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon) => {
+                Some(p)
+            }
+            _ => {
+                self.push(FieldError::new(
+                    name,
+                    "bad-location",
+                    "expected {\"lat\": degrees -90..90, \"lon\": degrees -180..180}",
+                ));
+                None
+            }
+        }
+    }
+
+    fn polygon(&mut self, name: &'static str) -> Option<Polygon> {
+        let v = self.value(name, Optional)?;
+        match parse_polygon(v) {
+            Ok(p) => Some(p),
+            Err(why) => {
+                self.push(FieldError::new(name, "bad-polygon", why));
+                None
+            }
+        }
+    }
+
+    fn contact(&mut self, name: &'static str) -> Option<Contact> {
+        let v = self.value(name, Optional)?;
+        let Value::Object(obj) = v else {
+            self.wrong_type(name, "an object with \"name\" and/or \"phone\"", v);
+            return None;
+        };
+        let mut contact = Contact {
+            name: None,
+            phone: None,
+        };
+        for (key, val) in obj {
+            let field = format!("{name}.{key}");
+            let slot = match key.as_str() {
+                "name" => &mut contact.name,
+                "phone" => &mut contact.phone,
+                _ => {
+                    self.push(FieldError::new(
+                        field,
+                        "unknown-field",
+                        "expected only \"name\" and \"phone\"",
+                    ));
+                    continue;
+                }
+            };
+            match val {
+                Value::String(s) if s.chars().count() <= MAX_NAME => {
+                    let s = s.trim();
+                    if !s.is_empty() {
+                        *slot = Some(s.to_owned());
+                    }
+                }
+                Value::Null => {}
+                other => self.wrong_type(&field, "text", other),
+            }
+        }
+        (contact.name.is_some() || contact.phone.is_some()).then_some(contact)
+    }
+
+    fn finish(mut self) -> Result<(), Vec<FieldError>> {
+        let unknown: Vec<String> = self
+            .obj
+            .keys()
+            .filter(|k| !self.read.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for key in unknown {
+            self.push(FieldError::new(
+                key,
+                "unknown-field",
+                "this field is not part of the record",
+            ));
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+fn parse_polygon(v: &Value) -> Result<Polygon, String> {
+    let obj = v.as_object().ok_or("expected a GeoJSON Polygon object")?;
+    if obj.get("type").and_then(Value::as_str) != Some("Polygon") {
+        return Err("expected \"type\": \"Polygon\"".into());
+    }
+    let rings = obj
+        .get("coordinates")
+        .and_then(Value::as_array)
+        .ok_or("expected \"coordinates\": a list of rings")?;
+    if rings.is_empty() {
+        return Err("a polygon needs at least its outer ring".into());
+    }
+    let mut out = Vec::new();
+    for (r, ring) in rings.iter().enumerate() {
+        let positions = ring.as_array().ok_or(format!("ring {r} is not a list"))?;
+        let mut pts = Vec::new();
+        for (i, pos) in positions.iter().enumerate() {
+            let pair = pos
+                .as_array()
+                .filter(|a| a.len() == 2)
+                .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]))
+                .ok_or(format!("ring {r} position {i}: expected [longitude, latitude]"))?;
+            if !(-180.0..=180.0).contains(&pair[0]) || !(-90.0..=90.0).contains(&pair[1]) {
+                return Err(format!(
+                    "ring {r} position {i}: [{}, {}] is not a longitude and latitude",
+                    pair[0], pair[1]
+                ));
+            }
+            pts.push(pair);
+        }
+        if pts.len() < 4 {
+            return Err(format!("ring {r} has {} positions; at least 4 are needed", pts.len()));
+        }
+        if pts.first() != pts.last() {
+            return Err(format!("ring {r} is not closed: its last position must equal its first"));
+        }
+        out.push(pts);
+    }
+    if obj.keys().any(|k| k != "type" && k != "coordinates") {
+        return Err("expected only \"type\" and \"coordinates\"".into());
+    }
+    Ok(Polygon { rings: out })
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn licence() -> Value {
+        json!({
+            "number": "MV-017038",
+            "holder_id": "company-1",
+            "minerals": ["gold"],
+            "aimag": {"mn": "Төв", "en": "Töv"},
+            "soum": {"mn": "Заамар", "en": "Zaamar"},
+            "granted": "2010-05-01",
+            "status": "granted",
+            "area": {"type": "Polygon", "coordinates": [[[104.4, 48.1], [104.5, 48.1], [104.5, 48.2], [104.4, 48.1]]]}
+        })
+    }
+
+    #[test]
+    fn a_valid_licence_parses_with_its_link() {
+        let r = Record::from_payload(RecordKind::Licence, &licence()).unwrap();
+        assert_eq!(r.links()[0].target.as_str(), "company-1");
+        assert_eq!(r.links()[0].target_kind, RecordKind::Company);
+        let Record::Licence(l) = r else { panic!() };
+        assert_eq!(l.licence_type(), LicenceType::Mining);
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported() {
+        let mut p = licence();
+        p["number"] = json!("AB-1");
+        p["status"] = json!("lost");
+        p["granted"] = json!("2010-13-01");
+        p["holdr_id"] = json!("x");
+        p.as_object_mut().unwrap().remove("soum");
+        let errs = Record::from_payload(RecordKind::Licence, &p).unwrap_err();
+        let fields: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        for want in [
+            ("number", "bad-licence-number"),
+            ("status", "unknown-value"),
+            ("granted", "bad-date"),
+            ("holdr_id", "unknown-field"),
+            ("soum", "required"),
+        ] {
+            assert!(fields.contains(&want), "{want:?} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn polygons_must_be_closed_rings_of_positions() {
+        let mut p = licence();
+        p["area"]["coordinates"][0][3] = json!([104.0, 48.0]);
+        let errs = Record::from_payload(RecordKind::Licence, &p).unwrap_err();
+        assert_eq!(errs[0].code, "bad-polygon");
+        assert!(errs[0].detail.contains("not closed"), "{}", errs[0].detail);
+    }
+
+    #[test]
+    fn expiry_before_grant_is_refused() {
+        let mut p = licence();
+        p["expires"] = json!("2009-01-01");
+        let errs = Record::from_payload(RecordKind::Licence, &p).unwrap_err();
+        assert_eq!(errs[0].field, "expires");
+    }
+
+    #[test]
+    fn non_objects_are_refused() {
+        let errs = Record::from_payload(RecordKind::Company, &json!([1])).unwrap_err();
+        assert_eq!(errs[0].code, "not-object");
+    }
+
+    #[test]
+    fn record_ids_are_restricted_to_safe_characters() {
+        assert!(RecordId::parse("0193b2c4-8f1e-7c3a-9a55-3f1d2e4b5c6d").is_some());
+        assert!(RecordId::parse("").is_none());
+        assert!(RecordId::parse("a/b").is_none());
+        assert!(RecordId::parse("<script>").is_none());
+        assert!(RecordId::parse(&"a".repeat(65)).is_none());
+    }
+}

@@ -1,0 +1,89 @@
+//! Public views of records: what may be shown to someone who is not on the case.
+//!
+//! People who report on mining companies face reprisals, so a reporter's identity and
+//! contact details, and the exact place they stood (often their own herder camp), never
+//! appear in a public page, API response or export. Restricted fields are dropped;
+//! exact locations are rounded to a grid so the soum and the area stay visible.
+
+use serde_json::{Map, Value};
+
+use crate::record::RecordKind;
+
+/// How public views generalise restricted data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedactionOptions {
+    /// Decimal places kept of latitude and longitude: 1 keeps about 11 km, 2 about 1 km.
+    pub location_decimals: u8,
+}
+
+impl Default for RedactionOptions {
+    fn default() -> Self {
+        RedactionOptions {
+            location_decimals: 1,
+        }
+    }
+}
+
+/// The payload of a `kind` record as the public may see it.
+pub fn public_payload(kind: RecordKind, payload: &Value, options: RedactionOptions) -> Value {
+    let Value::Object(obj) = payload else {
+        return Value::Null;
+    };
+    let mut out = Map::new();
+    for (key, value) in obj {
+        if kind.restricted_fields().contains(&key.as_str()) {
+            continue;
+        }
+        if kind.approximate_fields().contains(&key.as_str()) {
+            if let Some(rounded) = approximate(value, options.location_decimals) {
+                out.insert(key.clone(), rounded);
+                out.insert(format!("{key}_approximate"), Value::Bool(true));
+            }
+            continue;
+        }
+        out.insert(key.clone(), value.clone());
+    }
+    Value::Object(out)
+}
+
+/// Rounds a `{lat, lon}` point to `decimals` places; anything else is dropped.
+fn approximate(value: &Value, decimals: u8) -> Option<Value> {
+    let obj = value.as_object()?;
+    let scale = 10f64.powi(i32::from(decimals.min(6)));
+    let round = |x: f64| (x * scale).round() / scale;
+    let lat = round(obj.get("lat")?.as_f64()?);
+    let lon = round(obj.get("lon")?.as_f64()?);
+    Some(serde_json::json!({ "lat": lat, "lon": lon }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn reporter_and_exact_location_are_withheld() {
+        let payload = json!({
+            "observed_on": "2025-06-01",
+            "category": "dust",
+            "description": "dust cloud",
+            "location": {"lat": 48.123456, "lon": 104.567891},
+            "reporter": {"name": "Bat", "phone": "99112233"}
+        });
+        let public = public_payload(RecordKind::Observation, &payload, RedactionOptions::default());
+        let text = public.to_string();
+        assert!(!text.contains("Bat") && !text.contains("99112233"), "{text}");
+        assert!(!text.contains("48.123456") && !text.contains("104.567891"), "{text}");
+        assert_eq!(public["location"], json!({"lat": 48.1, "lon": 104.6}));
+        assert_eq!(public["location_approximate"], json!(true));
+        assert_eq!(public["description"], json!("dust cloud"));
+    }
+
+    #[test]
+    fn community_contact_is_withheld() {
+        let payload = json!({"name": {"en": "Bagh 3"}, "contact": {"name": "Dorj"}});
+        let public = public_payload(RecordKind::Community, &payload, RedactionOptions::default());
+        assert_eq!(public, json!({"name": {"en": "Bagh 3"}}));
+    }
+}

@@ -1,0 +1,82 @@
+//! Languages and text given in more than one language.
+
+use serde::{Deserialize, Serialize};
+
+/// A language the user interface and the records are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Mongolian, in Cyrillic script.
+    Mn,
+    /// English.
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Mn, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Mn => "mn",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "mn" | "mn-mn" | "mon" => Some(Lang::Mn),
+            "en" | "en-us" | "en-gb" | "eng" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Mn => Lang::En,
+            Lang::En => Lang::Mn,
+        }
+    }
+}
+
+/// A name or short text in Mongolian and/or English; at least one is present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Localized {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+}
+
+impl Localized {
+    pub fn new(mn: &str, en: &str) -> Localized {
+        Localized {
+            mn: Some(mn.to_owned()),
+            en: Some(en.to_owned()),
+        }
+    }
+
+    /// The text in `lang`, falling back to the other language, then to "".
+    pub fn get(&self, lang: Lang) -> &str {
+        let (first, second) = match lang {
+            Lang::Mn => (&self.mn, &self.en),
+            Lang::En => (&self.en, &self.mn),
+        };
+        first
+            .as_deref()
+            .or(second.as_deref())
+            .unwrap_or_default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.mn.as_deref().is_none_or(str::is_empty) && self.en.as_deref().is_none_or(str::is_empty)
+    }
+
+    /// Both languages joined, for sorting and search ("Заамар / Zaamar").
+    pub fn search_label(&self) -> String {
+        match (self.mn.as_deref(), self.en.as_deref()) {
+            (Some(mn), Some(en)) if mn != en => format!("{mn} / {en}"),
+            (Some(one), _) | (None, Some(one)) => one.to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+}
