@@ -97,7 +97,11 @@ mod tests {
             ("ХV-020112", "XV-020112"),
             ("МВ 019036", "MV-019036"),
         ] {
-            assert_eq!(LicenceNumber::parse(input).unwrap().as_str(), want, "{input}");
+            assert_eq!(
+                LicenceNumber::parse(input).unwrap().as_str(),
+                want,
+                "{input}"
+            );
         }
         assert_eq!(
             LicenceNumber::parse("MV-1").unwrap().licence_type(),
@@ -111,8 +115,19 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in ["", "MV-", "AB-017038", "MV-0170381", "MV-01703a", "17038", "M"] {
-            assert!(LicenceNumber::parse(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "MV-",
+            "AB-017038",
+            "MV-0170381",
+            "MV-01703a",
+            "17038",
+            "M",
+        ] {
+            assert!(
+                LicenceNumber::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

@@ -71,7 +71,11 @@ pub struct PackDiagnostic {
 impl fmt::Display for PackDiagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}: {}", self.file, line, self.field, self.message),
+            Some(line) => write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, line, self.field, self.message
+            ),
             None => write!(f, "{}: {}: {}", self.file, self.field, self.message),
         }
     }
@@ -92,11 +96,7 @@ impl Pack {
                 .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
             vec![diag(line, "", e.message().to_owned())]
         })?;
-        let line_of = |needle: &str| {
-            text.lines()
-                .position(|l| l.contains(needle))
-                .map(|i| i + 1)
-        };
+        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
         let mut problems = Vec::new();
         if parsed.pack.name.mn.is_none() || parsed.pack.name.en.is_none() {
             problems.push(diag(
@@ -187,9 +187,15 @@ confidence = "medium"
         assert_eq!(errs[0].file, "packs/xx/pack.toml");
         assert_eq!(errs[0].line, Some(12), "{errs:?}");
 
-        let dup = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[authority_type]]").unwrap()..]);
+        let dup = format!(
+            "{GOOD}\n{}",
+            &GOOD[GOOD.find("[[authority_type]]").unwrap()..]
+        );
         let errs = Pack::from_toml("pack.toml", &dup).unwrap_err();
-        assert!(errs.iter().any(|e| e.message.contains("duplicate id")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.message.contains("duplicate id")),
+            "{errs:?}"
+        );
 
         let missing = GOOD.replace("en = \"Soum Governor\"", "");
         let errs = Pack::from_toml("pack.toml", &missing).unwrap_err();

@@ -89,8 +89,7 @@ impl RecordId {
     pub fn parse(s: &str) -> Option<RecordId> {
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
         ok.then(|| RecordId(s.to_owned()))
     }
@@ -430,142 +429,142 @@ impl Record {
 }
 
 fn parse_workspace(f: &mut Fields<'_>) -> Option<Record> {
-        let name = f.localized("name", Required);
-        let pack = f.text("pack", Required, 16);
-        let description = f.localized("description", Optional);
-        Some(Record::Workspace(Workspace {
-            name: name?,
-            pack: pack?,
-            description,
-        }))
-        .filter(|_| f.ok())
+    let name = f.localized("name", Required);
+    let pack = f.text("pack", Required, 16);
+    let description = f.localized("description", Optional);
+    Some(Record::Workspace(Workspace {
+        name: name?,
+        pack: pack?,
+        description,
+    }))
+    .filter(|_| f.ok())
 }
 
 fn parse_organisation(f: &mut Fields<'_>) -> Option<Record> {
-        let workspace_id = f.id("workspace_id", Required);
-        let name = f.localized("name", Required);
-        let org_type = f.choice(
-            "org_type",
-            Required,
-            &["cso", "coalition", "community-group", "law-firm", "other"],
-        );
-        Some(Record::Organisation(Organisation {
-            workspace_id: workspace_id?,
-            name: name?,
-            org_type: org_type?.to_owned(),
-        }))
-        .filter(|_| f.ok())
+    let workspace_id = f.id("workspace_id", Required);
+    let name = f.localized("name", Required);
+    let org_type = f.choice(
+        "org_type",
+        Required,
+        &["cso", "coalition", "community-group", "law-firm", "other"],
+    );
+    Some(Record::Organisation(Organisation {
+        workspace_id: workspace_id?,
+        name: name?,
+        org_type: org_type?.to_owned(),
+    }))
+    .filter(|_| f.ok())
 }
 
 fn parse_community(f: &mut Fields<'_>) -> Option<Record> {
-        let workspace_id = f.id("workspace_id", Required);
-        let name = f.localized("name", Required);
-        let aimag = f.localized("aimag", Required);
-        let soum = f.localized("soum", Required);
-        let bagh = f.text("bagh", Optional, MAX_NAME);
-        let households = f.count("households", 1_000_000);
-        let centre = f.point("centre");
-        let contact = f.contact("contact");
-        Some(Record::Community(Community {
-            workspace_id: workspace_id?,
-            name: name?,
-            aimag: aimag?,
-            soum: soum?,
-            bagh,
-            households,
-            centre,
-            contact,
-        }))
-        .filter(|_| f.ok())
+    let workspace_id = f.id("workspace_id", Required);
+    let name = f.localized("name", Required);
+    let aimag = f.localized("aimag", Required);
+    let soum = f.localized("soum", Required);
+    let bagh = f.text("bagh", Optional, MAX_NAME);
+    let households = f.count("households", 1_000_000);
+    let centre = f.point("centre");
+    let contact = f.contact("contact");
+    Some(Record::Community(Community {
+        workspace_id: workspace_id?,
+        name: name?,
+        aimag: aimag?,
+        soum: soum?,
+        bagh,
+        households,
+        centre,
+        contact,
+    }))
+    .filter(|_| f.ok())
 }
 
 fn parse_authority(f: &mut Fields<'_>) -> Option<Record> {
-        let name = f.localized("name", Required);
-        let authority_type = f.slug("authority_type", Required);
-        let jurisdiction = f.localized("jurisdiction", Required);
-        let address = f.text("address", Optional, MAX_NAME);
-        let email = f.email("email");
-        let phone = f.text("phone", Optional, 40);
-        Some(Record::Authority(Authority {
-            name: name?,
-            authority_type: authority_type?,
-            jurisdiction: jurisdiction?,
-            address,
-            email,
-            phone,
-        }))
-        .filter(|_| f.ok())
+    let name = f.localized("name", Required);
+    let authority_type = f.slug("authority_type", Required);
+    let jurisdiction = f.localized("jurisdiction", Required);
+    let address = f.text("address", Optional, MAX_NAME);
+    let email = f.email("email");
+    let phone = f.text("phone", Optional, 40);
+    Some(Record::Authority(Authority {
+        name: name?,
+        authority_type: authority_type?,
+        jurisdiction: jurisdiction?,
+        address,
+        email,
+        phone,
+    }))
+    .filter(|_| f.ok())
 }
 
 fn parse_company(f: &mut Fields<'_>) -> Option<Record> {
-        let name = f.localized("name", Required);
-        let registration_number = f.text("registration_number", Optional, 40);
-        let parent_id = f.id("parent_id", Optional);
-        Some(Record::Company(Company {
-            name: name?,
-            registration_number,
-            parent_id,
-        }))
-        .filter(|_| f.ok())
+    let name = f.localized("name", Required);
+    let registration_number = f.text("registration_number", Optional, 40);
+    let parent_id = f.id("parent_id", Optional);
+    Some(Record::Company(Company {
+        name: name?,
+        registration_number,
+        parent_id,
+    }))
+    .filter(|_| f.ok())
 }
 
 fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
-        let number = f.licence_number("number");
-        let holder_id = f.id("holder_id", Required);
-        let minerals = f.text_list("minerals");
-        let aimag = f.localized("aimag", Required);
-        let soum = f.localized("soum", Required);
-        let area_ha = f.number("area_ha", Optional, 0.0, 10_000_000.0);
-        let granted = f.date("granted", Optional);
-        let expires = f.date("expires", Optional);
-        let status = f.choice_of("status", Required, &LicenceStatus::ALL);
-        let area = f.polygon("area");
-        if let (Some(g), Some(e)) = (granted, expires)
-            && e < g
-        {
-            f.push(FieldError::new(
-                "expires",
-                "before-start",
-                format!("expires {e} is before granted {g}"),
-            ));
-        }
-        Some(Record::Licence(Licence {
-            number: number?,
-            holder_id: holder_id?,
-            minerals,
-            aimag: aimag?,
-            soum: soum?,
-            area_ha,
-            granted,
-            expires,
-            status: status?,
-            area,
-        }))
-        .filter(|_| f.ok())
+    let number = f.licence_number("number");
+    let holder_id = f.id("holder_id", Required);
+    let minerals = f.text_list("minerals");
+    let aimag = f.localized("aimag", Required);
+    let soum = f.localized("soum", Required);
+    let area_ha = f.number("area_ha", Optional, 0.0, 10_000_000.0);
+    let granted = f.date("granted", Optional);
+    let expires = f.date("expires", Optional);
+    let status = f.choice_of("status", Required, &LicenceStatus::ALL);
+    let area = f.polygon("area");
+    if let (Some(g), Some(e)) = (granted, expires)
+        && e < g
+    {
+        f.push(FieldError::new(
+            "expires",
+            "before-start",
+            format!("expires {e} is before granted {g}"),
+        ));
+    }
+    Some(Record::Licence(Licence {
+        number: number?,
+        holder_id: holder_id?,
+        minerals,
+        aimag: aimag?,
+        soum: soum?,
+        area_ha,
+        granted,
+        expires,
+        status: status?,
+        area,
+    }))
+    .filter(|_| f.ok())
 }
 
 fn parse_observation(f: &mut Fields<'_>) -> Option<Record> {
-        let workspace_id = f.id("workspace_id", Optional);
-        let community_id = f.id("community_id", Optional);
-        let licence_id = f.id("licence_id", Optional);
-        let observed_on = f.date("observed_on", Required);
-        let category = f.choice_of("category", Required, &ObservationCategory::ALL);
-        let description = f.text("description", Required, MAX_TEXT);
-        let place = f.text("place", Optional, MAX_NAME);
-        let location = f.point("location");
-        let reporter = f.contact("reporter");
-        Some(Record::Observation(Observation {
-            workspace_id,
-            community_id,
-            licence_id,
-            observed_on: observed_on?,
-            category: category?,
-            description: description?,
-            place,
-            location,
-            reporter,
-        }))
-        .filter(|_| f.ok())
+    let workspace_id = f.id("workspace_id", Optional);
+    let community_id = f.id("community_id", Optional);
+    let licence_id = f.id("licence_id", Optional);
+    let observed_on = f.date("observed_on", Required);
+    let category = f.choice_of("category", Required, &ObservationCategory::ALL);
+    let description = f.text("description", Required, MAX_TEXT);
+    let place = f.text("place", Optional, MAX_NAME);
+    let location = f.point("location");
+    let reporter = f.contact("reporter");
+    Some(Record::Observation(Observation {
+        workspace_id,
+        community_id,
+        licence_id,
+        observed_on: observed_on?,
+        category: category?,
+        description: description?,
+        place,
+        location,
+        reporter,
+    }))
+    .filter(|_| f.ok())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -650,7 +649,9 @@ impl<'a> Fields<'a> {
             ));
             return None;
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.push(FieldError::new(
                 name,
                 "control-character",
@@ -724,7 +725,9 @@ impl<'a> Fields<'a> {
 
     fn slug(&mut self, name: &'static str, presence: Presence) -> Option<String> {
         let s = self.text(name, presence, 64)?;
-        if s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             Some(s)
         } else {
             self.push(FieldError::new(
@@ -793,7 +796,13 @@ impl<'a> Fields<'a> {
         options.iter().find(|(n, _)| *n == chosen).map(|(_, v)| *v)
     }
 
-    fn number(&mut self, name: &'static str, presence: Presence, min: f64, max: f64) -> Option<f64> {
+    fn number(
+        &mut self,
+        name: &'static str,
+        presence: Presence,
+        min: f64,
+        max: f64,
+    ) -> Option<f64> {
         let v = self.value(name, presence)?;
         let Some(x) = v.as_f64() else {
             self.wrong_type(name, "a number", v);
@@ -980,7 +989,9 @@ fn parse_polygon(v: &Value) -> Result<Polygon, String> {
                 .as_array()
                 .filter(|a| a.len() == 2)
                 .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]))
-                .ok_or(format!("ring {r} position {i}: expected [longitude, latitude]"))?;
+                .ok_or(format!(
+                    "ring {r} position {i}: expected [longitude, latitude]"
+                ))?;
             if !(-180.0..=180.0).contains(&pair[0]) || !(-90.0..=90.0).contains(&pair[1]) {
                 return Err(format!(
                     "ring {r} position {i}: [{}, {}] is not a longitude and latitude",
@@ -990,10 +1001,15 @@ fn parse_polygon(v: &Value) -> Result<Polygon, String> {
             pts.push(pair);
         }
         if pts.len() < 4 {
-            return Err(format!("ring {r} has {} positions; at least 4 are needed", pts.len()));
+            return Err(format!(
+                "ring {r} has {} positions; at least 4 are needed",
+                pts.len()
+            ));
         }
         if pts.first() != pts.last() {
-            return Err(format!("ring {r} is not closed: its last position must equal its first"));
+            return Err(format!(
+                "ring {r} is not closed: its last position must equal its first"
+            ));
         }
         out.push(pts);
     }

@@ -71,10 +71,20 @@ mod tests {
             "location": {"lat": 48.123456, "lon": 104.567891},
             "reporter": {"name": "Bat", "phone": "99112233"}
         });
-        let public = public_payload(RecordKind::Observation, &payload, RedactionOptions::default());
+        let public = public_payload(
+            RecordKind::Observation,
+            &payload,
+            RedactionOptions::default(),
+        );
         let text = public.to_string();
-        assert!(!text.contains("Bat") && !text.contains("99112233"), "{text}");
-        assert!(!text.contains("48.123456") && !text.contains("104.567891"), "{text}");
+        assert!(
+            !text.contains("Bat") && !text.contains("99112233"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("48.123456") && !text.contains("104.567891"),
+            "{text}"
+        );
         assert_eq!(public["location"], json!({"lat": 48.1, "lon": 104.6}));
         assert_eq!(public["location_approximate"], json!(true));
         assert_eq!(public["description"], json!("dust cloud"));

@@ -61,10 +61,7 @@ impl Localized {
             Lang::Mn => (&self.mn, &self.en),
             Lang::En => (&self.en, &self.mn),
         };
-        first
-            .as_deref()
-            .or(second.as_deref())
-            .unwrap_or_default()
+        first.as_deref().or(second.as_deref()).unwrap_or_default()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,0 +1,448 @@
+//! The generic record API every record kind goes through: `put`, `correct`, `retract`,
+//! `get`, `history` (in `ledger.rs`) and the list queries pages need.
+//!
+//! Writes go through a [`Batch`]: one database transaction holding any number of
+//! changes, so an import or the demo loader is all-or-nothing. The one-change methods on
+//! [`Store`] are batches of one.
+
+use minewatch_domain::{FieldError, Record, RecordId, RecordKind};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::ledger::{Author, NewEntry, Op};
+use crate::projection;
+use crate::{Store, StoreError};
+
+/// A record as its projection holds it now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub payload: Value,
+    pub label: String,
+    pub version: i64,
+    pub retracted: bool,
+    /// The id of the entry that made this version.
+    pub head: String,
+    pub created_at_ms: i64,
+    pub created_by: String,
+    pub updated_at_ms: i64,
+    pub updated_by: String,
+}
+
+impl StoredRecord {
+    /// The payload as a typed record.
+    pub fn typed(&self) -> Result<Record, Vec<FieldError>> {
+        Record::from_payload(self.kind, &self.payload)
+    }
+
+    fn from_row(row: &AnyRow) -> Result<StoredRecord, StoreError> {
+        let id: String = row.try_get("id")?;
+        let kind: String = row.try_get("kind")?;
+        let payload: String = row.try_get("payload")?;
+        let corrupt = |what: String| StoreError::Corrupt(format!("record {id}: {what}"));
+        Ok(StoredRecord {
+            id: RecordId::parse(&id).ok_or_else(|| corrupt("bad id".into()))?,
+            kind: RecordKind::parse(&kind)
+                .ok_or_else(|| corrupt(format!("unknown kind {kind:?}")))?,
+            payload: serde_json::from_str(&payload).map_err(|e| corrupt(e.to_string()))?,
+            label: row.try_get("label")?,
+            version: row.try_get("version")?,
+            retracted: row.try_get::<i64, _>("retracted")? != 0,
+            head: row.try_get("head")?,
+            created_at_ms: row.try_get("created_at")?,
+            created_by: row.try_get("created_by")?,
+            updated_at_ms: row.try_get("updated_at")?,
+            updated_by: row.try_get("updated_by")?,
+        })
+    }
+}
+
+/// What a write produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub record_id: RecordId,
+    pub entry_id: String,
+    pub version: i64,
+}
+
+/// Filters for [`Store::list`].
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub kind: RecordKind,
+    /// Case-insensitive text to find in the record's name (either language).
+    pub search: Option<String>,
+    pub include_retracted: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl ListQuery {
+    pub fn all(kind: RecordKind) -> ListQuery {
+        ListQuery {
+            kind,
+            search: None,
+            include_retracted: false,
+            limit: 1000,
+            offset: 0,
+        }
+    }
+}
+
+const RECORD_COLUMNS: &str = "id, kind, payload, label, version, retracted, head, created_at, created_by, updated_at, updated_by";
+
+/// A transaction of record changes. Nothing is visible to others until [`Batch::commit`];
+/// dropping a batch without committing discards every change in it.
+pub struct Batch<'s> {
+    store: &'s Store,
+    tx: Transaction<'static, Any>,
+}
+
+impl Store {
+    pub async fn begin(&self) -> Result<Batch<'_>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Take the write lock before reading anything (see `lock_device`).
+        self.lock_device(&mut tx).await?;
+        Ok(Batch { store: self, tx })
+    }
+
+    /// Creates a record with a new id.
+    pub async fn put(
+        &self,
+        author: &Author,
+        kind: RecordKind,
+        payload: Value,
+    ) -> Result<Written, StoreError> {
+        let mut batch = self.begin().await?;
+        let written = batch.put(author, kind, None, payload).await?;
+        batch.commit().await?;
+        Ok(written)
+    }
+
+    /// Replaces a record's payload. With `base`, refuses if the record changed since
+    /// the version whose entry id is `base` (someone else corrected it meanwhile).
+    pub async fn correct(
+        &self,
+        author: &Author,
+        id: &RecordId,
+        payload: Value,
+        base: Option<&str>,
+    ) -> Result<Written, StoreError> {
+        let mut batch = self.begin().await?;
+        let written = batch.correct(author, id, payload, base).await?;
+        batch.commit().await?;
+        Ok(written)
+    }
+
+    /// Withdraws a record, giving the reason. It stays in the ledger and its history.
+    pub async fn retract(
+        &self,
+        author: &Author,
+        id: &RecordId,
+        reason: &str,
+    ) -> Result<Written, StoreError> {
+        let mut batch = self.begin().await?;
+        let written = batch.retract(author, id, reason).await?;
+        batch.commit().await?;
+        Ok(written)
+    }
+
+    /// The current version of a record, retracted or not.
+    pub async fn get(&self, id: &RecordId) -> Result<StoredRecord, StoreError> {
+        let sql = format!("select {RECORD_COLUMNS} from record where id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { id: id.to_string() })?;
+        StoredRecord::from_row(&row)
+    }
+
+    /// Records of one kind, sorted by name.
+    pub async fn list(&self, q: &ListQuery) -> Result<Vec<StoredRecord>, StoreError> {
+        let pattern = match q.search.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => format!("%{}%", escape_like(&s.to_lowercase())),
+            _ => "%".to_owned(),
+        };
+        let sql = format!(
+            "select {RECORD_COLUMNS} from record
+             where kind = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
+             order by label, id limit $4 offset $5"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(q.kind.as_str())
+            .bind(pattern)
+            .bind(i64::from(q.include_retracted))
+            .bind(q.limit.clamp(1, 10_000))
+            .bind(q.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(StoredRecord::from_row).collect()
+    }
+
+    /// How many current (not retracted) records there are of each kind.
+    pub async fn counts(&self) -> Result<Vec<(RecordKind, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "select kind, count(*) as n from record where retracted = 0 group by kind order by kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts: Vec<(RecordKind, i64)> = RecordKind::ALL.iter().map(|k| (*k, 0)).collect();
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            let n: i64 = row.try_get("n")?;
+            if let Some(slot) = counts.iter_mut().find(|(k, _)| k.as_str() == kind) {
+                slot.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// The most recently changed records of the given kinds.
+    pub async fn latest(&self, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+        let sql = format!(
+            "select {RECORD_COLUMNS} from record where retracted = 0
+             order by updated_at desc, id limit $1"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(StoredRecord::from_row).collect()
+    }
+
+    /// Current records that refer to `id` (a company's licences, a community's reports).
+    pub async fn linked_to(
+        &self,
+        id: &RecordId,
+    ) -> Result<Vec<(String, StoredRecord)>, StoreError> {
+        let sql = format!(
+            "select l.rel as rel, {} from record_link l join record r on r.id = l.from_id
+             where l.to_id = $1 and r.retracted = 0 order by r.kind, r.label, r.id",
+            RECORD_COLUMNS
+                .split(", ")
+                .map(|c| format!("r.{c} as {c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_str().to_owned())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("rel")?, StoredRecord::from_row(row)?)))
+            .collect()
+    }
+
+    /// Whether a record with this id exists (current or retracted).
+    pub async fn exists(&self, id: &RecordId) -> Result<bool, StoreError> {
+        let row = sqlx::query("select count(*) as n from record where id = $1")
+            .bind(id.as_str().to_owned())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}
+
+impl Batch<'_> {
+    /// Creates a record. `id` is for imports and the demo, which carry stable ids; new
+    /// records get a UUID v7.
+    pub async fn put(
+        &mut self,
+        author: &Author,
+        kind: RecordKind,
+        id: Option<RecordId>,
+        payload: Value,
+    ) -> Result<Written, StoreError> {
+        let record = Record::from_payload(kind, &payload).map_err(StoreError::Invalid)?;
+        let id = match id {
+            Some(id) => id,
+            None => RecordId::parse(&uuid::Uuid::now_v7().to_string())
+                .expect("a UUID is a valid record id"),
+        };
+        if self.current(&id).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "a record with id {id} exists already"
+            )));
+        }
+        self.check_links(&record).await?;
+        self.write(author, Op::Put, kind, &id, None, &payload).await
+    }
+
+    pub async fn correct(
+        &mut self,
+        author: &Author,
+        id: &RecordId,
+        payload: Value,
+        base: Option<&str>,
+    ) -> Result<Written, StoreError> {
+        let (kind, head, retracted) = self
+            .current(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { id: id.to_string() })?;
+        if retracted {
+            return Err(StoreError::Conflict(format!(
+                "record {id} was retracted; it cannot be corrected"
+            )));
+        }
+        if let Some(base) = base
+            && base != head
+        {
+            return Err(StoreError::Conflict(format!(
+                "record {id} was changed by someone else since you opened it; reload it and apply your correction again"
+            )));
+        }
+        let record = Record::from_payload(kind, &payload).map_err(StoreError::Invalid)?;
+        self.check_links(&record).await?;
+        if record.links().iter().any(|l| l.target == *id) {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "",
+                "self-reference",
+                "a record cannot refer to itself",
+            )]));
+        }
+        self.write(author, Op::Correct, kind, id, Some(&head), &payload)
+            .await
+    }
+
+    pub async fn retract(
+        &mut self,
+        author: &Author,
+        id: &RecordId,
+        reason: &str,
+    ) -> Result<Written, StoreError> {
+        let (kind, head, retracted) = self
+            .current(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { id: id.to_string() })?;
+        if retracted {
+            return Err(StoreError::Conflict(format!(
+                "record {id} is retracted already"
+            )));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "reason",
+                "required",
+                "say why the record is retracted",
+            )]));
+        }
+        let payload = serde_json::json!({ "reason": reason });
+        self.write(author, Op::Retract, kind, id, Some(&head), &payload)
+            .await
+    }
+
+    /// Makes every change of the batch durable and visible.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write(
+        &mut self,
+        author: &Author,
+        op: Op,
+        kind: RecordKind,
+        id: &RecordId,
+        supersedes: Option<&str>,
+        payload: &Value,
+    ) -> Result<Written, StoreError> {
+        let appended = self
+            .store
+            .append(
+                &mut self.tx,
+                NewEntry {
+                    op,
+                    kind,
+                    record_id: id,
+                    author,
+                    supersedes,
+                    payload,
+                },
+            )
+            .await?;
+        let version = projection::apply(&mut self.tx, &appended.id, &appended.body)
+            .await
+            .map_err(|e| match e {
+                projection::ApplyError::Store(e) => e,
+                projection::ApplyError::Entry(why) => StoreError::Corrupt(why),
+            })?;
+        Ok(Written {
+            record_id: id.clone(),
+            entry_id: appended.id,
+            version,
+        })
+    }
+
+    /// The kind, head entry and retraction of the record `id`, if it exists.
+    async fn current(
+        &mut self,
+        id: &RecordId,
+    ) -> Result<Option<(RecordKind, String, bool)>, StoreError> {
+        let row = sqlx::query("select kind, head, retracted from record where id = $1")
+            .bind(id.as_str().to_owned())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let kind: String = row.try_get("kind")?;
+        let kind = RecordKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("record {id} has unknown kind {kind:?}")))?;
+        Ok(Some((
+            kind,
+            row.try_get("head")?,
+            row.try_get::<i64, _>("retracted")? != 0,
+        )))
+    }
+
+    /// Every record the new payload refers to must exist, be current, and be of the
+    /// right kind.
+    async fn check_links(&mut self, record: &Record) -> Result<(), StoreError> {
+        let mut problems = Vec::new();
+        for link in record.links() {
+            match self.current(&link.target).await? {
+                Some((kind, _, false)) if kind == link.target_kind => {}
+                Some((kind, _, false)) => problems.push(FieldError::new(
+                    link.rel,
+                    "wrong-reference",
+                    format!("{} is a {kind}, not a {}", link.target, link.target_kind),
+                )),
+                Some((_, _, true)) => problems.push(FieldError::new(
+                    link.rel,
+                    "unknown-reference",
+                    format!("{} {} was retracted", link.target_kind, link.target),
+                )),
+                None => problems.push(FieldError::new(
+                    link.rel,
+                    "unknown-reference",
+                    format!("no {} with id {}", link.target_kind, link.target),
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(problems))
+        }
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `like … escape '\'` pattern.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Batch<'_> {
+    /// Whether a record with this id exists, as this transaction sees it.
+    pub async fn exists(&mut self, id: &RecordId) -> Result<bool, StoreError> {
+        Ok(self.current(id).await?.is_some())
+    }
+}

@@ -1,0 +1,196 @@
+//! Test support shared by the crates' test suites: a throwaway PostgreSQL server
+//! started from the installed Debian binaries, and the rule for missing binaries.
+//!
+//! Tests that need an external program print one clear `skipped: …` line where it is
+//! missing, unless `MINEWATCH_REQUIRE_ALL=1` (set by `.ci/run`) makes that a failure.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Whether every optional test dependency is required (`MINEWATCH_REQUIRE_ALL=1`).
+pub fn require_all() -> bool {
+    std::env::var("MINEWATCH_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing test dependency: a skip, or a failure under `MINEWATCH_REQUIRE_ALL=1`.
+pub fn skip_or_fail(what: &str, install: &str) {
+    if require_all() {
+        panic!("{what} is required (MINEWATCH_REQUIRE_ALL=1) but missing: {install}");
+    }
+    eprintln!("skipped: {what}: {install}");
+}
+
+/// A PostgreSQL server in a temporary directory on a free loopback port, stopped and
+/// removed on drop.
+pub struct PgServer {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+    databases: std::sync::atomic::AtomicU32,
+}
+
+impl PgServer {
+    /// Starts a server, or returns `None` (after `skip_or_fail`) when PostgreSQL's
+    /// binaries are not installed.
+    pub fn start() -> Option<PgServer> {
+        let Some(bin) = find_pg_bin() else {
+            skip_or_fail(
+                "PostgreSQL tests",
+                "install postgresql (apt-get install postgresql) to run them",
+            );
+            return None;
+        };
+        let as_postgres = is_root();
+        let dir = std::env::temp_dir().join(format!(
+            "minewatch-pg-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        ));
+        std::fs::create_dir_all(&dir).expect("creating the PostgreSQL temp directory");
+        if as_postgres {
+            run(
+                Command::new("chown").arg("postgres:postgres").arg(&dir),
+                "chown",
+            );
+        }
+        let port = free_port();
+        let server = PgServer {
+            dir,
+            bin,
+            port,
+            as_postgres,
+            databases: std::sync::atomic::AtomicU32::new(0),
+        };
+        let data = server.dir.join("data");
+        server.pg_command("initdb", |c| {
+            c.arg("-D").arg(&data).args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]);
+        });
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            server.dir.display()
+        );
+        server.pg_command("pg_ctl", |c| {
+            c.arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(server.dir.join("server.log"))
+                .args(["-w", "-o", &options, "start"]);
+        });
+        Some(server)
+    }
+
+    fn pg_command(&self, program: &str, args: impl FnOnce(&mut Command)) {
+        let path = self.bin.join(program);
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        args(&mut cmd);
+        run(&mut cmd, program);
+    }
+
+    /// The URL of the maintenance database.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Creates a new empty database and returns its URL.
+    pub async fn create_database(&self) -> String {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let n = self
+            .databases
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("t{n}");
+        let mut conn = sqlx::AnyConnection::connect(&self.admin_url())
+            .await
+            .expect("connecting to the test PostgreSQL server");
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("creating a test database");
+        conn.close().await.ok();
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        let path = self.bin.join("pg_ctl");
+        let mut cmd = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        cmd.arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let _ = cmd.status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The newest installed PostgreSQL's binary directory (Debian layout).
+fn find_pg_bin() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            (bin.join("initdb").exists() && bin.join("pg_ctl").exists()).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    // The effective uid from /proc avoids a libc dependency; PostgreSQL refuses root.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|uid| uid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("binding a loopback port")
+}
