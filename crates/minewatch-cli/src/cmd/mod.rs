@@ -1,0 +1,96 @@
+//! The subcommands. Each module has its `Args` and a `run`.
+
+mod demo;
+mod init;
+mod rebuild;
+mod serve;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use minewatch_store::{DataDir, Store};
+
+/// minewatch: a toolkit for communities next to mines to use their environmental rights.
+#[derive(Debug, Parser)]
+#[command(name = "minewatch", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The data directory (device key, SQLite database, settings).
+    #[arg(
+        long,
+        global = true,
+        env = "MINEWATCH_DATA",
+        default_value = "./minewatch-data"
+    )]
+    pub data: PathBuf,
+
+    /// The database to use instead of the data directory's own, e.g. postgres://user@host/db.
+    #[arg(
+        long,
+        global = true,
+        env = "MINEWATCH_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory, its device key and its database.
+    Init(init::Args),
+    /// Run the web app.
+    Serve(serve::Args),
+    /// Load the demo workspace (once) and run the web app.
+    Demo(demo::Args),
+    /// Check every ledger entry's hash, chain link and signature.
+    Verify(verify::Args),
+    /// Drop and re-derive every projection from the ledger.
+    Rebuild(rebuild::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let global = Global {
+        data: cli.data,
+        database: cli.database,
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Init(args) => init::run(&global, args).await,
+            Command::Serve(args) => serve::run(&global, args).await,
+            Command::Demo(args) => demo::run(&global, args).await,
+            Command::Verify(args) => verify::run(&global, args).await,
+            Command::Rebuild(args) => rebuild::run(&global, args).await,
+        }
+    })
+}
+
+/// The options every subcommand shares.
+pub struct Global {
+    pub data: PathBuf,
+    pub database: Option<String>,
+}
+
+impl Global {
+    /// Opens the store of an existing data directory.
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        let dir = DataDir::open(&self.data)?;
+        open(&dir, self.database.as_deref()).await
+    }
+}
+
+pub async fn open(dir: &DataDir, database: Option<&str>) -> anyhow::Result<Store> {
+    Ok(dir.open_store(database).await?)
+}
+
+pub fn display(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,24 @@
+//! `minewatch verify`: check every entry's hash, chain link and signature.
+
+use std::process::ExitCode;
+
+use super::Global;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub async fn run(global: &Global, _args: Args) -> anyhow::Result<ExitCode> {
+    let store = global.open_store().await?;
+    let outcome = store.verify().await?;
+    store.close().await;
+    match outcome {
+        Ok(report) => {
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => {
+            println!("verification FAILED at {failure}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

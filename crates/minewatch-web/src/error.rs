@@ -1,0 +1,125 @@
+//! Errors of requests, and the one place that turns them into status codes.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minewatch_domain::FieldError;
+use minewatch_store::StoreError;
+use serde_json::json;
+
+use crate::i18n::Ui;
+use crate::templates::ErrorPage;
+
+#[derive(Debug)]
+pub enum AppError {
+    NotFound,
+    /// A request that could not be read: its status (400, 413, 415, 422) and why.
+    BadRequest(StatusCode, String),
+    Invalid(Vec<FieldError>),
+    Conflict(String),
+    Internal(String),
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(status, _) => *status,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(error = %detail, "request failed");
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => AppError::NotFound,
+            StoreError::Conflict(why) => AppError::Conflict(why),
+            StoreError::Invalid(fields) => AppError::Invalid(fields),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("rendering a template: {e}"))
+    }
+}
+
+/// JSON errors, for the API: `{"error": {"status", "message", "fields"}}`.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let (message, fields) = match &self {
+            AppError::NotFound => ("not found".to_owned(), vec![]),
+            AppError::BadRequest(_, why) | AppError::Conflict(why) => (why.clone(), vec![]),
+            AppError::Invalid(fields) => ("invalid record".to_owned(), fields.clone()),
+            AppError::Internal(_) => ("internal error".to_owned(), vec![]),
+        };
+        let body =
+            json!({"error": {"status": status.as_u16(), "message": message, "fields": fields}});
+        (status, Json(body)).into_response()
+    }
+}
+
+/// An error on a page: the same mapping to a status, rendered as a translated page.
+#[derive(Debug)]
+pub struct PageError {
+    pub ui: Ui,
+    pub error: AppError,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.error.log();
+        let status = self.error.status();
+        let ui = self.ui;
+        let (title, body) = match &self.error {
+            AppError::NotFound => (ui.t("page-not-found-title"), ui.t("page-not-found-body")),
+            AppError::BadRequest(_, why) => (ui.t("bad-request-title"), why.clone()),
+            AppError::Invalid(fields) => (
+                ui.t("bad-request-title"),
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, ui.t(&format!("error-{}", f.code))))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            AppError::Conflict(why) => (ui.t("conflict-title"), why.clone()),
+            AppError::Internal(_) => (ui.t("internal-error-title"), ui.t("internal-error-body")),
+        };
+        let page = ErrorPage {
+            ui: &ui,
+            title,
+            body,
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, "error").into_response(),
+        }
+    }
+}
+
+/// Turns any error into a [`PageError`] in the request's language.
+pub trait OrPage<T> {
+    fn page(self, ui: &Ui) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn page(self, ui: &Ui) -> Result<T, PageError> {
+        self.map_err(|e| PageError {
+            ui: ui.clone(),
+            error: e.into(),
+        })
+    }
+}

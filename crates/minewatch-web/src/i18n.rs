@@ -1,0 +1,192 @@
+//! The user's language and the translated text of the interface (Fluent, mn and en).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use minewatch_domain::{Lang, Localized, RecordKind};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./i18n",
+        fallback_language: "en",
+        // Fluent wraps arguments in Unicode isolation marks; both languages run left to
+        // right and the marks break text matching, so they are off.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static MN: LanguageIdentifier = langid!("mn");
+static EN: LanguageIdentifier = langid!("en");
+
+/// The cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+fn langid(lang: Lang) -> &'static LanguageIdentifier {
+    match lang {
+        Lang::Mn => &MN,
+        Lang::En => &EN,
+    }
+}
+
+/// The translation of `key`; the key itself where a translation is missing (the
+/// i18n test makes sure none is).
+pub fn text(lang: Lang, key: &str) -> String {
+    LOCALES
+        .try_lookup(langid(lang), key)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The translation of `key` with a `count` argument (plural forms).
+pub fn text_count(lang: Lang, key: &str, count: i64) -> String {
+    let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+    args.insert("count".into(), count.into());
+    LOCALES
+        .try_lookup_with_args(langid(lang), key, &args)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The language of a request: the `lang` cookie, else the browser's preference, else
+/// Mongolian (the first users' language).
+pub fn negotiate(parts: &Parts) -> Lang {
+    let cookie = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, value)| Lang::parse(value));
+    if let Some(lang) = cookie {
+        return lang;
+    }
+    let accept = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept
+        .split(',')
+        .filter_map(|item| item.split(';').next())
+        .filter_map(|tag| Lang::parse(tag.split('-').next().unwrap_or("")))
+        .next()
+        .unwrap_or(Lang::Mn)
+}
+
+/// A link of the language switch.
+pub struct LangLink {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// An entry of the main navigation.
+pub struct NavItem {
+    pub label: String,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// What every page needs to know about the request: its language and where it is.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub lang: Lang,
+    /// The path and query of the current page, for the language switch to return to.
+    pub here: String,
+}
+
+impl Ui {
+    pub fn new(lang: Lang, here: &str) -> Ui {
+        Ui {
+            lang,
+            here: here.to_owned(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        text(self.lang, key)
+    }
+
+    pub fn t_count(&self, key: &str, count: i64) -> String {
+        text_count(self.lang, key, count)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn pick<'a>(&self, text: &'a Localized) -> &'a str {
+        text.get(self.lang)
+    }
+
+    pub fn kind_label(&self, kind: RecordKind) -> String {
+        self.t(&format!("kind-{}", kind.as_str()))
+    }
+
+    pub fn languages(&self) -> Vec<LangLink> {
+        [(Lang::Mn, "Монгол"), (Lang::En, "English")]
+            .into_iter()
+            .map(|(lang, label)| LangLink {
+                code: lang.code(),
+                label,
+                href: format!("/lang/{}?next={}", lang.code(), percent_encode(&self.here)),
+                current: lang == self.lang,
+            })
+            .collect()
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        let path = self.here.split('?').next().unwrap_or("/");
+        [
+            ("nav-dashboard", "/"),
+            ("nav-communities", "/communities"),
+            ("nav-authorities", "/authorities"),
+            ("nav-companies", "/companies"),
+            ("nav-licences", "/licences"),
+            ("nav-observations", "/observations"),
+        ]
+        .into_iter()
+        .map(|(key, href)| NavItem {
+            label: self.t(key),
+            href,
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path == href || path.starts_with(&format!("{href}/"))
+            },
+        })
+        .collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ui {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        Ok(Ui::new(negotiate(parts), here))
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,96 @@
+//! The pages' templates (askama, checked at compile time, HTML auto-escaped).
+
+use askama::Template;
+
+use crate::i18n::Ui;
+use crate::views::{Choice, CountCard, FieldRow, HistoryRow, ListRow, RecordLink};
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage<'a> {
+    pub ui: &'a Ui,
+    pub workspace_name: String,
+    pub workspace_description: Option<String>,
+    pub counts: Vec<CountCard>,
+    pub latest: Vec<RecordLink>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage<'a> {
+    pub ui: &'a Ui,
+    pub title: String,
+    pub path: &'static str,
+    pub query: String,
+    pub count_label: String,
+    pub rows: Vec<ListRow>,
+    pub kind_is_observation: bool,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+pub struct DetailPage<'a> {
+    pub ui: &'a Ui,
+    pub title: String,
+    pub kind_plural: String,
+    pub list_href: &'static str,
+    pub saved: bool,
+    pub retracted: bool,
+    pub fields: Vec<FieldRow>,
+    pub linked: Vec<RecordLink>,
+    pub history: Vec<HistoryRow>,
+}
+
+/// What the report form holds, as typed (so a refused form comes back filled in).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct ReportForm {
+    pub observed_on: String,
+    pub category: String,
+    pub description: String,
+    pub place: String,
+    pub community_id: String,
+    pub licence_id: String,
+    pub lat: String,
+    pub lon: String,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+}
+
+/// A refused field of the report form, translated.
+pub struct FormError {
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+pub struct ReportPage<'a> {
+    pub ui: &'a Ui,
+    pub form: ReportForm,
+    pub errors: Vec<FormError>,
+    pub categories: Vec<Choice>,
+    pub communities: Vec<Choice>,
+    pub licences: Vec<Choice>,
+}
+
+impl ReportPage<'_> {
+    pub fn error_for(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|e| e.field == field || e.field.starts_with(&format!("{field}.")))
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub ui: &'a Ui,
+    pub title: String,
+    pub body: String,
+}

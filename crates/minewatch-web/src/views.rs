@@ -1,0 +1,375 @@
+//! View models: records turned into what a page shows, in the reader's language.
+//!
+//! Everything shown passes through `minewatch_domain::public_payload` first, so restricted
+//! fields (reporters, contact people, exact locations) never reach a page. Until
+//! accounts exist every page is public.
+
+use std::collections::HashMap;
+
+use minewatch_domain::{
+    Lang, Localized, Pack, RecordId, RecordKind, RedactionOptions, public_payload,
+};
+use minewatch_store::{EntryView, Op, Store, StoredRecord};
+use serde_json::Value;
+
+use crate::i18n::Ui;
+
+/// The list page of each kind that has one.
+pub fn list_path(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::Community => Some("/communities"),
+        RecordKind::Authority => Some("/authorities"),
+        RecordKind::Company => Some("/companies"),
+        RecordKind::Licence => Some("/licences"),
+        RecordKind::Observation => Some("/observations"),
+        RecordKind::Workspace | RecordKind::Organisation => None,
+    }
+}
+
+pub fn record_href(kind: RecordKind, id: &RecordId) -> Option<String> {
+    list_path(kind).map(|p| format!("{p}/{id}"))
+}
+
+/// A record's display name in `lang`.
+pub fn display_name(record: &StoredRecord, lang: Lang) -> String {
+    match record.typed() {
+        Ok(typed) => typed.name().get(lang).to_owned(),
+        Err(_) => record.label.clone(),
+    }
+}
+
+/// Local time in Mongolia (UTC+8, no daylight saving since 2017), to the minute.
+pub fn format_time(ms: i64) -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Ulaanbaatar")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t
+            .to_zoned_datetime(tz)
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub struct CountCard {
+    pub label: String,
+    pub count: i64,
+    pub href: &'static str,
+}
+
+pub struct RecordLink {
+    pub name: String,
+    pub href: Option<String>,
+    pub kind_label: String,
+    pub when: String,
+}
+
+impl RecordLink {
+    pub fn new(ui: &Ui, r: &StoredRecord) -> RecordLink {
+        RecordLink {
+            name: display_name(r, ui.lang),
+            href: record_href(r.kind, &r.id),
+            kind_label: ui.kind_label(r.kind),
+            when: format_time(r.updated_at_ms),
+        }
+    }
+}
+
+pub struct ListRow {
+    pub name: String,
+    pub href: String,
+    pub summary: String,
+}
+
+pub struct FieldRow {
+    pub label: String,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+pub struct HistoryRow {
+    pub op_label: String,
+    pub when: String,
+    pub author: String,
+    pub entry_id: String,
+    pub changes: Vec<FieldRow>,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The order fields appear in on a record's page; unlisted fields come last.
+fn field_order(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Workspace => &["name", "description", "pack"],
+        RecordKind::Organisation => &["name", "org_type", "workspace_id"],
+        RecordKind::Community => &[
+            "name",
+            "aimag",
+            "soum",
+            "bagh",
+            "households",
+            "centre",
+            "workspace_id",
+        ],
+        RecordKind::Authority => &[
+            "name",
+            "authority_type",
+            "jurisdiction",
+            "address",
+            "email",
+            "phone",
+        ],
+        RecordKind::Company => &["name", "registration_number", "parent_id"],
+        RecordKind::Licence => &[
+            "number",
+            "holder_id",
+            "status",
+            "minerals",
+            "aimag",
+            "soum",
+            "area_ha",
+            "granted",
+            "expires",
+            "area",
+        ],
+        RecordKind::Observation => &[
+            "observed_on",
+            "category",
+            "description",
+            "place",
+            "location",
+            "community_id",
+            "licence_id",
+            "workspace_id",
+        ],
+    }
+}
+
+/// Turns one public payload into labelled rows. `names` resolves referenced records.
+pub fn field_rows(
+    ui: &Ui,
+    pack: &Pack,
+    kind: RecordKind,
+    public: &Value,
+    names: &HashMap<String, (String, Option<String>)>,
+) -> Vec<FieldRow> {
+    let Value::Object(obj) = public else {
+        return Vec::new();
+    };
+    let order = field_order(kind);
+    let mut keys: Vec<&String> = obj.keys().collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(usize::MAX));
+    let mut rows = Vec::new();
+    for key in keys {
+        if key.ends_with("_approximate") {
+            continue;
+        }
+        let value = &obj[key];
+        let label = ui.t(&format!("field-{key}"));
+        if key.ends_with("_id") {
+            let id = value.as_str().unwrap_or_default();
+            let (name, href) = names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| (id.to_owned(), None));
+            rows.push(FieldRow {
+                label,
+                value: name,
+                href,
+            });
+            continue;
+        }
+        let approximate = obj.get(&format!("{key}_approximate")) == Some(&Value::Bool(true));
+        rows.push(FieldRow {
+            label,
+            value: render_value(ui, pack, key, value, approximate),
+            href: None,
+        });
+        if kind == RecordKind::Licence
+            && key == "number"
+            && let Some(n) = value
+                .as_str()
+                .and_then(|s| minewatch_domain::LicenceNumber::parse(s).ok())
+        {
+            rows.push(FieldRow {
+                label: ui.t("field-licence_type"),
+                value: ui.t(&format!("licence-type-{}", n.licence_type().as_str())),
+                href: None,
+            });
+        }
+    }
+    rows
+}
+
+fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: bool) -> String {
+    match (key, value) {
+        ("status", Value::String(s)) => ui.t(&format!("status-{s}")),
+        ("category", Value::String(s)) => ui.t(&format!("category-{s}")),
+        ("org_type", Value::String(s)) => ui.t(&format!("org-type-{s}")),
+        ("authority_type", Value::String(s)) => pack
+            .authority_type(s)
+            .map(|t| ui.pick(&t.name).to_owned())
+            .unwrap_or_else(|| s.clone()),
+        ("area", Value::Object(o)) => {
+            let points = o
+                .get("coordinates")
+                .and_then(|c| c.get(0))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            ui.t_count("value-polygon-points", points as i64)
+        }
+        (_, Value::Object(o)) if o.contains_key("lat") && o.contains_key("lon") => {
+            let lat = o["lat"].as_f64().unwrap_or_default();
+            let lon = o["lon"].as_f64().unwrap_or_default();
+            let mut text = format!("{lat}, {lon}");
+            if approximate {
+                text.push_str(&format!(" ({})", ui.t("value-approximate")));
+            }
+            text
+        }
+        (_, Value::Object(o)) if o.contains_key("mn") || o.contains_key("en") => {
+            let text: Localized = serde_json::from_value(value.clone()).unwrap_or_default();
+            ui.pick(&text).to_owned()
+        }
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|v| render_value(ui, pack, "", v, false))
+            .collect::<Vec<_>>()
+            .join(", "),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Bool(true)) => ui.t("value-yes"),
+        (_, Value::Null) => String::new(),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// The public view of a payload (the one policy for what the public may see).
+pub fn public(kind: RecordKind, payload: &Value) -> Value {
+    public_payload(kind, payload, RedactionOptions::default())
+}
+
+/// Names and links of every record the payloads refer to.
+pub async fn referenced_names(
+    store: &Store,
+    ui: &Ui,
+    payloads: &[&Value],
+) -> HashMap<String, (String, Option<String>)> {
+    let mut names = HashMap::new();
+    for payload in payloads {
+        let Value::Object(obj) = payload else {
+            continue;
+        };
+        for (key, value) in obj {
+            let Some(id) = value.as_str().filter(|_| key.ends_with("_id")) else {
+                continue;
+            };
+            if names.contains_key(id) {
+                continue;
+            }
+            let Some(rid) = RecordId::parse(id) else {
+                continue;
+            };
+            if let Ok(r) = store.get(&rid).await {
+                names.insert(
+                    id.to_owned(),
+                    (display_name(&r, ui.lang), record_href(r.kind, &r.id)),
+                );
+            }
+        }
+    }
+    names
+}
+
+/// The history of a record: who changed what, when, through which entry.
+pub async fn history_rows(
+    store: &Store,
+    ui: &Ui,
+    pack: &Pack,
+    entries: &[EntryView],
+) -> Vec<HistoryRow> {
+    let publics: Vec<Value> = entries.iter().map(|e| public(e.kind, &e.payload)).collect();
+    let refs: Vec<&Value> = publics.iter().collect();
+    let names = referenced_names(store, ui, &refs).await;
+    let mut rows = Vec::new();
+    let mut previous: Option<&Value> = None;
+    for (entry, public) in entries.iter().zip(&publics) {
+        let changes = match entry.op {
+            Op::Put => Vec::new(),
+            Op::Correct => {
+                let changed = changed_fields(previous, public);
+                field_rows(ui, pack, entry.kind, &changed, &names)
+            }
+            Op::Retract => vec![FieldRow {
+                label: ui.t("history-reason"),
+                value: entry
+                    .payload
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                href: None,
+            }],
+        };
+        if entry.op != Op::Retract {
+            previous = Some(public);
+        }
+        rows.push(HistoryRow {
+            op_label: ui.t(&format!("history-op-{}", entry.op.as_str())),
+            when: format_time(entry.at_ms),
+            author: match entry.author.as_str() {
+                "system" => ui.t("author-system"),
+                "anonymous" => ui.t("author-anonymous"),
+                other => other.to_owned(),
+            },
+            entry_id: entry.id.clone(),
+            changes,
+        });
+    }
+    rows
+}
+
+/// The fields of `now` that differ from `before` (removed fields show as empty).
+fn changed_fields(before: Option<&Value>, now: &Value) -> Value {
+    let empty = serde_json::Map::new();
+    let before = before.and_then(Value::as_object).unwrap_or(&empty);
+    let now_obj = now.as_object().unwrap_or(&empty);
+    let mut changed = serde_json::Map::new();
+    for (key, value) in now_obj {
+        if before.get(key) != Some(value) {
+            changed.insert(key.clone(), value.clone());
+        }
+    }
+    for key in before.keys() {
+        if !now_obj.contains_key(key) {
+            changed.insert(key.clone(), Value::Null);
+        }
+    }
+    Value::Object(changed)
+}
+
+/// A one-line summary of a record for lists.
+pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord) -> String {
+    let p = public(record.kind, &record.payload);
+    let get = |key: &str| {
+        p.get(key)
+            .map(|v| render_value(ui, pack, key, v, false))
+            .unwrap_or_default()
+    };
+    let parts: Vec<String> = match record.kind {
+        RecordKind::Licence => vec![get("status"), get("soum"), get("minerals")],
+        RecordKind::Company => vec![get("registration_number")],
+        RecordKind::Authority => vec![get("authority_type"), get("jurisdiction")],
+        RecordKind::Community => vec![get("soum"), get("aimag")],
+        RecordKind::Observation => vec![get("category"), get("place")],
+        RecordKind::Workspace | RecordKind::Organisation => vec![],
+    };
+    parts
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
