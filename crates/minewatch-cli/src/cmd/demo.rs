@@ -13,6 +13,10 @@ pub struct Args {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+
+    /// Load the demo workspace and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 const LOGIN_NOTE: &str = "demo login: none yet. Accounts and roles are not built; until they \
@@ -34,6 +38,10 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             "the demo workspace is loaded already in {}",
             display(dir.path())
         ),
+    }
+    if args.no_serve {
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
     }
     super::serve::serve(store, args.addr, Some(LOGIN_NOTE)).await
 }

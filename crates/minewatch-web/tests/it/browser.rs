@@ -45,7 +45,10 @@ fn start_driver(port: u16) -> Driver {
 #[tokio::test]
 async fn dashboard_to_mongolian_to_a_licence_page_in_chromium() {
     if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
-        skip_or_fail("browser tests", "install chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        skip_or_fail(
+            "browser tests",
+            "install chromium and chromium-driver (apt-get install chromium chromium-driver)",
+        );
         return;
     }
     let app = TestApp::demo().await;
@@ -57,7 +60,9 @@ async fn dashboard_to_mongolian_to_a_licence_page_in_chromium() {
     }));
 
     let port = free_port();
-    let _driver = tokio::task::spawn_blocking(move || start_driver(port)).await.unwrap();
+    let _driver = tokio::task::spawn_blocking(move || start_driver(port))
+        .await
+        .unwrap();
     let profile = tempfile::tempdir().unwrap();
     let caps = serde_json::json!({
         "browserName": "chrome",
@@ -88,25 +93,60 @@ async fn dashboard_to_mongolian_to_a_licence_page_in_chromium() {
         assert!(client.source().await?.contains("Dashboard"));
 
         client.find(Locator::Id("lang-mn")).await?.click().await?;
-        client.wait().for_element(Locator::Css("html[lang=mn]")).await?;
+        client
+            .wait()
+            .for_element(Locator::Css("html[lang=mn]"))
+            .await?;
         let nav = client.find(Locator::Css("nav")).await?.text().await?;
-        assert!(nav.contains("Тусгай зөвшөөрөл"), "Mongolian navigation: {nav}");
-        assert!(nav.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)), "Cyrillic text: {nav}");
+        assert!(
+            nav.contains("Тусгай зөвшөөрөл"),
+            "Mongolian navigation: {nav}"
+        );
+        assert!(
+            nav.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)),
+            "Cyrillic text: {nav}"
+        );
 
-        client.find(Locator::Css("a[href='/licences']")).await?.click().await?;
-        client.wait().for_element(Locator::Css("ul.records")).await?;
-        client.find(Locator::LinkText("MV-900101")).await?.click().await?;
+        client
+            .find(Locator::Css("a[href='/licences']"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css("ul.records"))
+            .await?;
+        client
+            .find(Locator::LinkText("MV-900101"))
+            .await?
+            .click()
+            .await?;
         client.wait().for_element(Locator::Css("dl.fields")).await?;
-        assert!(client.current_url().await?.path().ends_with("/licences/demo-licence-mv900101"));
+        assert!(
+            client
+                .current_url()
+                .await?
+                .path()
+                .ends_with("/licences/demo-licence-mv900101")
+        );
         let page = client.find(Locator::Css("main")).await?.text().await?;
         assert!(page.contains("Тусгай зөвшөөрлийн дугаар"), "{page}");
-        assert!(page.contains("Туул Шар Алт ХХК (зохиомол)"), "the holder in Mongolian: {page}");
+        assert!(
+            page.contains("Туул Шар Алт ХХК (зохиомол)"),
+            "the holder in Mongolian: {page}"
+        );
         // Usable at 360 px: nothing wider than the screen.
         let widths = client
-            .execute("return [window.innerWidth, document.documentElement.scrollWidth]", vec![])
+            .execute(
+                "return [window.innerWidth, document.documentElement.scrollWidth]",
+                vec![],
+            )
             .await?;
         assert_eq!(widths[0], 360, "the viewport is a phone's");
-        assert!(widths[1].as_i64().unwrap_or(9999) <= 360, "page is wider than the screen: {widths}");
+        assert!(
+            widths[1].as_i64().unwrap_or(9999) <= 360,
+            "page is wider than the screen: {widths}"
+        );
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -20,13 +20,24 @@ async fn dashboard_shows_counts_and_latest_in_both_languages() {
     assert_eq!(en.status, StatusCode::OK);
     assert!(en.body.contains("<html lang=\"en\">"));
     assert!(en.body.contains("Tuul–Erdenetsagaan community coalition"));
-    assert!(en.body.contains("href=\"/licences\"><span class=\"n\">7</span>"), "{}", en.body);
+    assert!(
+        en.body
+            .contains("href=\"/licences\"><span class=\"n\">7</span>"),
+        "{}",
+        en.body
+    );
     let mn = app.get_lang("/", "mn").await;
     assert!(mn.body.contains("<html lang=\"mn\">"));
     assert!(mn.body.contains("Хянах самбар"));
     assert!(mn.body.contains("Тусгай зөвшөөрөл"));
     // No browser preference at all: Mongolian, the first users' language.
-    let none = app.send(axum::http::Request::get("/").body(axum::body::Body::empty()).unwrap()).await;
+    let none = app
+        .send(
+            axum::http::Request::get("/")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert!(none.body.contains("<html lang=\"mn\">"));
 }
 
@@ -37,9 +48,23 @@ async fn the_language_switch_sets_a_cookie_and_returns_only_to_local_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.header("location"), "/licences?q=MV");
     let cookie = r.header("set-cookie");
-    assert!(cookie.starts_with("lang=mn;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
-        let r = app.get(&format!("/lang/en?next={}", minewatch_web::i18n::percent_encode(evil))).await;
+    assert!(
+        cookie.starts_with("lang=mn;")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let r = app
+            .get(&format!(
+                "/lang/en?next={}",
+                minewatch_web::i18n::percent_encode(evil)
+            ))
+            .await;
         assert_eq!(r.header("location"), "/", "{evil} must not be followed");
     }
     // The cookie wins over the browser's preference.
@@ -55,20 +80,37 @@ async fn the_language_switch_sets_a_cookie_and_returns_only_to_local_pages() {
 #[tokio::test]
 async fn lists_and_detail_pages_show_records_with_history_and_links() {
     let app = TestApp::demo().await;
-    for path in ["/communities", "/authorities", "/companies", "/licences", "/observations"] {
+    for path in [
+        "/communities",
+        "/authorities",
+        "/companies",
+        "/licences",
+        "/observations",
+    ] {
         let r = app.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(r.body.contains("class=\"records\""), "{path}");
     }
     let licences = app.get("/licences?q=mv-9001").await;
-    assert!(licences.body.contains("MV-900101") && !licences.body.contains("XV-900201"), "search filters");
+    assert!(
+        licences.body.contains("MV-900101") && !licences.body.contains("XV-900201"),
+        "search filters"
+    );
 
     let company = app.get("/companies/demo-company-east-steppe").await;
     assert_eq!(company.status, StatusCode::OK);
     for licence in ["XV-900202", "MV-900103", "XV-900203"] {
-        assert!(company.body.contains(licence), "the company page lists licence {licence}");
+        assert!(
+            company.body.contains(licence),
+            "the company page lists licence {licence}"
+        );
     }
-    assert!(company.body.contains("Example Steppe Holdings LLC (fictional)"), "parent company shown");
+    assert!(
+        company
+            .body
+            .contains("Example Steppe Holdings LLC (fictional)"),
+        "parent company shown"
+    );
 
     let authority = app.get_lang("/authorities/demo-auth-mrpam", "mn").await;
     assert!(authority.body.contains("Ашигт малтмал, газрын тосны газар"));
@@ -77,12 +119,27 @@ async fn lists_and_detail_pages_show_records_with_history_and_links() {
     let id = minewatch_domain::RecordId::parse("demo-licence-mv900102").unwrap();
     let mut payload = app.store.get(&id).await.unwrap().payload;
     payload["status"] = json!("revoked");
-    app.store.correct(&minewatch_store::Author::named("cli:test"), &id, payload, None).await.unwrap();
+    app.store
+        .correct(
+            &minewatch_store::Author::named("cli:test"),
+            &id,
+            payload,
+            None,
+        )
+        .await
+        .unwrap();
     let licence = app.get("/licences/demo-licence-mv900102").await;
     assert!(licence.body.contains("Corrected"));
     assert!(licence.body.contains("<dd>revoked</dd>"));
-    assert_eq!(licence.body.matches("class=\"hash\"").count(), 2, "two entries in the history");
-    assert!(licence.body.contains("mining"), "licence type from the MV- prefix");
+    assert_eq!(
+        licence.body.matches("class=\"hash\"").count(),
+        2,
+        "two entries in the history"
+    );
+    assert!(
+        licence.body.contains("mining"),
+        "licence type from the MV- prefix"
+    );
 }
 
 #[tokio::test]
@@ -102,15 +159,28 @@ async fn unknown_records_and_pages_are_404_in_the_users_language() {
     assert!(r.body.contains("Хуудас олдсонгүй"));
     let api = app.get("/api/v1/records/nope").await;
     assert_eq!(api.status, StatusCode::NOT_FOUND);
-    assert_eq!(serde_json::from_str::<Value>(&api.body).unwrap()["error"]["status"], 404);
+    assert_eq!(
+        serde_json::from_str::<Value>(&api.body).unwrap()["error"]["status"],
+        404
+    );
 }
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::demo().await;
-    for path in ["/", "/licences", "/nope", "/static/app.css", "/api/v1/records/demo-workspace"] {
+    for path in [
+        "/",
+        "/licences",
+        "/nope",
+        "/static/app.css",
+        "/api/v1/records/demo-workspace",
+    ] {
         let r = app.get(path).await;
-        assert!(r.header("content-security-policy").contains("default-src 'none'"), "{path}");
+        assert!(
+            r.header("content-security-policy")
+                .contains("default-src 'none'"),
+            "{path}"
+        );
         assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(r.header("x-frame-options"), "DENY", "{path}");
         assert_eq!(r.header("referrer-policy"), "no-referrer", "{path}");
@@ -122,7 +192,13 @@ async fn bad_requests_get_a_clear_4xx_and_write_nothing() {
     let app = TestApp::demo().await;
     let before = app.entries().await;
 
-    let r = app.post("/api/v1/observations", "application/json", "{\"observed_on\": ").await;
+    let r = app
+        .post(
+            "/api/v1/observations",
+            "application/json",
+            "{\"observed_on\": ",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("\"status\":400"));
 
@@ -130,10 +206,16 @@ async fn bad_requests_get_a_clear_4xx_and_write_nothing() {
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let huge = json!({"observed_on": "2025-01-01", "category": "dust", "description": "x".repeat(200_000)});
-    let r = app.post("/api/v1/observations", "application/json", huge.to_string()).await;
+    let r = app
+        .post("/api/v1/observations", "application/json", huge.to_string())
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     let r = app
-        .post("/observations", "application/x-www-form-urlencoded", format!("description={}", "x".repeat(200_000)))
+        .post(
+            "/observations",
+            "application/x-www-form-urlencoded",
+            format!("description={}", "x".repeat(200_000)),
+        )
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 
@@ -146,7 +228,12 @@ async fn bad_requests_get_a_clear_4xx_and_write_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = serde_json::from_str(&r.body).unwrap();
-    let fields: Vec<&str> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     for want in ["observed_on", "category", "description"] {
         assert!(fields.contains(&want), "{want} missing in {fields:?}");
     }
@@ -188,14 +275,21 @@ async fn a_report_through_the_api_is_signed_stored_and_shown_publicly_without_th
 
     let page = app.get(&format!("/observations/{id}")).await;
     assert!(page.body.contains("River brown below the dam"));
-    assert!(page.body.contains("48.1, 104.6"), "approximate location shown");
+    assert!(
+        page.body.contains("48.1, 104.6"),
+        "approximate location shown"
+    );
     let api = app.get(&format!("/api/v1/records/{id}")).await;
     for body in [&page.body, &api.body] {
         assert!(!body.contains("Secret Herder") && !body.contains("8800 1234"));
         assert!(!body.contains("48.123456") && !body.contains("104.567891"));
     }
     // The ledger has the full report: it is restricted, not lost.
-    let stored = app.store.get(&minewatch_domain::RecordId::parse(id).unwrap()).await.unwrap();
+    let stored = app
+        .store
+        .get(&minewatch_domain::RecordId::parse(id).unwrap())
+        .await
+        .unwrap();
     assert_eq!(stored.payload["reporter"]["name"], "Secret Herder");
     assert_eq!(stored.created_by, "anonymous");
     assert!(app.store.verify().await.unwrap().is_ok());
@@ -206,8 +300,16 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
     let app = TestApp::demo().await;
     // Every restricted value in the demo: reporters, contact people, exact locations.
     let mut secrets = Vec::new();
-    for kind in [minewatch_domain::RecordKind::Observation, minewatch_domain::RecordKind::Community] {
-        for r in app.store.list(&minewatch_store::ListQuery::all(kind)).await.unwrap() {
+    for kind in [
+        minewatch_domain::RecordKind::Observation,
+        minewatch_domain::RecordKind::Community,
+    ] {
+        for r in app
+            .store
+            .list(&minewatch_store::ListQuery::all(kind))
+            .await
+            .unwrap()
+        {
             for field in ["reporter", "contact"] {
                 if let Some(person) = r.payload.get(field) {
                     for part in ["name", "phone"] {
@@ -223,7 +325,10 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
             }
         }
     }
-    assert!(secrets.len() >= 12, "the demo holds restricted data, so a leak would show");
+    assert!(
+        secrets.len() >= 12,
+        "the demo holds restricted data, so a leak would show"
+    );
     // Crawl every page reachable from the dashboard in both languages, plus the API.
     let mut queue = vec!["/".to_owned()];
     let mut seen = std::collections::HashSet::new();
@@ -234,22 +339,44 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
         for lang in ["en", "mn"] {
             let r = app.get_lang(&path, lang).await;
             for s in &secrets {
-                assert!(!r.body.contains(s.as_str()), "{path} ({lang}) shows restricted {s:?}");
+                assert!(
+                    !r.body.contains(s.as_str()),
+                    "{path} ({lang}) shows restricted {s:?}"
+                );
             }
-            for href in r.body.split("href=\"").skip(1).filter_map(|s| s.split('"').next()) {
-                if href.starts_with('/') && !href.starts_with("/lang/") && !href.starts_with("/static/") {
+            for href in r
+                .body
+                .split("href=\"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next())
+            {
+                if href.starts_with('/')
+                    && !href.starts_with("/lang/")
+                    && !href.starts_with("/static/")
+                {
                     queue.push(href.to_owned());
                 }
             }
         }
-        if let Some(id) = path.rsplit('/').next().filter(|_| path.matches('/').count() == 2) {
+        if let Some(id) = path
+            .rsplit('/')
+            .next()
+            .filter(|_| path.matches('/').count() == 2)
+        {
             let r = app.get(&format!("/api/v1/records/{id}")).await;
             for s in &secrets {
-                assert!(!r.body.contains(s.as_str()), "API record {id} shows restricted {s:?}");
+                assert!(
+                    !r.body.contains(s.as_str()),
+                    "API record {id} shows restricted {s:?}"
+                );
             }
         }
     }
-    assert!(seen.len() > 30, "the crawl reached the record pages ({})", seen.len());
+    assert!(
+        seen.len() > 30,
+        "the crawl reached the record pages ({})",
+        seen.len()
+    );
 }
 
 #[tokio::test]
@@ -257,11 +384,16 @@ async fn the_report_form_saves_a_report_or_says_what_is_wrong() {
     let app = TestApp::demo().await;
     let form = app.get("/observations/new").await;
     assert!(form.body.contains("name=\"description\""));
-    assert!(form.body.contains("value=\"demo-licence-mv900101\""), "licences to choose from");
+    assert!(
+        form.body.contains("value=\"demo-licence-mv900101\""),
+        "licences to choose from"
+    );
     let before = app.entries().await;
 
     let bad = "observed_on=2025-02-30&category=&description=&lat=abc&lon=1";
-    let r = app.post("/observations", "application/x-www-form-urlencoded", bad).await;
+    let r = app
+        .post("/observations", "application/x-www-form-urlencoded", bad)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("The report was not saved"));
     assert!(r.body.contains("Expected a date as YYYY-MM-DD."));
@@ -274,14 +406,20 @@ async fn the_report_form_saves_a_report_or_says_what_is_wrong() {
         "observed_on=2025-03-01&category=dust&description={}&place=Bagh+4&licence_id=demo-licence-mv900101&lat=48.1&lon=104.6&reporter_name=Hidden+Name",
         minewatch_web::i18n::percent_encode(xss)
     );
-    let r = app.post("/observations", "application/x-www-form-urlencoded", good).await;
+    let r = app
+        .post("/observations", "application/x-www-form-urlencoded", good)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let location = r.header("location").to_owned();
     assert!(location.starts_with("/observations/") && location.ends_with("?saved=1"));
     let page = app.get(&location).await;
     assert!(page.body.contains("The report was saved and signed"));
     assert!(!page.body.contains(xss), "text is escaped");
-    assert!(page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"), "{}", page.body);
+    assert!(
+        page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("Hidden Name"));
     assert_eq!(app.entries().await, before + 1);
 }

@@ -9,12 +9,28 @@ fn message_ids(lang: &str) -> BTreeSet<String> {
     let text = std::fs::read_to_string(&path).expect("reading the Fluent file");
     let mut ids = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#') || line.starts_with(' ') || line.trim().is_empty() || line.starts_with('}') {
+        if line.starts_with('#')
+            || line.starts_with(' ')
+            || line.trim().is_empty()
+            || line.starts_with('}')
+        {
             continue;
         }
-        let (id, value) = line.split_once(" = ").unwrap_or_else(|| panic!("{}:{}: not `id = value`", path.display(), i + 1));
-        assert!(!value.trim().is_empty(), "{}:{}: {id} is empty", path.display(), i + 1);
-        assert!(ids.insert(id.to_owned()), "{}:{}: {id} twice", path.display(), i + 1);
+        let (id, value) = line
+            .split_once(" = ")
+            .unwrap_or_else(|| panic!("{}:{}: not `id = value`", path.display(), i + 1));
+        assert!(
+            !value.trim().is_empty(),
+            "{}:{}: {id} is empty",
+            path.display(),
+            i + 1
+        );
+        assert!(
+            ids.insert(id.to_owned()),
+            "{}:{}: {id} twice",
+            path.display(),
+            i + 1
+        );
     }
     ids
 }
@@ -25,7 +41,10 @@ fn mongolian_and_english_have_the_same_messages() {
     let en = message_ids("en");
     let only_en: Vec<_> = en.difference(&mn).collect();
     let only_mn: Vec<_> = mn.difference(&en).collect();
-    assert!(only_en.is_empty() && only_mn.is_empty(), "only in en: {only_en:?}; only in mn: {only_mn:?}");
+    assert!(
+        only_en.is_empty() && only_mn.is_empty(),
+        "only in en: {only_en:?}; only in mn: {only_mn:?}"
+    );
 }
 
 #[test]

@@ -26,8 +26,12 @@ impl TestApp {
     pub async fn demo() -> TestApp {
         let dir = tempfile::tempdir().expect("a temp dir");
         let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
-        let store = Store::open(&url, DeviceKey::generate()).await.expect("opening the store");
-        minewatch_store::demo::load(&store).await.expect("loading the demo");
+        let store = Store::open(&url, DeviceKey::generate())
+            .await
+            .expect("opening the store");
+        minewatch_store::demo::load(&store)
+            .await
+            .expect("loading the demo");
         let state = AppState {
             store: store.clone(),
             pack: Arc::new(builtin_pack()),
@@ -47,10 +51,20 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("the router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("reading the body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("reading the body")
+            .to_bytes();
         Reply {
             status,
             headers,
@@ -92,6 +106,9 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }

@@ -1,0 +1,198 @@
+//! init, demo, verify, rebuild and their errors.
+
+use minewatch_store::testing::PgServer;
+
+use crate::{assert_exit, minewatch, stderr, stdout};
+
+#[test]
+fn help_is_there_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        &["--help"][..],
+        &["init", "--help"],
+        &["serve", "--help"],
+        &["demo", "--help"],
+        &["verify", "--help"],
+        &["rebuild", "--help"],
+    ] {
+        let o = minewatch(dir.path(), cmd);
+        assert_exit(&o, 0);
+        assert!(stdout(&o).contains("Usage:"), "{cmd:?}");
+    }
+}
+
+#[test]
+fn init_demo_verify_rebuild_on_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let o = minewatch(&data, &["init"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("created data directory"));
+    let key = data.join("device.key");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the key is private"
+    );
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let o = minewatch(&data, &["init"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("exists already"));
+
+    let o = minewatch(&data, &["demo", "--no-serve"]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("loaded the demo workspace: 36 records"),
+        "{}",
+        stdout(&o)
+    );
+    let o = minewatch(&data, &["demo", "--no-serve"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("loaded already"));
+
+    let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).trim(),
+        "36 entries from 1 devices verified",
+        "running demo twice adds nothing"
+    );
+
+    let o = minewatch(&data, &["rebuild"]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("rebuilt 36 records from 36 entries"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("projections identical to before"));
+}
+
+#[tokio::test]
+async fn verify_names_a_tampered_entry_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", data.join("minewatch.db").display());
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    // Change one letter of a stored licence: MV-900101 becomes MV-900109.
+    let r = sqlx::query("update entry set body = cast(replace(body, 'MV-900101', 'MV-900109') as blob) where record_id = 'demo-licence-mv900101'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(r.rows_affected(), 1);
+    pool.close().await;
+    let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 1);
+    assert!(
+        stdout(&o).contains("verification FAILED at entry #"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("does not match its hash"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn missing_or_broken_data_directories_get_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    for cmd in ["verify", "rebuild", "serve"] {
+        let o = minewatch(&missing, &[cmd]);
+        assert_exit(&o, 2);
+        assert!(
+            stderr(&o).contains("no data directory at"),
+            "{cmd}: {}",
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("minewatch init"), "it says what to do");
+    }
+
+    let not_a_dir = tmp.path().join("file");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let o = minewatch(&not_a_dir, &["verify"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("is not a directory"));
+
+    let no_key = tmp.path().join("nokey");
+    std::fs::create_dir(&no_key).unwrap();
+    let o = minewatch(&no_key, &["verify"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("has no device key"), "{}", stderr(&o));
+
+    let data = tmp.path().join("data");
+    assert_exit(&minewatch(&data, &["init"]), 0);
+    std::fs::write(data.join("device.key"), "not hex\n").unwrap();
+    let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("is not a device key"), "{}", stderr(&o));
+
+    let data = tmp.path().join("corrupt");
+    assert_exit(&minewatch(&data, &["init"]), 0);
+    std::fs::write(data.join("minewatch.db"), vec![0x5a; 8192]).unwrap();
+    let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("cannot open the database"),
+        "{}",
+        stderr(&o)
+    );
+
+    let data = tmp.path().join("deleted");
+    assert_exit(&minewatch(&data, &["init"]), 0);
+    std::fs::remove_file(data.join("minewatch.db")).unwrap();
+    let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("database") && stderr(&o).contains("is missing"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_same_commands_on_postgresql() {
+    let Some(server) = PgServer::start() else {
+        return;
+    };
+    let url = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(server.create_database());
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert_exit(&minewatch(&data, &["--database", &url, "init"]), 0);
+    assert!(
+        !data.join("minewatch.db").exists(),
+        "no SQLite file when PostgreSQL is configured"
+    );
+    // Later commands find the database in the data directory's settings.
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+    let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o).trim(), "36 entries from 1 devices verified");
+    let o = minewatch(&data, &["rebuild"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("projections identical to before"));
+    let o = minewatch(
+        &data,
+        &[
+            "--database",
+            "postgres://postgres@127.0.0.1:1/none",
+            "verify",
+        ],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("cannot open the database postgres://postgres@127.0.0.1:1/none"),
+        "{}",
+        stderr(&o)
+    );
+}
