@@ -135,7 +135,7 @@ fn format_double(f: f64) -> String {
             out.push_str(&digits[1..]);
         }
         out.push('e');
-        out.push(if n - 1 >= 0 { '+' } else { '-' });
+        out.push(if n > 0 { '+' } else { '-' });
         write!(out, "{}", (n - 1).abs()).expect("writing to a String cannot fail");
     }
     out
