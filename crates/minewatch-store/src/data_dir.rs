@@ -20,6 +20,11 @@ const CONFIG_FILE: &str = "minewatch.toml";
 pub enum DataDirError {
     #[error("no data directory at {0}: create one with `minewatch init --data {0}`")]
     Missing(PathBuf),
+    #[error(
+        "{0} is not empty and is not a minewatch data directory (it has no device key): \
+         choose a new or empty directory"
+    )]
+    NotEmpty(PathBuf),
     #[error("{0} is not a directory")]
     NotADirectory(PathBuf),
     #[error(
@@ -77,7 +82,6 @@ impl DataDir {
         if path.exists() && !path.is_dir() {
             return Err(DataDirError::NotADirectory(path.to_owned()));
         }
-        fs::create_dir_all(path).map_err(io_err(path))?;
         let dir = DataDir {
             path: path.to_owned(),
         };
@@ -86,6 +90,11 @@ impl DataDir {
             dir.device_key()?;
             return Ok((dir, InitOutcome::AlreadyInitialised));
         }
+        // Never take over a directory that holds something else (`--data ~` by mistake).
+        if path.exists() && fs::read_dir(path).map_err(io_err(path))?.next().is_some() {
+            return Err(DataDirError::NotEmpty(path.to_owned()));
+        }
+        fs::create_dir_all(path).map_err(io_err(path))?;
         // The directory holds the signing key and personal data: owner only.
         fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(io_err(path))?;
         if let Some(url) = database {

@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
     let mut router = Router::new()
         .route("/", get(dashboard))
         .route("/lang/{code}", get(switch_language))
-        .route("/observations/new", get(report_form).post(report_create))
+        .route("/observations/new", get(report_form))
         .route("/observations", axum::routing::post(report_create));
     for kind in [
         RecordKind::Community,

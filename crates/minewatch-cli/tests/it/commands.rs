@@ -122,6 +122,22 @@ fn missing_or_broken_data_directories_get_a_clear_message() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("is not a directory"));
 
+    let occupied = tmp.path().join("occupied");
+    std::fs::create_dir(&occupied).unwrap();
+    std::fs::write(occupied.join("thesis.odt"), "years of work").unwrap();
+    let o = minewatch(&occupied, &["init"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("is not empty and is not a minewatch data directory"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_dir(&occupied).unwrap().count(),
+        1,
+        "nothing was added"
+    );
+
     let no_key = tmp.path().join("nokey");
     std::fs::create_dir(&no_key).unwrap();
     let o = minewatch(&no_key, &["verify"]);
