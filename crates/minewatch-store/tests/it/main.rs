@@ -2,6 +2,7 @@
 //! and against a real, throwaway PostgreSQL server.
 
 mod cases;
+mod geography;
 mod tamper;
 
 use std::future::Future;
