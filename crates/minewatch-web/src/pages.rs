@@ -82,7 +82,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> PageResult {
         .into_iter()
         .filter_map(|(kind, count)| {
             list_path(kind).map(|href| CountCard {
-                label: ui.kind_label(kind),
+                label: ui.t(&format!("nav-{}", &href[1..])),
                 count,
                 href,
             })
