@@ -6,6 +6,7 @@
 //! by the store, the web app, the CLI and exports alike. `.ci/run` checks that
 //! `cargo tree -p minewatch-domain` holds none of tokio, sqlx, axum or reqwest.
 
+pub mod calendar;
 pub mod licence;
 pub mod pack;
 pub mod record;
