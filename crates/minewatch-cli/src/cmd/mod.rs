@@ -2,6 +2,7 @@
 
 mod demo;
 mod init;
+mod pack;
 mod rebuild;
 mod serve;
 mod verify;
@@ -51,6 +52,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Drop and re-derive every projection from the ledger.
     Rebuild(rebuild::Args),
+    /// Work with legal packs.
+    Pack(pack::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Demo(args) => demo::run(&global, args).await,
             Command::Verify(args) => verify::run(&global, args).await,
             Command::Rebuild(args) => rebuild::run(&global, args).await,
+            Command::Pack(args) => pack::run(&global, args).await,
         }
     })
 }

@@ -212,3 +212,45 @@ fn the_same_commands_on_postgresql() {
         stderr(&o)
     );
 }
+
+#[test]
+fn pack_check_accepts_the_mongolian_pack_and_names_each_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mn = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/mn");
+    let o = minewatch(tmp.path(), &["pack", "check", mn.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("pack mn 0.1.0 is valid"),
+        "{}",
+        stdout(&o)
+    );
+
+    let bad = tmp.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    let text = std::fs::read_to_string(mn.join("pack.toml")).unwrap();
+    let broken = text.replacen("en = \"Soum Governor\"", "", 1).replacen(
+        "level = \"aimag\"",
+        "level = \"province\"",
+        1,
+    );
+    std::fs::write(bad.join("pack.toml"), broken).unwrap();
+    let o = minewatch(tmp.path(), &["pack", "check", bad.to_str().unwrap()]);
+    assert_exit(&o, 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("pack.toml:") && out.contains("authority_type.name"),
+        "{out}"
+    );
+    assert!(
+        out.contains("authority_type.level") && out.contains("\"province\""),
+        "{out}"
+    );
+    assert!(out.contains("2 problem(s)"), "{out}");
+
+    let o = minewatch(
+        tmp.path(),
+        &["pack", "check", tmp.path().join("none").to_str().unwrap()],
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("reading"), "{}", stderr(&o));
+}
