@@ -89,15 +89,21 @@ impl PgServer {
         Some(server)
     }
 
-    fn pg_command(&self, program: &str, args: impl FnOnce(&mut Command)) {
+    /// A PostgreSQL program, run as the `postgres` user when we are root (PostgreSQL
+    /// refuses to run as root).
+    fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
-        let mut cmd = if self.as_postgres {
+        if self.as_postgres {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(&path);
             c
         } else {
             Command::new(&path)
-        };
+        }
+    }
+
+    fn pg_command(&self, program: &str, args: impl FnOnce(&mut Command)) {
+        let mut cmd = self.command(program);
         args(&mut cmd);
         run(&mut cmd, program);
     }
@@ -130,14 +136,7 @@ impl PgServer {
 impl Drop for PgServer {
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let path = self.bin.join("pg_ctl");
-        let mut cmd = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
-            c
-        } else {
-            Command::new(&path)
-        };
+        let mut cmd = self.command("pg_ctl");
         cmd.arg("-D")
             .arg(&data)
             .args(["-m", "immediate", "-w", "stop"])

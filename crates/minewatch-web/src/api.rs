@@ -33,7 +33,10 @@ async fn show(
         "label": r.label,
         "version": r.version,
         "retracted": r.retracted,
-        "updated_at": views::format_time(r.updated_at_ms),
+        // RFC 3339 in UTC: machines read the API; pages show local time.
+        "updated_at": jiff::Timestamp::from_millisecond(r.updated_at_ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         "payload": views::public(r.kind, &r.payload),
     })))
 }

@@ -208,10 +208,17 @@ async fn switch_language(
     let lang = minewatch_domain::Lang::parse(&code)
         .ok_or(AppError::NotFound)
         .page(&ui)?;
-    // Only a local path is followed, so the switch cannot be used to send people elsewhere.
+    // Only a local path is followed, so the switch cannot be used to send people
+    // elsewhere; the pages make `next` from the request's own (ASCII) URI, so anything
+    // else (control characters, raw non-ASCII) is not ours and goes to the dashboard.
     let next = params
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .filter(|n| {
+            n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && n.bytes().all(|b| b.is_ascii_graphic())
+        })
         .unwrap_or_else(|| "/".to_owned());
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
