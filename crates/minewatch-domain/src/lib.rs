@@ -6,6 +6,7 @@
 //! by the store, the web app, the CLI and exports alike. `.ci/run` checks that
 //! `cargo tree -p minewatch-domain` holds none of tokio, sqlx, axum or reqwest.
 
+pub mod access;
 pub mod calendar;
 pub mod licence;
 pub mod pack;
@@ -13,6 +14,10 @@ pub mod record;
 pub mod redact;
 pub mod text;
 
+pub use access::{
+    Action, FieldView, Grant, OwnerSet, Principal, RecordAccess, RecordFilter, Role, Scope,
+    Visibility, view_payload,
+};
 pub use licence::{LicenceNumber, LicenceType};
 pub use pack::{Pack, PackDiagnostic};
 pub use record::{FieldError, Link, Record, RecordId, RecordKind};

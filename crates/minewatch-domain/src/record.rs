@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
 use crate::licence::{LicenceNumber, LicenceType};
 use crate::text::Localized;
 
@@ -312,6 +313,8 @@ pub struct Observation {
     /// The exact location: public views show it rounded.
     pub location: Option<Point>,
     pub reporter: Option<Contact>,
+    /// What the reporter added later (with their receipt code), oldest first.
+    pub follow_ups: Vec<String>,
 }
 
 /// A validated record of any kind.
@@ -342,6 +345,7 @@ impl Record {
             RecordKind::Licence => parse_licence(&mut f),
             RecordKind::Observation => parse_observation(&mut f),
         };
+        f.access_settings();
         f.finish()?;
         // `finish` returned Ok, so no field failed and every required value was present.
         Ok(record.expect("a payload without field errors yields a record"))
@@ -553,6 +557,7 @@ fn parse_observation(f: &mut Fields<'_>) -> Option<Record> {
     let place = f.text("place", Optional, MAX_NAME);
     let location = f.point("location");
     let reporter = f.contact("reporter");
+    let follow_ups = f.long_text_list("follow_ups");
     Some(Record::Observation(Observation {
         workspace_id,
         community_id,
@@ -563,6 +568,7 @@ fn parse_observation(f: &mut Fields<'_>) -> Option<Record> {
         place,
         location,
         reporter,
+        follow_ups,
     }))
     .filter(|_| f.ok())
 }
@@ -873,6 +879,68 @@ impl<'a> Fields<'a> {
             }
         }
         out
+    }
+
+    /// A list of texts of up to `MAX_TEXT` characters each.
+    fn long_text_list(&mut self, name: &'static str) -> Vec<String> {
+        let Some(v) = self.value(name, Optional) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = v else {
+            self.wrong_type(name, "a list of text", v);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(str::trim) {
+                Some(s) if s.is_empty() => self.push(FieldError::new(
+                    format!("{name}[{i}]"),
+                    "required",
+                    "empty text",
+                )),
+                Some(s) if s.chars().count() > MAX_TEXT => self.push(FieldError::new(
+                    format!("{name}[{i}]"),
+                    "too-long",
+                    format!("at most {MAX_TEXT} characters"),
+                )),
+                Some(s) => out.push(s.to_owned()),
+                None => self.wrong_type(&format!("{name}[{i}]"), "text", item),
+            }
+        }
+        out
+    }
+
+    /// The access settings every kind may carry: `visibility` (the record's level) and
+    /// `field_visibility` (levels of single fields).
+    fn access_settings(&mut self) {
+        let levels: Vec<&'static str> = Visibility::CHOICES.iter().map(|(n, _)| *n).collect();
+        self.choice(VISIBILITY_KEY, Optional, &levels);
+        let Some(v) = self.value(FIELD_VISIBILITY_KEY, Optional) else {
+            return;
+        };
+        let Value::Object(map) = v else {
+            self.wrong_type(FIELD_VISIBILITY_KEY, "an object of field: level", v);
+            return;
+        };
+        for (field, level) in map {
+            let name = format!("{FIELD_VISIBILITY_KEY}.{field}");
+            if field == VISIBILITY_KEY
+                || field == FIELD_VISIBILITY_KEY
+                || !self.obj.contains_key(field)
+            {
+                self.push(FieldError::new(
+                    name,
+                    "unknown-field",
+                    "a visibility can be set only for a field the record has",
+                ));
+            } else if level.as_str().and_then(Visibility::parse).is_none() {
+                self.push(FieldError::new(
+                    name,
+                    "unknown-value",
+                    format!("expected one of {}", levels.join(", ")),
+                ));
+            }
+        }
     }
 
     fn point(&mut self, name: &'static str) -> Option<Point> {

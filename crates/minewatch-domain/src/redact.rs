@@ -5,8 +5,9 @@
 //! appear in a public page, API response or export. Restricted fields are dropped;
 //! exact locations are rounded to a grid so the soum and the area stay visible.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::access::{Principal, RecordAccess, view_payload};
 use crate::record::RecordKind;
 
 /// How public views generalise restricted data.
@@ -24,36 +25,11 @@ impl Default for RedactionOptions {
     }
 }
 
-/// The payload of a `kind` record as the public may see it.
+/// The payload of a `kind` record as the public may see it (fields only: whether the
+/// record itself is public is [`crate::access::RecordAccess::visible_to`]'s question).
 pub fn public_payload(kind: RecordKind, payload: &Value, options: RedactionOptions) -> Value {
-    let Value::Object(obj) = payload else {
-        return Value::Null;
-    };
-    let mut out = Map::new();
-    for (key, value) in obj {
-        if kind.restricted_fields().contains(&key.as_str()) {
-            continue;
-        }
-        if kind.approximate_fields().contains(&key.as_str()) {
-            if let Some(rounded) = approximate(value, options.location_decimals) {
-                out.insert(key.clone(), rounded);
-                out.insert(format!("{key}_approximate"), Value::Bool(true));
-            }
-            continue;
-        }
-        out.insert(key.clone(), value.clone());
-    }
-    Value::Object(out)
-}
-
-/// Rounds a `{lat, lon}` point to `decimals` places; anything else is dropped.
-fn approximate(value: &Value, decimals: u8) -> Option<Value> {
-    let obj = value.as_object()?;
-    let scale = 10f64.powi(i32::from(decimals.min(6)));
-    let round = |x: f64| (x * scale).round() / scale;
-    let lat = round(obj.get("lat")?.as_f64()?);
-    let lon = round(obj.get("lon")?.as_f64()?);
-    Some(serde_json::json!({ "lat": lat, "lon": lon }))
+    let access = RecordAccess::with_owner(kind, None, payload);
+    view_payload(kind, &access, payload, &Principal::Anonymous, options).payload
 }
 
 #[cfg(test)]
