@@ -51,6 +51,9 @@ pub enum Op {
     Correct,
     /// Withdraws the record; it stays in the history.
     Retract,
+    /// Records that someone saw or exported the record's restricted fields (the audit);
+    /// the record itself does not change.
+    Access,
 }
 
 impl Op {
@@ -59,6 +62,7 @@ impl Op {
             Op::Put => "put",
             Op::Correct => "correct",
             Op::Retract => "retract",
+            Op::Access => "access",
         }
     }
 
@@ -67,6 +71,7 @@ impl Op {
             "put" => Some(Op::Put),
             "correct" => Some(Op::Correct),
             "retract" => Some(Op::Retract),
+            "access" => Some(Op::Access),
             _ => None,
         }
     }
@@ -256,12 +261,14 @@ impl Store {
         Ok(Appended { id, body })
     }
 
-    /// Every entry about `id`, oldest first.
+    /// Every change of `id`, oldest first (access entries are [`Store::access_events`]).
     pub async fn history(&self, id: &RecordId) -> Result<Vec<EntryView>, StoreError> {
-        let rows = sqlx::query("select id, body from entry where record_id = $1 order by pos")
-            .bind(id.as_str().to_owned())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "select id, body from entry where record_id = $1 and op <> 'access' order by pos",
+        )
+        .bind(id.as_str().to_owned())
+        .fetch_all(&self.pool)
+        .await?;
         if rows.is_empty() {
             return Err(StoreError::NotFound { id: id.to_string() });
         }

@@ -12,6 +12,7 @@
 //! `reference/stack.md` in the shared notes): `$n` placeholders, bigint milliseconds
 //! for times, 0/1 integers for booleans, and one migration folder per database.
 
+mod accounts;
 mod data_dir;
 pub mod demo;
 mod device;
@@ -22,12 +23,16 @@ mod records;
 pub mod testing;
 mod verify;
 
+pub use accounts::{
+    Account, LockoutPolicy, LoginOutcome, MIN_PASSWORD_CHARS, NewAccount, Session, check_password,
+    random_code, random_hex, token_hash,
+};
 pub use data_dir::{DataDir, DataDirError, InitOutcome};
 pub use device::DeviceKey;
 pub use error::StoreError;
 pub use ledger::{Author, EntryView, Op};
 pub use projection::RebuildReport;
-pub use records::{Batch, ListQuery, StoredRecord, Written};
+pub use records::{AccessEvent, Batch, ListQuery, StoredRecord, Written};
 pub use verify::{VerifyFailure, VerifyReport};
 
 use sqlx::any::AnyPoolOptions;

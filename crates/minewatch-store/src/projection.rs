@@ -4,7 +4,7 @@
 //! write path and [`Store::rebuild`] both call it, which is what makes a rebuild
 //! reproduce the projections exactly.
 
-use minewatch_domain::Record;
+use minewatch_domain::{Record, RecordAccess, RecordId};
 use minewatch_formats::canonical_json::to_canonical_string;
 use sqlx::{Any, Row, Transaction};
 
@@ -48,11 +48,17 @@ pub(crate) async fn apply(
                 .map_err(|e| ApplyError::Entry(format!("entry {entry_id}: {e}")))?;
             let label = record.search_label();
             let search = label.to_lowercase();
+            let access = RecordId::parse(&record_id)
+                .map(|id| RecordAccess::of(kind, &id, &body.payload))
+                .ok_or_else(|| ApplyError::Entry(format!("entry {entry_id}: bad record id")))?;
+            let visibility = access.visibility.as_str();
+            let owner = access.owner.map(String::from);
             if body.op == "put" {
                 sqlx::query(
                     "insert into record (id, kind, payload, label, search, version, retracted, head,
-                                         created_at, created_by, updated_at, updated_by)
-                     values ($1, $2, $3, $4, $5, 1, 0, $6, $7, $8, $7, $8)",
+                                         created_at, created_by, updated_at, updated_by,
+                                         visibility, owner)
+                     values ($1, $2, $3, $4, $5, 1, 0, $6, $7, $8, $7, $8, $9, $10)",
                 )
                 .bind(record_id.clone())
                 .bind(kind.as_str())
@@ -62,12 +68,15 @@ pub(crate) async fn apply(
                 .bind(entry_id.to_owned())
                 .bind(at_ms)
                 .bind(body.author.clone())
+                .bind(visibility)
+                .bind(owner)
                 .execute(&mut **tx)
                 .await?;
             } else {
                 let updated = sqlx::query(
                     "update record set payload = $2, label = $3, search = $4, version = version + 1,
-                                       head = $5, updated_at = $6, updated_by = $7
+                                       head = $5, updated_at = $6, updated_by = $7,
+                                       visibility = $8, owner = $9
                      where id = $1",
                 )
                 .bind(record_id.clone())
@@ -77,6 +86,8 @@ pub(crate) async fn apply(
                 .bind(entry_id.to_owned())
                 .bind(at_ms)
                 .bind(body.author.clone())
+                .bind(visibility)
+                .bind(owner)
                 .execute(&mut **tx)
                 .await?;
                 if updated.rows_affected() != 1 {
@@ -113,6 +124,34 @@ pub(crate) async fn apply(
                 )));
             }
             delete_links(tx, &record_id).await?;
+        }
+        Op::Access => {
+            let text = |key: &str| {
+                body.payload
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApplyError::Entry(format!("entry {entry_id}: no {key:?}")))
+            };
+            let fields = body
+                .payload
+                .get("fields")
+                .filter(|f| f.is_array())
+                .ok_or_else(|| ApplyError::Entry(format!("entry {entry_id}: no \"fields\"")))?;
+            sqlx::query(
+                "insert into access_event (entry_id, at_ms, author, record_id, kind, action, via, fields)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(entry_id.to_owned())
+            .bind(at_ms)
+            .bind(body.author.clone())
+            .bind(record_id.clone())
+            .bind(kind.as_str())
+            .bind(text("action")?)
+            .bind(text("via")?)
+            .bind(fields.to_string())
+            .execute(&mut **tx)
+            .await?;
         }
     }
     let row = sqlx::query("select version from record where id = $1")
@@ -155,6 +194,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query("delete from record").execute(&mut *tx).await?;
+        sqlx::query("delete from access_event")
+            .execute(&mut *tx)
+            .await?;
         let mut entries = 0u64;
         let mut after = 0i64;
         loop {
@@ -204,7 +246,7 @@ impl Store {
         let mut out = String::new();
         let rows = sqlx::query(
             "select id, kind, payload, label, search, version, retracted, head, created_at,
-                    created_by, updated_at, updated_by
+                    created_by, updated_at, updated_by, visibility, owner
              from record order by id",
         )
         .fetch_all(&self.pool)
@@ -223,6 +265,8 @@ impl Store {
                 row.try_get::<String, _>("created_by")?,
                 row.try_get::<i64, _>("updated_at")?,
                 row.try_get::<String, _>("updated_by")?,
+                row.try_get::<String, _>("visibility")?,
+                row.try_get::<Option<String>, _>("owner")?,
             ]);
             out.push_str("record ");
             out.push_str(&line.to_string());
@@ -239,6 +283,27 @@ impl Store {
                 row.try_get::<String, _>("to_id")?,
             ]);
             out.push_str("link ");
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        let rows = sqlx::query(
+            "select entry_id, at_ms, author, record_id, kind, action, via, fields
+             from access_event order by entry_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let line = serde_json::json!([
+                row.try_get::<String, _>("entry_id")?,
+                row.try_get::<i64, _>("at_ms")?,
+                row.try_get::<String, _>("author")?,
+                row.try_get::<String, _>("record_id")?,
+                row.try_get::<String, _>("kind")?,
+                row.try_get::<String, _>("action")?,
+                row.try_get::<String, _>("via")?,
+                row.try_get::<String, _>("fields")?,
+            ]);
+            out.push_str("access ");
             out.push_str(&line.to_string());
             out.push('\n');
         }

@@ -5,7 +5,9 @@
 //! changes, so an import or the demo loader is all-or-nothing. The one-change methods on
 //! [`Store`] are batches of one.
 
-use minewatch_domain::{FieldError, Record, RecordId, RecordKind};
+use minewatch_domain::{
+    FieldError, OwnerSet, Record, RecordFilter, RecordId, RecordKind, Visibility,
+};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -59,6 +61,19 @@ impl StoredRecord {
     }
 }
 
+/// One audit event: someone saw or exported restricted fields of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEvent {
+    pub entry_id: String,
+    pub at_ms: i64,
+    pub author: String,
+    pub record_id: String,
+    pub kind: String,
+    pub action: String,
+    pub via: String,
+    pub fields: Vec<String>,
+}
+
 /// What a write produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -74,20 +89,70 @@ pub struct ListQuery {
     /// Case-insensitive text to find in the record's name (either language).
     pub search: Option<String>,
     pub include_retracted: bool,
+    /// Whose view the list is: `None` lists every record (for the CLI and internal use).
+    pub visible_to: Option<RecordFilter>,
     pub limit: i64,
     pub offset: i64,
 }
 
 impl ListQuery {
+    /// Current public records of `kind`; set `visible_to` for a signed-in reader.
     pub fn all(kind: RecordKind) -> ListQuery {
         ListQuery {
             kind,
             search: None,
             include_retracted: false,
+            visible_to: Some(RecordFilter::public()),
             limit: 1000,
             offset: 0,
         }
     }
+
+    pub fn visible_to(mut self, filter: &RecordFilter) -> ListQuery {
+        self.visible_to = Some(filter.clone());
+        self
+    }
+
+    /// Every record, whoever may see it: for the CLI and internal lookups, never a page.
+    pub fn everything(mut self) -> ListQuery {
+        self.visible_to = None;
+        self
+    }
+}
+
+/// The SQL condition for a record filter on the record table aliased `r`; bind values
+/// are pushed to `binds`, numbered from `binds.len() + first`.
+fn filter_sql(filter: Option<&RecordFilter>, first: usize, binds: &mut Vec<String>) -> String {
+    let Some(filter) = filter else {
+        return "1 = 1".to_owned();
+    };
+    let mut any = vec!["r.visibility = 'public'".to_owned()];
+    for (level, owners) in [
+        (Visibility::Coalition, &filter.coalition),
+        (Visibility::CaseTeam, &filter.case_team),
+        (Visibility::Private, &filter.private),
+    ] {
+        let owner = match owners {
+            OwnerSet::None => continue,
+            OwnerSet::All => "1 = 1".to_owned(),
+            OwnerSet::SharedAnd(ids) => {
+                let mut cond = "r.owner is null".to_owned();
+                if !ids.is_empty() {
+                    let places: Vec<String> = ids
+                        .iter()
+                        .map(|id| {
+                            binds.push(id.to_string());
+                            format!("${}", first + binds.len() - 1)
+                        })
+                        .collect();
+                    cond = format!("({cond} or r.owner in ({}))", places.join(", "));
+                }
+                cond
+            }
+        };
+        any.push(format!("(r.visibility = '{}' and {owner})", level.as_str()));
+    }
+    format!("({})", any.join(" or "))
 }
 
 const RECORD_COLUMNS: &str = "id, kind, payload, label, version, retracted, head, created_at, created_by, updated_at, updated_by";
@@ -165,29 +230,43 @@ impl Store {
             Some(s) if !s.is_empty() => format!("%{}%", escape_like(&s.to_lowercase())),
             _ => "%".to_owned(),
         };
+        let mut binds = Vec::new();
+        let visible = filter_sql(q.visible_to.as_ref(), 6, &mut binds);
         let sql = format!(
-            "select {RECORD_COLUMNS} from record
+            "select {RECORD_COLUMNS} from record r
              where kind = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
+                   and {visible}
              order by label, id limit $4 offset $5"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(q.kind.as_str())
             .bind(pattern)
             .bind(i64::from(q.include_retracted))
             .bind(q.limit.clamp(1, 10_000))
-            .bind(q.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(q.offset.max(0));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(StoredRecord::from_row).collect()
     }
 
-    /// How many current (not retracted) records there are of each kind.
-    pub async fn counts(&self) -> Result<Vec<(RecordKind, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "select kind, count(*) as n from record where retracted = 0 group by kind order by kind",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+    /// How many current (not retracted) records of each kind `filter` lets one see.
+    pub async fn counts(
+        &self,
+        filter: Option<&RecordFilter>,
+    ) -> Result<Vec<(RecordKind, i64)>, StoreError> {
+        let mut binds = Vec::new();
+        let visible = filter_sql(filter, 1, &mut binds);
+        let sql = format!(
+            "select kind, count(*) as n from record r where retracted = 0 and {visible}
+             group by kind order by kind"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut counts: Vec<(RecordKind, i64)> = RecordKind::ALL.iter().map(|k| (*k, 0)).collect();
         for row in rows {
             let kind: String = row.try_get("kind")?;
@@ -199,16 +278,23 @@ impl Store {
         Ok(counts)
     }
 
-    /// The most recently changed records of the given kinds.
-    pub async fn latest(&self, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+    /// The most recently changed records `filter` lets one see.
+    pub async fn latest(
+        &self,
+        limit: i64,
+        filter: Option<&RecordFilter>,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut binds = Vec::new();
+        let visible = filter_sql(filter, 2, &mut binds);
         let sql = format!(
-            "select {RECORD_COLUMNS} from record where retracted = 0
+            "select {RECORD_COLUMNS} from record r where retracted = 0 and {visible}
              order by updated_at desc, id limit $1"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(limit.clamp(1, 1000))
-            .fetch_all(&self.pool)
-            .await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit.clamp(1, 1000));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(StoredRecord::from_row).collect()
     }
 
@@ -216,23 +302,80 @@ impl Store {
     pub async fn linked_to(
         &self,
         id: &RecordId,
+        filter: Option<&RecordFilter>,
     ) -> Result<Vec<(String, StoredRecord)>, StoreError> {
+        let mut binds = Vec::new();
+        let visible = filter_sql(filter, 2, &mut binds);
         let sql = format!(
             "select l.rel as rel, {} from record_link l join record r on r.id = l.from_id
-             where l.to_id = $1 and r.retracted = 0 order by r.kind, r.label, r.id",
+             where l.to_id = $1 and r.retracted = 0 and {visible} order by r.kind, r.label, r.id",
             RECORD_COLUMNS
                 .split(", ")
                 .map(|c| format!("r.{c} as {c}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.as_str().to_owned())
-            .fetch_all(&self.pool)
-            .await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_str().to_owned());
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok((row.try_get("rel")?, StoredRecord::from_row(row)?)))
             .collect()
+    }
+
+    /// Records that `author` saw or exported restricted fields of `id` (the audit).
+    pub async fn record_access(
+        &self,
+        author: &Author,
+        id: &RecordId,
+        action: &str,
+        via: &str,
+        fields: &[String],
+    ) -> Result<Written, StoreError> {
+        let mut batch = self.begin().await?;
+        let written = batch.record_access(author, id, action, via, fields).await?;
+        batch.commit().await?;
+        Ok(written)
+    }
+
+    /// The audit of restricted data seen or exported, newest first.
+    pub async fn access_events(&self, limit: i64) -> Result<Vec<AccessEvent>, StoreError> {
+        let rows = sqlx::query(
+            "select entry_id, at_ms, author, record_id, kind, action, via, fields
+             from access_event order by at_ms desc, entry_id limit $1",
+        )
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let fields: String = row.try_get("fields")?;
+                Ok(AccessEvent {
+                    entry_id: row.try_get("entry_id")?,
+                    at_ms: row.try_get("at_ms")?,
+                    author: row.try_get("author")?,
+                    record_id: row.try_get("record_id")?,
+                    kind: row.try_get("kind")?,
+                    action: row.try_get("action")?,
+                    via: row.try_get("via")?,
+                    fields: serde_json::from_str(&fields).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// The report a receipt code (its SHA-256) opens.
+    pub async fn receipt_record(&self, code_hash: &str) -> Result<Option<RecordId>, StoreError> {
+        let row = sqlx::query("select record_id from receipt where code_hash = $1")
+            .bind(code_hash.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<String, _>("record_id"))
+            .transpose()?
+            .and_then(|id| RecordId::parse(&id)))
     }
 
     /// Whether a record with this id exists (current or retracted).
@@ -332,6 +475,35 @@ impl Batch<'_> {
         let payload = serde_json::json!({ "reason": reason });
         self.write(author, Op::Retract, kind, id, Some(&head), &payload)
             .await
+    }
+
+    /// Records, in the ledger, that `author` saw or exported restricted fields of `id`.
+    pub async fn record_access(
+        &mut self,
+        author: &Author,
+        id: &RecordId,
+        action: &str,
+        via: &str,
+        fields: &[String],
+    ) -> Result<Written, StoreError> {
+        let (kind, _, _) = self
+            .current(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { id: id.to_string() })?;
+        let via: String = via.chars().filter(|c| !c.is_control()).take(500).collect();
+        let payload = serde_json::json!({ "action": action, "via": via, "fields": fields });
+        self.write(author, Op::Access, kind, id, None, &payload)
+            .await
+    }
+
+    /// Keeps the SHA-256 of an anonymous report's receipt code, in this transaction.
+    pub async fn add_receipt(&mut self, code_hash: &str, id: &RecordId) -> Result<(), StoreError> {
+        sqlx::query("insert into receipt (code_hash, record_id) values ($1, $2)")
+            .bind(code_hash.to_owned())
+            .bind(id.as_str().to_owned())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     /// Makes every change of the batch durable and visible.

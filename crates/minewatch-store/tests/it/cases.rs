@@ -50,7 +50,7 @@ pub async fn put_get_correct_retract_and_history(store: Store) {
     assert_eq!(got.head, l.entry_id);
 
     // The company page lists its licence through the link projection.
-    let linked = store.linked_to(&c.record_id).await.unwrap();
+    let linked = store.linked_to(&c.record_id, None).await.unwrap();
     assert_eq!(linked.len(), 1);
     assert_eq!(linked[0].0, "holder_id");
     assert_eq!(linked[0].1.id, l.record_id);
@@ -94,7 +94,13 @@ pub async fn put_get_correct_retract_and_history(store: Store) {
     let mut q = ListQuery::all(RecordKind::Licence);
     q.include_retracted = true;
     assert_eq!(store.list(&q).await.unwrap().len(), 1);
-    assert!(store.linked_to(&c.record_id).await.unwrap().is_empty());
+    assert!(
+        store
+            .linked_to(&c.record_id, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         store.history(&l.record_id).await.unwrap()[2].payload["reason"],
         "entered twice"
@@ -259,7 +265,7 @@ pub async fn demo_loads_once_and_verifies(store: Store) {
     let report = store.verify().await.unwrap().unwrap();
     assert_eq!(report.entries as usize, records);
     assert_eq!(report.devices, 1);
-    let counts = store.counts().await.unwrap();
+    let counts = store.counts(None).await.unwrap();
     let count = |k| counts.iter().find(|(kind, _)| *kind == k).unwrap().1;
     assert_eq!(count(RecordKind::Workspace), 1);
     assert!(count(RecordKind::Licence) >= 5);

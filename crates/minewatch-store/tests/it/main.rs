@@ -1,6 +1,7 @@
 //! The store's integration tests: one suite of cases, run against a fresh SQLite file
 //! and against a real, throwaway PostgreSQL server.
 
+mod access;
 mod cases;
 mod geography;
 mod tamper;
@@ -32,6 +33,10 @@ fn all_cases() -> Vec<(&'static str, CaseFn)> {
         cases::a_failed_batch_leaves_nothing,
         tamper::any_changed_byte_of_any_entry_is_detected,
         tamper::removed_entries_are_detected,
+        access::accounts_passwords_and_lockout,
+        access::lists_follow_visibility_and_scope,
+        access::access_audit_is_in_the_ledger,
+        access::receipts_open_their_report_only,
     ]
 }
 
