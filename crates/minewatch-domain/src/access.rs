@@ -259,7 +259,7 @@ impl Principal {
     pub fn may(&self, action: Action) -> bool {
         match action {
             Action::SubmitObservation | Action::UseReceipt => true,
-            Action::ChangeOwnPassword => self.is_signed_in(),
+            Action::UseOwnAccount => self.is_signed_in(),
             Action::ViewAudit | Action::ManageAccounts => self.is_admin(),
         }
     }
@@ -272,7 +272,8 @@ pub enum Action {
     SubmitObservation,
     /// Look up one's own anonymous report by its receipt code and add to it.
     UseReceipt,
-    ChangeOwnPassword,
+    /// Log out, change one's own password.
+    UseOwnAccount,
     ViewAudit,
     ManageAccounts,
 }
@@ -582,8 +583,8 @@ mod tests {
             assert!(!Principal::Anonymous.may(action));
         }
         assert!(Principal::Anonymous.may(Action::SubmitObservation));
-        assert!(!Principal::Anonymous.may(Action::ChangeOwnPassword));
-        assert!(coordinator.may(Action::ChangeOwnPassword));
+        assert!(!Principal::Anonymous.may(Action::UseOwnAccount));
+        assert!(coordinator.may(Action::UseOwnAccount));
         // An admin role scoped to one community is not a workspace admin.
         assert!(!account(Role::Admin, Scope::Community(id("c"))).may(Action::ViewAudit));
     }
@@ -643,7 +644,8 @@ mod tests {
     fn field_visibility_overrides_and_never_widens_past_the_record() {
         let rid = id("obs-1");
         let mut payload = observation();
-        payload["field_visibility"] = json!({"reporter": "private", "description": "coalition"});
+        payload["field_visibility"] = json!({"reporter": "private", "place": "coalition"});
+        payload["place"] = json!("near the river");
         payload["visibility"] = json!("coalition");
         let access = RecordAccess::of(RecordKind::Observation, &rid, &payload);
         assert_eq!(access.field_level("reporter"), Visibility::Private);

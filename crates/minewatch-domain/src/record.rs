@@ -64,6 +64,16 @@ impl RecordKind {
         }
     }
 
+    /// Fields the record's name (list label) is made of: they are as visible as the
+    /// record, never more restricted, so a list never shows a hidden field.
+    pub fn label_fields(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::Licence => &["number"],
+            RecordKind::Observation => &["observed_on", "description"],
+            _ => &["name"],
+        }
+    }
+
     /// Fields holding an exact location that a public view shows only approximately.
     pub fn approximate_fields(self) -> &'static [&'static str] {
         match self {
@@ -345,7 +355,7 @@ impl Record {
             RecordKind::Licence => parse_licence(&mut f),
             RecordKind::Observation => parse_observation(&mut f),
         };
-        f.access_settings();
+        f.access_settings(kind);
         f.finish()?;
         // `finish` returned Ok, so no field failed and every required value was present.
         Ok(record.expect("a payload without field errors yields a record"))
@@ -912,7 +922,7 @@ impl<'a> Fields<'a> {
 
     /// The access settings every kind may carry: `visibility` (the record's level) and
     /// `field_visibility` (levels of single fields).
-    fn access_settings(&mut self) {
+    fn access_settings(&mut self, kind: RecordKind) {
         let levels: Vec<&'static str> = Visibility::CHOICES.iter().map(|(n, _)| *n).collect();
         self.choice(VISIBILITY_KEY, Optional, &levels);
         let Some(v) = self.value(FIELD_VISIBILITY_KEY, Optional) else {
@@ -932,6 +942,12 @@ impl<'a> Fields<'a> {
                     name,
                     "unknown-field",
                     "a visibility can be set only for a field the record has",
+                ));
+            } else if kind.label_fields().contains(&field.as_str()) {
+                self.push(FieldError::new(
+                    name,
+                    "label-field",
+                    "the record's name is as visible as the record: set the record's visibility",
                 ));
             } else if level.as_str().and_then(Visibility::parse).is_none() {
                 self.push(FieldError::new(

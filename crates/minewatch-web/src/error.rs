@@ -17,6 +17,13 @@ pub enum AppError {
     BadRequest(StatusCode, String),
     Invalid(Vec<FieldError>),
     Conflict(String),
+    /// Signed in, but the policy does not allow it (or a form without its CSRF token).
+    Forbidden(&'static str),
+    /// Too many attempts from one connection (login, anonymous intake): retry after this
+    /// many seconds.
+    TooMany {
+        retry_after_s: u64,
+    },
     Internal(String),
 }
 
@@ -27,7 +34,18 @@ impl AppError {
             AppError::BadRequest(status, _) => *status,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn add_headers(&self, response: &mut Response) {
+        if let AppError::TooMany { retry_after_s } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_s),
+            );
         }
     }
 
@@ -64,11 +82,20 @@ impl IntoResponse for AppError {
             AppError::NotFound => ("not found".to_owned(), vec![]),
             AppError::BadRequest(_, why) | AppError::Conflict(why) => (why.clone(), vec![]),
             AppError::Invalid(fields) => ("invalid record".to_owned(), fields.clone()),
+            AppError::Forbidden(key) => {
+                (crate::i18n::text(minewatch_domain::Lang::En, key), vec![])
+            }
+            AppError::TooMany { retry_after_s } => (
+                format!("too many requests; try again in {retry_after_s} seconds"),
+                vec![],
+            ),
             AppError::Internal(_) => ("internal error".to_owned(), vec![]),
         };
         let body =
             json!({"error": {"status": status.as_u16(), "message": message, "fields": fields}});
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        self.add_headers(&mut response);
+        response
     }
 }
 
@@ -96,6 +123,11 @@ impl IntoResponse for PageError {
                     .join("; "),
             ),
             AppError::Conflict(why) => (ui.t("conflict-title"), why.clone()),
+            AppError::Forbidden(key) => (ui.t("forbidden-title"), ui.t(key)),
+            AppError::TooMany { retry_after_s } => (
+                ui.t("too-many-title"),
+                ui.t_count("too-many-body", retry_after_s.div_ceil(60).max(1) as i64),
+            ),
             AppError::Internal(_) => (ui.t("internal-error-title"), ui.t("internal-error-body")),
         };
         let page = ErrorPage {
@@ -103,10 +135,12 @@ impl IntoResponse for PageError {
             title,
             body,
         };
-        match askama::Template::render(&page) {
+        let mut response = match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, "error").into_response(),
-        }
+        };
+        self.error.add_headers(&mut response);
+        response
     }
 }
 

@@ -93,12 +93,18 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// What every page needs to know about the request: its language and where it is.
+/// What every page needs to know about the request: its language, where it is, and
+/// who is signed in (for the header and the forms' CSRF token).
 #[derive(Debug, Clone)]
 pub struct Ui {
     pub lang: Lang,
     /// The path and query of the current page, for the language switch to return to.
     pub here: String,
+    /// The CSRF token every form of this page carries.
+    pub csrf: String,
+    /// The signed-in account's display name.
+    pub account: Option<String>,
+    pub admin: bool,
 }
 
 impl Ui {
@@ -106,6 +112,9 @@ impl Ui {
         Ui {
             lang,
             here: here.to_owned(),
+            csrf: String::new(),
+            account: None,
+            admin: false,
         }
     }
 
@@ -174,7 +183,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
             .path_and_query()
             .map(|pq| pq.as_str())
             .unwrap_or("/");
-        Ok(Ui::new(negotiate(parts), here))
+        let mut ui = Ui::new(negotiate(parts), here);
+        if let Some(viewer) = parts.extensions.get::<crate::access::Viewer>() {
+            ui.csrf = viewer.csrf.clone();
+            ui.account = viewer.account.as_ref().map(|a| a.display_name.clone());
+            ui.admin = viewer.may(minewatch_domain::Action::ViewAudit);
+        }
+        Ok(ui)
     }
 }
 

@@ -1,14 +1,19 @@
 //! minewatch's web app: server-rendered pages that work on a cheap phone without
 //! JavaScript, a JSON API, and Mongolian and English throughout.
 //!
-//! Key design decision: handlers only parse, call the store and render; what may be
-//! shown to whom is decided in one place (`views::public`, on top of the domain's
-//! `public_payload`), so no page can show a restricted field by forgetting a check.
+//! Key design decision: handlers only parse, call the store and render; who may see
+//! and do what is decided in one place. Every route is declared with an access policy
+//! (`routes.rs`), one middleware enforces it with sessions, CSRF tokens and rate limits,
+//! and record payloads reach handlers only through `access::Viewer`, which applies the
+//! domain's policy to each record and field (`access.rs`).
 
+pub mod access;
+mod account;
 mod api;
 mod error;
 pub mod i18n;
 mod pages;
+mod routes;
 mod templates;
 mod views;
 
@@ -19,7 +24,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use minewatch_domain::Pack;
 use minewatch_store::Store;
 use tokio::net::TcpListener;
@@ -27,7 +31,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use access::{Limit, RateLimiter, RoutePolicy, SecurityConfig, WindowLimit};
 pub use error::AppError;
+pub use routes::RouteInfo;
 
 /// Largest request body accepted: forms and JSON records are small; media uploads get
 /// their own streamed route and limit.
@@ -38,6 +44,29 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub store: Store,
     pub pack: Arc<Pack>,
+    pub security: Arc<SecurityConfig>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// A state with the default security settings.
+    pub fn new(store: Store, pack: Pack) -> AppState {
+        AppState::with_security(store, pack, SecurityConfig::default())
+    }
+
+    pub fn with_security(store: Store, pack: Pack, security: SecurityConfig) -> AppState {
+        AppState {
+            store,
+            pack: Arc::new(pack),
+            security: Arc::new(security),
+            limiter: Arc::new(RateLimiter::default()),
+        }
+    }
+}
+
+/// Every route of the app and its access policy.
+pub fn routes() -> Vec<RouteInfo> {
+    routes::build().into_parts().2
 }
 
 /// The Mongolian pack, built into the binary so a fresh install needs no files.
@@ -51,6 +80,13 @@ pub fn builtin_pack() -> Pack {
 
 /// The whole app, for `serve` and for in-process tests.
 pub fn app(state: AppState) -> Router {
+    app_with_unlisted(state, Router::new())
+}
+
+/// The app plus `extra` routes that have no access policy. Only for the test that shows
+/// such routes are refused; never use it to serve.
+#[doc(hidden)]
+pub fn app_with_unlisted(state: AppState, extra: Router<AppState>) -> Router {
     let security_headers = [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -69,13 +105,16 @@ pub fn app(state: AppState) -> Router {
             "camera=(), microphone=(), geolocation=(self)",
         ),
     ];
-    let mut router = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/static/app.css", get(stylesheet))
-        .merge(pages::router())
-        .merge(api::router())
+    let (routes, table, _) = routes::build().into_parts();
+    let guard = access::GuardState {
+        app: state.clone(),
+        table,
+    };
+    let mut router = routes
+        .merge(extra)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(guard, access::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -98,12 +137,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+pub(crate) async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
@@ -113,7 +157,7 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     }
 }
 
-async fn stylesheet() -> impl IntoResponse {
+pub(crate) async fn stylesheet() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),

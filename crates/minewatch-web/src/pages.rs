@@ -2,69 +2,35 @@
 //! language switch. Handlers parse, ask the store, and render; nothing else.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Form, Router, routing::get};
-use minewatch_domain::{FieldError, Record, RecordId, RecordKind};
-use minewatch_store::{Author, ListQuery};
+use minewatch_domain::{FieldError, Record, RecordAccess, RecordId, RecordKind};
+use minewatch_store::{ListQuery, random_code, token_hash};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
+use crate::access::Viewer;
 use crate::error::{AppError, OrPage, PageError};
 use crate::i18n::{LANG_COOKIE, Ui};
-use crate::templates::{DashboardPage, DetailPage, FormError, ListPage, ReportForm, ReportPage};
+use crate::templates::{
+    DashboardPage, DetailPage, FormError, ListPage, ReceiptPage, ReportForm, ReportPage,
+};
 use crate::views::{self, Choice, CountCard, ListRow, RecordLink, list_path};
 
 type PageResult = Result<Response, PageError>;
-
-pub fn router() -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/", get(dashboard))
-        .route("/lang/{code}", get(switch_language))
-        .route("/observations/new", get(report_form))
-        .route("/observations", axum::routing::post(report_create));
-    for kind in [
-        RecordKind::Community,
-        RecordKind::Authority,
-        RecordKind::Company,
-        RecordKind::Licence,
-        RecordKind::Observation,
-    ] {
-        let path = list_path(kind).expect("these kinds have list pages");
-        router = router
-            .route(
-                path,
-                get(
-                    move |state: State<AppState>, ui: Ui, q: Query<ListParams>| {
-                        list(state, ui, q, kind)
-                    },
-                ),
-            )
-            .route(
-                &format!("{path}/{{id}}"),
-                get(
-                    move |state: State<AppState>,
-                          ui: Ui,
-                          id: Path<String>,
-                          q: Query<ShowParams>| {
-                        show(state, ui, id, q, kind)
-                    },
-                ),
-            );
-    }
-    router
-}
 
 fn render(ui: &Ui, page: impl Template) -> PageResult {
     Ok(Html(page.render().page(ui)?).into_response())
 }
 
-async fn dashboard(State(state): State<AppState>, ui: Ui) -> PageResult {
+pub async fn dashboard(State(state): State<AppState>, viewer: Viewer, ui: Ui) -> PageResult {
+    let filter = viewer.filter();
     let workspaces = state
         .store
-        .list(&ListQuery::all(RecordKind::Workspace))
+        .list(&ListQuery::all(RecordKind::Workspace).visible_to(&filter))
         .await
         .page(&ui)?;
     let (workspace_name, workspace_description) = match workspaces.first().map(|w| w.typed()) {
@@ -76,7 +42,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> PageResult {
     };
     let counts = state
         .store
-        .counts()
+        .counts(Some(&filter))
         .await
         .page(&ui)?
         .into_iter()
@@ -90,7 +56,7 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> PageResult {
         .collect();
     let latest = state
         .store
-        .latest(10)
+        .latest(10, Some(&filter))
         .await
         .page(&ui)?
         .iter()
@@ -109,18 +75,19 @@ async fn dashboard(State(state): State<AppState>, ui: Ui) -> PageResult {
 }
 
 #[derive(Debug, Deserialize)]
-struct ListParams {
+pub struct ListParams {
     #[serde(default)]
     q: String,
 }
 
-async fn list(
+pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     ui: Ui,
     Query(params): Query<ListParams>,
     kind: RecordKind,
 ) -> PageResult {
-    let mut query = ListQuery::all(kind);
+    let mut query = ListQuery::all(kind).visible_to(&viewer.filter());
     query.search = Some(params.q.clone());
     let records = state.store.list(&query).await.page(&ui)?;
     let path = list_path(kind).expect("listed kinds have a path");
@@ -129,7 +96,7 @@ async fn list(
         .map(|r| ListRow {
             name: views::display_name(r, ui.lang),
             href: format!("{path}/{}", r.id),
-            summary: views::summary(&ui, &state.pack, r),
+            summary: views::summary(&ui, &state.pack, r, &viewer),
         })
         .collect();
     render(
@@ -147,42 +114,50 @@ async fn list(
 }
 
 #[derive(Debug, Deserialize)]
-struct ShowParams {
+pub struct ShowParams {
     #[serde(default)]
     saved: Option<String>,
 }
 
-async fn show(
+pub async fn show(
     State(state): State<AppState>,
+    viewer: Viewer,
     ui: Ui,
     Path(id): Path<String>,
     Query(params): Query<ShowParams>,
     kind: RecordKind,
 ) -> PageResult {
-    let id = RecordId::parse(&id).ok_or(AppError::NotFound).page(&ui)?;
-    let record = state.store.get(&id).await.page(&ui)?;
-    if record.kind != kind {
+    let shown = viewer.record(&state, &id).await.page(&ui)?;
+    if shown.record.kind != kind {
         return Err(AppError::NotFound).page(&ui);
     }
-    let public = views::public(kind, &record.payload);
-    let names = views::referenced_names(&state.store, &ui, &[&public]).await;
-    let fields = views::field_rows(&ui, &state.pack, kind, &public, &names);
+    let (record, id) = (&shown.record, &shown.record.id);
+    let names = views::referenced_names(&state.store, &ui, &viewer, &[&shown.payload]).await;
+    let fields = views::field_rows(&ui, &state.pack, kind, &shown.payload, &names);
     let linked = state
         .store
-        .linked_to(&id)
+        .linked_to(id, Some(&viewer.filter()))
         .await
         .page(&ui)?
         .iter()
         .map(|(_, r)| RecordLink::new(&ui, r))
         .collect();
-    let entries = state.store.history(&id).await.page(&ui)?;
-    let history = views::history_rows(&state.store, &ui, &state.pack, &entries).await;
+    let entries = state.store.history(id).await.page(&ui)?;
+    let history = views::history_rows(
+        &state.store,
+        &ui,
+        &viewer,
+        &state.pack,
+        &shown.access,
+        &entries,
+    )
+    .await;
     let path = list_path(kind).expect("shown kinds have a path");
     render(
         &ui,
         DetailPage {
             ui: &ui,
-            title: views::display_name(&record, ui.lang),
+            title: views::display_name(record, ui.lang),
             kind_plural: ui.t(&format!("nav-{}", &path[1..])),
             list_href: path,
             saved: params.saved.is_some(),
@@ -195,12 +170,25 @@ async fn show(
 }
 
 #[derive(Debug, Deserialize)]
-struct LangParams {
+pub struct LangParams {
     next: Option<String>,
 }
 
+/// `next` if it is a local path of ours, else the dashboard: the pages make `next` from
+/// the request's own (ASCII) URI, so anything else (another site, control characters,
+/// raw non-ASCII) is not ours.
+pub fn local_next(next: Option<String>) -> String {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.starts_with("/\\")
+            && n.bytes().all(|b| b.is_ascii_graphic())
+    })
+    .unwrap_or_else(|| "/".to_owned())
+}
+
 /// Sets the language cookie and returns to the page the user came from.
-async fn switch_language(
+pub async fn switch_language(
     ui: Ui,
     Path(code): Path<String>,
     Query(params): Query<LangParams>,
@@ -208,18 +196,8 @@ async fn switch_language(
     let lang = minewatch_domain::Lang::parse(&code)
         .ok_or(AppError::NotFound)
         .page(&ui)?;
-    // Only a local path is followed, so the switch cannot be used to send people
-    // elsewhere; the pages make `next` from the request's own (ASCII) URI, so anything
-    // else (control characters, raw non-ASCII) is not ours and goes to the dashboard.
-    let next = params
-        .next
-        .filter(|n| {
-            n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && n.bytes().all(|b| b.is_ascii_graphic())
-        })
-        .unwrap_or_else(|| "/".to_owned());
+    // Only a local path is followed, so the switch cannot send people elsewhere.
+    let next = local_next(params.next);
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
         lang.code()
@@ -232,9 +210,10 @@ async fn switch_language(
     Ok(response)
 }
 
-async fn report_form(State(state): State<AppState>, ui: Ui) -> PageResult {
+pub async fn report_form(State(state): State<AppState>, viewer: Viewer, ui: Ui) -> PageResult {
     report_page(
         &state,
+        &viewer,
         &ui,
         ReportForm::default(),
         Vec::new(),
@@ -245,6 +224,7 @@ async fn report_form(State(state): State<AppState>, ui: Ui) -> PageResult {
 
 async fn report_page(
     state: &AppState,
+    viewer: &Viewer,
     ui: &Ui,
     form: ReportForm,
     errors: Vec<FieldError>,
@@ -253,7 +233,7 @@ async fn report_page(
     let choices = async |kind: RecordKind, selected: &str| -> Result<Vec<Choice>, PageError> {
         Ok(state
             .store
-            .list(&ListQuery::all(kind))
+            .list(&ListQuery::all(kind).visible_to(&viewer.filter()))
             .await
             .page(ui)?
             .iter()
@@ -297,11 +277,12 @@ async fn report_page(
     Ok((status, Html(html)).into_response())
 }
 
-/// Accepts a field report from the form. Reports are anonymous until accounts exist:
-/// the entry's author is `anonymous` and nothing about the sender (address, browser)
-/// is recorded.
-async fn report_create(
+/// Accepts a field report from the form. From someone without an account the entry's
+/// author is `anonymous` and nothing about the sender (address, browser) is kept; they
+/// get a receipt code to see their report and add to it later.
+pub async fn report_create(
     State(state): State<AppState>,
+    viewer: Viewer,
     ui: Ui,
     form: Result<Form<ReportForm>, axum::extract::rejection::FormRejection>,
 ) -> PageResult {
@@ -310,20 +291,222 @@ async fn report_create(
         .page(&ui)?;
     let (payload, mut errors) = report_payload(&state, &form).await;
     if errors.is_empty() {
-        match state
-            .store
-            .put(&Author::anonymous(), RecordKind::Observation, payload)
-            .await
-        {
-            Ok(written) => {
-                let to = format!("/observations/{}?saved=1", written.record_id);
+        match save_report(&state, &viewer, payload).await {
+            Ok((id, None)) => {
+                let to = format!("/observations/{id}?saved=1");
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(minewatch_store::StoreError::Invalid(fields)) => errors = fields,
-            Err(e) => return Err(AppError::from(e)).page(&ui),
+            Ok((id, Some(code))) => {
+                let shown = viewer.record(&state, id.as_str()).await.ok();
+                return receipt_page(
+                    &state,
+                    &viewer,
+                    &ui,
+                    ReceiptView {
+                        code: Some(code),
+                        new_code: true,
+                        shown,
+                        ..ReceiptView::default()
+                    },
+                )
+                .await;
+            }
+            Err(AppError::Invalid(fields)) => errors = fields,
+            Err(e) => return Err(e).page(&ui),
         }
     }
-    report_page(&state, &ui, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    report_page(
+        &state,
+        &viewer,
+        &ui,
+        form,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// Saves a report; an anonymous one gets a receipt code, stored (hashed) in the same
+/// transaction as the report.
+pub(crate) async fn save_report(
+    state: &AppState,
+    viewer: &Viewer,
+    payload: Value,
+) -> Result<(RecordId, Option<String>), AppError> {
+    let mut batch = state.store.begin().await?;
+    let written = batch
+        .put(&viewer.author(), RecordKind::Observation, None, payload)
+        .await?;
+    let code = if viewer.is_signed_in() {
+        None
+    } else {
+        let code = random_code(4);
+        batch
+            .add_receipt(&token_hash(&code), &written.record_id)
+            .await?;
+        Some(code)
+    };
+    batch.commit().await?;
+    Ok((written.record_id, code))
+}
+
+#[derive(Default)]
+pub(crate) struct ReceiptView {
+    code: Option<String>,
+    new_code: bool,
+    added: bool,
+    not_found: bool,
+    error: Option<String>,
+    shown: Option<crate::access::Shown>,
+}
+
+async fn receipt_page(state: &AppState, viewer: &Viewer, ui: &Ui, view: ReceiptView) -> PageResult {
+    let (fields, follow_ups) = match &view.shown {
+        Some(shown) => {
+            let names = views::referenced_names(&state.store, ui, viewer, &[&shown.payload]).await;
+            let mut payload = shown.payload.clone();
+            let follow_ups: Vec<String> = payload
+                .as_object_mut()
+                .and_then(|o| o.remove("follow_ups"))
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
+            (
+                views::field_rows(ui, &state.pack, RecordKind::Observation, &payload, &names),
+                follow_ups,
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let status = if view.not_found {
+        StatusCode::NOT_FOUND
+    } else if view.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = ReceiptPage {
+        ui,
+        code: view.code.unwrap_or_default(),
+        new_code: view.new_code,
+        added: view.added,
+        not_found: view.not_found,
+        error: view.error,
+        found: view.shown.is_some(),
+        fields,
+        follow_ups,
+    };
+    Ok((status, Html(page.render().page(ui)?)).into_response())
+}
+
+pub async fn receipt_form(State(state): State<AppState>, viewer: Viewer, ui: Ui) -> PageResult {
+    receipt_page(&state, &viewer, &ui, ReceiptView::default()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReceiptForm {
+    code: String,
+    text: String,
+}
+
+/// The report a receipt code opens, as the public sees it (the reporter's own details are
+/// not shown back: whoever holds the phone may not be the reporter).
+async fn report_of_receipt(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<crate::access::Shown>, AppError> {
+    let Some(id) = state.store.receipt_record(&token_hash(code)).await? else {
+        return Ok(None);
+    };
+    let public = Viewer::public(state.security.redaction);
+    let record = state.store.get(&id).await?;
+    let access = RecordAccess::of(record.kind, &record.id, &record.payload);
+    let payload = public.fields(&record, &access).payload;
+    Ok(Some(crate::access::Shown {
+        record,
+        access,
+        payload,
+    }))
+}
+
+pub async fn receipt_open(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Form(form): Form<ReceiptForm>,
+) -> PageResult {
+    let shown = report_of_receipt(&state, &form.code).await.page(&ui)?;
+    let view = ReceiptView {
+        not_found: shown.is_none(),
+        code: shown.as_ref().map(|_| form.code.trim().to_owned()),
+        shown,
+        ..ReceiptView::default()
+    };
+    receipt_page(&state, &viewer, &ui, view).await
+}
+
+/// Adds the reporter's follow-up text to their report, as a correction by `anonymous`.
+pub async fn receipt_add(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Form(form): Form<ReceiptForm>,
+) -> PageResult {
+    let Some(shown) = report_of_receipt(&state, &form.code).await.page(&ui)? else {
+        return receipt_page(
+            &state,
+            &viewer,
+            &ui,
+            ReceiptView {
+                not_found: true,
+                ..ReceiptView::default()
+            },
+        )
+        .await;
+    };
+    let mut payload = shown.record.payload.clone();
+    let mut follow_ups: Vec<Value> = payload
+        .get("follow_ups")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    follow_ups.push(Value::String(form.text.clone()));
+    payload["follow_ups"] = Value::Array(follow_ups);
+    let result = state
+        .store
+        .correct(
+            &minewatch_store::Author::anonymous(),
+            &shown.record.id,
+            payload,
+            Some(&shown.record.head),
+        )
+        .await;
+    let error = match result {
+        Ok(_) => None,
+        Err(minewatch_store::StoreError::Invalid(fields)) => Some(
+            fields
+                .iter()
+                .map(|f| ui.t(&format!("error-{}", f.code)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Err(e) => return Err(AppError::from(e)).page(&ui),
+    };
+    let added = error.is_none();
+    let shown = report_of_receipt(&state, &form.code).await.page(&ui)?;
+    receipt_page(
+        &state,
+        &viewer,
+        &ui,
+        ReceiptView {
+            code: Some(form.code.trim().to_owned()),
+            added,
+            error,
+            shown,
+            ..ReceiptView::default()
+        },
+    )
+    .await
 }
 
 /// The observation payload a form describes, and the form-level problems (numbers that
@@ -372,7 +555,7 @@ async fn report_payload(state: &AppState, form: &ReportForm) -> (Value, Vec<Fiel
     }
     if let Ok(workspaces) = state
         .store
-        .list(&ListQuery::all(RecordKind::Workspace))
+        .list(&ListQuery::all(RecordKind::Workspace).everything())
         .await
         && let Some(w) = workspaces.first()
     {

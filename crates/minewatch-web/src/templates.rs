@@ -94,3 +94,68 @@ pub struct ErrorPage<'a> {
     pub title: String,
     pub body: String,
 }
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub ui: &'a Ui,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage<'a> {
+    pub ui: &'a Ui,
+    pub must_change: bool,
+    pub done: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage<'a> {
+    pub ui: &'a Ui,
+    pub code: String,
+    pub new_code: bool,
+    pub added: bool,
+    pub not_found: bool,
+    pub error: Option<String>,
+    pub found: bool,
+    pub fields: Vec<FieldRow>,
+    pub follow_ups: Vec<String>,
+}
+
+pub struct AuditRow {
+    pub when: String,
+    pub who: String,
+    pub action: String,
+    pub via: String,
+    pub record: String,
+    pub href: Option<String>,
+    pub fields: String,
+    pub entry_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage<'a> {
+    pub ui: &'a Ui,
+    pub rows: Vec<AuditRow>,
+}
+
+pub struct UserRow {
+    pub username: String,
+    pub display_name: String,
+    pub roles: String,
+    pub last_login: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage<'a> {
+    pub ui: &'a Ui,
+    pub rows: Vec<UserRow>,
+}

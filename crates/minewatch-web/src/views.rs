@@ -1,17 +1,15 @@
 //! View models: records turned into what a page shows, in the reader's language.
 //!
-//! Everything shown passes through `minewatch_domain::public_payload` first, so restricted
-//! fields (reporters, contact people, exact locations) never reach a page. Until
-//! accounts exist every page is public.
+//! Payloads reach these functions already cut to what the viewer may see
+//! (`access::Viewer`); referenced records are named only when the viewer may see them.
 
 use std::collections::HashMap;
 
-use minewatch_domain::{
-    Lang, Localized, Pack, RecordId, RecordKind, RedactionOptions, public_payload,
-};
+use minewatch_domain::{Lang, Localized, Pack, RecordAccess, RecordId, RecordKind};
 use minewatch_store::{EntryView, Op, Store, StoredRecord};
 use serde_json::Value;
 
+use crate::access::Viewer;
 use crate::i18n::Ui;
 
 /// The list page of each kind that has one.
@@ -209,6 +207,7 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
     match (key, value) {
         ("status", Value::String(s)) => ui.t(&format!("status-{s}")),
         ("category", Value::String(s)) => ui.t(&format!("category-{s}")),
+        ("visibility", Value::String(s)) => ui.t(&format!("visibility-{s}")),
         ("org_type", Value::String(s)) => ui.t(&format!("org-type-{s}")),
         ("authority_type", Value::String(s)) => pack
             .authority_type(s)
@@ -247,15 +246,12 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
     }
 }
 
-/// The public view of a payload (the one policy for what the public may see).
-pub fn public(kind: RecordKind, payload: &Value) -> Value {
-    public_payload(kind, payload, RedactionOptions::default())
-}
-
-/// Names and links of every record the payloads refer to.
+/// Names and links of every record the payloads refer to; a record the viewer may not
+/// see is named only as "restricted".
 pub async fn referenced_names(
     store: &Store,
     ui: &Ui,
+    viewer: &Viewer,
     payloads: &[&Value],
 ) -> HashMap<String, (String, Option<String>)> {
     let mut names = HashMap::new();
@@ -274,10 +270,14 @@ pub async fn referenced_names(
                 continue;
             };
             if let Ok(r) = store.get(&rid).await {
-                names.insert(
-                    id.to_owned(),
-                    (display_name(&r, ui.lang), record_href(r.kind, &r.id)),
-                );
+                let visible =
+                    RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&viewer.principal);
+                let shown = if visible {
+                    (display_name(&r, ui.lang), record_href(r.kind, &r.id))
+                } else {
+                    (ui.t("value-restricted"), None)
+                };
+                names.insert(id.to_owned(), shown);
             }
         }
     }
@@ -288,17 +288,23 @@ pub async fn referenced_names(
 pub async fn history_rows(
     store: &Store,
     ui: &Ui,
+    viewer: &Viewer,
     pack: &Pack,
+    current: &RecordAccess,
     entries: &[EntryView],
 ) -> Vec<HistoryRow> {
-    let publics: Vec<Value> = entries.iter().map(|e| public(e.kind, &e.payload)).collect();
+    let publics: Vec<Value> = entries
+        .iter()
+        .map(|e| viewer.old_fields(e.kind, current, &e.payload))
+        .collect();
     let refs: Vec<&Value> = publics.iter().collect();
-    let names = referenced_names(store, ui, &refs).await;
+    let names = referenced_names(store, ui, viewer, &refs).await;
     let mut rows = Vec::new();
     let mut previous: Option<&Value> = None;
     for (entry, public) in entries.iter().zip(&publics) {
         let changes = match entry.op {
-            Op::Put => Vec::new(),
+            // History never holds access entries (see `Store::history`).
+            Op::Put | Op::Access => Vec::new(),
             Op::Correct => {
                 let changed = changed_fields(previous, public);
                 field_rows(ui, pack, entry.kind, &changed, &names)
@@ -352,8 +358,9 @@ fn changed_fields(before: Option<&Value>, now: &Value) -> Value {
 }
 
 /// A one-line summary of a record for lists.
-pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord) -> String {
-    let p = public(record.kind, &record.payload);
+pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> String {
+    let access = RecordAccess::of(record.kind, &record.id, &record.payload);
+    let p = viewer.fields(record, &access).payload;
     let get = |key: &str| {
         p.get(key)
             .map(|v| render_value(ui, pack, key, v, false))

@@ -1,0 +1,575 @@
+//! The one place the web app enforces access: every route is declared with a
+//! [`RoutePolicy`] (see `routes.rs`), and the [`guard`] middleware, which wraps every
+//! route, resolves the session, checks the policy, the CSRF token and the rate limits,
+//! and hands handlers a [`Viewer`]. Handlers get record payloads only through
+//! [`Viewer::record`] and [`Viewer::fields`], which apply the domain's access policy to
+//! each record and field and write the audit entry when restricted data is shown.
+//!
+//! A route that is not in the policy table is refused (500) rather than served.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use minewatch_domain::{
+    Action, FieldView, Principal, RecordAccess, RecordFilter, RecordId, RecordKind,
+    RedactionOptions, view_payload,
+};
+use minewatch_store::{Account, Author, LockoutPolicy, StoreError, StoredRecord, random_hex};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{AppError, PageError};
+use crate::i18n::{Ui, negotiate, percent_encode};
+
+/// The session cookie: a random token whose SHA-256 is the session's key.
+pub const SESSION_COOKIE: &str = "mw_session";
+/// The CSRF cookie of visitors without a session (double-submit token).
+pub const CSRF_COOKIE: &str = "mw_csrf";
+/// The form field (or `x-csrf-token` header) that must carry the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutePolicy {
+    /// Anyone. What the page shows is filtered record by record for the viewer.
+    Open,
+    /// Shows the record named by the route's `{id}`: the record must be visible to the
+    /// viewer (else 404, as if it did not exist), and of this kind where one is given.
+    Record(Option<RecordKind>),
+    /// Anyone, but posts are counted per connection (login, anonymous intake).
+    Limited(Limit),
+    /// A domain action ([`Principal::may`]); anonymous visitors are sent to log in.
+    Action(Action),
+}
+
+/// The rate-limit buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    Login,
+    Intake,
+}
+
+/// At most `max` posts per `window` per connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowLimit {
+    pub max: u32,
+    pub window: Duration,
+}
+
+/// Security settings of one server.
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    pub session_ttl: Duration,
+    pub lockout: LockoutPolicy,
+    pub login_limit: WindowLimit,
+    pub intake_limit: WindowLimit,
+    /// Take the client address from `X-Forwarded-For` and TLS from `X-Forwarded-Proto`
+    /// (only behind a proxy that sets them).
+    pub trust_proxy: bool,
+    /// Mark cookies `Secure` (set this when the server is reached over HTTPS).
+    pub secure_cookies: bool,
+    pub redaction: RedactionOptions,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            session_ttl: Duration::from_secs(12 * 3600),
+            lockout: LockoutPolicy::default(),
+            login_limit: WindowLimit {
+                max: 10,
+                window: Duration::from_secs(10 * 60),
+            },
+            intake_limit: WindowLimit {
+                max: 30,
+                window: Duration::from_secs(3600),
+            },
+            trust_proxy: false,
+            secure_cookies: false,
+            redaction: RedactionOptions::default(),
+        }
+    }
+}
+
+/// Fixed-window counters per (bucket, connection). Connections are keyed by a salted
+/// hash of their address, so not even memory holds the addresses of anonymous reporters,
+/// and the salt is new at every start.
+pub struct RateLimiter {
+    salt: [u8; 16],
+    counters: Mutex<HashMap<(Limit, [u8; 16]), (Instant, u32)>>,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the operating system provides random bytes");
+        RateLimiter {
+            salt,
+            counters: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl RateLimiter {
+    /// Counts one attempt; `Err(retry_after)` once the window's budget is spent.
+    pub fn check(&self, bucket: Limit, client: &str, limit: WindowLimit) -> Result<(), Duration> {
+        let mut hasher = Sha256::new();
+        hasher.update(self.salt);
+        hasher.update(client.as_bytes());
+        let digest = hasher.finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        let now = Instant::now();
+        let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        if counters.len() > 100_000 {
+            counters.retain(|_, (start, _)| now.duration_since(*start) < limit.window);
+        }
+        let slot = counters.entry((bucket, key)).or_insert((now, 0));
+        if now.duration_since(slot.0) >= limit.window {
+            *slot = (now, 0);
+        }
+        if slot.1 >= limit.max {
+            return Err(limit.window.saturating_sub(now.duration_since(slot.0)));
+        }
+        slot.1 += 1;
+        Ok(())
+    }
+}
+
+/// Who is asking, as every handler sees it.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub principal: Principal,
+    pub account: Option<Account>,
+    /// The CSRF token forms must carry.
+    pub csrf: String,
+    pub redaction: RedactionOptions,
+    /// The path that was asked for (what audit entries record as `via`).
+    pub path: String,
+}
+
+/// A record as one viewer may see it.
+pub struct Shown {
+    pub record: StoredRecord,
+    pub access: RecordAccess,
+    pub payload: Value,
+}
+
+impl Viewer {
+    /// An anonymous visitor: what the public sees.
+    pub fn public(redaction: RedactionOptions) -> Viewer {
+        Viewer {
+            principal: Principal::Anonymous,
+            account: None,
+            csrf: String::new(),
+            redaction,
+            path: String::new(),
+        }
+    }
+
+    pub fn filter(&self) -> RecordFilter {
+        self.principal.record_filter()
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.principal.is_signed_in()
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.principal.may(action)
+    }
+
+    /// The ledger author of this viewer's changes.
+    pub fn author(&self) -> Author {
+        match &self.account {
+            Some(a) => Author::named(&format!("user:{}", a.username)),
+            None => Author::anonymous(),
+        }
+    }
+
+    /// The record `id` if this viewer may see it (else not found, as if it did not
+    /// exist), with the fields they may see. Showing restricted fields to an account is
+    /// written to the ledger's audit.
+    pub async fn record(&self, state: &AppState, id: &str) -> Result<Shown, AppError> {
+        let id = RecordId::parse(id).ok_or(AppError::NotFound)?;
+        let record = state.store.get(&id).await?;
+        let access = RecordAccess::of(record.kind, &record.id, &record.payload);
+        if !access.visible_to(&self.principal) {
+            return Err(AppError::NotFound);
+        }
+        let view = self.fields(&record, &access);
+        if !view.restricted_shown.is_empty() && self.is_signed_in() {
+            state
+                .store
+                .record_access(
+                    &self.author(),
+                    &record.id,
+                    "view",
+                    &self.path,
+                    &view.restricted_shown,
+                )
+                .await?;
+        }
+        Ok(Shown {
+            payload: view.payload,
+            access,
+            record,
+        })
+    }
+
+    /// The fields of a record this viewer may see (for lists and summaries, which show
+    /// no restricted field and so write no audit entry).
+    pub fn fields(&self, record: &StoredRecord, access: &RecordAccess) -> FieldView {
+        view_payload(
+            record.kind,
+            access,
+            &record.payload,
+            &self.principal,
+            self.redaction,
+        )
+    }
+
+    /// An old version's fields, judged by the stricter of its own settings and the
+    /// record's current ones (a field hidden later stays hidden in the history).
+    pub fn old_fields(&self, kind: RecordKind, current: &RecordAccess, payload: &Value) -> Value {
+        let mut access = RecordAccess::with_owner(kind, current.owner.clone(), payload);
+        for (field, level) in &current.fields {
+            let slot = access.fields.entry(field.clone()).or_insert(*level);
+            *slot = (*slot).max(*level);
+        }
+        access.visibility = access.visibility.max(current.visibility);
+        view_payload(kind, &access, payload, &self.principal, self.redaction).payload
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Viewer>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("the access guard did not run".into()))
+    }
+}
+
+/// What the guard needs: the app state and the policy of every route.
+#[derive(Clone)]
+pub struct GuardState {
+    pub app: AppState,
+    pub table: Arc<HashMap<(Method, String), RoutePolicy>>,
+}
+
+/// The value of cookie `name`.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the attributes every cookie of ours gets.
+pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_s}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("cookie values are ASCII")
+}
+
+/// Whether cookies of this request should be `Secure`.
+pub fn secure(config: &SecurityConfig, headers: &HeaderMap) -> bool {
+    config.secure_cookies
+        || (config.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
+}
+
+/// The connection's address as the rate limiter keys it.
+fn client_key(config: &SecurityConfig, parts: &Parts) -> String {
+    if config.trust_proxy
+        && let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+    {
+        return forwarded.trim().to_owned();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn reject(path: &str, ui: &Ui, error: AppError) -> Response {
+    if is_api(path) {
+        error.into_response()
+    } else {
+        PageError {
+            ui: ui.clone(),
+            error,
+        }
+        .into_response()
+    }
+}
+
+/// Paths an account with a one-time password may still reach.
+fn allowed_before_password_change(path: &str) -> bool {
+    path == "/account/password"
+        || path == "/logout"
+        || path == "/healthz"
+        || path.starts_with("/static/")
+        || path.starts_with("/lang/")
+}
+
+/// Constant-time comparison of two tokens.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The middleware that wraps every route: session, policy, rate limits, CSRF.
+pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let here = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+    let ui = Ui::new(negotiate(&parts), &here);
+    let method = if parts.method == Method::HEAD {
+        Method::GET
+    } else {
+        parts.method.clone()
+    };
+    let matched = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let policy = match &matched {
+        // The fallback (not found) has no matched path: open, it shows nothing.
+        None => RoutePolicy::Open,
+        Some(route) => match guard.table.get(&(method.clone(), route.clone())) {
+            Some(p) => *p,
+            None => {
+                tracing::error!(%route, %method, "route without an access policy refused");
+                return reject(
+                    &path,
+                    &ui,
+                    AppError::Internal(format!("no access policy for {method} {route}")),
+                );
+            }
+        },
+    };
+    let state = &guard.app;
+    let config = &state.security;
+
+    // Who is asking.
+    let session = match cookie_value(&parts.headers, SESSION_COOKIE) {
+        Some(token) => match state.store.session(token).await {
+            Ok(s) => s,
+            Err(e) => return reject(&path, &ui, AppError::from(e)),
+        },
+        None => None,
+    };
+    let (principal, account, csrf, new_csrf) = match session {
+        Some(s) => (
+            Principal::Account {
+                id: s.account.id.clone(),
+                grants: s.account.grants.clone(),
+            },
+            Some(s.account),
+            s.csrf,
+            false,
+        ),
+        None => match cookie_value(&parts.headers, CSRF_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(token) => (Principal::Anonymous, None, token.to_owned(), false),
+            None => (Principal::Anonymous, None, random_hex(32), true),
+        },
+    };
+    let unsafe_method = !matches!(method, Method::GET | Method::OPTIONS);
+
+    if let Some(a) = &account
+        && a.must_change_password
+        && !allowed_before_password_change(&path)
+    {
+        if unsafe_method {
+            return reject(&path, &ui, AppError::Forbidden("forbidden-change-password"));
+        }
+        return Redirect::to("/account/password").into_response();
+    }
+
+    // The route's policy.
+    match policy {
+        RoutePolicy::Open => {}
+        RoutePolicy::Record(kind) => {
+            let id = RawPathParams::from_request_parts(&mut parts, &())
+                .await
+                .ok()
+                .and_then(|p| {
+                    p.iter()
+                        .find(|(k, _)| *k == "id")
+                        .map(|(_, v)| v.to_owned())
+                });
+            let visible = match id.as_deref().and_then(RecordId::parse) {
+                None => false,
+                Some(id) => match state.store.get(&id).await {
+                    Ok(r) => {
+                        kind.is_none_or(|k| k == r.kind)
+                            && RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&principal)
+                    }
+                    Err(StoreError::NotFound { .. }) => false,
+                    Err(e) => return reject(&path, &ui, AppError::from(e)),
+                },
+            };
+            if !visible {
+                return reject(&path, &ui, AppError::NotFound);
+            }
+        }
+        RoutePolicy::Limited(bucket) => {
+            if unsafe_method {
+                let limit = match bucket {
+                    Limit::Login => config.login_limit,
+                    Limit::Intake => config.intake_limit,
+                };
+                if let Err(retry) = state
+                    .limiter
+                    .check(bucket, &client_key(config, &parts), limit)
+                {
+                    return reject(
+                        &path,
+                        &ui,
+                        AppError::TooMany {
+                            retry_after_s: retry.as_secs().max(1),
+                        },
+                    );
+                }
+            }
+        }
+        RoutePolicy::Action(action) => {
+            if !principal.may(action) {
+                if principal.is_signed_in() {
+                    return reject(&path, &ui, AppError::Forbidden("forbidden-body"));
+                }
+                if unsafe_method || is_api(&path) {
+                    return reject(&path, &ui, AppError::Forbidden("forbidden-sign-in"));
+                }
+                return Redirect::to(&format!("/login?next={}", percent_encode(&here)))
+                    .into_response();
+            }
+        }
+    }
+
+    // CSRF: a state-changing request must prove it comes from our own page.
+    let body = if unsafe_method {
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let header_token = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if cross_site {
+            return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
+        }
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return reject(
+                        &path,
+                        &ui,
+                        AppError::BadRequest(
+                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                            "the form is too large".into(),
+                        ),
+                    );
+                }
+            };
+            let sent = form_field(&bytes, CSRF_FIELD);
+            if !sent.is_some_and(|t| same_token(&t, &csrf)) || new_csrf {
+                return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
+            }
+            Body::from(bytes)
+        } else if content_type.starts_with("application/json") {
+            // Browsers cannot send JSON across sites without a CORS preflight, which
+            // this server never grants; a signed-in caller must still send the token.
+            if account.is_some() && !header_token.is_some_and(|t| same_token(&t, &csrf)) {
+                return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
+            }
+            body
+        } else {
+            if !header_token.is_some_and(|t| same_token(&t, &csrf)) || new_csrf {
+                return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
+            }
+            body
+        }
+    } else {
+        body
+    };
+
+    let viewer = Viewer {
+        principal,
+        account,
+        csrf: csrf.clone(),
+        redaction: config.redaction,
+        path: path.clone(),
+    };
+    let secure = secure(config, &parts.headers);
+    parts.extensions.insert(viewer);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if new_csrf {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &csrf, 31_536_000, secure),
+        );
+    }
+    response
+}
+
+/// The first value of `name` in an urlencoded form.
+fn form_field(bytes: &Bytes, name: &str) -> Option<String> {
+    serde_urlencoded_pairs(bytes)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(bytes).unwrap_or_default()
+}

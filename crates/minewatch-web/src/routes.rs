@@ -1,0 +1,164 @@
+//! Every route of the app with its access policy. Routes can only be added through
+//! [`Routes`], which takes a policy with each one, and the access guard refuses any
+//! route that is missing from the table, so no page can exist without a policy. Tests
+//! read the same table ([`crate::routes`]) to check every route for every role.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{get, post};
+use minewatch_domain::{Action, RecordKind};
+
+use crate::AppState;
+use crate::access::{Limit, RoutePolicy};
+use crate::views::list_path;
+use crate::{account, api, pages};
+
+/// One route: method, path pattern and policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: Method,
+    pub path: String,
+    pub policy: RoutePolicy,
+}
+
+/// Collects routes with their policies.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            table: Vec::new(),
+        }
+    }
+
+    pub fn get<H, T>(&mut self, path: &str, policy: RoutePolicy, handler: H)
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, policy);
+        self.router = std::mem::take(&mut self.router).route(path, get(handler));
+    }
+
+    pub fn post<H, T>(&mut self, path: &str, policy: RoutePolicy, handler: H)
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, policy);
+        self.router = std::mem::take(&mut self.router).route(path, post(handler));
+    }
+
+    fn add(&mut self, method: Method, path: &str, policy: RoutePolicy) {
+        assert!(
+            !self
+                .table
+                .iter()
+                .any(|r| r.method == method && r.path == path),
+            "route {method} {path} declared twice"
+        );
+        self.table.push(RouteInfo {
+            method,
+            path: path.to_owned(),
+            policy,
+        });
+    }
+
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Router<AppState>,
+        Arc<HashMap<(Method, String), RoutePolicy>>,
+        Vec<RouteInfo>,
+    ) {
+        let map = self
+            .table
+            .iter()
+            .map(|r| ((r.method.clone(), r.path.clone()), r.policy))
+            .collect();
+        (self.router, Arc::new(map), self.table)
+    }
+}
+
+/// The kinds with list and record pages.
+pub const PAGE_KINDS: [RecordKind; 5] = [
+    RecordKind::Community,
+    RecordKind::Authority,
+    RecordKind::Company,
+    RecordKind::Licence,
+    RecordKind::Observation,
+];
+
+/// Every route of the app.
+pub(crate) fn build() -> Routes {
+    use RoutePolicy::{Limited, Open, Record};
+    let mut r = Routes::new();
+    r.get("/healthz", Open, crate::healthz);
+    r.get("/static/app.css", Open, crate::stylesheet);
+    r.get("/", Open, pages::dashboard);
+    r.get("/lang/{code}", Open, pages::switch_language);
+    for kind in PAGE_KINDS {
+        let path = list_path(kind).expect("these kinds have list pages");
+        r.get(path, Open, move |state, viewer, ui, q| {
+            pages::list(state, viewer, ui, q, kind)
+        });
+        r.get(
+            &format!("{path}/{{id}}"),
+            Record(Some(kind)),
+            move |state, viewer, ui, id, q| pages::show(state, viewer, ui, id, q, kind),
+        );
+    }
+    r.get("/observations/new", Open, pages::report_form);
+    r.post(
+        "/observations",
+        Limited(Limit::Intake),
+        pages::report_create,
+    );
+    r.get("/receipt", Open, pages::receipt_form);
+    r.post("/receipt", Limited(Limit::Intake), pages::receipt_open);
+    r.post("/receipt/add", Limited(Limit::Intake), pages::receipt_add);
+
+    r.get("/login", Open, account::login_form);
+    r.post("/login", Limited(Limit::Login), account::login);
+    r.post(
+        "/logout",
+        RoutePolicy::Action(Action::UseOwnAccount),
+        account::logout,
+    );
+    r.get(
+        "/account/password",
+        RoutePolicy::Action(Action::UseOwnAccount),
+        account::password_form,
+    );
+    r.post(
+        "/account/password",
+        RoutePolicy::Action(Action::UseOwnAccount),
+        account::change_password,
+    );
+    r.get(
+        "/admin/audit",
+        RoutePolicy::Action(Action::ViewAudit),
+        account::audit,
+    );
+    r.get(
+        "/admin/users",
+        RoutePolicy::Action(Action::ManageAccounts),
+        account::users,
+    );
+
+    r.get("/api/v1/records/{id}", Record(None), api::show);
+    r.post(
+        "/api/v1/observations",
+        Limited(Limit::Intake),
+        api::create_observation,
+    );
+    r
+}

@@ -1,0 +1,347 @@
+//! The access matrix: every route the app declares (read from the app's own route
+//! table, so a new route is covered the moment it exists) × every role × every
+//! visibility level, against an expected decision written out by hand here.
+
+use axum::http::{Method, StatusCode};
+use minewatch_domain::{RecordId, RecordKind, Role, Scope};
+use minewatch_store::Author;
+use minewatch_web::{Limit, RoutePolicy, SecurityConfig, WindowLimit};
+use serde_json::json;
+
+use crate::{Client, Reply, TestApp};
+
+const A: &str = "demo-community-zaamar-centre";
+const B: &str = "demo-community-erdenetsagaan";
+const LEVELS: [&str; 4] = ["public", "coalition", "case_team", "private"];
+
+/// Who may see what, by hand: per principal, the levels (P public, C coalition, T case
+/// team, V private) it sees of records owned by community A, of shared records
+/// (licences, companies, authorities), and of records owned by another community.
+const PRINCIPALS: [(&str, Option<(Role, &str)>, &str, &str, &str); 8] = [
+    ("anonymous", None, "P", "P", "P"),
+    ("member-a", Some((Role::Member, A)), "PC", "PC", "PC"),
+    ("monitor-a", Some((Role::Monitor, A)), "PCT", "PCT", "PC"),
+    (
+        "paralegal-a",
+        Some((Role::Paralegal, A)),
+        "PCT",
+        "PCT",
+        "PC",
+    ),
+    ("lawyer", Some((Role::Lawyer, "")), "PCT", "PCT", "PCT"),
+    (
+        "coord-a",
+        Some((Role::Coordinator, A)),
+        "PCTV",
+        "PCTV",
+        "PC",
+    ),
+    ("coord-b", Some((Role::Coordinator, B)), "PC", "PCTV", "PC"),
+    ("admin", Some((Role::Admin, "")), "PCTV", "PCTV", "PCTV"),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ownership {
+    OwnedByA,
+    Shared,
+    Other,
+}
+
+fn letter(level: &str) -> char {
+    match level {
+        "public" => 'P',
+        "coalition" => 'C',
+        "case_team" => 'T',
+        _ => 'V',
+    }
+}
+
+fn sees(principal: usize, ownership: Ownership, level: &str) -> bool {
+    let (_, _, a, shared, other) = PRINCIPALS[principal];
+    let set = match ownership {
+        Ownership::OwnedByA => a,
+        Ownership::Shared => shared,
+        Ownership::Other => other,
+    };
+    set.contains(letter(level))
+}
+
+/// A planted record: its kind, id, the text its list shows, level and ownership.
+struct Planted {
+    kind: RecordKind,
+    id: RecordId,
+    label: String,
+    level: &'static str,
+    ownership: Ownership,
+}
+
+async fn plant(app: &TestApp) -> Vec<Planted> {
+    let sys = Author::system();
+    let mut planted = Vec::new();
+    for (n, level) in LEVELS.into_iter().enumerate() {
+        let records = [
+            (
+                RecordKind::Observation,
+                format!("MX-obs-{level}"),
+                json!({"observed_on": "2025-05-05", "category": "dust", "description": format!("MX-obs-{level}"),
+                       "community_id": A, "reporter": {"name": "R"}}),
+                Ownership::OwnedByA,
+            ),
+            (
+                RecordKind::Licence,
+                format!("MV-99000{n}"),
+                json!({"number": format!("MV-99000{n}"), "holder_id": "demo-company-tuul-gold",
+                       "aimag": {"en": "Töv"}, "soum": {"en": "Zaamar"}, "status": "granted"}),
+                Ownership::Shared,
+            ),
+            (
+                RecordKind::Company,
+                format!("MX-company-{level}"),
+                json!({"name": {"en": format!("MX-company-{level}")}}),
+                Ownership::Shared,
+            ),
+            (
+                RecordKind::Authority,
+                format!("MX-authority-{level}"),
+                json!({"name": {"en": format!("MX-authority-{level}")}, "authority_type": "soum-governor",
+                       "jurisdiction": {"en": "Zaamar"}}),
+                Ownership::Shared,
+            ),
+            (
+                RecordKind::Community,
+                format!("MX-community-{level}"),
+                json!({"workspace_id": "demo-workspace", "name": {"en": format!("MX-community-{level}")},
+                       "aimag": {"en": "Töv"}, "soum": {"en": "Zaamar"}}),
+                Ownership::Other,
+            ),
+        ];
+        for (kind, label, mut payload, ownership) in records {
+            payload["visibility"] = json!(level);
+            let w = app
+                .store
+                .put(&sys, kind, payload)
+                .await
+                .unwrap_or_else(|e| panic!("planting {label}: {e}"));
+            planted.push(Planted {
+                kind,
+                id: w.record_id,
+                label,
+                level,
+                ownership,
+            });
+        }
+    }
+    planted
+}
+
+fn list_kind(path: &str) -> Option<RecordKind> {
+    match path {
+        "/communities" => Some(RecordKind::Community),
+        "/authorities" => Some(RecordKind::Authority),
+        "/companies" => Some(RecordKind::Company),
+        "/licences" => Some(RecordKind::Licence),
+        "/observations" => Some(RecordKind::Observation),
+        _ => None,
+    }
+}
+
+/// What a request came to, as far as access goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    Hidden,
+    Forbidden,
+    SignIn,
+}
+
+fn outcome(r: &Reply) -> Outcome {
+    match r.status {
+        StatusCode::NOT_FOUND => Outcome::Hidden,
+        StatusCode::FORBIDDEN => Outcome::Forbidden,
+        StatusCode::SEE_OTHER if r.header("location").starts_with("/login") => Outcome::SignIn,
+        s if s.is_server_error() => panic!("server error {s}: {}", r.body),
+        _ => Outcome::Allowed,
+    }
+}
+
+/// A request body for each post route. A new post route fails here until it gets one.
+fn sample_body(path: &str) -> &'static str {
+    match path {
+        "/observations" => {
+            "observed_on=2025-03-01&category=dust&description=matrix+report&community_id=demo-community-zaamar-centre"
+        }
+        "/receipt" => "code=aaaa-bbbb-cccc-dddd",
+        "/receipt/add" => "code=aaaa-bbbb-cccc-dddd&text=more",
+        "/login" => "username=nobody&password=wrong-wrong-wrong",
+        "/logout" => "",
+        "/account/password" => "current=x&new=aaaaaaaaaaaa&confirm=bbbbbbbbbbbb",
+        "/api/v1/observations" => "json",
+        other => panic!("the access matrix has no sample request for POST {other}: add one"),
+    }
+}
+
+async fn post(client: &Client<'_>, path: &str) -> Reply {
+    let body = sample_body(path);
+    if body == "json" {
+        client
+            .post_json(
+                path,
+                &json!({"observed_on": "2025-01-01", "category": "dust", "description": "m"}),
+            )
+            .await
+    } else {
+        client.post_form(path, body).await
+    }
+}
+
+fn expected_for_action(principal: usize, policy: RoutePolicy, method: &Method) -> Outcome {
+    let name = PRINCIPALS[principal].0;
+    let signed_in = name != "anonymous";
+    let allowed = match policy {
+        RoutePolicy::Action(minewatch_domain::Action::ViewAudit)
+        | RoutePolicy::Action(minewatch_domain::Action::ManageAccounts) => name == "admin",
+        RoutePolicy::Action(minewatch_domain::Action::UseOwnAccount) => signed_in,
+        RoutePolicy::Action(
+            minewatch_domain::Action::SubmitObservation | minewatch_domain::Action::UseReceipt,
+        ) => true,
+        _ => unreachable!(),
+    };
+    match (allowed, signed_in) {
+        (true, _) => Outcome::Allowed,
+        (false, true) => Outcome::Forbidden,
+        (false, false) if *method == Method::GET => Outcome::SignIn,
+        (false, false) => Outcome::Forbidden,
+    }
+}
+
+#[tokio::test]
+async fn every_route_for_every_role_and_visibility() {
+    let lots = WindowLimit {
+        max: 100_000,
+        window: std::time::Duration::from_secs(60),
+    };
+    let app = TestApp::demo_with(SecurityConfig {
+        login_limit: lots,
+        intake_limit: lots,
+        ..SecurityConfig::default()
+    })
+    .await;
+    let planted = plant(&app).await;
+    let mut passwords = Vec::new();
+    for (name, grant, ..) in PRINCIPALS {
+        passwords.push(match grant {
+            None => None,
+            Some((role, scope)) => {
+                let scope = if scope.is_empty() {
+                    Scope::Workspace
+                } else {
+                    Scope::Community(RecordId::parse(scope).unwrap())
+                };
+                Some(app.add_user(name, role, scope).await)
+            }
+        });
+    }
+    let mut clients = Vec::new();
+    for (i, (name, ..)) in PRINCIPALS.iter().enumerate() {
+        clients.push(match &passwords[i] {
+            None => app.client(),
+            Some(pw) => app.login(name, pw).await,
+        });
+    }
+
+    let routes = minewatch_web::routes();
+    assert!(routes.len() >= 20, "{} routes", routes.len());
+    let mut checked = 0usize;
+    let mut failures = Vec::new();
+    for route in &routes {
+        for (p, client) in clients.iter().enumerate() {
+            let who = PRINCIPALS[p].0;
+            let mut check = |what: String, got: Outcome, want: Outcome| {
+                checked += 1;
+                if got != want {
+                    failures.push(format!("{who} · {what}: got {got:?}, want {want:?}"));
+                }
+            };
+            match route.policy {
+                RoutePolicy::Record(kind) => {
+                    assert_eq!(route.method, Method::GET);
+                    for r in planted.iter().filter(|r| kind.is_none_or(|k| k == r.kind)) {
+                        let path = route.path.replace("{id}", r.id.as_str());
+                        let want = if sees(p, r.ownership, r.level) {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Hidden
+                        };
+                        let reply = client.get(&path).await;
+                        check(format!("GET {path} ({})", r.level), outcome(&reply), want);
+                    }
+                }
+                RoutePolicy::Open | RoutePolicy::Limited(_) => {
+                    let path = route.path.replace("{code}", "en");
+                    assert!(!path.contains('{'), "no sample value for {}", route.path);
+                    let reply = if route.method == Method::GET {
+                        client.get(&path).await
+                    } else {
+                        post(client, &path).await
+                    };
+                    // These routes never hide anything: a 404 here is the handler's answer
+                    // (an unknown receipt code), not the policy's.
+                    let got = match outcome(&reply) {
+                        Outcome::Hidden => Outcome::Allowed,
+                        other => other,
+                    };
+                    check(format!("{} {path}", route.method), got, Outcome::Allowed);
+                    // Lists show exactly the records the viewer may see.
+                    if let Some(kind) = list_kind(&path).filter(|_| route.method == Method::GET) {
+                        for r in planted.iter().filter(|r| r.kind == kind) {
+                            let shown = reply.body.contains(&r.label);
+                            let want = sees(p, r.ownership, r.level);
+                            checked += 1;
+                            if shown != want {
+                                failures.push(format!(
+                                    "{who} · list {path} shows {} ({}): {shown}, want {want}",
+                                    r.label, r.level
+                                ));
+                            }
+                        }
+                    }
+                    if let RoutePolicy::Limited(Limit::Login) = route.policy {
+                        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+                    }
+                }
+                RoutePolicy::Action(_) => {
+                    let want = expected_for_action(p, route.policy, &route.method);
+                    let reply = if route.method == Method::GET {
+                        client.get(&route.path).await
+                    } else if route.path == "/logout" {
+                        // A fresh session, so the principal's own stays signed in.
+                        let fresh = match &passwords[p] {
+                            Some(pw) => app.login(who, pw).await,
+                            None => app.client(),
+                        };
+                        post(&fresh, &route.path).await
+                    } else {
+                        post(client, &route.path).await
+                    };
+                    check(
+                        format!("{} {}", route.method, route.path),
+                        outcome(&reply),
+                        want,
+                    );
+                }
+            }
+        }
+    }
+    eprintln!(
+        "access matrix: {} routes × {} principals × {} levels: {checked} decisions checked",
+        routes.len(),
+        PRINCIPALS.len(),
+        LEVELS.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} wrong decisions:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
