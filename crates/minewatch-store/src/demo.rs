@@ -5,7 +5,7 @@
 //! person and licence is fictional, so no made-up finding is ever attached to a real
 //! company. The records live in `demo/workspace.json` and load in one transaction.
 
-use minewatch_domain::{RecordId, RecordKind};
+use minewatch_domain::{Grant, RecordId, RecordKind, Role, Scope};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -66,4 +66,77 @@ pub async fn load(store: &Store) -> Result<DemoOutcome, StoreError> {
     Ok(DemoOutcome::Loaded {
         records: file.records.len(),
     })
+}
+
+/// One demo account per role, each scoped as a real coalition would scope it. Names start
+/// with `demo-`, so the demo never touches an instance's own accounts.
+pub const DEMO_USERS: [(&str, &str, Role, &str); 6] = [
+    ("demo-admin", "Админ (demo)", Role::Admin, ""),
+    (
+        "demo-coordinator",
+        "Зохицуулагч, Туул (demo)",
+        Role::Coordinator,
+        "demo-community-zaamar-tuul",
+    ),
+    (
+        "demo-paralegal",
+        "Хуулийн туслах, Эрдэнэцагаан (demo)",
+        Role::Paralegal,
+        "demo-community-erdenetsagaan",
+    ),
+    ("demo-lawyer", "Хуульч (demo)", Role::Lawyer, ""),
+    (
+        "demo-monitor",
+        "Хяналтын ажилтан, Туул (demo)",
+        Role::Monitor,
+        "demo-community-zaamar-tuul",
+    ),
+    (
+        "demo-member",
+        "Гишүүн, Заамар төв (demo)",
+        Role::Member,
+        "demo-community-zaamar-centre",
+    ),
+];
+
+/// Creates the demo accounts, or gives them new passwords if they exist; returns
+/// (username, role, scope, password) for printing. Passwords are new at every call.
+pub async fn demo_users(store: &Store) -> Result<Vec<(String, Role, String, String)>, StoreError> {
+    let mut out = Vec::new();
+    for (username, display_name, role, scope) in DEMO_USERS {
+        let password = crate::random_code(4);
+        let scope_value = if scope.is_empty() {
+            Scope::Workspace
+        } else {
+            Scope::Community(RecordId::parse(scope).expect("demo scopes are valid ids"))
+        };
+        if store.account(username).await?.is_some() {
+            store
+                .set_grants(
+                    username,
+                    &[Grant {
+                        role,
+                        scope: scope_value,
+                    }],
+                )
+                .await?;
+            store.set_password(username, &password, false).await?;
+        } else {
+            store
+                .create_account(crate::NewAccount {
+                    username,
+                    display_name,
+                    grants: vec![Grant {
+                        role,
+                        scope: scope_value,
+                    }],
+                    password: &password,
+                    must_change_password: false,
+                })
+                .await?;
+        }
+        let scope_label = if scope.is_empty() { "workspace" } else { scope };
+        out.push((username.to_owned(), role, scope_label.to_owned(), password));
+    }
+    Ok(out)
 }

@@ -17,12 +17,10 @@ pub struct Args {
     /// Load the demo workspace and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
-}
 
-const LOGIN_NOTE: &str = "demo login: none yet. Accounts and roles are not built; until they \
-are, every page shows only the public view (no reporter names, phones or exact camp \
-locations) and anyone who can reach the address may file a field report, so keep the \
-demo on 127.0.0.1.";
+    #[command(flatten)]
+    pub security: super::serve::SecurityArgs,
+}
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let (dir, _) = DataDir::init(&global.data, global.database.as_deref())?;
@@ -39,9 +37,18 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             display(dir.path())
         ),
     }
+    let users = demo::demo_users(&store).await?;
+    let mut note = String::from(
+        "demo logins (new passwords at every start; without logging in you see the public view):\n",
+    );
+    for (username, role, scope, password) in users {
+        note.push_str(&format!("  {username:<18} {password}   {role}, {scope}\n"));
+    }
+    note.push_str("anonymous field reports need no login: /observations/new");
     if args.no_serve {
+        println!("{note}");
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    super::serve::serve(store, args.addr, Some(LOGIN_NOTE)).await
+    super::serve::serve(store, args.addr, &args.security, Some(&note)).await
 }

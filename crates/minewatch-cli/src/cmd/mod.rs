@@ -5,6 +5,7 @@ mod init;
 mod pack;
 mod rebuild;
 mod serve;
+mod user;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,8 @@ pub enum Command {
     Rebuild(rebuild::Args),
     /// Work with legal packs.
     Pack(pack::Args),
+    /// Manage accounts and roles.
+    User(user::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Verify(args) => verify::run(&global, args).await,
             Command::Rebuild(args) => rebuild::run(&global, args).await,
             Command::Pack(args) => pack::run(&global, args).await,
+            Command::User(args) => user::run(&global, args).await,
         }
     })
 }

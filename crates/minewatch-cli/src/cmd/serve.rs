@@ -2,11 +2,12 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use minewatch_domain::RedactionOptions;
 use minewatch_store::Store;
-use minewatch_web::AppState;
+use minewatch_web::{AppState, SecurityConfig, WindowLimit};
 
 use super::Global;
 
@@ -15,17 +16,71 @@ pub struct Args {
     /// The address to listen on. Keep 127.0.0.1 unless a TLS proxy is in front.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+
+    #[command(flatten)]
+    pub security: SecurityArgs,
+}
+
+/// Security settings of the web app.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SecurityArgs {
+    /// Anonymous reports (and receipt look-ups) accepted per connection per hour.
+    #[arg(long, default_value_t = 30, env = "MINEWATCH_INTAKE_LIMIT")]
+    pub intake_limit: u32,
+    /// Login attempts accepted per connection per 10 minutes.
+    #[arg(long, default_value_t = 10)]
+    pub login_limit: u32,
+    /// Hours a login lasts.
+    #[arg(long, default_value_t = 12)]
+    pub session_hours: u64,
+    /// Decimal places of latitude/longitude the public sees of exact places (1 ≈ 11 km).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub location_decimals: u8,
+    /// Trust X-Forwarded-For/-Proto from a reverse proxy (only when one is in front).
+    #[arg(long)]
+    pub trust_proxy: bool,
+    /// Mark cookies Secure (set when users reach the server over HTTPS).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+impl SecurityArgs {
+    fn config(&self) -> SecurityConfig {
+        SecurityConfig {
+            session_ttl: Duration::from_secs(self.session_hours.clamp(1, 24 * 30) * 3600),
+            login_limit: WindowLimit {
+                max: self.login_limit.max(1),
+                window: Duration::from_secs(600),
+            },
+            intake_limit: WindowLimit {
+                max: self.intake_limit.max(1),
+                window: Duration::from_secs(3600),
+            },
+            trust_proxy: self.trust_proxy,
+            secure_cookies: self.secure_cookies,
+            redaction: RedactionOptions {
+                location_decimals: self.location_decimals,
+            },
+            ..SecurityConfig::default()
+        }
+    }
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let store = global.open_store().await?;
-    serve(store, args.addr, None).await
+    let banner = store
+        .accounts()
+        .await?
+        .is_empty()
+        .then_some("no accounts yet: create one with `minewatch user add NAME --role admin`");
+    serve(store, args.addr, &args.security, banner).await
 }
 
-/// Serves `store` on `addr`; `banner` is printed after the URL (the demo's login note).
+/// Serves `store` on `addr`; `banner` is printed after the URL (the demo's logins).
 pub async fn serve(
     store: Store,
     addr: SocketAddr,
+    security: &SecurityArgs,
     banner: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(addr)
@@ -38,10 +93,11 @@ pub async fn serve(
     if let Some(banner) = banner {
         println!("{banner}");
     }
-    let state = AppState {
-        store: store.clone(),
-        pack: Arc::new(minewatch_web::builtin_pack()),
-    };
+    let state = AppState::with_security(
+        store.clone(),
+        minewatch_web::builtin_pack(),
+        security.config(),
+    );
     minewatch_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving")?;

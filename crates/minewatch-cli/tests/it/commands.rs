@@ -14,6 +14,10 @@ fn help_is_there_for_every_command() {
         &["demo", "--help"],
         &["verify", "--help"],
         &["rebuild", "--help"],
+        &["user", "--help"],
+        &["user", "add", "--help"],
+        &["user", "set-role", "--help"],
+        &["user", "reset-password", "--help"],
     ] {
         let o = minewatch(dir.path(), cmd);
         assert_exit(&o, 0);
@@ -28,6 +32,11 @@ fn init_demo_verify_rebuild_on_sqlite() {
     let o = minewatch(&data, &["init"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("created data directory"));
+    assert!(
+        stdout(&o).contains("admin login: admin / "),
+        "{}",
+        stdout(&o)
+    );
     let key = data.join("device.key");
     use std::os::unix::fs::PermissionsExt as _;
     assert_eq!(
@@ -253,4 +262,126 @@ fn pack_check_accepts_the_mongolian_pack_and_names_each_problem() {
     );
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("reading"), "{}", stderr(&o));
+}
+
+/// The one-time password a command printed after `marker`.
+fn printed_password(out: &str, marker: &str) -> String {
+    let start = out
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} in {out}"))
+        + marker.len();
+    out[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn users_and_roles_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let o = minewatch(&data, &["init"]);
+    assert_exit(&o, 0);
+    let admin_password = printed_password(&stdout(&o), "admin login: admin / ");
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+
+    let o = minewatch(
+        &data,
+        &[
+            "user",
+            "add",
+            "saraa",
+            "--role",
+            "coordinator",
+            "--community",
+            "demo-community-zaamar-tuul",
+            "--name",
+            "Сараа",
+        ],
+    );
+    assert_exit(&o, 0);
+    let one_time = printed_password(&stdout(&o), "one-time password: ");
+    // Bad input: a clear message, exit 2, nothing created.
+    for (args, says) in [
+        (
+            &["user", "add", "x1", "--role", "boss"][..],
+            "unknown role \"boss\"",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "x2",
+                "--role",
+                "member",
+                "--community",
+                "no-such",
+            ],
+            "no community with id no-such",
+        ),
+        (&["user", "add", "Bad Name", "--role", "member"], "username"),
+        (
+            &["user", "add", "saraa", "--role", "member"],
+            "exists already",
+        ),
+        (
+            &["user", "set-role", "nobody", "member"],
+            "no account named \"nobody\"",
+        ),
+        (&["user", "reset-password", "nobody"], "no account named"),
+    ] {
+        let o = minewatch(&data, args);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    let o = minewatch(&data, &["user", "list"]);
+    assert_exit(&o, 0);
+    let list = stdout(&o);
+    assert!(
+        list.contains("saraa")
+            && list.contains("coordinator (community demo-community-zaamar-tuul)"),
+        "{list}"
+    );
+    assert!(list.contains("[one-time password]"));
+    for name in [
+        "admin",
+        "coordinator",
+        "paralegal",
+        "lawyer",
+        "monitor",
+        "member",
+    ] {
+        assert!(
+            list.contains(&format!("demo-{name} ")),
+            "the demo has a {name}: {list}"
+        );
+    }
+    assert!(!list.contains("x1") && !list.contains("x2"));
+
+    let o = minewatch(&data, &["user", "set-role", "saraa", "lawyer"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("saraa is now lawyer (workspace)"));
+    let o = minewatch(&data, &["user", "reset-password", "saraa"]);
+    assert_exit(&o, 0);
+    let reset = printed_password(&stdout(&o), "one-time password for saraa: ");
+
+    // The printed passwords are the real ones.
+    let dir = minewatch_store::DataDir::open(&data).unwrap();
+    let store = dir.open_store(None).await.unwrap();
+    let policy = minewatch_store::LockoutPolicy::default();
+    let now = 0;
+    use minewatch_store::LoginOutcome::{Success, WrongCredentials};
+    assert!(
+        matches!(store.login("admin", &admin_password, policy, now).await.unwrap(), Success(a) if a.must_change_password)
+    );
+    assert_eq!(
+        store.login("saraa", &one_time, policy, now).await.unwrap(),
+        WrongCredentials
+    );
+    match store.login("saraa", &reset, policy, now).await.unwrap() {
+        Success(a) => {
+            assert!(a.must_change_password);
+            assert_eq!(a.grants.len(), 1);
+            assert_eq!(a.grants[0].role, minewatch_domain::Role::Lawyer);
+        }
+        other => panic!("{other:?}"),
+    }
+    store.close().await;
 }

@@ -18,7 +18,13 @@ fn start_serve(data: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .arg("--data")
         .arg(data)
-        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--intake-limit",
+            "1000000",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
