@@ -6,6 +6,7 @@ mod browser;
 mod http;
 mod i18n;
 mod matrix;
+mod public;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
