@@ -903,7 +903,7 @@ impl<'a> Fields<'a> {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match item.as_str().map(str::trim) {
-                Some(s) if s.is_empty() => self.push(FieldError::new(
+                Some("") => self.push(FieldError::new(
                     format!("{name}[{i}]"),
                     "required",
                     "empty text",

@@ -105,8 +105,11 @@ impl Default for SecurityConfig {
 /// and the salt is new at every start.
 pub struct RateLimiter {
     salt: [u8; 16],
-    counters: Mutex<HashMap<(Limit, [u8; 16]), (Instant, u32)>>,
+    counters: Mutex<HashMap<(Limit, [u8; 16]), Window>>,
 }
+
+/// When a connection's window started and how many attempts it has used.
+type Window = (Instant, u32);
 
 impl Default for RateLimiter {
     fn default() -> Self {
@@ -267,8 +270,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
 #[derive(Clone)]
 pub struct GuardState {
     pub app: AppState,
-    pub table: Arc<HashMap<(Method, String), RoutePolicy>>,
+    pub table: Arc<PolicyTable>,
 }
+
+/// The policy of each (method, route pattern).
+pub type PolicyTable = HashMap<(Method, String), RoutePolicy>;
 
 /// The value of cookie `name`.
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

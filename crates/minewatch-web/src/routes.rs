@@ -3,7 +3,6 @@
 //! route that is missing from the table, so no page can exist without a policy. Tests
 //! read the same table ([`crate::routes`]) to check every route for every role.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,7 +12,7 @@ use axum::routing::{get, post};
 use minewatch_domain::{Action, RecordKind};
 
 use crate::AppState;
-use crate::access::{Limit, RoutePolicy};
+use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
 use crate::{account, api, pages};
 
@@ -72,13 +71,7 @@ impl Routes {
         });
     }
 
-    pub(crate) fn into_parts(
-        self,
-    ) -> (
-        Router<AppState>,
-        Arc<HashMap<(Method, String), RoutePolicy>>,
-        Vec<RouteInfo>,
-    ) {
+    pub(crate) fn into_parts(self) -> (Router<AppState>, Arc<PolicyTable>, Vec<RouteInfo>) {
         let map = self
             .table
             .iter()

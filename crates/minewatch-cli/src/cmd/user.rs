@@ -148,7 +148,9 @@ async fn run_with(store: &Store, command: UserCommand) -> anyhow::Result<ExitCod
             if store.account(&username).await?.is_none() {
                 bail!("no account named {username:?}");
             }
-            store.set_grants(&username, &[grant.clone()]).await?;
+            store
+                .set_grants(&username, std::slice::from_ref(&grant))
+                .await?;
             println!("{username} is now {} ({})", grant.role, grant.scope);
         }
         UserCommand::ResetPassword { username } => {

@@ -17,7 +17,15 @@ const LEVELS: [&str; 4] = ["public", "coalition", "case_team", "private"];
 /// Who may see what, by hand: per principal, the levels (P public, C coalition, T case
 /// team, V private) it sees of records owned by community A, of shared records
 /// (licences, companies, authorities), and of records owned by another community.
-const PRINCIPALS: [(&str, Option<(Role, &str)>, &str, &str, &str); 8] = [
+type PrincipalRow = (
+    &'static str,
+    Option<(Role, &'static str)>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const PRINCIPALS: [PrincipalRow; 8] = [
     ("anonymous", None, "P", "P", "P"),
     ("member-a", Some((Role::Member, A)), "PC", "PC", "PC"),
     ("monitor-a", Some((Role::Monitor, A)), "PCT", "PCT", "PC"),
