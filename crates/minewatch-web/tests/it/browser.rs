@@ -1,5 +1,6 @@
 //! One journey in real headless Chromium: open the demo dashboard, switch to
-//! Mongolian, see Cyrillic, follow a link to a licence page.
+//! Mongolian, see Cyrillic, follow a link to a licence page; then log in as a
+//! coordinator (cookies, CSRF token), see a reporter the public cannot, and log out.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -52,6 +53,24 @@ async fn dashboard_to_mongolian_to_a_licence_page_in_chromium() {
         return;
     }
     let app = TestApp::demo().await;
+    let password = app
+        .add_user(
+            "coord-tuul",
+            minewatch_domain::Role::Coordinator,
+            minewatch_domain::Scope::Community(
+                minewatch_domain::RecordId::parse("demo-community-zaamar-tuul").unwrap(),
+            ),
+        )
+        .await;
+    let reporter = app
+        .store
+        .get(&minewatch_domain::RecordId::parse("demo-obs-1").unwrap())
+        .await
+        .unwrap()
+        .payload["reporter"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -147,6 +166,63 @@ async fn dashboard_to_mongolian_to_a_licence_page_in_chromium() {
             widths[1].as_i64().unwrap_or(9999) <= 360,
             "page is wider than the screen: {widths}"
         );
+
+        // The public report page does not name the reporter.
+        client
+            .goto(&format!("{base}/observations/demo-obs-1"))
+            .await?;
+        assert!(!client.source().await?.contains(&reporter));
+        // Log in through the form: a real browser keeps the cookies and sends the token.
+        client
+            .find(Locator::Id("login-link"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("username")).await?;
+        client
+            .find(Locator::Id("username"))
+            .await?
+            .send_keys("coord-tuul")
+            .await?;
+        client
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(&password)
+            .await?;
+        client
+            .find(Locator::Id("login-submit"))
+            .await?
+            .click()
+            .await?;
+        client
+            .wait()
+            .for_element(Locator::Css("form[action='/logout']"))
+            .await?;
+        client
+            .goto(&format!("{base}/observations/demo-obs-1"))
+            .await?;
+        let page = client.find(Locator::Css("main")).await?.text().await?;
+        assert!(
+            page.contains(&reporter),
+            "the case team sees the reporter: {page}"
+        );
+        let width = client
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await?;
+        assert!(
+            width.as_i64().unwrap_or(9999) <= 360,
+            "signed-in header fits: {width}"
+        );
+        client
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await?
+            .click()
+            .await?;
+        client.wait().for_element(Locator::Id("login-link")).await?;
+        client
+            .goto(&format!("{base}/observations/demo-obs-1"))
+            .await?;
+        assert!(!client.source().await?.contains(&reporter), "logged out");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
