@@ -329,6 +329,8 @@ pub async fn history_rows(
             author: match entry.author.as_str() {
                 "system" => ui.t("author-system"),
                 "anonymous" => ui.t("author-anonymous"),
+                // Who in the coalition recorded what is for the coalition to know.
+                _ if !viewer.is_signed_in() => ui.t("author-coalition"),
                 other => other.to_owned(),
             },
             entry_id: entry.id.clone(),

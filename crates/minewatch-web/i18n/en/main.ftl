@@ -46,6 +46,7 @@ history-entry = entry
 history-changed = Changed fields
 history-reason = Reason
 author-system = minewatch (system)
+author-coalition = a coalition member
 author-anonymous = anonymous reporter
 
 field-name = Name

@@ -46,6 +46,7 @@ history-entry = оруулга
 history-changed = Өөрчлөгдсөн талбар
 history-reason = Шалтгаан
 author-system = minewatch (систем)
+author-coalition = эвслийн гишүүн
 author-anonymous = нэрээ нууцалсан мэдээлэгч
 
 field-name = Нэр

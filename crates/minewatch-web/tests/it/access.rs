@@ -358,6 +358,40 @@ async fn text_is_escaped_everywhere_and_sql_metacharacters_stay_literal() {
             .unwrap();
         ids.push((c.record_id, o.record_id));
     }
+    // Every other kind's text fields too.
+    let x = xss[0];
+    let company = app
+        .store
+        .put(
+            &sys,
+            RecordKind::Company,
+            json!({"name": {"en": x, "mn": x}, "registration_number": x}),
+        )
+        .await
+        .unwrap()
+        .record_id;
+    let authority = app
+        .store
+        .put(
+            &sys,
+            RecordKind::Authority,
+            json!({"name": {"en": x}, "authority_type": "soum-governor",
+            "jurisdiction": {"en": x}, "address": x, "phone": x}),
+        )
+        .await
+        .unwrap()
+        .record_id;
+    let licence = app
+        .store
+        .put(
+            &sys,
+            RecordKind::Licence,
+            json!({"number": "MV-990999", "holder_id": company.as_str(),
+            "minerals": [x], "aimag": {"en": x}, "soum": {"mn": x}, "status": "granted"}),
+        )
+        .await
+        .unwrap()
+        .record_id;
     let password = app.add_user("admin", Role::Admin, Scope::Workspace).await;
     let admin = app.login("admin", &password).await;
     let anonymous = app.client();
@@ -366,8 +400,14 @@ async fn text_is_escaped_everywhere_and_sql_metacharacters_stay_literal() {
             for path in [
                 format!("/communities/{c}"),
                 format!("/observations/{o}"),
+                format!("/companies/{company}"),
+                format!("/authorities/{authority}"),
+                format!("/licences/{licence}"),
                 "/communities".to_owned(),
                 "/observations".to_owned(),
+                "/companies".to_owned(),
+                "/authorities".to_owned(),
+                "/licences".to_owned(),
                 "/".to_owned(),
             ] {
                 let page = browser.get(&path).await;
@@ -498,6 +538,24 @@ async fn restricted_views_are_audited_and_only_admins_see_the_audit() {
     // Public views write no audit entry.
     app.get("/observations/demo-obs-1").await;
     assert_eq!(app.entries().await, before + 1);
+    // A report filed by the coordinator names them to the coalition, not the public.
+    let r = coord
+        .post_form(
+            "/observations",
+            &format!(
+                "observed_on=2025-03-01&category=dust&description=by+coord&community_id={TUUL}"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let own = r.header("location").split('?').next().unwrap().to_owned();
+    assert!(coord.get(&own).await.body.contains("user:coord-zaamar"));
+    let public = app.get(&own).await.body;
+    assert!(
+        !public.contains("coord-zaamar"),
+        "the public sees no coalition usernames"
+    );
+    assert!(public.contains("a coalition member"));
     // The coordinator cannot read the audit; the admin can, and sees who looked.
     assert_eq!(
         coord.get("/admin/audit").await.status,
