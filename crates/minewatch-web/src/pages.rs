@@ -133,7 +133,22 @@ pub async fn show(
     }
     let (record, id) = (&shown.record, &shown.record.id);
     let names = views::referenced_names(&state.store, &ui, &viewer, &[&shown.payload]).await;
-    let fields = views::field_rows(&ui, &state.pack, kind, &shown.payload, &names);
+    let mut fields = views::field_rows(&ui, &state.pack, kind, &shown.payload, &names);
+    if kind == RecordKind::Observation
+        && let Some(soum) =
+            views::observation_soum(&state.store, &ui, &viewer, &shown.payload).await
+    {
+        // Everyone sees where a report is from at soum level, even when the exact place
+        // is withheld.
+        fields.insert(
+            1.min(fields.len()),
+            views::FieldRow {
+                label: ui.t("field-soum"),
+                value: soum,
+                href: None,
+            },
+        );
+    }
     let linked = state
         .store
         .linked_to(id, Some(&viewer.filter()))

@@ -382,3 +382,43 @@ pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> 
         .collect::<Vec<_>>()
         .join(" · ")
 }
+
+/// The soum a field report is from: its community's, else its licence's (when the viewer
+/// may see that record).
+pub async fn observation_soum(
+    store: &Store,
+    ui: &Ui,
+    viewer: &Viewer,
+    payload: &Value,
+) -> Option<String> {
+    for key in ["community_id", "licence_id"] {
+        let Some(id) = payload
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(RecordId::parse)
+        else {
+            continue;
+        };
+        let Ok(r) = store.get(&id).await else {
+            continue;
+        };
+        if !RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&viewer.principal) {
+            continue;
+        }
+        if let Some(soum) = r
+            .payload
+            .get("soum")
+            .and_then(|v| serde_json::from_value::<Localized>(v.clone()).ok())
+        {
+            let aimag = r
+                .payload
+                .get("aimag")
+                .and_then(|v| serde_json::from_value::<Localized>(v.clone()).ok());
+            return Some(match aimag {
+                Some(a) => format!("{}, {}", ui.pick(&soum), ui.pick(&a)),
+                None => ui.pick(&soum).to_owned(),
+            });
+        }
+    }
+    None
+}

@@ -279,6 +279,13 @@ async fn anonymous_reports_keep_nothing_about_the_sender_and_give_a_receipt() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("Night blasting near the well"));
     assert!(!r.body.contains("Цэцэг") && !r.body.contains("99887766"));
+    // The public view of a report says which soum it is from.
+    let public = app.get(&format!("/observations/{}", latest.id)).await.body;
+    assert!(
+        public.contains("<dt>Soum</dt>") && public.contains("Zaamar"),
+        "{public}"
+    );
+    assert!(public.contains("47.9, 104.7"), "the approximate place");
     assert!(!r.body.contains("47.912345"));
     let r = later
         .post_form(
