@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod engine;
 pub mod licence;
 pub mod pack;
 pub mod record;

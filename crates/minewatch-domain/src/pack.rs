@@ -1,23 +1,50 @@
 //! Legal packs: a jurisdiction's legal content as data.
 //!
-//! This is the first slice of the pack model: the pack's identity and its authority
-//! types. Laws, duties, standards and calendars join it with the duty engine. Every item
-//! carries its `source` and `confidence`, because a paralegal must be able to show where
-//! a rule comes from and how sure we are of it.
+//! A pack is a folder of TOML files (`pack.toml`, `laws.toml`, `duties.toml`,
+//! `standards.toml`, `calendar.toml`, `templates.toml`; any section may sit in any
+//! file). It holds laws and their articles, the duties the engine checks, numeric
+//! standards, the working-day calendar with dated public holidays, the types of
+//! authority that bear duties, and letter templates. Every law, article, duty, standard
+//! and holiday carries its `source` and `confidence`, because a paralegal must be able
+//! to show where a rule comes from and how sure we are of it. A value the law does not
+//! settle is marked `basis = "policy"`: a default a coalition may change.
+//!
+//! Loading checks everything and reports each problem with file, line and field.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use serde::Deserialize;
+use jiff::civil::{Date, Weekday};
+use serde::{Deserialize, Serialize};
 
+use crate::calendar::{Calendar, DayCount, NonWorkingDue};
 use crate::text::Localized;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     High,
     Medium,
     Low,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// Whether a value comes from the law or is a default the coalition chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    #[default]
+    Law,
+    Policy,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,18 +71,271 @@ pub struct AuthorityType {
     pub note: Option<String>,
 }
 
+/// A law (or regulation, order, standard-setting act).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PackFile {
-    pack: PackInfo,
+pub struct Law {
+    pub id: String,
+    pub title: Localized,
+    /// Adoption date, `YYYY-MM-DD`.
+    pub date: Date,
+    pub source: String,
+    pub confidence: Confidence,
     #[serde(default)]
-    authority_type: Vec<AuthorityType>,
+    pub note: Option<String>,
 }
 
+/// A provision of a law. `citation` is `unknown` where our sources do not give the
+/// article number; we never invent one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Article {
+    pub id: String,
+    pub law: String,
+    pub citation: String,
+    pub summary: Localized,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+/// The six kinds of duty (see the engine for what each checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DutyKind {
+    /// `action` must happen before `before`.
+    Precondition,
+    /// `action` within `days` after `trigger`.
+    Deadline,
+    /// `action` every period while the subject is active.
+    Periodic,
+    /// Measurements must not exceed a standard (times `multiple`); with an `action`,
+    /// an exceedance makes that action owed within `days`.
+    Limit,
+    /// `count` findings within `window_days` make `consequence` owed within `days`.
+    Threshold,
+    /// A licence must not overlap a `zone` type.
+    Spatial,
+}
+
+impl DutyKind {
+    pub const ALL: [DutyKind; 6] = [
+        DutyKind::Precondition,
+        DutyKind::Deadline,
+        DutyKind::Periodic,
+        DutyKind::Limit,
+        DutyKind::Threshold,
+        DutyKind::Spatial,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DutyKind::Precondition => "precondition",
+            DutyKind::Deadline => "deadline",
+            DutyKind::Periodic => "periodic",
+            DutyKind::Limit => "limit",
+            DutyKind::Threshold => "threshold",
+            DutyKind::Spatial => "spatial",
+        }
+    }
+}
+
+/// What the absence of any record means for a duty whose time has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Silence {
+    /// We would know if it happened (a reply to our own request): absence is overdue.
+    Overdue,
+    /// Nobody has recorded either way: absence is unverified, never overdue.
+    #[default]
+    Unverified,
+}
+
+/// How a day count is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Counting {
+    #[default]
+    Calendar,
+    Working,
+}
+
+/// One duty: who must do what, when, under which provision.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Duty {
+    pub id: String,
+    pub kind: DutyKind,
+    pub title: Localized,
+    /// Article ids; empty only for `basis = "policy"` duties.
+    #[serde(default)]
+    pub articles: Vec<String>,
+    /// `licence-holder`, `addressee` (of a request) or an authority type id.
+    pub bearer: String,
+    /// What the duty is about: `licence`, `request`, `station`, `company`, `authority`.
+    pub subject: String,
+    /// Only for licences of this type (`exploration` or `mining`).
+    #[serde(default)]
+    pub licence_type: Option<String>,
+    #[serde(default)]
+    pub trigger: Option<String>,
+    /// The event kinds that perform the duty.
+    #[serde(default)]
+    pub action: Vec<String>,
+    #[serde(default)]
+    pub before: Option<String>,
+    /// Days after the trigger the action is due (deadline), or, for limit and threshold
+    /// duties, the days the owed action or consequence has.
+    #[serde(default)]
+    pub days: Option<u32>,
+    #[serde(default)]
+    pub counting: Counting,
+    /// The action is due this many months before the trigger (e.g. an extension filed
+    /// one month before the licence expires).
+    #[serde(default)]
+    pub months_before: Option<u32>,
+
+    /// Periodic: `year` (due on `due` each year) or `days` (every `days`).
+    #[serde(default)]
+    pub every: Option<String>,
+    /// Periodic yearly due date, `MM-DD`.
+    #[serde(default)]
+    pub due: Option<String>,
+    /// Periodic: the event kind that starts the obligation (e.g. operation start).
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub standard: Option<String>,
+    #[serde(default)]
+    pub multiple: Option<f64>,
+    #[serde(default)]
+    pub finding: Option<String>,
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default)]
+    pub window_days: Option<u32>,
+    #[serde(default)]
+    pub consequence: Option<String>,
+    #[serde(default)]
+    pub zone: Option<String>,
+    #[serde(default)]
+    pub silence: Silence,
+    #[serde(default)]
+    pub basis: Basis,
+    /// Why the value is a policy default (required with `basis = "policy"`).
+    #[serde(default)]
+    pub basis_note: Option<String>,
+    pub next_step: Localized,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+impl Duty {
+    /// The day count of a deadline-like duty.
+    pub fn day_count(&self) -> Option<DayCount> {
+        self.days.map(|n| match self.counting {
+            Counting::Calendar => DayCount::Calendar(n),
+            Counting::Working => DayCount::Working(n),
+        })
+    }
+}
+
+/// A numeric limit of a standard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standard {
+    pub id: String,
+    /// The standard's code, e.g. `MNS 4585:2016`.
+    pub code: String,
+    /// `air`, `water`, `noise`, `soil`.
+    pub medium: String,
+    pub parameter: String,
+    pub name: Localized,
+    pub limit: f64,
+    pub unit: String,
+    /// `20min`, `1h`, `8h`, `24h`, `annual`, `day16h`, `night8h`.
+    pub averaging: String,
+    /// `max` (the default: a value must not exceed the limit) or `min` (must not fall
+    /// below, e.g. dissolved oxygen).
+    #[serde(default)]
+    pub direction: Option<String>,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// Weekend days, e.g. `["sat", "sun"]`.
+    pub weekend: Vec<String>,
+    /// The first and last year the holiday table covers.
+    pub years: [i16; 2],
+    /// `next-working-day` or `keep`: a calendar-day deadline on a non-working day.
+    pub non_working_due: String,
+    pub source: String,
+    pub confidence: Confidence,
+    #[serde(default)]
+    pub basis: Basis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holiday {
+    pub date: Date,
+    pub name: Localized,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+/// A letter template (requests and complaints use them).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub id: String,
+    pub title: Localized,
+    /// Text with `{placeholders}`.
+    pub body: Localized,
+    #[serde(default)]
+    pub duties: Vec<String>,
+    pub source: String,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    #[serde(default)]
+    pack: Option<PackInfo>,
+    #[serde(default)]
+    authority_type: Vec<AuthorityType>,
+    #[serde(default)]
+    law: Vec<Law>,
+    #[serde(default)]
+    article: Vec<Article>,
+    #[serde(default)]
+    duty: Vec<Duty>,
+    #[serde(default)]
+    standard: Vec<Standard>,
+    #[serde(default)]
+    calendar: Option<CalendarSpec>,
+    #[serde(default)]
+    holiday: Vec<Holiday>,
+    #[serde(default)]
+    template: Vec<Template>,
+}
+
+/// A loaded, checked pack.
 #[derive(Debug, Clone)]
 pub struct Pack {
     pub info: PackInfo,
     pub authority_types: Vec<AuthorityType>,
+    pub laws: Vec<Law>,
+    pub articles: Vec<Article>,
+    pub duties: Vec<Duty>,
+    pub standards: Vec<Standard>,
+    pub calendar_spec: Option<CalendarSpec>,
+    pub holidays: Vec<Holiday>,
+    pub templates: Vec<Template>,
+    calendar: Option<Calendar>,
 }
 
 /// A problem found in a pack file, with where it is.
@@ -81,75 +361,657 @@ impl fmt::Display for PackDiagnostic {
     }
 }
 
-impl Pack {
-    /// Parses `pack.toml` text. `file` names the file in diagnostics.
-    pub fn from_toml(file: &str, text: &str) -> Result<Pack, Vec<PackDiagnostic>> {
-        let diag = |line, field: &str, message: String| PackDiagnostic {
-            file: file.to_owned(),
-            line,
+/// Where each item came from, for diagnostics.
+struct Origin<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Origin<'_> {
+    /// The line of the first occurrence of `needle` (1-based).
+    fn line_of(&self, needle: &str) -> Option<usize> {
+        self.text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i + 1)
+    }
+}
+
+/// Collects problems.
+struct Checker<'a> {
+    origins: Vec<Origin<'a>>,
+    problems: Vec<PackDiagnostic>,
+}
+
+impl Checker<'_> {
+    fn at(&mut self, origin: usize, needle: &str, field: &str, message: String) {
+        let o = &self.origins[origin];
+        self.problems.push(PackDiagnostic {
+            file: o.file.to_owned(),
+            line: o.line_of(needle),
             field: field.to_owned(),
             message,
+        });
+    }
+}
+
+fn both_languages(text: &Localized) -> bool {
+    text.mn.as_deref().is_some_and(|s| !s.trim().is_empty())
+        && text.en.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+fn weekday(s: &str) -> Option<Weekday> {
+    Some(match s {
+        "mon" => Weekday::Monday,
+        "tue" => Weekday::Tuesday,
+        "wed" => Weekday::Wednesday,
+        "thu" => Weekday::Thursday,
+        "fri" => Weekday::Friday,
+        "sat" => Weekday::Saturday,
+        "sun" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+/// Bearers that are not authority types.
+pub const SPECIAL_BEARERS: [&str; 2] = ["licence-holder", "addressee"];
+/// Subjects the engine knows.
+pub const SUBJECTS: [&str; 5] = ["licence", "request", "station", "company", "authority"];
+
+impl Pack {
+    /// Parses one file holding a whole pack. `file` names it in diagnostics.
+    pub fn from_toml(file: &str, text: &str) -> Result<Pack, Vec<PackDiagnostic>> {
+        Pack::from_files(&[(file, text)])
+    }
+
+    /// Parses and checks the files of a pack (`(name, text)` pairs).
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Pack, Vec<PackDiagnostic>> {
+        let mut checker = Checker {
+            origins: files
+                .iter()
+                .map(|(file, text)| Origin { file, text })
+                .collect(),
+            problems: Vec::new(),
         };
-        let parsed: PackFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
-            vec![diag(line, "", e.message().to_owned())]
-        })?;
-        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
-        let mut problems = Vec::new();
-        if parsed.pack.name.mn.is_none() || parsed.pack.name.en.is_none() {
-            problems.push(diag(
-                line_of("[pack]"),
+        let mut parsed = Vec::new();
+        for (i, (file, text)) in files.iter().enumerate() {
+            match toml::from_str::<PackFile>(text) {
+                Ok(p) => parsed.push((i, p)),
+                Err(e) => {
+                    let line = e
+                        .span()
+                        .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+                    checker.problems.push(PackDiagnostic {
+                        file: (*file).to_owned(),
+                        line,
+                        field: String::new(),
+                        message: e.message().to_owned(),
+                    });
+                }
+            }
+        }
+        if !checker.problems.is_empty() {
+            return Err(checker.problems);
+        }
+        // Merge, remembering each item's file.
+        let mut info: Option<(usize, PackInfo)> = None;
+        let mut authority_types = Vec::new();
+        let mut laws = Vec::new();
+        let mut articles = Vec::new();
+        let mut duties = Vec::new();
+        let mut standards = Vec::new();
+        let mut calendar_spec: Option<(usize, CalendarSpec)> = None;
+        let mut holidays = Vec::new();
+        let mut templates = Vec::new();
+        for (i, p) in parsed {
+            if let Some(pi) = p.pack {
+                if info.is_some() {
+                    checker.at(i, "[pack]", "pack", "a second [pack] section".into());
+                }
+                info = Some((i, pi));
+            }
+            if let Some(c) = p.calendar {
+                if calendar_spec.is_some() {
+                    checker.at(
+                        i,
+                        "[calendar]",
+                        "calendar",
+                        "a second [calendar] section".into(),
+                    );
+                }
+                calendar_spec = Some((i, c));
+            }
+            authority_types.extend(p.authority_type.into_iter().map(|x| (i, x)));
+            laws.extend(p.law.into_iter().map(|x| (i, x)));
+            articles.extend(p.article.into_iter().map(|x| (i, x)));
+            duties.extend(p.duty.into_iter().map(|x| (i, x)));
+            standards.extend(p.standard.into_iter().map(|x| (i, x)));
+            holidays.extend(p.holiday.into_iter().map(|x| (i, x)));
+            templates.extend(p.template.into_iter().map(|x| (i, x)));
+        }
+        let Some((info_origin, info)) = info else {
+            checker.problems.push(PackDiagnostic {
+                file: files.first().map(|f| f.0).unwrap_or("pack.toml").to_owned(),
+                line: None,
+                field: "pack".into(),
+                message: "no [pack] section: give code, name and version".into(),
+            });
+            return Err(checker.problems);
+        };
+        if !both_languages(&info.name) {
+            checker.at(
+                info_origin,
+                "[pack]",
                 "pack.name",
                 "give the name in both mn and en".into(),
-            ));
+            );
         }
-        let mut seen = HashSet::new();
-        for t in &parsed.authority_type {
-            let line = line_of(&format!("\"{}\"", t.id));
-            if !seen.insert(t.id.as_str()) {
-                problems.push(diag(
-                    line,
-                    "authority_type.id",
-                    format!("duplicate id {:?}", t.id),
-                ));
+
+        // Ids are unique within their kind.
+        fn unique<'t, T>(
+            checker: &mut Checker,
+            items: &'t [(usize, T)],
+            kind: &str,
+            id: impl Fn(&T) -> &str,
+        ) -> HashSet<&'t str> {
+            let mut seen = HashSet::new();
+            for (o, item) in items {
+                let id = id(item);
+                if !seen.insert(id) {
+                    checker.at(
+                        *o,
+                        &format!("\"{id}\""),
+                        &format!("{kind}.id"),
+                        format!("duplicate id {id:?}"),
+                    );
+                }
             }
-            if t.name.mn.is_none() || t.name.en.is_none() {
-                problems.push(diag(
-                    line,
+            seen
+        }
+        let authority_ids = unique(&mut checker, &authority_types, "authority_type", |t| &t.id);
+        let law_ids = unique(&mut checker, &laws, "law", |l| &l.id);
+        let article_ids = unique(&mut checker, &articles, "article", |a| &a.id);
+        let duty_ids = unique(&mut checker, &duties, "duty", |d| &d.id);
+        let standard_ids = unique(&mut checker, &standards, "standard", |s| &s.id);
+        unique(&mut checker, &templates, "template", |t| &t.id);
+
+        let sourced = |checker: &mut Checker, o: usize, id: &str, kind: &str, source: &str| {
+            if source.trim().is_empty() {
+                checker.at(
+                    o,
+                    &format!("\"{id}\""),
+                    &format!("{kind}.source"),
+                    format!("{id:?}: a source is required"),
+                );
+            }
+        };
+        for (o, t) in &authority_types {
+            if !both_languages(&t.name) {
+                checker.at(
+                    *o,
+                    &format!("\"{}\"", t.id),
                     "authority_type.name",
                     format!("{:?}: give the name in both mn and en", t.id),
-                ));
+                );
             }
             if !["national", "aimag", "soum"].contains(&t.level.as_str()) {
-                problems.push(diag(
-                    line,
+                checker.at(
+                    *o,
+                    &format!("\"{}\"", t.id),
                     "authority_type.level",
                     format!("{:?}: expected national, aimag or soum", t.level),
-                ));
+                );
             }
-            if t.source.trim().is_empty() {
-                problems.push(diag(
-                    line,
-                    "authority_type.source",
-                    format!("{:?}: a source is required", t.id),
-                ));
+            sourced(&mut checker, *o, &t.id, "authority_type", &t.source);
+        }
+        for (o, l) in &laws {
+            if !both_languages(&l.title) {
+                checker.at(
+                    *o,
+                    &format!("\"{}\"", l.id),
+                    "law.title",
+                    format!("{:?}: give the title in both mn and en", l.id),
+                );
             }
+            sourced(&mut checker, *o, &l.id, "law", &l.source);
         }
-        if problems.is_empty() {
-            Ok(Pack {
-                info: parsed.pack,
-                authority_types: parsed.authority_type,
-            })
-        } else {
-            Err(problems)
+        for (o, a) in &articles {
+            let here = format!("\"{}\"", a.id);
+            if !law_ids.contains(a.law.as_str()) {
+                checker.at(
+                    *o,
+                    &here,
+                    "article.law",
+                    format!("{:?}: unknown law {:?}", a.id, a.law),
+                );
+            }
+            if !both_languages(&a.summary) {
+                checker.at(
+                    *o,
+                    &here,
+                    "article.summary",
+                    format!("{:?}: give the summary in both mn and en", a.id),
+                );
+            }
+            if a.citation.trim().is_empty() {
+                checker.at(
+                    *o,
+                    &here,
+                    "article.citation",
+                    format!("{:?}: write the citation, or \"unknown\"", a.id),
+                );
+            }
+            sourced(&mut checker, *o, &a.id, "article", &a.source);
         }
+        for (o, s) in &standards {
+            let here = format!("\"{}\"", s.id);
+            if !both_languages(&s.name) {
+                checker.at(
+                    *o,
+                    &here,
+                    "standard.name",
+                    format!("{:?}: give the name in both mn and en", s.id),
+                );
+            }
+            if !s.limit.is_finite() {
+                checker.at(
+                    *o,
+                    &here,
+                    "standard.limit",
+                    format!("{:?}: a number is required", s.id),
+                );
+            }
+            if ![
+                "20min", "1h", "8h", "24h", "annual", "day16h", "night8h", "sample",
+            ]
+            .contains(&s.averaging.as_str())
+            {
+                checker.at(
+                    *o,
+                    &here,
+                    "standard.averaging",
+                    format!("{:?}: unknown averaging period {:?}", s.id, s.averaging),
+                );
+            }
+            if let Some(d) = &s.direction
+                && d != "max"
+                && d != "min"
+            {
+                checker.at(
+                    *o,
+                    &here,
+                    "standard.direction",
+                    format!("{:?}: expected max or min", s.id),
+                );
+            }
+            sourced(&mut checker, *o, &s.id, "standard", &s.source);
+        }
+        if let Some((o, c)) = &calendar_spec {
+            for d in &c.weekend {
+                if weekday(d).is_none() {
+                    checker.at(
+                        *o,
+                        "weekend",
+                        "calendar.weekend",
+                        format!("{d:?}: expected mon, tue, … sun"),
+                    );
+                }
+            }
+            if c.years[0] > c.years[1] {
+                checker.at(
+                    *o,
+                    "years",
+                    "calendar.years",
+                    "the first year comes after the last".into(),
+                );
+            }
+            if !["next-working-day", "keep"].contains(&c.non_working_due.as_str()) {
+                checker.at(
+                    *o,
+                    "non_working_due",
+                    "calendar.non_working_due",
+                    "expected next-working-day or keep".into(),
+                );
+            }
+            sourced(&mut checker, *o, "calendar", "calendar", &c.source);
+            let mut years_with_holidays: HashSet<i16> = HashSet::new();
+            let mut seen_dates = HashSet::new();
+            for (ho, h) in &holidays {
+                let here = format!("{}", h.date);
+                if !seen_dates.insert(h.date) {
+                    checker.at(
+                        *ho,
+                        &here,
+                        "holiday.date",
+                        format!("{} is listed twice", h.date),
+                    );
+                }
+                if !both_languages(&h.name) {
+                    checker.at(
+                        *ho,
+                        &here,
+                        "holiday.name",
+                        format!("{}: give the name in both mn and en", h.date),
+                    );
+                }
+                if h.source.trim().is_empty() {
+                    checker.at(
+                        *ho,
+                        &here,
+                        "holiday.source",
+                        format!("{}: a source is required", h.date),
+                    );
+                }
+                years_with_holidays.insert(h.date.year());
+            }
+            for year in c.years[0]..=c.years[1] {
+                if !years_with_holidays.contains(&year) {
+                    checker.at(
+                        *o,
+                        "years",
+                        "calendar.years",
+                        format!("no holidays listed for {year}, which the calendar says it covers"),
+                    );
+                }
+            }
+        } else if !holidays.is_empty() {
+            let (ho, h) = &holidays[0];
+            checker.at(
+                *ho,
+                &format!("{}", h.date),
+                "holiday",
+                "holidays without a [calendar] section".into(),
+            );
+        }
+        for (o, d) in &duties {
+            check_duty(
+                &mut checker,
+                *o,
+                d,
+                &article_ids,
+                &authority_ids,
+                &standard_ids,
+                calendar_spec.is_some(),
+            );
+        }
+        for (o, t) in &templates {
+            let here = format!("\"{}\"", t.id);
+            if !both_languages(&t.title) || !both_languages(&t.body) {
+                checker.at(
+                    *o,
+                    &here,
+                    "template",
+                    format!("{:?}: give title and body in both mn and en", t.id),
+                );
+            }
+            for d in &t.duties {
+                if !duty_ids.contains(d.as_str()) {
+                    checker.at(
+                        *o,
+                        &here,
+                        "template.duties",
+                        format!("{:?}: unknown duty {d:?}", t.id),
+                    );
+                }
+            }
+            sourced(&mut checker, *o, &t.id, "template", &t.source);
+        }
+        if !checker.problems.is_empty() {
+            return Err(checker.problems);
+        }
+        let calendar = calendar_spec.as_ref().map(|(_, c)| {
+            Calendar::new(
+                c.weekend.iter().filter_map(|d| weekday(d)).collect(),
+                holidays
+                    .iter()
+                    .map(|(_, h)| (h.date, h.name.en.clone().unwrap_or_default())),
+                c.years[0],
+                c.years[1],
+            )
+        });
+        let strip = |v: Vec<(usize, _)>| v.into_iter().map(|(_, x)| x).collect();
+        Ok(Pack {
+            info,
+            authority_types: authority_types.into_iter().map(|(_, x)| x).collect(),
+            laws: strip(laws),
+            articles: articles.into_iter().map(|(_, x)| x).collect(),
+            duties: duties.into_iter().map(|(_, x)| x).collect(),
+            standards: standards.into_iter().map(|(_, x)| x).collect(),
+            calendar_spec: calendar_spec.map(|(_, c)| c),
+            holidays: holidays.into_iter().map(|(_, x)| x).collect(),
+            templates: templates.into_iter().map(|(_, x)| x).collect(),
+            calendar,
+        })
     }
 
     pub fn authority_type(&self, id: &str) -> Option<&AuthorityType> {
         self.authority_types.iter().find(|t| t.id == id)
     }
+
+    pub fn law(&self, id: &str) -> Option<&Law> {
+        self.laws.iter().find(|l| l.id == id)
+    }
+
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        self.articles.iter().find(|a| a.id == id)
+    }
+
+    pub fn duty(&self, id: &str) -> Option<&Duty> {
+        self.duties.iter().find(|d| d.id == id)
+    }
+
+    pub fn standard(&self, id: &str) -> Option<&Standard> {
+        self.standards.iter().find(|s| s.id == id)
+    }
+
+    /// The working-day calendar, if the pack has one.
+    pub fn calendar(&self) -> Option<&Calendar> {
+        self.calendar.as_ref()
+    }
+
+    /// The rule for calendar-day deadlines that end on a non-working day.
+    pub fn non_working_due(&self) -> NonWorkingDue {
+        match self
+            .calendar_spec
+            .as_ref()
+            .map(|c| c.non_working_due.as_str())
+        {
+            Some("keep") => NonWorkingDue::Keep,
+            _ => NonWorkingDue::NextWorkingDay,
+        }
+    }
+
+    /// "Law title, Art. x" for each article of a duty.
+    pub fn citation(&self, duty: &Duty, lang: crate::Lang) -> String {
+        let mut parts = Vec::new();
+        for a in duty.articles.iter().filter_map(|id| self.article(id)) {
+            let law = self
+                .law(&a.law)
+                .map(|l| l.title.get(lang).to_owned())
+                .unwrap_or_default();
+            parts.push(format!("{law}, {}", a.citation));
+        }
+        if parts.is_empty() {
+            return match lang {
+                crate::Lang::Mn => "хуульд заагаагүй: эвслийн бодлогын утга".into(),
+                crate::Lang::En => "not set by law: a coalition policy default".into(),
+            };
+        }
+        parts.join("; ")
+    }
+
+    /// Counts per section, for `pack check` and the law library.
+    pub fn summary(&self) -> BTreeMap<&'static str, usize> {
+        BTreeMap::from([
+            ("laws", self.laws.len()),
+            ("articles", self.articles.len()),
+            ("duties", self.duties.len()),
+            ("standards", self.standards.len()),
+            ("holidays", self.holidays.len()),
+            ("templates", self.templates.len()),
+            ("authority types", self.authority_types.len()),
+        ])
+    }
+}
+
+fn check_duty(
+    checker: &mut Checker,
+    o: usize,
+    d: &Duty,
+    articles: &HashSet<&str>,
+    authorities: &HashSet<&str>,
+    standards: &HashSet<&str>,
+    has_calendar: bool,
+) {
+    let here = format!("\"{}\"", d.id);
+    let mut err = |field: &str, message: String| {
+        checker.at(
+            o,
+            &here,
+            &format!("duty.{field}"),
+            format!("{:?}: {message}", d.id),
+        );
+    };
+    if !both_languages(&d.title) {
+        err("title", "give the title in both mn and en".into());
+    }
+    if !both_languages(&d.next_step) {
+        err("next_step", "give the next step in both mn and en".into());
+    }
+    if d.source.trim().is_empty() {
+        err("source", "a source is required".into());
+    }
+    for a in &d.articles {
+        if !articles.contains(a.as_str()) {
+            err("articles", format!("unknown article {a:?}"));
+        }
+    }
+    if d.articles.is_empty() && d.basis != Basis::Policy {
+        err(
+            "articles",
+            "cite at least one article, or mark the duty basis = \"policy\"".into(),
+        );
+    }
+    if d.basis == Basis::Policy && d.basis_note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        err(
+            "basis_note",
+            "say why this is a policy default and not law".into(),
+        );
+    }
+    if !SPECIAL_BEARERS.contains(&d.bearer.as_str()) && !authorities.contains(d.bearer.as_str()) {
+        err(
+            "bearer",
+            format!(
+                "unknown bearer {:?}: an authority type, licence-holder or addressee",
+                d.bearer
+            ),
+        );
+    }
+    if !SUBJECTS.contains(&d.subject.as_str()) {
+        err(
+            "subject",
+            format!(
+                "unknown subject {:?}: expected one of {}",
+                d.subject,
+                SUBJECTS.join(", ")
+            ),
+        );
+    }
+    if let Some(t) = &d.licence_type
+        && t != "exploration"
+        && t != "mining"
+    {
+        err("licence_type", "expected exploration or mining".into());
+    }
+    let mut need = |field: &str, present: bool| {
+        if !present {
+            checker.at(
+                o,
+                &here,
+                &format!("duty.{field}"),
+                format!("{:?}: a {} duty needs {field}", d.id, d.kind.as_str()),
+            );
+        }
+    };
+    match d.kind {
+        DutyKind::Precondition => {
+            need("action", !d.action.is_empty());
+            need("before", d.before.is_some());
+        }
+        DutyKind::Deadline => {
+            need("trigger", d.trigger.is_some());
+            need("action", !d.action.is_empty());
+            need("days", d.days.is_some() || d.months_before.is_some());
+        }
+        DutyKind::Periodic => {
+            need("action", !d.action.is_empty());
+            need("every", d.every.is_some());
+            need("from", d.from.is_some());
+        }
+        DutyKind::Limit => {
+            need("standard", d.standard.is_some());
+        }
+        DutyKind::Threshold => {
+            need("finding", d.finding.is_some());
+            need("count", d.count.is_some());
+            need("window_days", d.window_days.is_some());
+            need("consequence", d.consequence.is_some());
+        }
+        DutyKind::Spatial => {
+            need("zone", d.zone.is_some());
+        }
+    }
+    let mut err = |field: &str, message: String| {
+        checker.at(
+            o,
+            &here,
+            &format!("duty.{field}"),
+            format!("{:?}: {message}", d.id),
+        );
+    };
+    if let Some(s) = &d.standard
+        && !standards.contains(s.as_str())
+    {
+        err("standard", format!("unknown standard {s:?}"));
+    }
+    if let Some(every) = &d.every {
+        match every.as_str() {
+            "year" => {
+                let ok = d.due.as_deref().is_some_and(|m| {
+                    m.split_once('-').is_some_and(|(mm, dd)| {
+                        mm.parse::<i8>().is_ok_and(|m| (1..=12).contains(&m))
+                            && dd.parse::<i8>().is_ok_and(|d| (1..=31).contains(&d))
+                    })
+                });
+                if !ok {
+                    err("due", "a yearly duty needs due = \"MM-DD\"".into());
+                }
+            }
+            "days" => {
+                if d.days.is_none() {
+                    err("days", "every = \"days\" needs days".into());
+                }
+            }
+            other => err("every", format!("{other:?}: expected year or days")),
+        }
+    }
+    if d.counting == Counting::Working && !has_calendar {
+        err(
+            "counting",
+            "working days need a [calendar] in the pack".into(),
+        );
+    }
+    if d.days.is_some() && d.months_before.is_some() {
+        err(
+            "months_before",
+            "give days or months_before, not both".into(),
+        );
+    }
+}
+
+/// The pack's own day-count rules for lookups by name.
+pub fn duty_index(pack: &Pack) -> HashMap<&str, &Duty> {
+    pack.duties.iter().map(|d| (d.id.as_str(), d)).collect()
 }
 
 #[cfg(test)]
@@ -200,5 +1062,125 @@ confidence = "medium"
         let missing = GOOD.replace("en = \"Soum Governor\"", "");
         let errs = Pack::from_toml("pack.toml", &missing).unwrap_err();
         assert_eq!(errs[0].field, "authority_type.name");
+    }
+
+    const DUTIES: &str = r#"
+[[law]]
+id = "info-law"
+title = { mn = "Мэдээллийн хууль", en = "Information law" }
+date = "2011-06-16"
+source = "https://example.org/info"
+confidence = "high"
+
+[[article]]
+id = "info-11"
+law = "info-law"
+citation = "Art. 11"
+summary = { mn = "Мэдээлэл авах эрх", en = "Right to obtain information" }
+source = "https://example.org/info"
+confidence = "high"
+
+[[duty]]
+id = "reply"
+kind = "deadline"
+title = { mn = "Хариу өгөх", en = "Reply" }
+articles = ["info-11"]
+bearer = "addressee"
+subject = "request"
+trigger = "request-sent"
+action = ["request-answered"]
+days = 7
+counting = "working"
+silence = "overdue"
+next_step = { mn = "Гомдол гаргах", en = "Complain" }
+source = "https://example.org/info"
+confidence = "low"
+"#;
+
+    const CALENDAR: &str = r#"
+[calendar]
+weekend = ["sat", "sun"]
+years = [2025, 2025]
+non_working_due = "next-working-day"
+source = "https://example.org/labour"
+confidence = "high"
+
+[[holiday]]
+date = "2025-07-11"
+name = { mn = "Наадам", en = "Naadam" }
+source = "https://example.org/holidays"
+confidence = "high"
+"#;
+
+    #[test]
+    fn a_pack_of_several_files_loads_with_its_calendar() {
+        let pack = Pack::from_files(&[
+            ("pack.toml", GOOD),
+            ("laws.toml", DUTIES),
+            ("calendar.toml", CALENDAR),
+        ])
+        .unwrap();
+        let duty = pack.duty("reply").unwrap();
+        assert_eq!(duty.day_count(), Some(DayCount::Working(7)));
+        assert_eq!(
+            pack.citation(duty, crate::Lang::En),
+            "Information law, Art. 11"
+        );
+        assert!(
+            !pack
+                .calendar()
+                .unwrap()
+                .is_working_day(jiff::civil::date(2025, 7, 11))
+        );
+    }
+
+    #[test]
+    fn every_kind_of_problem_is_reported_with_file_line_and_field() {
+        let broken = DUTIES
+            .replace("law = \"info-law\"", "law = \"no-such-law\"")
+            .replace("bearer = \"addressee\"", "bearer = \"the-king\"")
+            .replace("articles = [\"info-11\"]", "articles = [\"info-99\"]")
+            .replace("en = \"Complain\"", "");
+        let errs = Pack::from_files(&[("pack.toml", GOOD), ("duties.toml", &broken)]).unwrap_err();
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        let has = |field: &str| {
+            errs.iter()
+                .any(|e| e.field == field && e.file == "duties.toml" && e.line.is_some())
+        };
+        assert!(has("article.law"), "{text:?}");
+        assert!(has("duty.bearer"), "{text:?}");
+        assert!(has("duty.articles"), "{text:?}");
+        assert!(has("duty.next_step"), "{text:?}");
+        // Working days without a calendar.
+        assert!(has("duty.counting"), "{text:?}");
+        // A duplicate and a holiday-less covered year.
+        let dup_calendar = CALENDAR.replace("years = [2025, 2025]", "years = [2025, 2026]");
+        let errs = Pack::from_files(&[
+            ("pack.toml", GOOD),
+            ("c.toml", &dup_calendar),
+            ("d.toml", DUTIES),
+            ("e.toml", DUTIES),
+        ])
+        .unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("no holidays listed for 2026")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.field == "duty.id" && e.file == "e.toml"),
+            "{errs:?}"
+        );
+        // A policy default must say why.
+        let policy = DUTIES.replace("articles = [\"info-11\"]", "basis = \"policy\"");
+        let errs = Pack::from_files(&[
+            ("pack.toml", GOOD),
+            ("c.toml", CALENDAR),
+            ("d.toml", &policy),
+        ])
+        .unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].field, "duty.basis_note");
     }
 }
