@@ -77,8 +77,9 @@ pub struct AuthorityType {
 pub struct Law {
     pub id: String,
     pub title: Localized,
-    /// Adoption date, `YYYY-MM-DD`.
-    pub date: Date,
+    /// Adoption date, `YYYY-MM-DD`; left out where our sources do not give it.
+    #[serde(default)]
+    pub date: Option<Date>,
     pub source: String,
     pub confidence: Confidence,
     #[serde(default)]
