@@ -450,6 +450,7 @@ impl Ctx<'_, '_> {
                 .events_of(&duty.action, &t.subject)
                 .into_iter()
                 .filter(|a| match window_start {
+                    _ if duty.count_earlier => true,
                     Some(start) => a.date >= start,
                     None => a.date <= t.date,
                 })
@@ -551,12 +552,25 @@ impl Ctx<'_, '_> {
                 .min();
             let dues = period_dues(duty, start.date, self.as_of, end);
             let actions = self.index.events_of(&duty.action, subject);
+            // An action belongs to the period whose due date it is nearest after half a
+            // period: a report a few days after 1 November is that year's, late; one
+            // months later is next year's, early.
+            let half = match duty.every.as_deref() {
+                Some("year") => 182,
+                _ => i64::from(duty.days.unwrap_or(2).max(2) / 2),
+            };
+            let shift = |d: Date| d.checked_add(half.days()).unwrap_or(Date::MAX);
             for (i, (window_start, due)) in dues.iter().enumerate() {
-                let next_due = dues.get(i + 1).map(|(_, d)| *d);
+                let opens = if i == 0 {
+                    *window_start
+                } else {
+                    shift(*window_start)
+                };
+                let closes = shift(*due);
                 let in_window: Vec<&Event> = actions
                     .iter()
                     .copied()
-                    .filter(|a| a.date > *window_start && next_due.is_none_or(|n| a.date <= n))
+                    .filter(|a| a.date > opens && a.date <= closes)
                     .collect();
                 let (status, mut evidence) = self.decide(duty, *due, &in_window);
                 evidence.insert(0, start.id.clone());

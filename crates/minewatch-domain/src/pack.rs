@@ -184,6 +184,10 @@ pub struct Duty {
     pub action: Vec<String>,
     #[serde(default)]
     pub before: Option<String>,
+    /// Deadline duties: an action before the trigger also performs the duty (an
+    /// agreement signed before operations started).
+    #[serde(default)]
+    pub count_earlier: bool,
     /// Days after the trigger the action is due (deadline), or, for limit and threshold
     /// duties, the days the owed action or consequence has.
     #[serde(default)]
