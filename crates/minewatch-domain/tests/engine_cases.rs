@@ -121,3 +121,102 @@ fn every_case_gives_the_expected_gaps() {
     eprintln!("{} engine cases, {} failed", paths.len(), failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+mod properties {
+    use jiff::ToSpan as _;
+    use jiff::civil::{Date, date};
+    use minewatch_domain::engine::{Event, Facts, LicenceFact, Status, evaluate};
+    use proptest::prelude::*;
+
+    const KINDS: [&str; 12] = [
+        "request-sent",
+        "request-answered",
+        "operation-started",
+        "agreement-signed",
+        "emp-report-submitted",
+        "violation",
+        "revocation-conclusion",
+        "works-started",
+        "eia-conclusion",
+        "community-consultation",
+        "complaint-sent",
+        "complaint-answered",
+    ];
+
+    fn event() -> impl Strategy<Value = Event> {
+        (0usize..KINDS.len(), 0usize..3, 0i64..1500, any::<bool>(), 0u8..10).prop_map(
+            |(k, s, day, negative, r)| Event {
+                id: String::new(),
+                kind: KINDS[k].to_owned(),
+                subject: format!("lic-{s}"),
+                date: date(2022, 1, 1).checked_add(day.days()).unwrap(),
+                by: None,
+                to: None,
+                negative: negative && r < 2,
+                retracted: r == 9,
+            },
+        )
+    }
+
+    fn facts() -> impl Strategy<Value = Facts> {
+        proptest::collection::vec(event(), 0..40).prop_map(|mut events| {
+            for (i, e) in events.iter_mut().enumerate() {
+                e.id = format!("e{i}");
+            }
+            Facts {
+                licences: (0..3)
+                    .map(|i| LicenceFact {
+                        id: format!("lic-{i}"),
+                        number: None,
+                        licence_type: if i == 2 { "exploration" } else { "mining" }.into(),
+                        holder: Some("company".into()),
+                        granted: Some(date(2022, 3, 1)),
+                        expires: Some(date(2026, 3, 1)),
+                        authorities: Default::default(),
+                    })
+                    .collect(),
+                events,
+                ..Facts::default()
+            }
+        })
+    }
+
+    fn key(g: &minewatch_domain::engine::Gap) -> (String, String, Option<String>, Option<Date>, Status) {
+        (g.duty.clone(), g.subject.clone(), g.trigger.clone(), g.due, g.status)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A record about another subject never changes the gaps of existing ones.
+        #[test]
+        fn an_unrelated_record_changes_no_existing_gap(f in facts(), extra in event(), day in 0i64..1500) {
+            let pack = super::mongolian_pack();
+            let as_of = date(2022, 1, 1).checked_add(day.days()).unwrap();
+            let before = evaluate(&pack, &f, as_of);
+            let mut more = f.clone();
+            let mut unrelated = extra;
+            unrelated.id = "unrelated".into();
+            unrelated.subject = "lic-unrelated".into();
+            more.events.push(unrelated);
+            let after = evaluate(&pack, &more, as_of);
+            let after_keys: Vec<_> = after.gaps.iter().filter(|g| g.subject != "lic-unrelated").map(key).collect();
+            let before_keys: Vec<_> = before.gaps.iter().map(key).collect();
+            prop_assert_eq!(before_keys, after_keys);
+        }
+
+        /// Time passing never undoes a met duty.
+        #[test]
+        fn moving_as_of_forward_keeps_met_met(f in facts(), day in 0i64..1500, later in 1i64..800) {
+            let pack = super::mongolian_pack();
+            let as_of = date(2022, 1, 1).checked_add(day.days()).unwrap();
+            let then = as_of.checked_add(later.days()).unwrap();
+            let now = evaluate(&pack, &f, as_of);
+            let future = evaluate(&pack, &f, then);
+            for g in now.gaps.iter().filter(|g| g.status == Status::Met) {
+                let same = future.gaps.iter().find(|h| h.duty == g.duty && h.subject == g.subject && h.trigger == g.trigger && h.due == g.due);
+                prop_assert!(same.is_some_and(|h| h.status == Status::Met), "{:?} was met on {as_of}, then {:?} on {then}", key(g), same.map(key));
+            }
+        }
+    }
+}
