@@ -144,8 +144,14 @@ mod properties {
     ];
 
     fn event() -> impl Strategy<Value = Event> {
-        (0usize..KINDS.len(), 0usize..3, 0i64..1500, any::<bool>(), 0u8..10).prop_map(
-            |(k, s, day, negative, r)| Event {
+        (
+            0usize..KINDS.len(),
+            0usize..3,
+            0i64..1500,
+            any::<bool>(),
+            0u8..10,
+        )
+            .prop_map(|(k, s, day, negative, r)| Event {
                 id: String::new(),
                 kind: KINDS[k].to_owned(),
                 subject: format!("lic-{s}"),
@@ -154,8 +160,7 @@ mod properties {
                 to: None,
                 negative: negative && r < 2,
                 retracted: r == 9,
-            },
-        )
+            })
     }
 
     fn facts() -> impl Strategy<Value = Facts> {
@@ -181,8 +186,16 @@ mod properties {
         })
     }
 
-    fn key(g: &minewatch_domain::engine::Gap) -> (String, String, Option<String>, Option<Date>, Status) {
-        (g.duty.clone(), g.subject.clone(), g.trigger.clone(), g.due, g.status)
+    fn key(
+        g: &minewatch_domain::engine::Gap,
+    ) -> (String, String, Option<String>, Option<Date>, Status) {
+        (
+            g.duty.clone(),
+            g.subject.clone(),
+            g.trigger.clone(),
+            g.due,
+            g.status,
+        )
     }
 
     proptest! {

@@ -17,6 +17,7 @@ mod data_dir;
 pub mod demo;
 mod device;
 mod error;
+mod facts;
 mod ledger;
 mod projection;
 mod records;

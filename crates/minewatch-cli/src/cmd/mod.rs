@@ -1,8 +1,9 @@
 //! The subcommands. Each module has its `Args` and a `run`.
 
 mod demo;
+mod gaps;
 mod init;
-mod pack;
+pub(crate) mod pack;
 mod rebuild;
 mod serve;
 mod user;
@@ -57,6 +58,10 @@ pub enum Command {
     Pack(pack::Args),
     /// Manage accounts and roles.
     User(user::Args),
+    /// List the legal duties met, overdue, breached and unverified (the duty engine).
+    Gaps(gaps::GapsArgs),
+    /// Compute a due date with the pack's working-day calendar, and how it was counted.
+    Deadline(gaps::DeadlineArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -77,6 +82,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Rebuild(args) => rebuild::run(&global, args).await,
             Command::Pack(args) => pack::run(&global, args).await,
             Command::User(args) => user::run(&global, args).await,
+            Command::Gaps(args) => gaps::gaps(&global, args).await,
+            Command::Deadline(args) => gaps::deadline(&global, args).await,
         }
     })
 }

@@ -385,3 +385,165 @@ async fn users_and_roles_from_the_command_line() {
     }
     store.close().await;
 }
+
+#[test]
+fn deadline_prints_the_due_date_and_how_it_was_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = minewatch(
+        tmp.path(),
+        &[
+            "deadline",
+            "--pack",
+            "../../packs/mn",
+            "--from",
+            "2025-07-08",
+            "--working-days",
+            "10",
+        ],
+    );
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("2025-07-28"), "{out}");
+    assert!(
+        out.contains("skipping 10–15 Jul 2025 (Naadam) and 4 weekend days"),
+        "{out}"
+    );
+    let o = minewatch(
+        tmp.path(),
+        &["deadline", "--from", "2025-06-10", "--days", "30"],
+    );
+    assert_exit(&o, 0);
+    assert!(stdout(&o).starts_with("2025-07-16\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("is not a working day"));
+    let o = minewatch(
+        tmp.path(),
+        &["deadline", "--from", "2025-13-01", "--days", "3"],
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("2025-13-01"), "{}", stderr(&o));
+}
+
+#[test]
+fn gaps_from_records_and_a_facts_file_in_three_formats() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+    let facts = tmp.path().join("facts.json");
+    std::fs::write(
+        &facts,
+        r#"{"events": [
+            {"id": "req-1-sent", "kind": "request-sent", "subject": "req-1", "date": "2025-07-08", "to": "demo-auth-zaamar-governor"},
+            {"id": "op-1", "kind": "operation-started", "subject": "demo-licence-mv900101", "date": "2024-01-10"}
+        ]}"#,
+    )
+    .unwrap();
+    let f = facts.to_str().unwrap();
+    let o = minewatch(
+        &data,
+        &[
+            "gaps",
+            "--as-of",
+            "2025-08-01",
+            "--facts",
+            f,
+            "--format",
+            "json",
+        ],
+    );
+    assert_exit(&o, 0);
+    let gaps: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let gaps = gaps.as_array().unwrap();
+    let request = gaps
+        .iter()
+        .find(|g| g["duty"] == "mn.information-request-reply")
+        .expect("the request's gap");
+    for key in [
+        "duty",
+        "status",
+        "bearer",
+        "subject",
+        "trigger",
+        "due",
+        "due_derivation",
+        "citation",
+        "explanation",
+        "evidence",
+        "next_step",
+    ] {
+        assert!(request.get(key).is_some(), "{key} missing: {request}");
+    }
+    assert_eq!(request["status"], "overdue");
+    assert_eq!(request["bearer"], "demo-auth-zaamar-governor");
+    assert_eq!(request["due"], "2025-07-23");
+    assert!(
+        request["due_derivation"]
+            .as_str()
+            .unwrap()
+            .contains("Naadam")
+    );
+    assert!(
+        request["explanation"]["mn"]
+            .as_str()
+            .unwrap()
+            .contains("Хугацаа хэтэрсэн")
+    );
+    // The licence from the records and the fact from the file meet in one gap.
+    assert!(gaps.iter().any(|g| g["duty"] == "mn.local-agreement"
+        && g["subject"] == "demo-licence-mv900101"
+        && g["status"] == "unverified"));
+
+    let o = minewatch(
+        &data,
+        &[
+            "gaps",
+            "--as-of",
+            "2025-08-01",
+            "--facts",
+            f,
+            "--status",
+            "overdue",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_exit(&o, 0);
+    let csv = stdout(&o);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("duty,status,bearer,subject,trigger,due"));
+    assert_eq!(rows.len(), 2, "only the overdue request: {csv}");
+    assert!(rows[1].starts_with("mn.information-request-reply,overdue,"));
+    let o = minewatch(
+        &data,
+        &[
+            "gaps",
+            "--as-of",
+            "2025-08-01",
+            "--licence",
+            "demo-licence-xv900201",
+        ],
+    );
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o)
+            .lines()
+            .skip(1)
+            .filter(|l| l.contains(" mn."))
+            .all(|l| l.contains("demo-licence-xv900201"))
+    );
+    let o = minewatch(&data, &["gaps", "--status", "late"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("unknown status \"late\""),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&facts, "{\"events\": [\n {\"id\": 1}\n]}").unwrap();
+    let o = minewatch(&data, &["gaps", "--facts", f]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("facts.json:2:"),
+        "file and line: {}",
+        stderr(&o)
+    );
+}
