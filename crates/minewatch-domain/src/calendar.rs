@@ -15,7 +15,7 @@ use jiff::ToSpan as _;
 use jiff::civil::{Date, Weekday};
 
 /// How a deadline is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DayCount {
     Calendar(u32),
     Working(u32),

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::rc::Rc;
 
 use jiff::ToSpan as _;
 use jiff::civil::Date;
@@ -166,12 +167,34 @@ pub struct Gap {
     pub trigger: Option<String>,
     pub due: Option<Date>,
     pub due_derivation: Option<String>,
-    pub citation: String,
-    pub explanation: Localized,
     /// Ids of the facts behind the status.
     pub evidence: Vec<String>,
-    pub next_step: Localized,
     pub confidence: crate::pack::Confidence,
+}
+
+impl Gap {
+    /// The provisions the duty rests on ("not set by law" for policy defaults).
+    pub fn citation(&self, pack: &Pack, lang: Lang) -> String {
+        pack.duty(&self.duty)
+            .map(|d| pack.citation(d, lang))
+            .unwrap_or_default()
+    }
+
+    /// What the gap means, in both languages. (Computed when shown, not for every gap
+    /// of an evaluation: a million facts make hundreds of thousands of gaps.)
+    pub fn explanation(&self, pack: &Pack) -> Localized {
+        match pack.duty(&self.duty) {
+            Some(duty) => explain(duty, self),
+            None => Localized::default(),
+        }
+    }
+
+    /// The suggested next step.
+    pub fn next_step(&self, pack: &Pack) -> Localized {
+        pack.duty(&self.duty)
+            .map(|d| d.next_step.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// A problem with the facts the engine noticed.
@@ -283,6 +306,7 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
         pack,
         index: &index,
         as_of,
+        due_cache: Default::default(),
     };
     for duty in &pack.duties {
         match duty.kind {
@@ -304,6 +328,8 @@ struct Ctx<'a, 'f> {
     pack: &'a Pack,
     index: &'a Index<'f>,
     as_of: Date,
+    /// Due dates already computed: many facts share a start date.
+    due_cache: std::cell::RefCell<HashMap<(Date, DayCount), Rc<(DueDate, String)>>>,
 }
 
 /// What a status decision found.
@@ -348,7 +374,20 @@ impl Ctx<'_, '_> {
     }
 
     /// The due date `count` after `start`, with its derivation.
-    fn due(&self, start: Date, count: DayCount) -> DueDate {
+    fn due(&self, start: Date, count: DayCount) -> Rc<(DueDate, String)> {
+        if let Some(d) = self.due_cache.borrow().get(&(start, count)) {
+            return Rc::clone(d);
+        }
+        let computed = self.compute_due(start, count);
+        let text = computed.to_string();
+        let due = Rc::new((computed, text));
+        self.due_cache
+            .borrow_mut()
+            .insert((start, count), Rc::clone(&due));
+        due
+    }
+
+    fn compute_due(&self, start: Date, count: DayCount) -> DueDate {
         match self.pack.calendar() {
             Some(c) => c.due_date(start, count, self.pack.non_working_due()),
             None => crate::calendar::Calendar::new(vec![], [], 0, 0).due_date(
@@ -390,7 +429,6 @@ impl Ctx<'_, '_> {
         f: Finding,
     ) {
         let bearer = self.bearer(duty, subject, trigger);
-        let explanation = explain(duty, &f, &bearer, subject);
         eval.gaps.push(Gap {
             duty: duty.id.clone(),
             kind: duty.kind,
@@ -400,10 +438,7 @@ impl Ctx<'_, '_> {
             trigger: f.trigger,
             due: f.due,
             due_derivation: f.derivation,
-            citation: self.pack.citation(duty, Lang::En),
-            explanation,
             evidence: f.evidence,
-            next_step: duty.next_step.clone(),
             confidence: duty.confidence,
         });
     }
@@ -432,7 +467,8 @@ impl Ctx<'_, '_> {
                 (due, text, None)
             } else {
                 let count = duty.day_count().unwrap_or(DayCount::Calendar(0));
-                let d = self.due(t.date, count);
+                let cached = self.due(t.date, count);
+                let (d, text) = (&cached.0, &cached.1);
                 if d.derivation.outside_calendar {
                     eval.diagnostics.push(Diagnostic {
                         duty: Some(duty.id.clone()),
@@ -443,7 +479,7 @@ impl Ctx<'_, '_> {
                         ),
                     });
                 }
-                (d.date, d.to_string(), Some(t.date))
+                (d.date, text.clone(), Some(t.date))
             };
             let actions: Vec<&Event> = self
                 .index
@@ -671,7 +707,9 @@ impl Ctx<'_, '_> {
                         },
                     );
                 } else {
-                    let due = self.due(v.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
+                    let cached =
+                        self.due(v.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
+                    let (due, due_text) = (&cached.0, &cached.1);
                     let actions: Vec<&Event> = self
                         .index
                         .events_of(&duty.action, subject)
@@ -689,7 +727,7 @@ impl Ctx<'_, '_> {
                         Finding {
                             status,
                             due: Some(due.date),
-                            derivation: Some(format!("{text}; {due}")),
+                            derivation: Some(format!("{text}; {due_text}")),
                             evidence: ids,
                             trigger,
                         },
@@ -740,7 +778,8 @@ impl Ctx<'_, '_> {
             });
             let Some(i) = hit else { continue };
             let t = findings[i];
-            let due = self.due(t.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
+            let cached = self.due(t.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
+            let (due, due_text) = (&cached.0, &cached.1);
             let actions: Vec<&Event> = self
                 .index
                 .events(consequence, subject)
@@ -763,7 +802,7 @@ impl Ctx<'_, '_> {
                     status,
                     due: Some(due.date),
                     derivation: Some(format!(
-                        "{count} × {finding} within {window} days ({} … {}); {due}",
+                        "{count} × {finding} within {window} days ({} … {}); {due_text}",
                         findings[i + 1 - count].date,
                         t.date
                     )),
@@ -933,7 +972,8 @@ fn fmt_num(x: f64) -> String {
 }
 
 /// What a gap means, in both languages.
-fn explain(duty: &Duty, f: &Finding, bearer: &str, subject: &str) -> Localized {
+fn explain(duty: &Duty, f: &Gap) -> Localized {
+    let (bearer, subject) = (f.bearer.as_str(), f.subject.as_str());
     let title_en = duty.title.en.as_deref().unwrap_or(&duty.id);
     let title_mn = duty.title.mn.as_deref().unwrap_or(&duty.id);
     let due_en = f
@@ -941,7 +981,7 @@ fn explain(duty: &Duty, f: &Finding, bearer: &str, subject: &str) -> Localized {
         .map(|d| {
             format!(
                 " (due {d}{})",
-                f.derivation
+                f.due_derivation
                     .as_deref()
                     .map(|x| format!(": {x}"))
                     .unwrap_or_default()

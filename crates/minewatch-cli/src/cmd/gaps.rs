@@ -151,7 +151,7 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     }
     match args.format {
         Format::Json => {
-            let out: Vec<serde_json::Value> = gaps.iter().map(|g| gap_json(g)).collect();
+            let out: Vec<serde_json::Value> = gaps.iter().map(|g| gap_json(g, &pack)).collect();
             out!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Csv => {
@@ -167,10 +167,10 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
                     g.trigger.clone().unwrap_or_default(),
                     g.due.map(|d| d.to_string()).unwrap_or_default(),
                     g.due_derivation.clone().unwrap_or_default(),
-                    g.citation.clone(),
-                    g.explanation.en.clone().unwrap_or_default(),
+                    g.citation(&pack, minewatch_domain::Lang::En),
+                    g.explanation(&pack).en.unwrap_or_default(),
                     g.evidence.join(" "),
-                    g.next_step.en.clone().unwrap_or_default(),
+                    g.next_step(&pack).en.unwrap_or_default(),
                 ];
                 out!(
                     "{}",
@@ -213,7 +213,7 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// One gap in the documented JSON shape.
-pub fn gap_json(g: &Gap) -> serde_json::Value {
+pub fn gap_json(g: &Gap, pack: &Pack) -> serde_json::Value {
     serde_json::json!({
         "duty": g.duty,
         "status": g.status,
@@ -222,10 +222,10 @@ pub fn gap_json(g: &Gap) -> serde_json::Value {
         "trigger": g.trigger,
         "due": g.due.map(|d| d.to_string()),
         "due_derivation": g.due_derivation,
-        "citation": g.citation,
-        "explanation": g.explanation,
+        "citation": g.citation(pack, minewatch_domain::Lang::En),
+        "explanation": g.explanation(pack),
         "evidence": g.evidence,
-        "next_step": g.next_step,
+        "next_step": g.next_step(pack),
         "confidence": g.confidence,
     })
 }

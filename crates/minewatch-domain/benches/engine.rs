@@ -1,0 +1,171 @@
+//! `cargo bench -p minewatch-domain --bench engine`: the duty engine on generated facts
+//! (10k, 100k and 1M records, the Mongolian pack's duties). Prints records per second
+//! and the 1M/100k time ratio (linear scaling gives 10). Goal: 1M in under 1 s.
+
+use std::path::Path;
+use std::time::Instant;
+
+use jiff::ToSpan as _;
+use jiff::civil::date;
+use minewatch_domain::Pack;
+use minewatch_domain::engine::{Event, Facts, LicenceFact, Measurement, evaluate};
+
+const KINDS: [&str; 16] = [
+    "request-sent",
+    "request-answered",
+    "operation-started",
+    "agreement-signed",
+    "emp-report-submitted",
+    "violation",
+    "revocation-conclusion",
+    "works-started",
+    "eia-conclusion",
+    "community-consultation",
+    "complaint-sent",
+    "complaint-answered",
+    "opinion-requested",
+    "governor-opinion",
+    "water-use-started",
+    "water-permit",
+];
+
+fn pack() -> Pack {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/mn");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    Pack::from_files(&refs).unwrap()
+}
+
+/// `n` records: a licence per 20, measurements per 10, events for the rest, spread
+/// over the licences and over six years, deterministic (a small LCG).
+fn facts(n: usize) -> Facts {
+    let mut seed: u64 = 42;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let licences = (n / 20).max(1);
+    let mut f = Facts::default();
+    for i in 0..licences {
+        f.licences.push(LicenceFact {
+            id: format!("lic-{i}"),
+            number: None,
+            licence_type: if i % 3 == 0 { "exploration" } else { "mining" }.into(),
+            holder: Some(format!("company-{}", i % 500)),
+            granted: Some(
+                date(2018, 1, 1)
+                    .checked_add(((next() % 1500) as i64).days())
+                    .unwrap(),
+            ),
+            expires: Some(
+                date(2026, 1, 1)
+                    .checked_add(((next() % 1500) as i64).days())
+                    .unwrap(),
+            ),
+            authorities: Default::default(),
+        });
+    }
+    let measurements = n / 10;
+    for i in 0..measurements {
+        f.measurements.push(Measurement {
+            id: format!("m{i}"),
+            subject: format!("st-{}", next() % (licences.max(10) / 10 + 1)),
+            parameter: "pm10".into(),
+            value: (next() % 300) as f64,
+            averaging: "1h".into(),
+            date: date(2020, 1, 1)
+                .checked_add(((next() % 2000) as i64).days())
+                .unwrap(),
+            retracted: false,
+        });
+    }
+    for i in 0..n - licences - measurements {
+        let kind = KINDS[next() % KINDS.len()];
+        let subject = if kind.starts_with("request") || kind.starts_with("complaint") {
+            format!("req-{}", next() % (n / 4).max(1))
+        } else {
+            format!("lic-{}", next() % licences)
+        };
+        f.events.push(Event {
+            id: format!("e{i}"),
+            kind: kind.into(),
+            subject,
+            date: date(2019, 1, 1)
+                .checked_add(((next() % 2300) as i64).days())
+                .unwrap(),
+            by: None,
+            to: Some(format!("auth-{}", next() % 50)),
+            negative: next() % 50 == 0,
+            retracted: next() % 100 == 0,
+        });
+    }
+    f
+}
+
+fn main() {
+    let pack = pack();
+    let as_of = date(2025, 6, 1);
+    println!(
+        "duty engine: {} duties of the Mongolian pack",
+        pack.duties.len()
+    );
+    let mut times = Vec::new();
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let f = facts(n);
+        // Best of three: the machine is shared.
+        let mut best = f64::MAX;
+        let mut gaps = 0;
+        for _ in 0..3 {
+            let start = Instant::now();
+            let eval = evaluate(&pack, &f, as_of);
+            best = best.min(start.elapsed().as_secs_f64());
+            gaps = eval.gaps.len();
+        }
+        println!(
+            "{n:>9} records: {best:>8.3} s, {:>12.0} records/s, {gaps} gaps",
+            n as f64 / best
+        );
+        times.push(best);
+    }
+    if std::env::var_os("PER_DUTY").is_some() {
+        let f = facts(1_000_000);
+        let mut none = pack.clone();
+        none.duties.clear();
+        let start = Instant::now();
+        evaluate(&none, &f, as_of);
+        println!("  indexing only: {:.3} s", start.elapsed().as_secs_f64());
+        for d in &pack.duties {
+            let mut one = pack.clone();
+            one.duties.retain(|x| x.id == d.id);
+            let start = Instant::now();
+            let e = evaluate(&one, &f, as_of);
+            println!(
+                "  {:<45} {:.3} s ({} gaps)",
+                d.id,
+                start.elapsed().as_secs_f64(),
+                e.gaps.len()
+            );
+        }
+    }
+    println!(
+        "1M/100k time ratio: {:.2} (linear = 10, goal ≤ 11)",
+        times[2] / times[1]
+    );
+    println!("1M records in {:.3} s (goal < 1 s)", times[2]);
+}
