@@ -212,11 +212,37 @@ pub struct Evaluation {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// FNV-1a: the index hashes millions of short ids; SipHash's protection against
+/// hash flooding is not needed for facts the coalition entered itself.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// Events of one kind about one subject, oldest first.
 struct Index<'f> {
-    by_kind_subject: HashMap<&'f str, HashMap<&'f str, Vec<&'f Event>>>,
-    by_kind: HashMap<&'f str, Vec<&'f Event>>,
-    licences: HashMap<&'f str, &'f LicenceFact>,
+    by_kind_subject: FastMap<&'f str, FastMap<&'f str, Vec<&'f Event>>>,
+    by_kind: FastMap<&'f str, Vec<&'f Event>>,
+    licences: FastMap<&'f str, &'f LicenceFact>,
 }
 
 impl<'f> Index<'f> {
@@ -228,6 +254,9 @@ impl<'f> Index<'f> {
     }
 
     fn events_of(&self, kinds: &[String], subject: &str) -> Vec<&'f Event> {
+        if let [kind] = kinds {
+            return self.events(kind, subject).to_vec();
+        }
         let mut out: Vec<&Event> = kinds
             .iter()
             .flat_map(|k| self.events(k, subject).iter().copied())
@@ -273,8 +302,8 @@ fn licence_events(facts: &Facts) -> Vec<Event> {
 pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
     let implied = licence_events(facts);
     let mut index = Index {
-        by_kind_subject: HashMap::new(),
-        by_kind: HashMap::new(),
+        by_kind_subject: FastMap::default(),
+        by_kind: FastMap::default(),
         licences: facts.licences.iter().map(|l| (l.id.as_str(), l)).collect(),
     };
     for e in facts.events.iter().chain(&implied) {
@@ -290,13 +319,16 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
             .push(e);
         index.by_kind.entry(e.kind.as_str()).or_default().push(e);
     }
+    // Per subject, oldest first (the per-kind lists only feed loops whose gaps are
+    // sorted at the end, so they stay in arrival order).
     for list in index
         .by_kind_subject
         .values_mut()
         .flat_map(|m| m.values_mut())
-        .chain(index.by_kind.values_mut())
     {
-        list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        if list.len() > 1 {
+            list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        }
     }
     let mut eval = Evaluation {
         as_of: Some(as_of),
@@ -318,9 +350,19 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
             DutyKind::Spatial => ctx.spatial(duty, facts, &mut eval),
         }
     }
-    eval.gaps.sort_by(|a, b| {
-        (&a.duty, &a.subject, &a.trigger, a.due).cmp(&(&b.duty, &b.subject, &b.trigger, b.due))
-    });
+    // Gaps come out duty by duty in pack order; within a duty, by subject, trigger, due.
+    let mut start = 0;
+    while start < eval.gaps.len() {
+        let duty = eval.gaps[start].duty.clone();
+        let end = eval.gaps[start..]
+            .iter()
+            .position(|g| g.duty != duty)
+            .map_or(eval.gaps.len(), |n| start + n);
+        eval.gaps[start..end].sort_unstable_by(|a, b| {
+            (&a.subject, &a.trigger, a.due).cmp(&(&b.subject, &b.trigger, b.due))
+        });
+        start = end;
+    }
     eval
 }
 
