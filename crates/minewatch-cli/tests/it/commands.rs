@@ -256,6 +256,65 @@ fn pack_check_accepts_the_mongolian_pack_and_names_each_problem() {
     );
     assert!(out.contains("2 problem(s)"), "{out}");
 
+    // A full copy of the pack, broken in several files, gets a precise error for each.
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&mn).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = copy.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file} has {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "duties.toml",
+        "articles = [\"minerals-22.1\"]",
+        "articles = [\"minerals-99.9\"]",
+    );
+    edit(
+        "duties.toml",
+        "bearer = \"ministry-of-environment\"",
+        "bearer = \"the-khan\"",
+    );
+    edit("laws.toml", "law = \"water-law\"", "law = \"no-such-law\"");
+    edit(
+        "calendar.toml",
+        "date = \"2030-12-29\"",
+        "date = \"2030-12-28\"",
+    );
+    edit(
+        "duties.toml",
+        "standard = \"mns4586.nh4\"",
+        "standard = \"mns4586.mercury\"",
+    );
+    let o = minewatch(tmp.path(), &["pack", "check", copy.to_str().unwrap()]);
+    assert_exit(&o, 1);
+    let out = stdout(&o);
+    for want in [
+        "duties.toml:",
+        "duty.articles: \"mn.exploration-extension\": unknown article \"minerals-99.9\"",
+        "duty.bearer: \"mn.revocation-repeat-violations\": unknown bearer \"the-khan\"",
+        "laws.toml:",
+        "article.law: \"water-28\": unknown law \"no-such-law\"",
+        "duty.standard: \"mn.water-ammonium-inspection\": unknown standard \"mns4586.mercury\"",
+        "4 problem(s)",
+    ] {
+        assert!(out.contains(want), "{want} missing in:\n{out}");
+    }
+    // Each problem names its line.
+    for line in out.lines().filter(|l| l.contains(".toml:")) {
+        let after = line.split(".toml:").nth(1).unwrap();
+        assert!(
+            after.split(':').next().unwrap().parse::<usize>().is_ok(),
+            "no line in {line}"
+        );
+    }
+
     let o = minewatch(
         tmp.path(),
         &["pack", "check", tmp.path().join("none").to_str().unwrap()],
