@@ -366,12 +366,15 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
     eval
 }
 
+/// Due dates (with their derivation text) by start date and count.
+type DueCache = HashMap<(Date, DayCount), Rc<(DueDate, String)>>;
+
 struct Ctx<'a, 'f> {
     pack: &'a Pack,
     index: &'a Index<'f>,
     as_of: Date,
     /// Due dates already computed: many facts share a start date.
-    due_cache: std::cell::RefCell<HashMap<(Date, DayCount), Rc<(DueDate, String)>>>,
+    due_cache: std::cell::RefCell<DueCache>,
 }
 
 /// What a status decision found.
