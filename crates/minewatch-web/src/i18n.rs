@@ -159,6 +159,8 @@ impl Ui {
             ("nav-companies", "/companies"),
             ("nav-licences", "/licences"),
             ("nav-observations", "/observations"),
+            ("nav-gaps", "/gaps"),
+            ("nav-law", "/law"),
         ]
         .into_iter()
         .map(|(key, href)| NavItem {

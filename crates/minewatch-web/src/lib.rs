@@ -12,6 +12,7 @@ mod account;
 mod api;
 mod error;
 pub mod i18n;
+mod law;
 mod pages;
 mod routes;
 mod templates;

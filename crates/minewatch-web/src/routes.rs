@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, pages};
+use crate::{account, api, law, pages};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +109,8 @@ pub(crate) fn build() -> Routes {
             move |state, viewer, ui, id, q| pages::show(state, viewer, ui, id, q, kind),
         );
     }
+    r.get("/law", Open, law::library);
+    r.get("/gaps", Open, law::gaps);
     r.get("/observations/new", Open, pages::report_form);
     r.post(
         "/observations",

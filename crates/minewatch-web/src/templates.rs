@@ -159,3 +159,66 @@ pub struct UsersPage<'a> {
     pub ui: &'a Ui,
     pub rows: Vec<UserRow>,
 }
+
+pub struct DutyView {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub policy: bool,
+    pub basis_note: String,
+    pub next_step: String,
+    pub source: String,
+    pub confidence: String,
+}
+
+pub struct ArticleView {
+    pub citation: String,
+    pub summary: String,
+    pub source: String,
+    pub confidence: String,
+    pub duties: Vec<DutyView>,
+}
+
+pub struct LawView {
+    pub title: String,
+    pub date: String,
+    pub source: String,
+    pub confidence: String,
+    pub note: String,
+    pub articles: Vec<ArticleView>,
+}
+
+#[derive(Template)]
+#[template(path = "law.html")]
+pub struct LawPage<'a> {
+    pub ui: &'a Ui,
+    pub query: String,
+    pub laws: Vec<LawView>,
+    pub policy: Vec<DutyView>,
+    pub pack_name: String,
+    pub version: String,
+}
+
+pub struct GapRow {
+    pub status_id: &'static str,
+    pub status: String,
+    pub title: String,
+    pub subject: String,
+    pub href: Option<String>,
+    pub due: String,
+    pub derivation: String,
+    pub citation: String,
+    pub explanation: String,
+    pub next_step: String,
+}
+
+#[derive(Template)]
+#[template(path = "gaps.html")]
+pub struct GapsPage<'a> {
+    pub ui: &'a Ui,
+    pub as_of: String,
+    pub status: String,
+    pub count_label: String,
+    pub counts: Vec<(&'static str, String, usize)>,
+    pub rows: Vec<GapRow>,
+}

@@ -239,3 +239,38 @@ users-disabled = disabled
 error-label-field = the record's name is as visible as the record
 error-bad-username = use 2–64 lowercase letters, digits, '.', '_' or '-'
 error-password-too-short = at least 10 characters
+
+# Law library and gaps
+nav-law = Law
+nav-gaps = Gaps
+law-title = Law library
+law-intro = The laws, articles and duties minewatch checks, each with its source and how sure we are of it. Duties marked as policy defaults are not settled by law: the coalition may change them.
+law-source = Source
+law-confidence = Confidence
+law-policy = Policy default, not law:
+law-policy-duties = Duties without a cited article (policy defaults)
+confidence-high = high
+confidence-medium = medium
+confidence-low = low (check before relying on it)
+duty-kind-precondition = must come first
+duty-kind-deadline = deadline
+duty-kind-periodic = periodic
+duty-kind-limit = limit
+duty-kind-threshold = threshold
+duty-kind-spatial = where licences may not be
+gaps-title = Duties: met, overdue, breached, unknown
+gaps-intro = What the duty engine finds in the records: for every licence and request, which legal duties were met, which are overdue or breached, and which nobody has recorded yet.
+gaps-as-of = As of
+gaps-all = All
+gaps-due = due
+gaps-next-step = Next step
+gaps-count = { $count ->
+    [one] { $count } duty
+   *[other] { $count } duties
+}
+gap-status-pending = not due yet
+gap-status-overdue = overdue
+gap-status-breached = breached
+gap-status-met = met
+gap-status-met_late = met late
+gap-status-unverified = unverified

@@ -426,3 +426,77 @@ async fn the_report_form_saves_a_report_or_says_what_is_wrong() {
     assert!(!page.body.contains("Hidden Name"));
     assert_eq!(app.entries().await, before + 1);
 }
+
+#[tokio::test]
+async fn the_law_library_shows_laws_articles_and_duties_with_sources() {
+    let app = TestApp::demo().await;
+    let en = app.get("/law").await;
+    assert_eq!(en.status, StatusCode::OK);
+    for want in [
+        "Law on Minerals",
+        "Art. 42.1",
+        "Conclude the local development agreement",
+        "Policy default, not law:",
+        "Confidence",
+        "https://www.mrpam.gov.mn/news/107/",
+        "Consult the community before a licence is granted",
+    ] {
+        assert!(en.body.contains(want), "{want} missing");
+    }
+    let mn = app.get_lang("/law", "mn").await;
+    assert!(mn.body.contains("Ашигт малтмалын тухай хууль"));
+    assert!(mn.body.contains("Орон нутагтай гэрээ байгуулах"));
+    // Search narrows to what matches, across laws, articles and duties.
+    let q = app.get("/law?q=Naadam").await;
+    assert!(
+        q.body.contains("No records found."),
+        "no duty mentions Naadam"
+    );
+    let q = app.get("/law?q=56.1.5").await;
+    assert!(
+        q.body
+            .contains("Conclude on revocation after repeated violations")
+    );
+    assert!(
+        !q.body
+            .contains("Annual Environmental Management Plan report")
+    );
+}
+
+#[tokio::test]
+async fn the_gaps_page_lists_duties_of_visible_records_by_status() {
+    let app = TestApp::demo().await;
+    let r = app.get("/gaps").await;
+    assert_eq!(r.status, StatusCode::OK);
+    // The demo's exploration licences owe yearly work plans; nobody recorded them.
+    assert!(
+        r.body.contains("Annual exploration work plan"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("unverified"));
+    assert!(r.body.contains("href=\"/licences/demo-licence-xv900201\""));
+    let only = app.get("/gaps?status=pending").await;
+    assert!(!only.body.contains("<strong>unverified</strong>"));
+    // A licence the public may not see brings no gap to the public page.
+    let mut payload = app
+        .store
+        .get(&minewatch_domain::RecordId::parse("demo-licence-xv900201").unwrap())
+        .await
+        .unwrap()
+        .payload;
+    payload["visibility"] = json!("case_team");
+    app.store
+        .correct(
+            &minewatch_store::Author::system(),
+            &minewatch_domain::RecordId::parse("demo-licence-xv900201").unwrap(),
+            payload,
+            None,
+        )
+        .await
+        .unwrap();
+    let r = app.get("/gaps").await;
+    assert!(!r.body.contains("demo-licence-xv900201") && !r.body.contains("XV-900201"));
+    let mn = app.get_lang("/gaps", "mn").await;
+    assert!(mn.body.contains("тодорхойгүй"));
+}

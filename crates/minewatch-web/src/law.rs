@@ -1,0 +1,194 @@
+//! The law library (laws → articles → duties, with sources and confidence) and the gaps
+//! the duty engine finds in the records.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use minewatch_domain::engine::{Status, evaluate};
+use minewatch_domain::pack::{Basis, Duty};
+use minewatch_domain::{RecordAccess, RecordId};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::error::{OrPage, PageError};
+use crate::i18n::Ui;
+use crate::templates::{ArticleView, DutyView, GapRow, GapsPage, LawPage, LawView};
+use crate::views::{display_name, record_href};
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchParams {
+    q: String,
+    status: String,
+}
+
+fn duty_view(ui: &Ui, d: &Duty) -> DutyView {
+    DutyView {
+        id: d.id.clone(),
+        title: ui.pick(&d.title).to_owned(),
+        kind: ui.t(&format!("duty-kind-{}", d.kind.as_str())),
+        policy: d.basis == Basis::Policy,
+        basis_note: d.basis_note.clone().unwrap_or_default(),
+        next_step: ui.pick(&d.next_step).to_owned(),
+        source: d.source.clone(),
+        confidence: ui.t(&format!("confidence-{}", d.confidence.as_str())),
+    }
+}
+
+/// Laws, their articles and the duties each article grounds; `?q=` searches all text.
+pub async fn library(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(params): Query<SearchParams>,
+) -> PageResult {
+    let pack = &state.pack;
+    let q = params.q.trim().to_lowercase();
+    let hit = |texts: &[&str]| q.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&q));
+    let duty_texts = |d: &Duty| {
+        [
+            d.id.clone(),
+            d.title.mn.clone().unwrap_or_default(),
+            d.title.en.clone().unwrap_or_default(),
+            d.source.clone(),
+        ]
+    };
+    let mut laws = Vec::new();
+    for law in &pack.laws {
+        let law_hit = hit(&[
+            law.title.mn.as_deref().unwrap_or(""),
+            law.title.en.as_deref().unwrap_or(""),
+            &law.source,
+        ]);
+        let mut articles = Vec::new();
+        for a in pack.articles.iter().filter(|a| a.law == law.id) {
+            let duties: Vec<&Duty> = pack
+                .duties
+                .iter()
+                .filter(|d| d.articles.contains(&a.id))
+                .collect();
+            let article_hit = law_hit
+                || hit(&[
+                    &a.citation,
+                    a.summary.mn.as_deref().unwrap_or(""),
+                    a.summary.en.as_deref().unwrap_or(""),
+                ])
+                || duties.iter().any(|d| {
+                    let t = duty_texts(d);
+                    hit(&[&t[0], &t[1], &t[2], &t[3]])
+                });
+            if article_hit {
+                articles.push(ArticleView {
+                    citation: a.citation.clone(),
+                    summary: ui.pick(&a.summary).to_owned(),
+                    source: a.source.clone(),
+                    confidence: ui.t(&format!("confidence-{}", a.confidence.as_str())),
+                    duties: duties.iter().map(|d| duty_view(&ui, d)).collect(),
+                });
+            }
+        }
+        if law_hit || !articles.is_empty() {
+            laws.push(LawView {
+                title: ui.pick(&law.title).to_owned(),
+                date: law.date.map(|d| d.to_string()).unwrap_or_default(),
+                source: law.source.clone(),
+                confidence: ui.t(&format!("confidence-{}", law.confidence.as_str())),
+                note: law.note.clone().unwrap_or_default(),
+                articles,
+            });
+        }
+    }
+    let policy: Vec<DutyView> = pack
+        .duties
+        .iter()
+        .filter(|d| d.articles.is_empty())
+        .filter(|d| {
+            let t = duty_texts(d);
+            hit(&[&t[0], &t[1], &t[2], &t[3]])
+        })
+        .map(|d| duty_view(&ui, d))
+        .collect();
+    let page = LawPage {
+        ui: &ui,
+        query: params.q.clone(),
+        laws,
+        policy,
+        pack_name: ui.pick(&pack.info.name).to_owned(),
+        version: pack.info.version.clone(),
+    };
+    Ok(Html(page.render().page(&ui)?).into_response())
+}
+
+/// Every gap the engine finds today in the records the viewer may see.
+pub async fn gaps(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Query(params): Query<SearchParams>,
+) -> PageResult {
+    let facts = state.store.facts().await.page(&ui)?;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(
+            jiff::tz::TimeZone::get("Asia/Ulaanbaatar")
+                .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8))),
+        )
+        .date();
+    let eval = evaluate(&state.pack, &facts, today);
+    let status = Status::parse(&params.status);
+    let mut rows = Vec::new();
+    for g in eval
+        .gaps
+        .iter()
+        .filter(|g| status.is_none_or(|s| g.status == s))
+    {
+        // A gap about a record the viewer may not see is not shown.
+        let (subject, href) = match RecordId::parse(&g.subject) {
+            Some(id) => match state.store.get(&id).await {
+                Ok(r) => {
+                    if !RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&viewer.principal) {
+                        continue;
+                    }
+                    (display_name(&r, ui.lang), record_href(r.kind, &r.id))
+                }
+                Err(_) => (g.subject.clone(), None),
+            },
+            None => (g.subject.clone(), None),
+        };
+        let Some(duty) = state.pack.duty(&g.duty) else {
+            continue;
+        };
+        rows.push(GapRow {
+            status_id: g.status.as_str(),
+            status: ui.t(&format!("gap-status-{}", g.status.as_str())),
+            title: ui.pick(&duty.title).to_owned(),
+            subject,
+            href,
+            due: g.due.map(|d| d.to_string()).unwrap_or_default(),
+            derivation: g.due_derivation.clone().unwrap_or_default(),
+            citation: g.citation(&state.pack, ui.lang),
+            explanation: ui.pick(&g.explanation(&state.pack)).to_owned(),
+            next_step: ui.pick(&duty.next_step).to_owned(),
+        });
+    }
+    let counts = Status::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str(),
+                ui.t(&format!("gap-status-{}", s.as_str())),
+                eval.gaps.iter().filter(|g| g.status == *s).count(),
+            )
+        })
+        .collect();
+    let page = GapsPage {
+        ui: &ui,
+        as_of: today.to_string(),
+        status: params.status.clone(),
+        count_label: ui.t_count("gaps-count", rows.len() as i64),
+        counts,
+        rows,
+    };
+    Ok(Html(page.render().page(&ui)?).into_response())
+}
