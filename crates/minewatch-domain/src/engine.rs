@@ -253,6 +253,17 @@ impl<'f> Index<'f> {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The subjects with events of `kind`, sorted.
+    fn subjects(&self, kind: &str) -> Vec<&'f str> {
+        let mut subjects: Vec<&str> = self
+            .by_kind_subject
+            .get(kind)
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default();
+        subjects.sort_unstable();
+        subjects
+    }
+
     fn events_of(&self, kinds: &[String], subject: &str) -> Vec<&'f Event> {
         if let [kind] = kinds {
             return self.events(kind, subject).to_vec();
@@ -610,17 +621,7 @@ impl Ctx<'_, '_> {
         let Some(from_kind) = duty.from.as_deref() else {
             return;
         };
-        let mut subjects: Vec<&str> = self
-            .index
-            .by_kind
-            .get(from_kind)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|e| e.subject.as_str())
-            .collect();
-        subjects.sort_unstable();
-        subjects.dedup();
-        for subject in subjects {
+        for subject in self.index.subjects(from_kind) {
             if !self.applies(duty, subject) {
                 continue;
             }
@@ -792,17 +793,7 @@ impl Ctx<'_, '_> {
             return;
         };
         let count = count.max(1) as usize;
-        let mut subjects: Vec<&str> = self
-            .index
-            .by_kind
-            .get(finding)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|e| e.subject.as_str())
-            .collect();
-        subjects.sort_unstable();
-        subjects.dedup();
-        for subject in subjects {
+        for subject in self.index.subjects(finding) {
             if !self.applies(duty, subject) {
                 continue;
             }
