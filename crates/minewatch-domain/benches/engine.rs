@@ -2,7 +2,6 @@
 //! (10k, 100k and 1M records, the Mongolian pack's duties). Prints records per second
 //! and the 1M/100k time ratio (linear scaling gives 10). Goal: 1M in under 1 s.
 
-use std::path::Path;
 use std::time::Instant;
 
 use jiff::ToSpan as _;
@@ -30,24 +29,7 @@ const KINDS: [&str; 16] = [
 ];
 
 fn pack() -> Pack {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/mn");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    Pack::from_files(&refs).unwrap()
+    Pack::mongolian().expect("the built-in pack is valid")
 }
 
 /// `n` records: a licence per 20, measurements per 10, events for the rest, spread

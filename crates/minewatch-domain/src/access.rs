@@ -258,20 +258,16 @@ impl Principal {
     /// Decides one action. Record reads are decided by [`Principal::can_see`].
     pub fn may(&self, action: Action) -> bool {
         match action {
-            Action::SubmitObservation | Action::UseReceipt => true,
             Action::UseOwnAccount => self.is_signed_in(),
             Action::ViewAudit | Action::ManageAccounts => self.is_admin(),
         }
     }
 }
 
-/// Actions that do not read one record.
+/// Actions that need an account (anonymous intake and receipts are open to all and
+/// only rate-limited: see the web app's `RoutePolicy::Limited`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Send a field report (anonymous intake included).
-    SubmitObservation,
-    /// Look up one's own anonymous report by its receipt code and add to it.
-    UseReceipt,
     /// Log out, change one's own password.
     UseOwnAccount,
     ViewAudit,
@@ -582,7 +578,6 @@ mod tests {
             assert!(!coordinator.may(action));
             assert!(!Principal::Anonymous.may(action));
         }
-        assert!(Principal::Anonymous.may(Action::SubmitObservation));
         assert!(!Principal::Anonymous.may(Action::UseOwnAccount));
         assert!(coordinator.may(Action::UseOwnAccount));
         // An admin role scoped to one community is not a workspace admin.

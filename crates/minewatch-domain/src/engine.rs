@@ -241,7 +241,6 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 /// Events of one kind about one subject, oldest first.
 struct Index<'f> {
     by_kind_subject: FastMap<&'f str, FastMap<&'f str, Vec<&'f Event>>>,
-    by_kind: FastMap<&'f str, Vec<&'f Event>>,
     licences: FastMap<&'f str, &'f LicenceFact>,
 }
 
@@ -253,15 +252,13 @@ impl<'f> Index<'f> {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The subjects with events of `kind`, sorted.
+    /// The subjects with events of `kind`, in no particular order (`evaluate` sorts the
+    /// gaps of each duty at the end).
     fn subjects(&self, kind: &str) -> Vec<&'f str> {
-        let mut subjects: Vec<&str> = self
-            .by_kind_subject
+        self.by_kind_subject
             .get(kind)
             .map(|m| m.keys().copied().collect())
-            .unwrap_or_default();
-        subjects.sort_unstable();
-        subjects
+            .unwrap_or_default()
     }
 
     fn events_of(&self, kinds: &[String], subject: &str) -> Vec<&'f Event> {
@@ -314,7 +311,6 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
     let implied = licence_events(facts);
     let mut index = Index {
         by_kind_subject: FastMap::default(),
-        by_kind: FastMap::default(),
         licences: facts.licences.iter().map(|l| (l.id.as_str(), l)).collect(),
     };
     for e in facts.events.iter().chain(&implied) {
@@ -328,7 +324,6 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
             .entry(e.subject.as_str())
             .or_default()
             .push(e);
-        index.by_kind.entry(e.kind.as_str()).or_default().push(e);
     }
     // Per subject, oldest first (the per-kind lists only feed loops whose gaps are
     // sorted at the end, so they stay in arrival order).
@@ -397,7 +392,7 @@ struct Finding {
     trigger: Option<String>,
 }
 
-impl Ctx<'_, '_> {
+impl<'f> Ctx<'_, 'f> {
     /// Subjects a licence duty applies to, or `None` if the subject is not a licence
     /// duty; filters by licence type.
     fn applies(&self, duty: &Duty, subject: &str) -> bool {
@@ -503,15 +498,27 @@ impl Ctx<'_, '_> {
         let Some(trigger_kind) = duty.trigger.as_deref() else {
             return;
         };
-        for t in self
-            .index
-            .by_kind
-            .get(trigger_kind)
-            .map_or(&[][..], Vec::as_slice)
-        {
-            if !self.applies(duty, &t.subject) {
+        for subject in self.index.subjects(trigger_kind) {
+            if !self.applies(duty, subject) {
                 continue;
             }
+            // Triggers oldest first; an action performs one trigger only (one payment
+            // does not settle two instalments).
+            let mut used: Vec<&str> = Vec::new();
+            for t in self.index.events(trigger_kind, subject) {
+                self.one_deadline(duty, t, &mut used, eval);
+            }
+        }
+    }
+
+    fn one_deadline(
+        &self,
+        duty: &Duty,
+        t: &'f Event,
+        used: &mut Vec<&'f str>,
+        eval: &mut Evaluation,
+    ) {
+        {
             let (due, derivation, window_start) = if let Some(m) = duty.months_before {
                 let due = t.date.checked_sub(i64::from(m).months()).unwrap_or(t.date);
                 let text = format!(
@@ -541,6 +548,7 @@ impl Ctx<'_, '_> {
                 .index
                 .events_of(&duty.action, &t.subject)
                 .into_iter()
+                .filter(|a| !used.contains(&a.id.as_str()))
                 .filter(|a| match window_start {
                     _ if duty.count_earlier => true,
                     Some(start) => a.date >= start,
@@ -548,6 +556,11 @@ impl Ctx<'_, '_> {
                 })
                 .collect();
             let (status, mut evidence) = self.decide(duty, due, &actions);
+            if matches!(status, Status::Met | Status::MetLate)
+                && let Some(a) = actions.iter().find(|a| !a.negative)
+            {
+                used.push(a.id.as_str());
+            }
             evidence.insert(0, t.id.clone());
             self.push(
                 eval,
@@ -569,25 +582,12 @@ impl Ctx<'_, '_> {
         let Some(before_kind) = duty.before.as_deref() else {
             return;
         };
-        for b in self
-            .index
-            .by_kind
-            .get(before_kind)
-            .map_or(&[][..], Vec::as_slice)
-        {
-            if !self.applies(duty, &b.subject) {
+        for subject in self.index.subjects(before_kind) {
+            if !self.applies(duty, subject) {
                 continue;
             }
             // Only the first such event of a subject needs the precondition.
-            if self
-                .index
-                .events(before_kind, &b.subject)
-                .first()
-                .map(|e| &e.id)
-                != Some(&b.id)
-            {
-                continue;
-            }
+            let b = self.index.events(before_kind, subject)[0];
             let actions = self.index.events_of(&duty.action, &b.subject);
             let done_before = actions.iter().find(|a| !a.negative && a.date <= b.date);
             let negative = actions.iter().find(|a| a.negative);

@@ -418,12 +418,46 @@ fn weekday(s: &str) -> Option<Weekday> {
     })
 }
 
+/// The files of the Mongolian pack (`packs/mn`), built into the binary so a fresh
+/// install needs no files.
+pub const MONGOLIAN_PACK_FILES: [(&str, &str); 6] = [
+    (
+        "packs/mn/pack.toml",
+        include_str!("../../../packs/mn/pack.toml"),
+    ),
+    (
+        "packs/mn/laws.toml",
+        include_str!("../../../packs/mn/laws.toml"),
+    ),
+    (
+        "packs/mn/duties.toml",
+        include_str!("../../../packs/mn/duties.toml"),
+    ),
+    (
+        "packs/mn/standards.toml",
+        include_str!("../../../packs/mn/standards.toml"),
+    ),
+    (
+        "packs/mn/calendar.toml",
+        include_str!("../../../packs/mn/calendar.toml"),
+    ),
+    (
+        "packs/mn/templates.toml",
+        include_str!("../../../packs/mn/templates.toml"),
+    ),
+];
+
 /// Bearers that are not authority types.
 pub const SPECIAL_BEARERS: [&str; 2] = ["licence-holder", "addressee"];
 /// Subjects the engine knows.
 pub const SUBJECTS: [&str; 5] = ["licence", "request", "station", "company", "authority"];
 
 impl Pack {
+    /// The built-in Mongolian pack.
+    pub fn mongolian() -> Result<Pack, Vec<PackDiagnostic>> {
+        Pack::from_files(&MONGOLIAN_PACK_FILES)
+    }
+
     /// Parses one file holding a whole pack. `file` names it in diagnostics.
     pub fn from_toml(file: &str, text: &str) -> Result<Pack, Vec<PackDiagnostic>> {
         Pack::from_files(&[(file, text)])

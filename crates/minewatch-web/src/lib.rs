@@ -72,36 +72,8 @@ pub fn routes() -> Vec<RouteInfo> {
 
 /// The Mongolian pack, built into the binary so a fresh install needs no files.
 pub fn builtin_pack() -> Pack {
-    Pack::from_files(&BUILTIN_PACK_FILES).expect("the built-in pack is checked by the tests")
+    Pack::mongolian().expect("the built-in pack is checked by the tests")
 }
-
-/// The files of the built-in Mongolian pack.
-pub const BUILTIN_PACK_FILES: [(&str, &str); 6] = [
-    (
-        "packs/mn/pack.toml",
-        include_str!("../../../packs/mn/pack.toml"),
-    ),
-    (
-        "packs/mn/laws.toml",
-        include_str!("../../../packs/mn/laws.toml"),
-    ),
-    (
-        "packs/mn/duties.toml",
-        include_str!("../../../packs/mn/duties.toml"),
-    ),
-    (
-        "packs/mn/standards.toml",
-        include_str!("../../../packs/mn/standards.toml"),
-    ),
-    (
-        "packs/mn/calendar.toml",
-        include_str!("../../../packs/mn/calendar.toml"),
-    ),
-    (
-        "packs/mn/templates.toml",
-        include_str!("../../../packs/mn/templates.toml"),
-    ),
-];
 
 /// The whole app, for `serve` and for in-process tests.
 pub fn app(state: AppState) -> Router {

@@ -209,9 +209,6 @@ fn expected_for_action(principal: usize, policy: RoutePolicy, method: &Method) -
         RoutePolicy::Action(minewatch_domain::Action::ViewAudit)
         | RoutePolicy::Action(minewatch_domain::Action::ManageAccounts) => name == "admin",
         RoutePolicy::Action(minewatch_domain::Action::UseOwnAccount) => signed_in,
-        RoutePolicy::Action(
-            minewatch_domain::Action::SubmitObservation | minewatch_domain::Action::UseReceipt,
-        ) => true,
         _ => unreachable!(),
     };
     match (allowed, signed_in) {

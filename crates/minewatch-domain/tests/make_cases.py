@@ -1,0 +1,135 @@
+# Generates the engine's data-driven cases. Expected values are worked out here by hand
+# (and, for working days, by this script's own calendar code), not by the engine.
+import json, tomllib, datetime as dt, os
+D=dt.date.fromisoformat
+cal=tomllib.load(open(os.path.join(os.path.dirname(__file__), '../../../packs/mn/calendar.toml'),'rb'))
+HOL={D(h['date']) if isinstance(h['date'],str) else h['date'] for h in cal['holiday']}
+def working(d): return d.weekday()<5 and d not in HOL
+def add_working(s,n):
+    d=D(s)
+    while n>0:
+        d+=dt.timedelta(days=1)
+        if working(d): n-=1
+    return d.isoformat()
+def add_cal(s,n):
+    d=D(s)+dt.timedelta(days=n)
+    while not working(d): d+=dt.timedelta(days=1)
+    return d.isoformat()
+OUT=os.path.join(os.path.dirname(__file__), 'cases')
+for f in os.listdir(OUT): os.remove(os.path.join(OUT,f))
+n=0
+def case(name, desc, duties, as_of, facts, expected):
+    global n; n+=1
+    facts={k:v for k,v in facts.items() if v}
+    json.dump({"description":desc,"duties":duties,"as_of":as_of,"facts":facts,"expected":expected},
+              open(f"{OUT}/{n:02d}-{name}.json","w"),ensure_ascii=False,indent=1)
+def ev(id,kind,subject,date,**kw):
+    e={"id":id,"kind":kind,"subject":subject,"date":date}; e.update(kw); return e
+def gap(duty,subject,status,due=None,**kw):
+    g={"duty":duty,"subject":subject,"status":status}
+    if due: g["due"]=due
+    g.update(kw); return g
+def lic(id,t="mining",**kw):
+    l={"id":id,"licence_type":t,"holder":"company-1","authorities":{"aimag-governor":"auth-tov-governor","soum-governor":"auth-zaamar-governor"}}; l.update(kw); return l
+
+R="mn.information-request-reply"
+due1=add_working("2025-07-08",7)
+assert due1=="2025-07-23", due1
+sent=[ev("req-1-sent","request-sent","req-1","2025-07-08",to="auth-zaamar-governor")]
+case("request-pending","A request sent on Tue 8 Jul 2025: 7 working days skip Naadam (10–15 Jul) and weekends, so it is due 23 Jul; on 10 Jul it is pending.",[R],"2025-07-10",{"events":sent},[gap(R,"req-1","pending",due1,bearer="auth-zaamar-governor")])
+case("request-overdue","No reply by the day after the due date: overdue (we would know of a reply to our own request).",[R],"2025-07-24",{"events":sent},[gap(R,"req-1","overdue",due1)])
+case("request-answered-on-due-date","A reply on the due date itself is in time.",[R],"2025-08-01",{"events":sent+[ev("req-1-reply","request-answered","req-1","2025-07-23")]},[gap(R,"req-1","met",due1,evidence=["req-1-sent","req-1-reply"])])
+case("request-answered-a-day-late","A reply one working day late is met late.",[R],"2025-08-01",{"events":sent+[ev("req-1-reply","request-answered","req-1","2025-07-24")]},[gap(R,"req-1","met_late",due1)])
+case("request-refused-in-writing","A record that the body will not answer is a breach.",[R],"2025-07-15",{"events":sent+[ev("req-1-no","request-answered","req-1","2025-07-14",negative=True)]},[gap(R,"req-1","breached",due1)])
+due6=add_working("2025-02-28",7)
+case("request-over-tsagaan-sar","Sent on Fri 28 Feb 2025: Tsagaan Sar (1–3 Mar) and the weekends are skipped.",[R],"2025-03-20",{"events":[ev("r","request-sent","req-2","2025-02-28")]},[gap(R,"req-2","overdue",due6)])
+case("request-reply-retracted","The reply the gap relied on was retracted (entered for the wrong request): the request is overdue again.",[R],"2025-08-01",{"events":sent+[ev("req-1-reply","request-answered","req-1","2025-07-20",retracted=True)]},[gap(R,"req-1","overdue",due1)])
+case("two-requests-two-authorities","Two requests to two bodies, one answered: one gap each.",[R],"2025-08-01",{"events":sent+[ev("req-9-sent","request-sent","req-9","2025-07-08",to="auth-mrpam"),ev("req-9-reply","request-answered","req-9","2025-07-11")]},[gap(R,"req-1","overdue",due1,bearer="auth-zaamar-governor"),gap(R,"req-9","met",due1,bearer="auth-mrpam")])
+case("request-as-of-the-due-date","On the due date itself, with no reply yet, it is still pending.",[R],due1,{"events":sent},[gap(R,"req-1","pending",due1)])
+case("reply-dated-before-the-request","A reply dated before the request cannot answer it.",[R],"2025-08-01",{"events":sent+[ev("old","request-answered","req-1","2025-07-01")]},[gap(R,"req-1","overdue",due1)])
+
+C="mn.complaint-reply"
+case("complaint-30-calendar-days","Sent Sun 1 Jun 2025 + 30 calendar days = Tue 1 Jul, a working day; no reply by 2 Jul.",[C],"2025-07-02",{"events":[ev("c","complaint-sent","cmp-1","2025-06-01")]},[gap(C,"cmp-1",'overdue',add_cal("2025-06-01",30))])
+due12=add_cal("2025-06-10",30)
+assert due12=="2025-07-16", due12
+case("complaint-due-on-naadam-moves","10 Jun + 30 days = Thu 10 Jul, Naadam: the due date moves to the next working day, Wed 16 Jul; on 15 Jul it is pending.",[C],"2025-07-15",{"events":[ev("c","complaint-sent","cmp-2","2025-06-10")]},[gap(C,"cmp-2","pending",due12)])
+case("complaint-answered-on-moved-date","A reply on the moved due date is in time.",[C],"2025-08-01",{"events":[ev("c","complaint-sent","cmp-2","2025-06-10"),ev("a","complaint-answered","cmp-2","2025-07-16")]},[gap(C,"cmp-2","met",due12)])
+
+A="mn.local-agreement"
+dueA=add_cal("2024-01-10",365)
+case("agreement-unverified","A mine operating since 10 Jan 2024 with no agreement recorded either way: unverified, not overdue.",[A],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2024-01-10")]},[gap(A,"lic-1","unverified",dueA,bearer="company-1")])
+case("agreement-signed","The agreement signed within the year: met.",[A],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2024-01-10"),ev("ag","agreement-signed","lic-1","2024-06-01")]},[gap(A,"lic-1","met",dueA)])
+case("agreement-exploration-licence","The agreement duty is for mining licences: an exploration licence gets no gap.",[A],"2025-06-01",{"licences":[lic("lic-2","exploration")],"events":[ev("op","operation-started","lic-2","2024-01-10")]},[])
+case("agreement-signed-before-operation","An agreement signed before operations started performs the duty.",[A],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2024-01-10"),ev("ag","agreement-signed","lic-1","2023-12-01")]},[gap(A,"lic-1","met",dueA)])
+
+X="mn.exploration-extension"
+xl=[lic("lic-x","exploration",expires="2025-09-30")]
+case("extension-in-time","Expires 30 Sep 2025; filed 20 Aug, before the 30 Aug due date (one month before).",[X],"2025-10-01",{"licences":xl,"events":[ev("f","extension-filed","lic-x","2025-08-20")]},[gap(X,"lic-x","met","2025-08-30",trigger="lic-x#expires")])
+case("extension-late","Filed 10 Sep, after the 30 Aug due date: met late.",[X],"2025-10-01",{"licences":xl,"events":[ev("f","extension-filed","lic-x","2025-09-10")]},[gap(X,"lic-x","met_late","2025-08-30")])
+case("extension-pending","On 15 Aug nothing is due yet.",[X],"2025-08-15",{"licences":xl},[gap(X,"lic-x","pending","2025-08-30")])
+case("extension-unverified","After the due date with no record: unverified.",[X],"2025-09-01",{"licences":xl},[gap(X,"lic-x","unverified","2025-08-30")])
+case("extension-not-for-mining","Mining licences have no extension duty here.",[X],"2025-09-01",{"licences":[lic("lic-m","mining",expires="2025-09-30")]},[])
+
+G="mn.governor-opinion"
+dueG=add_cal("2025-03-03",30)
+case("governor-opinion-in-time","Opinion asked 3 Mar 2025, given 20 Mar; the bearer is the licence's aimag governor.",[G],"2025-05-01",{"licences":[lic("lic-1")],"events":[ev("q","opinion-requested","lic-1","2025-03-03"),ev("o","governor-opinion","lic-1","2025-03-20")]},[gap(G,"lic-1","met",dueG,bearer="auth-tov-governor")])
+case("governor-opinion-silence","No opinion on record: unverified (silence counts as consent in law, but nobody has recorded it).",[G],"2025-05-01",{"licences":[lic("lic-1")],"events":[ev("q","opinion-requested","lic-1","2025-03-03")]},[gap(G,"lic-1","unverified",dueG)])
+
+P="mn.consultation-before-licensing"
+gl=[lic("lic-1",granted="2025-01-15")]
+case("consultation-before-grant","Consulted 20 Dec 2024, licence granted 15 Jan 2025: met.",[P],"2025-06-01",{"licences":gl,"events":[ev("c","community-consultation","lic-1","2024-12-20")]},[gap(P,"lic-1","met","2025-01-15",bearer="auth-zaamar-governor")])
+case("consultation-after-grant","Consultation only after the licence was granted: breached.",[P],"2025-06-01",{"licences":gl,"events":[ev("c","community-consultation","lic-1","2025-02-01")]},[gap(P,"lic-1","breached","2025-01-15")])
+case("consultation-unknown","No record either way: unverified.",[P],"2025-06-01",{"licences":gl},[gap(P,"lic-1","unverified","2025-01-15")])
+case("consultation-did-not-happen","The governor's reply says no consultation took place: breached, citing the reply.",[P],"2025-06-01",{"licences":gl,"events":[ev("reply-7","community-consultation","lic-1","2025-03-01",negative=True)]},[gap(P,"lic-1","breached","2025-01-15",evidence=["lic-1#granted","reply-7"])])
+
+E="mn.eia-before-works"
+case("eia-before-works","EIA conclusion 1 May 2024, works 1 Jun: met.",[E],"2025-01-01",{"licences":[lic("lic-1")],"events":[ev("e","eia-conclusion","lic-1","2024-05-01"),ev("w","works-started","lic-1","2024-06-01")]},[gap(E,"lic-1","met","2024-06-01")])
+case("eia-after-works","Works started before the EIA conclusion: breached.",[E],"2025-01-01",{"licences":[lic("lic-1")],"events":[ev("e","eia-conclusion","lic-1","2024-07-01"),ev("w","works-started","lic-1","2024-06-01")]},[gap(E,"lic-1","breached","2024-06-01")])
+case("eia-no-works-yet","No works started: nothing owed yet, no gap.",[E],"2025-01-01",{"licences":[lic("lic-1")],"events":[ev("e","eia-conclusion","lic-1","2024-07-01")]},[])
+
+M="mn.emp-annual-report"
+op=[ev("op","operation-started","lic-1","2023-03-01")]
+case("emp-three-years","Reports on 15 Oct 2023 (in time) and 5 Nov 2024 (late); 2025 not due yet.",[M],"2025-06-01",{"licences":[lic("lic-1")],"events":op+[ev("r23","emp-report-submitted","lic-1","2023-10-15"),ev("r24","emp-report-submitted","lic-1","2024-11-05")]},[gap(M,"lic-1","met","2023-11-01"),gap(M,"lic-1","met_late","2024-11-01"),gap(M,"lic-1","pending","2025-11-01")])
+case("emp-missing-year","No 2024 report recorded: unverified for 2024.",[M],"2025-06-01",{"licences":[lic("lic-1")],"events":op+[ev("r23","emp-report-submitted","lic-1","2023-10-15")]},[gap(M,"lic-1","met","2023-11-01"),gap(M,"lic-1","unverified","2024-11-01"),gap(M,"lic-1","pending","2025-11-01")])
+case("emp-start-after-due-date","Operations from 15 Nov 2025: the first report is due 1 Nov 2026.",[M],"2025-12-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2025-11-15")]},[gap(M,"lic-1","pending","2026-11-01")])
+case("emp-ends-with-revocation","Revoked on 1 Jun 2024: only the 2023 report was owed.",[M],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2023-01-01"),ev("rv","licence-revoked","lic-1","2024-06-01")]},[gap(M,"lic-1","unverified","2023-11-01")])
+
+W="mn.disclosure-every-14-days"
+case("disclosure-every-14-days","Watched from 1 May 2025: updated 10 May (in time for 15 May) and 30 May (late for 29 May); next due 12 Jun.",[W],"2025-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2025-05-01"),ev("u1","disclosure-updated","auth-zaamar-governor","2025-05-10"),ev("u2","disclosure-updated","auth-zaamar-governor","2025-05-30")]},[gap(W,"auth-zaamar-governor","met","2025-05-15"),gap(W,"auth-zaamar-governor","met_late","2025-05-29"),gap(W,"auth-zaamar-governor","pending","2025-06-12")])
+
+T="mn.revocation-repeat-violations"
+vio=[ev("v1","violation","lic-1","2023-01-10"),ev("v2","violation","lic-1","2023-08-01"),ev("v3","violation","lic-1","2024-05-01")]
+dueT=add_cal("2024-05-01",90)
+case("threshold-met","Three violations within two years; the ministry concluded within 90 days.",[T],"2025-01-01",{"licences":[lic("lic-1")],"events":vio+[ev("c","revocation-conclusion","lic-1","2024-07-01")]},[gap(T,"lic-1","met",dueT,trigger="v3",evidence=["v1","v2","v3","c"])])
+case("threshold-unverified","Three violations, no conclusion on record: unverified.",[T],"2025-01-01",{"licences":[lic("lic-1")],"events":vio},[gap(T,"lic-1","unverified",dueT)])
+case("threshold-spread-out","Three violations over more than two years: the threshold is not reached.",[T],"2025-01-01",{"licences":[lic("lic-1")],"events":[ev("v1","violation","lic-1","2021-01-01"),ev("v2","violation","lic-1","2022-06-01"),ev("v3","violation","lic-1","2023-06-01")]},[])
+case("threshold-violation-retracted","One finding was retracted: two remain, no gap.",[T],"2025-01-01",{"licences":[lic("lic-1")],"events":[vio[0],vio[1],dict(vio[2],retracted=True)]},[])
+case("threshold-late-conclusion","The conclusion came after the 90 days: met late.",[T],"2025-01-01",{"licences":[lic("lic-1")],"events":vio+[ev("c","revocation-conclusion","lic-1","2024-10-01")]},[gap(T,"lic-1","met_late",dueT)])
+
+S=["mn.no-licence-in-headwaters","mn.no-licence-in-water-protection-zone","mn.no-licence-in-forest-fund"]
+case("spatial-three-zones","Overlaps headwaters (breached), checked clear of water-protection zones (met), never checked against forest land (unverified).",S,"2025-01-01",{"licences":[lic("lic-1")],"zones":[{"id":"z1","licence":"lic-1","zone":"headwater","overlaps":True,"date":"2024-12-01"},{"id":"z2","licence":"lic-1","zone":"water-protection","overlaps":False,"date":"2024-12-01"}]},[gap(S[0],"lic-1","breached",trigger="z1"),gap(S[1],"lic-1","met"),gap(S[2],"lic-1","unverified")])
+
+PM=["mn.air-pm10-inspection","mn.public-warning-air"]
+hourly=[{"id":f"h{i}","subject":"st-1","parameter":"pm10","value":v,"averaging":"1h","date":"2025-04-02"} for i,v in enumerate([100,120,140])]
+dueI=add_cal("2025-04-02",30)
+case("pm10-daily-mean-exceeds","Hourly PM10 of 100, 120, 140 µg/m³ average 120 over the day, above 100: an inspection within 30 days (done); 10× is not reached, so the warning duty is met.",PM,"2025-06-01",{"measurements":hourly,"events":[ev("insp","inspection","st-1","2025-04-20")]},[gap(PM[0],"st-1","met",dueI,trigger="h0+h1+h2"),gap(PM[1],"st-1","met")])
+dueW=add_cal("2025-04-02",1)
+case("pm10-ten-times","A daily PM10 of 1200 µg/m³: an inspection and a public warning are owed; neither recorded.",PM,"2025-06-01",{"measurements":[{"id":"d1","subject":"st-1","parameter":"pm10","value":1200,"averaging":"24h","date":"2025-04-02"}]},[gap(PM[0],"st-1","unverified",dueI),gap(PM[1],"st-1","unverified",dueW)])
+DO="mn.public-warning-water-oxygen"
+case("dissolved-oxygen-warning","Dissolved oxygen of 1.5 mg/L (at or below 2): a warning was issued the same day.",[DO],"2025-06-01",{"measurements":[{"id":"o1","subject":"well-3","parameter":"dissolved_oxygen","value":1.5,"averaging":"sample","date":"2025-05-05"}],"events":[ev("w","warning-issued","well-3","2025-05-05")]},[gap(DO,"well-3","met",add_cal("2025-05-05",1))])
+N="mn.noise-night-limit"
+case("night-noise-breach","Night noise of 50 dBA against 45: a breach by the emitter, no action needed to show it.",[N],"2025-06-01",{"measurements":[{"id":"n1","subject":"camp-edge","parameter":"noise","value":50,"averaging":"night8h","date":"2025-05-05"}]},[gap(N,"camp-edge","breached","2025-05-05")])
+WA="mn.water-ammonium-inspection"
+case("water-within-limit","Ammonium 0.4 mg/L is within 0.5: met.",[WA],"2025-06-01",{"measurements":[{"id":"w1","subject":"river-1","parameter":"nh4","value":0.4,"averaging":"sample","date":"2025-05-05"}]},[gap(WA,"river-1","met")])
+
+K="mn.agreement-commitments"
+case("commitment-late","A payment due Mon 31 Mar 2025 was made on 10 Apr: met late.",[K],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("due","commitment-due","lic-1","2025-03-31"),ev("paid","commitment-fulfilled","lic-1","2025-04-10")]},[gap(K,"lic-1","met_late","2025-03-31")])
+case("one-payment-two-instalments","Two instalments (due 31 Mar and 30 Jun 2025) and one payment on 10 Jul: it settles the first, late; the second is unverified.",[K],"2025-08-01",{"licences":[lic("lic-1")],"events":[ev("due1","commitment-due","lic-1","2025-03-31"),ev("due2","commitment-due","lic-1","2025-06-30"),ev("paid","commitment-fulfilled","lic-1","2025-07-10")]},[gap(K,"lic-1","met_late","2025-03-31",evidence=["due1","paid"]),gap(K,"lic-1","unverified","2025-06-30",evidence=["due2"])])
+WP="mn.water-permit"
+case("water-use-without-permit-record","Water use started with no permit on record: unverified.",[WP],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("u","water-use-started","lic-1","2025-02-01")]},[gap(WP,"lic-1","unverified","2025-02-01")])
+L="mn.licence-publication"
+dueL=add_cal("2025-07-09",3)
+assert dueL=="2025-07-16", dueL
+case("publication-due-moves-off-naadam","Granted Wed 9 Jul 2025 + 3 days = Sat 12 Jul in Naadam: due Wed 16 Jul; published that day.",[L],"2025-08-01",{"licences":[lic("lic-1",granted="2025-07-09")],"events":[ev("p","licence-published","lic-1","2025-07-16")]},[gap(L,"lic-1","met",dueL)])
+case("several-licences-at-once","Two licences, two duties: each licence gets its own gaps.",[E,P],"2025-06-01",{"licences":[lic("lic-1",granted="2025-01-15"),lic("lic-2",granted="2025-02-01")],"events":[ev("w1","works-started","lic-1","2025-03-01"),ev("e1","eia-conclusion","lic-1","2025-02-01"),ev("w2","works-started","lic-2","2025-03-01"),ev("c2","community-consultation","lic-2","2025-01-20")]},[gap(P,"lic-1","unverified","2025-01-15"),gap(P,"lic-2","met","2025-02-01"),gap(E,"lic-1","met","2025-03-01"),gap(E,"lic-2","unverified","2025-03-01")])
+print(n,"cases")
