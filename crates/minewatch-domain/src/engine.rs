@@ -12,9 +12,11 @@
 //! of order, or a limit was exceeded), `met`, `met_late`, and `unverified` (nothing is
 //! recorded either way: we do not know, and say so).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use jiff::ToSpan as _;
 use jiff::civil::Date;
@@ -24,41 +26,45 @@ use crate::calendar::{DayCount, DueDate};
 use crate::pack::{Duty, DutyKind, Pack, Silence, Standard};
 use crate::text::{Lang, Localized};
 
+/// An id or text shared between facts and gaps: cloning it is a counter increment, so
+/// an evaluation of a million facts does not copy its strings.
+pub type Text = Arc<str>;
+
 /// A licence as the engine sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LicenceFact {
-    pub id: String,
+    pub id: Text,
     #[serde(default)]
     pub number: Option<String>,
     /// `exploration` or `mining`.
     pub licence_type: String,
     #[serde(default)]
-    pub holder: Option<String>,
+    pub holder: Option<Text>,
     #[serde(default)]
     pub granted: Option<Date>,
     #[serde(default)]
     pub expires: Option<Date>,
     /// The record ids of the authorities over this licence, by authority type.
     #[serde(default)]
-    pub authorities: BTreeMap<String, String>,
+    pub authorities: BTreeMap<String, Text>,
 }
 
 /// Something that happened (or a record that it did not happen) on a date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
-    pub id: String,
+    pub id: Text,
     pub kind: String,
     /// What it is about: a licence, request, company, station or authority id.
-    pub subject: String,
+    pub subject: Text,
     pub date: Date,
     /// Who acted, where known (a record id).
     #[serde(default)]
-    pub by: Option<String>,
+    pub by: Option<Text>,
     /// To whom (the addressee of a request).
     #[serde(default)]
-    pub to: Option<String>,
+    pub to: Option<Text>,
     /// A record that the action did NOT happen (e.g. a reply saying no consultation
     /// took place).
     #[serde(default)]
@@ -72,9 +78,9 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Measurement {
-    pub id: String,
+    pub id: Text,
     /// A monitoring station or licence id.
-    pub subject: String,
+    pub subject: Text,
     pub parameter: String,
     pub value: f64,
     /// The period the value averages: `20min`, `1h`, `8h`, `24h`, `annual`, `sample`.
@@ -88,8 +94,8 @@ pub struct Measurement {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneCheck {
-    pub id: String,
-    pub licence: String,
+    pub id: Text,
+    pub licence: Text,
     pub zone: String,
     /// Whether the licence overlaps the zone.
     pub overlaps: bool,
@@ -158,17 +164,17 @@ impl fmt::Display for Status {
 /// One duty applied to one subject (and trigger): its status and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gap {
-    pub duty: String,
+    pub duty: Text,
     pub kind: DutyKind,
     pub status: Status,
-    pub bearer: String,
-    pub subject: String,
+    pub bearer: Text,
+    pub subject: Text,
     /// The event (or measurement, or finding) that made the duty owed.
-    pub trigger: Option<String>,
+    pub trigger: Option<Text>,
     pub due: Option<Date>,
-    pub due_derivation: Option<String>,
+    pub due_derivation: Option<Text>,
     /// Ids of the facts behind the status.
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Text>,
     pub confidence: crate::pack::Confidence,
 }
 
@@ -234,73 +240,227 @@ impl std::hash::Hasher for Fnv {
         }
         self.0 = h;
     }
+
+    fn write_u64(&mut self, n: u64) {
+        // One multiply-xorshift round for the index's (kind, subject) keys.
+        let h = (n ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
 }
 
 type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
-/// Events of one kind about one subject, oldest first.
+/// A subject (licence, request, station, authority…) numbered once per evaluation.
+type Sid = u32;
+
+/// Event kinds that end a licence's obligations.
+const END_KINDS: [&str; 3] = ["licence-revoked", "licence-expires", "licence-ended"];
+
+/// The facts, indexed once: subjects are numbered, and the events of the kinds the
+/// pack reads lie in one array sorted by (kind, subject, date, id), so the events of
+/// one kind about one subject are a slice, oldest first.
 struct Index<'f> {
-    by_kind_subject: FastMap<&'f str, FastMap<&'f str, Vec<&'f Event>>>,
-    licences: FastMap<&'f str, &'f LicenceFact>,
+    /// Subject names by number; subjects are numbered in name order, so a duty that
+    /// walks them in number order makes its gaps sorted.
+    names: Vec<&'f Text>,
+    numbers: FastMap<&'f str, Sid>,
+    /// The event kinds the pack's duties read, numbered.
+    kinds: FastMap<String, u32>,
+    /// The events by subject, kind, date and id, with their kind numbers.
+    events: Vec<&'f Event>,
+    event_kinds: Vec<u32>,
+    /// Where each subject's events start in `events`.
+    subject_start: Vec<u32>,
+    /// The subjects with events of each kind, with the range of their events.
+    subjects: Vec<Vec<(Sid, u32, u32)>>,
+    licences: Vec<Option<&'f LicenceFact>>,
+    /// The subjects that are licences, in name order.
+    licence_order: Vec<Sid>,
+}
+
+fn key(subject: Sid, kind: u32) -> u64 {
+    (u64::from(subject) << 32) | u64::from(kind)
 }
 
 impl<'f> Index<'f> {
-    fn events(&self, kind: &str, subject: &str) -> &[&'f Event] {
-        self.by_kind_subject
-            .get(kind)
-            .and_then(|m| m.get(subject))
-            .map_or(&[], Vec::as_slice)
+    fn build(pack: &Pack, facts: &'f Facts, implied: &'f [Event]) -> Index<'f> {
+        let mut kinds: FastMap<String, u32> = FastMap::default();
+        let mut add = |k: &str| {
+            let n = kinds.len() as u32;
+            kinds.entry(k.to_owned()).or_insert(n);
+        };
+        for d in &pack.duties {
+            let named = [&d.trigger, &d.before, &d.from, &d.finding, &d.consequence];
+            named.into_iter().flatten().for_each(|k| add(k));
+            d.action.iter().for_each(|k| add(k));
+        }
+        END_KINDS.iter().for_each(|k| add(k));
+        let mut index = Index {
+            names: Vec::new(),
+            numbers: FastMap::default(),
+            subjects: vec![Vec::new(); kinds.len()],
+            kinds,
+            events: Vec::new(),
+            event_kinds: Vec::new(),
+            subject_start: Vec::new(),
+            licences: Vec::new(),
+            licence_order: Vec::new(),
+        };
+        // Number every subject in the order met, then renumber them in name order.
+        for l in &facts.licences {
+            index.number(&l.id);
+        }
+        let mut keyed: Vec<(u64, &'f Event)> = Vec::with_capacity(facts.events.len());
+        for e in facts.events.iter().chain(implied) {
+            if e.retracted {
+                continue;
+            }
+            // A kind no duty reads cannot change a gap.
+            let Some(&kind) = index.kinds.get(e.kind.as_str()) else {
+                continue;
+            };
+            keyed.push((key(index.number(&e.subject), kind), e));
+        }
+        for m in facts.measurements.iter().filter(|m| !m.retracted) {
+            index.number(&m.subject);
+        }
+        // Comparing the first eight bytes of names as a number settles most
+        // comparisons without a call to memcmp.
+        let prefix = |s: &str| {
+            let mut b = [0u8; 8];
+            let n = s.len().min(8);
+            b[..n].copy_from_slice(&s.as_bytes()[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut order: Vec<(u64, Sid)> = (0..index.names.len() as Sid)
+            .map(|s| (prefix(index.names[s as usize]), s))
+            .collect();
+        let names = &index.names;
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| names[a.1 as usize].cmp(names[b.1 as usize]))
+        });
+        let mut rank = vec![0 as Sid; order.len()];
+        for (r, (_, s)) in order.iter().enumerate() {
+            rank[*s as usize] = r as Sid;
+        }
+        index.names = order.iter().map(|(_, s)| names[*s as usize]).collect();
+        for n in index.numbers.values_mut() {
+            *n = rank[*n as usize];
+        }
+        index.licences = vec![None; index.names.len()];
+        for l in &facts.licences {
+            index.licences[index.numbers[&*l.id] as usize] = Some(l);
+        }
+        index.licence_order = (0..index.names.len() as Sid)
+            .filter(|&s| index.licences[s as usize].is_some())
+            .collect();
+        // Events by subject (in name order), kind, date and id: a subject's events
+        // lie together, and so do those of one kind.
+        for k in &mut keyed {
+            let (s, kind) = ((k.0 >> 32) as usize, k.0 as u32);
+            k.0 = key(rank[s], kind);
+        }
+        keyed.sort_unstable_by(|a, b| {
+            (a.0, a.1.date)
+                .cmp(&(b.0, b.1.date))
+                .then_with(|| a.1.id.cmp(&b.1.id))
+        });
+        index.subject_start = vec![0; index.names.len() + 1];
+        let mut start = 0;
+        while start < keyed.len() {
+            let k = keyed[start].0;
+            let end = keyed[start..]
+                .iter()
+                .position(|x| x.0 != k)
+                .map_or(keyed.len(), |n| start + n);
+            let (s, kind) = ((k >> 32) as Sid, k as u32);
+            index.subjects[kind as usize].push((s, start as u32, end as u32));
+            start = end;
+        }
+        let mut at = 0;
+        for s in 0..index.names.len() {
+            index.subject_start[s] = at as u32;
+            while at < keyed.len() && (keyed[at].0 >> 32) as usize == s {
+                at += 1;
+            }
+        }
+        index.subject_start[index.names.len()] = keyed.len() as u32;
+        index.event_kinds = keyed.iter().map(|k| k.0 as u32).collect();
+        index.events = keyed.into_iter().map(|k| k.1).collect();
+        index
     }
 
-    /// The subjects with events of `kind`, in no particular order (`evaluate` sorts the
-    /// gaps of each duty at the end).
-    fn subjects(&self, kind: &str) -> Vec<&'f str> {
-        self.by_kind_subject
-            .get(kind)
-            .map(|m| m.keys().copied().collect())
-            .unwrap_or_default()
+    fn number(&mut self, name: &'f Text) -> Sid {
+        let next = self.names.len() as Sid;
+        let n = *self.numbers.entry(name).or_insert(next);
+        if n == next {
+            self.names.push(name);
+        }
+        n
     }
 
-    fn events_of(&self, kinds: &[String], subject: &str) -> Vec<&'f Event> {
+    fn kind(&self, kind: &str) -> Option<u32> {
+        self.kinds.get(kind).copied()
+    }
+
+    fn licence(&self, s: Sid) -> Option<&'f LicenceFact> {
+        self.licences.get(s as usize).copied().flatten()
+    }
+
+    /// Events of one kind about one subject, oldest first.
+    fn events(&self, kind: Option<u32>, s: Sid) -> &[&'f Event] {
+        let (Some(kind), Some(ends)) = (kind, self.subject_start.get(s as usize..s as usize + 2))
+        else {
+            return &[];
+        };
+        let (a, b) = (ends[0] as usize, ends[1] as usize);
+        let kinds = &self.event_kinds[a..b];
+        let from = a + kinds.partition_point(|k| *k < kind);
+        let to = a + kinds.partition_point(|k| *k <= kind);
+        &self.events[from..to]
+    }
+
+    /// The subjects with events of `kind`, each with those events (oldest first).
+    fn subjects(&self, kind: Option<u32>) -> impl Iterator<Item = (Sid, &[&'f Event])> {
+        kind.map_or(&[][..], |k| &self.subjects[k as usize])
+            .iter()
+            .map(|&(s, a, b)| (s, &self.events[a as usize..b as usize]))
+    }
+
+    /// Events of any of `kinds` about a subject, oldest first.
+    fn events_of(&self, kinds: &[u32], s: Sid) -> Cow<'_, [&'f Event]> {
         if let [kind] = kinds {
-            return self.events(kind, subject).to_vec();
+            return Cow::Borrowed(self.events(Some(*kind), s));
         }
         let mut out: Vec<&Event> = kinds
             .iter()
-            .flat_map(|k| self.events(k, subject).iter().copied())
+            .flat_map(|k| self.events(Some(*k), s).iter().copied())
             .collect();
         out.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-        out
+        Cow::Owned(out)
     }
 }
 
 /// Events the licences imply: granted and expiry dates.
 fn licence_events(facts: &Facts) -> Vec<Event> {
     let mut out = Vec::new();
+    let event = |l: &LicenceFact, kind: &str, date: Date| Event {
+        id: format!("{}#{}", l.id, kind.trim_start_matches("licence-")).into(),
+        kind: kind.into(),
+        subject: l.id.clone(),
+        date,
+        by: None,
+        to: None,
+        negative: false,
+        retracted: false,
+    };
     for l in &facts.licences {
         if let Some(d) = l.granted {
-            out.push(Event {
-                id: format!("{}#granted", l.id),
-                kind: "licence-granted".into(),
-                subject: l.id.clone(),
-                date: d,
-                by: None,
-                to: None,
-                negative: false,
-                retracted: false,
-            });
+            out.push(event(l, "licence-granted", d));
         }
         if let Some(d) = l.expires {
-            out.push(Event {
-                id: format!("{}#expires", l.id),
-                kind: "licence-expires".into(),
-                subject: l.id.clone(),
-                date: d,
-                by: None,
-                to: None,
-                negative: false,
-                retracted: false,
-            });
+            out.push(event(l, "licence-expires", d));
         }
     }
     out
@@ -309,33 +469,7 @@ fn licence_events(facts: &Facts) -> Vec<Event> {
 /// Evaluates every duty of `pack` against `facts` as of `as_of`.
 pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
     let implied = licence_events(facts);
-    let mut index = Index {
-        by_kind_subject: FastMap::default(),
-        licences: facts.licences.iter().map(|l| (l.id.as_str(), l)).collect(),
-    };
-    for e in facts.events.iter().chain(&implied) {
-        if e.retracted {
-            continue;
-        }
-        index
-            .by_kind_subject
-            .entry(e.kind.as_str())
-            .or_default()
-            .entry(e.subject.as_str())
-            .or_default()
-            .push(e);
-    }
-    // Per subject, oldest first (the per-kind lists only feed loops whose gaps are
-    // sorted at the end, so they stay in arrival order).
-    for list in index
-        .by_kind_subject
-        .values_mut()
-        .flat_map(|m| m.values_mut())
-    {
-        if list.len() > 1 {
-            list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-        }
-    }
+    let index = Index::build(pack, facts, &implied);
     let mut eval = Evaluation {
         as_of: Some(as_of),
         ..Evaluation::default()
@@ -345,35 +479,34 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
         index: &index,
         as_of,
         due_cache: Default::default(),
+        aggregates: Default::default(),
     };
+    // Gaps come out duty by duty in pack order; within a duty, by subject name, then
+    // as the duty found them (triggers oldest first, periods in order).
     for duty in &pack.duties {
+        let mut d = DutyRun {
+            duty,
+            id: Text::from(duty.id.as_str()),
+            bearer: Text::from(duty.bearer.as_str()),
+            actions: duty.action.iter().filter_map(|k| index.kind(k)).collect(),
+            texts: FastMap::default(),
+            gaps: std::mem::take(&mut eval.gaps),
+        };
         match duty.kind {
-            DutyKind::Deadline => ctx.deadline(duty, &mut eval),
-            DutyKind::Precondition => ctx.precondition(duty, &mut eval),
-            DutyKind::Periodic => ctx.periodic(duty, &mut eval),
-            DutyKind::Limit => ctx.limit(duty, facts, &mut eval),
-            DutyKind::Threshold => ctx.threshold(duty, &mut eval),
-            DutyKind::Spatial => ctx.spatial(duty, facts, &mut eval),
+            DutyKind::Deadline => ctx.deadline(&mut d, &mut eval.diagnostics),
+            DutyKind::Precondition => ctx.precondition(&mut d),
+            DutyKind::Periodic => ctx.periodic(&mut d),
+            DutyKind::Limit => ctx.limit(&mut d, facts),
+            DutyKind::Threshold => ctx.threshold(&mut d),
+            DutyKind::Spatial => ctx.spatial(&mut d, facts),
         }
-    }
-    // Gaps come out duty by duty in pack order; within a duty, by subject, trigger, due.
-    let mut start = 0;
-    while start < eval.gaps.len() {
-        let duty = eval.gaps[start].duty.clone();
-        let end = eval.gaps[start..]
-            .iter()
-            .position(|g| g.duty != duty)
-            .map_or(eval.gaps.len(), |n| start + n);
-        eval.gaps[start..end].sort_unstable_by(|a, b| {
-            (&a.subject, &a.trigger, a.due).cmp(&(&b.subject, &b.trigger, b.due))
-        });
-        start = end;
+        eval.gaps = d.gaps;
     }
     eval
 }
 
 /// Due dates (with their derivation text) by start date and count.
-type DueCache = HashMap<(Date, DayCount), Rc<(DueDate, String)>>;
+type DueCache = HashMap<(Date, DayCount), Rc<(DueDate, Text)>>;
 
 struct Ctx<'a, 'f> {
     pack: &'a Pack,
@@ -381,25 +514,56 @@ struct Ctx<'a, 'f> {
     as_of: Date,
     /// Due dates already computed: many facts share a start date.
     due_cache: std::cell::RefCell<DueCache>,
+    /// Measurements aggregated per standard.
+    aggregates: std::cell::RefCell<HashMap<String, Rc<Vec<Aggregate>>>>,
+}
+
+/// One duty being evaluated: what every gap of it shares, and the gaps.
+struct DutyRun<'d> {
+    duty: &'d Duty,
+    id: Text,
+    bearer: Text,
+    /// The action kinds, numbered.
+    actions: Vec<u32>,
+    /// Derivation texts already made, by date.
+    texts: FastMap<Date, Text>,
+    gaps: Vec<Gap>,
+}
+
+impl DutyRun<'_> {
+    fn text(&mut self, date: Date, make: impl FnOnce() -> String) -> Text {
+        self.texts
+            .entry(date)
+            .or_insert_with(|| make().into())
+            .clone()
+    }
 }
 
 /// What a status decision found.
 struct Finding {
     status: Status,
     due: Option<Date>,
-    derivation: Option<String>,
-    evidence: Vec<String>,
-    trigger: Option<String>,
+    derivation: Option<Text>,
+    evidence: Vec<Text>,
+    trigger: Option<Text>,
+}
+
+/// The evidence of a gap: the fact that made it owed, and the one that decided it.
+fn evidence(first: &Text, decided: Option<&Event>) -> Vec<Text> {
+    let mut v = Vec::with_capacity(2);
+    v.push(first.clone());
+    v.extend(decided.map(|e| e.id.clone()));
+    v
 }
 
 impl<'f> Ctx<'_, 'f> {
-    /// Subjects a licence duty applies to, or `None` if the subject is not a licence
-    /// duty; filters by licence type.
-    fn applies(&self, duty: &Duty, subject: &str) -> bool {
+    /// Whether a duty applies to a subject: a licence duty needs a licence (of the
+    /// duty's licence type, if it names one).
+    fn applies(&self, duty: &Duty, s: Sid) -> bool {
         if duty.subject != "licence" {
             return true;
         }
-        match self.index.licences.get(subject) {
+        match self.index.licence(s) {
             Some(l) => duty
                 .licence_type
                 .as_deref()
@@ -408,29 +572,28 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn bearer(&self, duty: &Duty, subject: &str, trigger: Option<&Event>) -> String {
-        let licence = self.index.licences.get(subject);
-        match duty.bearer.as_str() {
+    fn bearer(&self, d: &DutyRun, s: Sid, trigger: Option<&Event>) -> Text {
+        let licence = self.index.licence(s);
+        let to = || trigger.and_then(|t| t.to.clone());
+        match d.duty.bearer.as_str() {
             "licence-holder" => licence
                 .and_then(|l| l.holder.clone())
-                .unwrap_or_else(|| subject.to_owned()),
-            "addressee" => trigger
-                .and_then(|t| t.to.clone())
-                .unwrap_or_else(|| "addressee".to_owned()),
+                .unwrap_or_else(|| self.index.names[s as usize].clone()),
+            "addressee" => to().unwrap_or_else(|| d.bearer.clone()),
             authority => licence
                 .and_then(|l| l.authorities.get(authority).cloned())
-                .or_else(|| trigger.and_then(|t| t.to.clone()))
-                .unwrap_or_else(|| authority.to_owned()),
+                .or_else(to)
+                .unwrap_or_else(|| d.bearer.clone()),
         }
     }
 
     /// The due date `count` after `start`, with its derivation.
-    fn due(&self, start: Date, count: DayCount) -> Rc<(DueDate, String)> {
+    fn due(&self, start: Date, count: DayCount) -> Rc<(DueDate, Text)> {
         if let Some(d) = self.due_cache.borrow().get(&(start, count)) {
             return Rc::clone(d);
         }
         let computed = self.compute_due(start, count);
-        let text = computed.to_string();
+        let text = computed.to_string().into();
         let due = Rc::new((computed, text));
         self.due_cache
             .borrow_mut()
@@ -449,199 +612,213 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    /// Status from the performing events after a trigger and a due date.
-    fn decide(&self, duty: &Duty, due: Date, actions: &[&Event]) -> (Status, Vec<String>) {
-        if let Some(a) = actions.iter().find(|a| !a.negative) {
+    /// Status from the performing events after a trigger and a due date, and the
+    /// event that decided it.
+    fn decide<'e>(
+        &self,
+        duty: &Duty,
+        due: Date,
+        actions: impl Iterator<Item = &'e Event> + Clone,
+    ) -> (Status, Option<&'e Event>) {
+        if let Some(a) = actions.clone().find(|a| !a.negative) {
             let status = if a.date <= due {
                 Status::Met
             } else {
                 Status::MetLate
             };
-            return (status, vec![a.id.clone()]);
+            return (status, Some(a));
         }
-        if let Some(n) = actions.iter().find(|a| a.negative) {
-            return (Status::Breached, vec![n.id.clone()]);
+        if let Some(n) = actions.into_iter().find(|a| a.negative) {
+            return (Status::Breached, Some(n));
         }
         if self.as_of <= due {
-            return (Status::Pending, vec![]);
+            return (Status::Pending, None);
         }
         match duty.silence {
-            Silence::Overdue => (Status::Overdue, vec![]),
-            Silence::Unverified => (Status::Unverified, vec![]),
+            Silence::Overdue => (Status::Overdue, None),
+            Silence::Unverified => (Status::Unverified, None),
         }
     }
 
-    fn push(
-        &self,
-        eval: &mut Evaluation,
-        duty: &Duty,
-        subject: &str,
-        trigger: Option<&Event>,
-        f: Finding,
-    ) {
-        let bearer = self.bearer(duty, subject, trigger);
-        eval.gaps.push(Gap {
-            duty: duty.id.clone(),
-            kind: duty.kind,
+    fn push(&self, d: &mut DutyRun, s: Sid, trigger: Option<&Event>, f: Finding) {
+        let bearer = self.bearer(d, s, trigger);
+        d.gaps.push(Gap {
+            duty: d.id.clone(),
+            kind: d.duty.kind,
             status: f.status,
             bearer,
-            subject: subject.to_owned(),
+            subject: self.index.names[s as usize].clone(),
             trigger: f.trigger,
             due: f.due,
             due_derivation: f.derivation,
             evidence: f.evidence,
-            confidence: duty.confidence,
+            confidence: d.duty.confidence,
         });
     }
 
-    fn deadline(&self, duty: &Duty, eval: &mut Evaluation) {
+    fn deadline(&self, d: &mut DutyRun, diagnostics: &mut Vec<Diagnostic>) {
+        let duty = d.duty;
         let Some(trigger_kind) = duty.trigger.as_deref() else {
             return;
         };
-        for subject in self.index.subjects(trigger_kind) {
-            if !self.applies(duty, subject) {
+        let kind = self.index.kind(trigger_kind);
+        let mut used: Vec<&Event> = Vec::new();
+        for (s, triggers) in self.index.subjects(kind) {
+            if !self.applies(duty, s) {
                 continue;
             }
             // Triggers oldest first; an action performs one trigger only (one payment
             // does not settle two instalments).
-            let mut used: Vec<&str> = Vec::new();
-            for t in self.index.events(trigger_kind, subject) {
-                self.one_deadline(duty, t, &mut used, eval);
+            used.clear();
+            let actions = self.index.events_of(&d.actions, s);
+            for t in triggers {
+                self.one_deadline(d, s, t, &actions, &mut used, diagnostics);
             }
         }
     }
 
-    fn one_deadline(
+    fn one_deadline<'e>(
         &self,
-        duty: &Duty,
+        d: &mut DutyRun,
+        s: Sid,
         t: &'f Event,
-        used: &mut Vec<&'f str>,
-        eval: &mut Evaluation,
+        actions: &[&'e Event],
+        used: &mut Vec<&'e Event>,
+        diagnostics: &mut Vec<Diagnostic>,
     ) {
-        {
-            let (due, derivation, window_start) = if let Some(m) = duty.months_before {
-                let due = t.date.checked_sub(i64::from(m).months()).unwrap_or(t.date);
-                let text = format!(
+        let duty = d.duty;
+        let (due, derivation, window_start) = if let Some(m) = duty.months_before {
+            let due = t.date.checked_sub(i64::from(m).months()).unwrap_or(t.date);
+            let text = d.text(t.date, || {
+                format!(
                     "{} − {m} month{} → {}",
                     t.date,
                     if m == 1 { "" } else { "s" },
                     due
-                );
-                (due, text, None)
-            } else {
-                let count = duty.day_count().unwrap_or(DayCount::Calendar(0));
-                let cached = self.due(t.date, count);
-                let (d, text) = (&cached.0, &cached.1);
-                if d.derivation.outside_calendar {
-                    eval.diagnostics.push(Diagnostic {
-                        duty: Some(duty.id.clone()),
-                        fact: Some(t.id.clone()),
-                        message: format!(
-                            "the due date of {} reaches a year without a holiday table: holidays may be missed",
-                            t.id
-                        ),
-                    });
-                }
-                (d.date, text.clone(), Some(t.date))
-            };
-            let actions: Vec<&Event> = self
-                .index
-                .events_of(&duty.action, &t.subject)
-                .into_iter()
-                .filter(|a| !used.contains(&a.id.as_str()))
-                .filter(|a| match window_start {
-                    _ if duty.count_earlier => true,
-                    Some(start) => a.date >= start,
-                    None => a.date <= t.date,
-                })
-                .collect();
-            let (status, mut evidence) = self.decide(duty, due, &actions);
-            if matches!(status, Status::Met | Status::MetLate)
-                && let Some(a) = actions.iter().find(|a| !a.negative)
-            {
-                used.push(a.id.as_str());
+                )
+            });
+            (due, text, None)
+        } else {
+            let count = duty.day_count().unwrap_or(DayCount::Calendar(0));
+            let cached = self.due(t.date, count);
+            if cached.0.derivation.outside_calendar {
+                diagnostics.push(Diagnostic {
+                    duty: Some(duty.id.clone()),
+                    fact: Some(t.id.to_string()),
+                    message: format!(
+                        "the due date of {} reaches a year without a holiday table: holidays may be missed",
+                        t.id
+                    ),
+                });
             }
-            evidence.insert(0, t.id.clone());
-            self.push(
-                eval,
-                duty,
-                &t.subject,
-                Some(t),
-                Finding {
-                    status,
-                    due: Some(due),
-                    derivation: Some(derivation),
-                    evidence,
-                    trigger: Some(t.id.clone()),
-                },
-            );
+            (cached.0.date, cached.1.clone(), Some(t.date))
+        };
+        let open = actions
+            .iter()
+            .copied()
+            .filter(|a| !used.iter().any(|u| std::ptr::eq(*u, *a)))
+            .filter(|a| match window_start {
+                _ if duty.count_earlier => true,
+                Some(start) => a.date >= start,
+                None => a.date <= t.date,
+            });
+        let (status, decided) = self.decide(duty, due, open);
+        if matches!(status, Status::Met | Status::MetLate)
+            && let Some(a) = decided
+        {
+            used.push(a);
         }
+        self.push(
+            d,
+            s,
+            Some(t),
+            Finding {
+                status,
+                due: Some(due),
+                derivation: Some(derivation),
+                evidence: evidence(&t.id, decided),
+                trigger: Some(t.id.clone()),
+            },
+        );
     }
 
-    fn precondition(&self, duty: &Duty, eval: &mut Evaluation) {
+    fn precondition(&self, d: &mut DutyRun) {
+        let duty = d.duty;
         let Some(before_kind) = duty.before.as_deref() else {
             return;
         };
-        for subject in self.index.subjects(before_kind) {
-            if !self.applies(duty, subject) {
+        let kind = self.index.kind(before_kind);
+        for (s, events) in self.index.subjects(kind) {
+            if !self.applies(duty, s) {
                 continue;
             }
             // Only the first such event of a subject needs the precondition.
-            let b = self.index.events(before_kind, subject)[0];
-            let actions = self.index.events_of(&duty.action, &b.subject);
+            let b = events[0];
+            let actions = self.index.events_of(&d.actions, s);
             let done_before = actions.iter().find(|a| !a.negative && a.date <= b.date);
             let negative = actions.iter().find(|a| a.negative);
             let late = actions.iter().find(|a| !a.negative && a.date > b.date);
-            let (status, evidence) = match (done_before, negative, late) {
-                (Some(a), _, _) => (Status::Met, vec![b.id.clone(), a.id.clone()]),
-                (None, Some(n), _) => (Status::Breached, vec![b.id.clone(), n.id.clone()]),
-                (None, None, Some(a)) => (Status::Breached, vec![b.id.clone(), a.id.clone()]),
+            let (status, decided) = match (done_before, negative, late) {
+                (Some(a), _, _) => (Status::Met, Some(*a)),
+                (None, Some(n), _) => (Status::Breached, Some(*n)),
+                (None, None, Some(a)) => (Status::Breached, Some(*a)),
                 (None, None, None) => match duty.silence {
-                    Silence::Overdue => (Status::Breached, vec![b.id.clone()]),
-                    Silence::Unverified => (Status::Unverified, vec![b.id.clone()]),
+                    Silence::Overdue => (Status::Breached, None),
+                    Silence::Unverified => (Status::Unverified, None),
                 },
             };
+            let derivation = d.text(b.date, || format!("before {before_kind} on {}", b.date));
             self.push(
-                eval,
-                duty,
-                &b.subject,
+                d,
+                s,
                 Some(b),
                 Finding {
                     status,
                     due: Some(b.date),
-                    derivation: Some(format!("before {before_kind} on {}", b.date)),
-                    evidence,
+                    derivation: Some(derivation),
+                    evidence: evidence(&b.id, decided),
                     trigger: Some(b.id.clone()),
                 },
             );
         }
     }
 
-    fn periodic(&self, duty: &Duty, eval: &mut Evaluation) {
+    fn periodic(&self, d: &mut DutyRun) {
+        let duty = d.duty;
         let Some(from_kind) = duty.from.as_deref() else {
             return;
         };
-        for subject in self.index.subjects(from_kind) {
-            if !self.applies(duty, subject) {
+        let kind = self.index.kind(from_kind);
+        let ends: Vec<Option<u32>> = END_KINDS.iter().map(|k| self.index.kind(k)).collect();
+        // An action belongs to the period whose due date it is nearest after half a
+        // period: a report a few days after 1 November is that year's, late; one
+        // months later is next year's, early.
+        let half = match duty.every.as_deref() {
+            Some("year") => 182,
+            _ => i64::from(duty.days.unwrap_or(2).max(2) / 2),
+        };
+        let shift = |d: Date| d.checked_add(half.days()).unwrap_or(Date::MAX);
+        for (s, events) in self.index.subjects(kind) {
+            if !self.applies(duty, s) {
                 continue;
             }
-            let start = self.index.events(from_kind, subject)[0];
+            let start = events[0];
             // The obligation ends when the licence does.
-            let end = ["licence-revoked", "licence-expires", "licence-ended"]
+            let end = ends
                 .iter()
-                .flat_map(|k| self.index.events(k, subject).first())
+                .flat_map(|k| self.index.events(*k, s).first())
                 .map(|e| e.date)
                 .min();
             let dues = period_dues(duty, start.date, self.as_of, end);
-            let actions = self.index.events_of(&duty.action, subject);
-            // An action belongs to the period whose due date it is nearest after half a
-            // period: a report a few days after 1 November is that year's, late; one
-            // months later is next year's, early.
-            let half = match duty.every.as_deref() {
-                Some("year") => 182,
-                _ => i64::from(duty.days.unwrap_or(2).max(2) / 2),
-            };
-            let shift = |d: Date| d.checked_add(half.days()).unwrap_or(Date::MAX);
+            let actions = self.index.events_of(&d.actions, s);
+            let derivation = d.text(start.date, || match duty.every.as_deref() {
+                Some("year") => format!(
+                    "every year by {} since {}",
+                    duty.due.as_deref().unwrap_or(""),
+                    start.date
+                ),
+                _ => format!("every {} days since {}", duty.days.unwrap_or(0), start.date),
+            });
             for (i, (window_start, due)) in dues.iter().enumerate() {
                 let opens = if i == 0 {
                     *window_start
@@ -649,89 +826,81 @@ impl<'f> Ctx<'_, 'f> {
                     shift(*window_start)
                 };
                 let closes = shift(*due);
-                let in_window: Vec<&Event> = actions
+                let in_window = actions
                     .iter()
                     .copied()
-                    .filter(|a| a.date > opens && a.date <= closes)
-                    .collect();
-                let (status, mut evidence) = self.decide(duty, *due, &in_window);
-                evidence.insert(0, start.id.clone());
+                    .filter(|a| a.date > opens && a.date <= closes);
+                let (status, decided) = self.decide(duty, *due, in_window);
                 self.push(
-                    eval,
-                    duty,
-                    subject,
+                    d,
+                    s,
                     Some(start),
                     Finding {
                         status,
                         due: Some(*due),
-                        derivation: Some(match duty.every.as_deref() {
-                            Some("year") => format!(
-                                "every year by {} since {}",
-                                duty.due.as_deref().unwrap_or(""),
-                                start.date
-                            ),
-                            _ => format!(
-                                "every {} days since {}",
-                                duty.days.unwrap_or(0),
-                                start.date
-                            ),
-                        }),
-                        evidence,
-                        trigger: Some(format!("{}@{due}", start.id)),
+                        derivation: Some(derivation.clone()),
+                        evidence: evidence(&start.id, decided),
+                        trigger: Some(format!("{}@{due}", start.id).into()),
                     },
                 );
             }
         }
     }
 
-    fn limit(&self, duty: &Duty, facts: &Facts, eval: &mut Evaluation) {
+    fn limit(&self, d: &mut DutyRun, facts: &'f Facts) {
+        let duty = d.duty;
         let Some(standard) = duty.standard.as_deref().and_then(|s| self.pack.standard(s)) else {
             return;
         };
+        // Several duties read one standard (an inspection owed, a public warning).
+        let values = Rc::clone(
+            self.aggregates
+                .borrow_mut()
+                .entry(standard.id.clone())
+                .or_insert_with(|| Rc::new(aggregate(self.index, standard, &facts.measurements))),
+        );
         let multiple = duty.multiple.unwrap_or(1.0);
-        let values = aggregate(standard, &facts.measurements);
-        let mut by_subject: BTreeMap<&str, Vec<&Aggregate>> = BTreeMap::new();
-        for v in &values {
-            by_subject.entry(v.subject.as_str()).or_default().push(v);
-        }
-        for (subject, values) in by_subject {
-            if !self.applies(duty, subject) && duty.subject == "licence" {
+        let minimum = standard.direction.as_deref() == Some("min");
+        let bound = standard.limit * multiple;
+        let exceeds = |v: f64| if minimum { v <= bound } else { v > bound };
+        let limit_text = format!(
+            "{} {} ({}, {}){}",
+            if minimum { "≥" } else { "≤" },
+            fmt_num(standard.limit),
+            standard.unit,
+            standard.averaging,
+            if multiple == 1.0 {
+                String::new()
+            } else {
+                format!(" × {}", fmt_num(multiple))
+            }
+        );
+        for values in values.chunk_by(|a, b| a.subject == b.subject) {
+            let s = values[0].subject;
+            if !self.applies(duty, s) && duty.subject == "licence" {
                 continue;
             }
-            let minimum = standard.direction.as_deref() == Some("min");
-            let bound = standard.limit * multiple;
-            let exceeds = |v: f64| if minimum { v <= bound } else { v > bound };
-            let exceeded: Vec<&&Aggregate> = values.iter().filter(|v| exceeds(v.value)).collect();
-            let limit_text = format!(
-                "{} {} ({}, {}){}",
-                if minimum { "≥" } else { "≤" },
-                fmt_num(standard.limit),
-                standard.unit,
-                standard.averaging,
-                if multiple == 1.0 {
-                    String::new()
-                } else {
-                    format!(" × {}", fmt_num(multiple))
-                }
-            );
-            if exceeded.is_empty() {
+            let mut exceeded = values.iter().filter(|v| exceeds(v.value)).peekable();
+            if exceeded.peek().is_none() {
                 self.push(
-                    eval,
-                    duty,
-                    subject,
+                    d,
+                    s,
                     None,
                     Finding {
                         status: Status::Met,
                         due: None,
-                        derivation: Some(format!("{} values within {limit_text}", values.len())),
-                        evidence: values.iter().flat_map(|v| v.ids.clone()).collect(),
+                        derivation: Some(
+                            format!("{} values within {limit_text}", values.len()).into(),
+                        ),
+                        evidence: values.iter().flat_map(|v| v.ids.iter().cloned()).collect(),
                         trigger: None,
                     },
                 );
                 continue;
             }
+            let actions = self.index.events_of(&d.actions, s);
             for v in exceeded {
-                let trigger = Some(v.ids.join("+"));
+                let trigger = Some(Text::from(v.ids.join("+")));
                 let text = format!(
                     "{} {} on {} against {limit_text}",
                     fmt_num(v.value),
@@ -740,14 +909,13 @@ impl<'f> Ctx<'_, 'f> {
                 );
                 if duty.action.is_empty() {
                     self.push(
-                        eval,
-                        duty,
-                        subject,
+                        d,
+                        s,
                         None,
                         Finding {
                             status: Status::Breached,
                             due: Some(v.date),
-                            derivation: Some(text),
+                            derivation: Some(text.into()),
                             evidence: v.ids.clone(),
                             trigger,
                         },
@@ -756,24 +924,18 @@ impl<'f> Ctx<'_, 'f> {
                     let cached =
                         self.due(v.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
                     let (due, due_text) = (&cached.0, &cached.1);
-                    let actions: Vec<&Event> = self
-                        .index
-                        .events_of(&duty.action, subject)
-                        .into_iter()
-                        .filter(|a| a.date >= v.date)
-                        .collect();
-                    let (status, mut evidence) = self.decide(duty, due.date, &actions);
+                    let after = actions.iter().copied().filter(|a| a.date >= v.date);
+                    let (status, decided) = self.decide(duty, due.date, after);
                     let mut ids = v.ids.clone();
-                    ids.append(&mut evidence);
+                    ids.extend(decided.map(|e| e.id.clone()));
                     self.push(
-                        eval,
-                        duty,
-                        subject,
+                        d,
+                        s,
                         None,
                         Finding {
                             status,
                             due: Some(due.date),
-                            derivation: Some(format!("{text}; {due_text}")),
+                            derivation: Some(format!("{text}; {due_text}").into()),
                             evidence: ids,
                             trigger,
                         },
@@ -783,7 +945,8 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn threshold(&self, duty: &Duty, eval: &mut Evaluation) {
+    fn threshold(&self, d: &mut DutyRun) {
+        let duty = d.duty;
         let (Some(finding), Some(count), Some(window), Some(consequence)) = (
             duty.finding.as_deref(),
             duty.count,
@@ -793,17 +956,13 @@ impl<'f> Ctx<'_, 'f> {
             return;
         };
         let count = count.max(1) as usize;
-        for subject in self.index.subjects(finding) {
-            if !self.applies(duty, subject) {
+        let (finding_kind, consequence_kind) =
+            (self.index.kind(finding), self.index.kind(consequence));
+        for (s, events) in self.index.subjects(finding_kind) {
+            if !self.applies(duty, s) {
                 continue;
             }
-            let findings: Vec<&Event> = self
-                .index
-                .events(finding, subject)
-                .iter()
-                .copied()
-                .filter(|e| !e.negative)
-                .collect();
+            let findings: Vec<&Event> = events.iter().copied().filter(|e| !e.negative).collect();
             // The first time `count` findings fall within the window.
             let hit = (count - 1..findings.len()).find(|&i| {
                 let first = findings[i + 1 - count].date;
@@ -816,32 +975,33 @@ impl<'f> Ctx<'_, 'f> {
             let t = findings[i];
             let cached = self.due(t.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
             let (due, due_text) = (&cached.0, &cached.1);
-            let actions: Vec<&Event> = self
+            let first = findings[i + 1 - count].date;
+            let actions = self
                 .index
-                .events(consequence, subject)
+                .events(consequence_kind, s)
                 .iter()
                 .copied()
-                .filter(|a| a.date >= findings[i + 1 - count].date)
-                .collect();
-            let (status, mut evidence) = self.decide(duty, due.date, &actions);
-            let mut ids: Vec<String> = findings[i + 1 - count..=i]
+                .filter(|a| a.date >= first);
+            let (status, decided) = self.decide(duty, due.date, actions);
+            let mut ids: Vec<Text> = findings[i + 1 - count..=i]
                 .iter()
                 .map(|e| e.id.clone())
                 .collect();
-            ids.append(&mut evidence);
+            ids.extend(decided.map(|e| e.id.clone()));
             self.push(
-                eval,
-                duty,
-                subject,
+                d,
+                s,
                 Some(t),
                 Finding {
                     status,
                     due: Some(due.date),
-                    derivation: Some(format!(
-                        "{count} × {finding} within {window} days ({} … {}); {due_text}",
-                        findings[i + 1 - count].date,
-                        t.date
-                    )),
+                    derivation: Some(
+                        format!(
+                            "{count} × {finding} within {window} days ({first} … {}); {due_text}",
+                            t.date
+                        )
+                        .into(),
+                    ),
                     evidence: ids,
                     trigger: Some(t.id.clone()),
                 },
@@ -849,25 +1009,26 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn spatial(&self, duty: &Duty, facts: &Facts, eval: &mut Evaluation) {
+    fn spatial(&self, d: &mut DutyRun, facts: &'f Facts) {
+        let duty = d.duty;
         let Some(zone) = duty.zone.as_deref() else {
             return;
         };
-        let mut checks: BTreeMap<&str, Vec<&ZoneCheck>> = BTreeMap::new();
+        let mut checks: FastMap<&str, Vec<&ZoneCheck>> = FastMap::default();
         for c in facts
             .zones
             .iter()
             .filter(|c| !c.retracted && c.zone == zone)
         {
-            checks.entry(c.licence.as_str()).or_default().push(c);
+            checks.entry(&c.licence).or_default().push(c);
         }
-        let mut licences: Vec<&str> = self.index.licences.keys().copied().collect();
-        licences.sort_unstable();
-        for licence in licences {
-            if !self.applies(duty, licence) {
+        for &s in &self.index.licence_order {
+            if !self.applies(duty, s) {
                 continue;
             }
-            let found = checks.get(licence).map_or(&[][..], Vec::as_slice);
+            let found = checks
+                .get(&**self.index.names[s as usize])
+                .map_or(&[][..], Vec::as_slice);
             let overlap = found.iter().find(|c| c.overlaps);
             let (status, evidence) = match (overlap, found.first()) {
                 (Some(c), _) => (Status::Breached, vec![c.id.clone()]),
@@ -875,9 +1036,8 @@ impl<'f> Ctx<'_, 'f> {
                 (None, None) => (Status::Unverified, vec![]),
             };
             self.push(
-                eval,
-                duty,
-                licence,
+                d,
+                s,
                 None,
                 Finding {
                     status,
@@ -946,15 +1106,16 @@ fn period_dues(duty: &Duty, start: Date, as_of: Date, end: Option<Date>) -> Vec<
 
 /// A value compared with a standard: a measurement, or the mean of finer ones.
 struct Aggregate {
-    subject: String,
+    subject: Sid,
     date: Date,
     value: f64,
-    ids: Vec<String>,
+    ids: Vec<Text>,
 }
 
 /// Measurements of a standard's parameter, averaged to the standard's period where
-/// they are finer (hourly values to daily means, any to annual means).
-fn aggregate(standard: &Standard, measurements: &[Measurement]) -> Vec<Aggregate> {
+/// they are finer (hourly values to daily means, any to annual means); by subject
+/// (in name order), then as given, then the means by date.
+fn aggregate(index: &Index, standard: &Standard, measurements: &[Measurement]) -> Vec<Aggregate> {
     let finer = |a: &str| match standard.averaging.as_str() {
         "24h" => matches!(a, "20min" | "1h"),
         "annual" => matches!(a, "20min" | "1h" | "8h" | "24h"),
@@ -962,14 +1123,18 @@ fn aggregate(standard: &Standard, measurements: &[Measurement]) -> Vec<Aggregate
         _ => false,
     };
     let mut out = Vec::new();
-    let mut groups: BTreeMap<(String, Date), (f64, usize, Vec<String>)> = BTreeMap::new();
+    let mut slots: FastMap<(Sid, Date), usize> = FastMap::default();
+    let mut groups: Vec<(Sid, Date, f64, Vec<Text>)> = Vec::new();
     for m in measurements
         .iter()
         .filter(|m| !m.retracted && m.parameter == standard.parameter)
     {
+        let Some(&s) = index.numbers.get(&*m.subject) else {
+            continue;
+        };
         if m.averaging == standard.averaging {
             out.push(Aggregate {
-                subject: m.subject.clone(),
+                subject: s,
                 date: m.date,
                 value: m.value,
                 ids: vec![m.id.clone()],
@@ -980,22 +1145,27 @@ fn aggregate(standard: &Standard, measurements: &[Measurement]) -> Vec<Aggregate
             } else {
                 m.date
             };
-            let slot = groups
-                .entry((m.subject.clone(), key_date))
-                .or_insert((0.0, 0, Vec::new()));
-            slot.0 += m.value;
-            slot.1 += 1;
-            slot.2.push(m.id.clone());
+            let slot = *slots.entry((s, key_date)).or_insert_with(|| {
+                groups.push((s, key_date, 0.0, Vec::new()));
+                groups.len() - 1
+            });
+            groups[slot].2 += m.value;
+            groups[slot].3.push(m.id.clone());
         }
     }
-    for ((subject, date), (sum, n, ids)) in groups {
-        out.push(Aggregate {
-            subject,
-            date,
-            value: sum / n as f64,
-            ids,
-        });
-    }
+    // Subjects are numbered in name order.
+    groups.sort_unstable_by_key(|g| (g.0, g.1));
+    out.extend(
+        groups
+            .into_iter()
+            .map(|(subject, date, sum, ids)| Aggregate {
+                subject,
+                date,
+                value: sum / ids.len() as f64,
+                ids,
+            }),
+    );
+    out.sort_by_key(|a| a.subject);
     out
 }
 
@@ -1009,7 +1179,7 @@ fn fmt_num(x: f64) -> String {
 
 /// What a gap means, in both languages.
 fn explain(duty: &Duty, f: &Gap) -> Localized {
-    let (bearer, subject) = (f.bearer.as_str(), f.subject.as_str());
+    let (bearer, subject) = (&*f.bearer, &*f.subject);
     let title_en = duty.title.en.as_deref().unwrap_or(&duty.id);
     let title_mn = duty.title.mn.as_deref().unwrap_or(&duty.id);
     let due_en = f

@@ -29,11 +29,11 @@ pub fn mongolian_pack() -> Pack {
 /// trigger and evidence where the case gives them.
 fn matches(gap: &Gap, want: &Value) -> bool {
     let text = |k: &str| want.get(k).and_then(Value::as_str);
-    gap.duty == text("duty").unwrap_or_default()
-        && gap.subject == text("subject").unwrap_or_default()
+    *gap.duty == *text("duty").unwrap_or_default()
+        && *gap.subject == *text("subject").unwrap_or_default()
         && gap.status.as_str() == text("status").unwrap_or_default()
         && gap.due.map(|d| d.to_string()).as_deref() == text("due")
-        && text("bearer").is_none_or(|b| gap.bearer == b)
+        && text("bearer").is_none_or(|b| *gap.bearer == *b)
         && text("trigger").is_none_or(|t| gap.trigger.as_deref() == Some(t))
         && want
             .get("evidence")
@@ -105,7 +105,7 @@ fn every_case_gives_the_expected_gaps() {
 mod properties {
     use jiff::ToSpan as _;
     use jiff::civil::{Date, date};
-    use minewatch_domain::engine::{Event, Facts, LicenceFact, Status, evaluate};
+    use minewatch_domain::engine::{Event, Facts, LicenceFact, Status, Text, evaluate};
     use proptest::prelude::*;
 
     const KINDS: [&str; 12] = [
@@ -132,9 +132,9 @@ mod properties {
             0u8..10,
         )
             .prop_map(|(k, s, day, negative, r)| Event {
-                id: String::new(),
+                id: "".into(),
                 kind: KINDS[k].to_owned(),
-                subject: format!("lic-{s}"),
+                subject: format!("lic-{s}").into(),
                 date: date(2022, 1, 1).checked_add(day.days()).unwrap(),
                 by: None,
                 to: None,
@@ -146,12 +146,12 @@ mod properties {
     fn facts() -> impl Strategy<Value = Facts> {
         proptest::collection::vec(event(), 0..40).prop_map(|mut events| {
             for (i, e) in events.iter_mut().enumerate() {
-                e.id = format!("e{i}");
+                e.id = format!("e{i}").into();
             }
             Facts {
                 licences: (0..3)
                     .map(|i| LicenceFact {
-                        id: format!("lic-{i}"),
+                        id: format!("lic-{i}").into(),
                         number: None,
                         licence_type: if i == 2 { "exploration" } else { "mining" }.into(),
                         holder: Some("company".into()),
@@ -166,9 +166,7 @@ mod properties {
         })
     }
 
-    fn key(
-        g: &minewatch_domain::engine::Gap,
-    ) -> (String, String, Option<String>, Option<Date>, Status) {
+    fn key(g: &minewatch_domain::engine::Gap) -> (Text, Text, Option<Text>, Option<Date>, Status) {
         (
             g.duty.clone(),
             g.subject.clone(),
@@ -193,7 +191,7 @@ mod properties {
             unrelated.subject = "lic-unrelated".into();
             more.events.push(unrelated);
             let after = evaluate(&pack, &more, as_of);
-            let after_keys: Vec<_> = after.gaps.iter().filter(|g| g.subject != "lic-unrelated").map(key).collect();
+            let after_keys: Vec<_> = after.gaps.iter().filter(|g| &*g.subject != "lic-unrelated").map(key).collect();
             let before_keys: Vec<_> = before.gaps.iter().map(key).collect();
             prop_assert_eq!(before_keys, after_keys);
         }

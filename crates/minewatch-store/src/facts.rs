@@ -18,10 +18,10 @@ impl Store {
                 continue;
             };
             facts.licences.push(LicenceFact {
-                id: r.id.to_string(),
+                id: r.id.as_str().into(),
                 number: Some(l.number.to_string()),
                 licence_type: l.licence_type().as_str().to_owned(),
-                holder: Some(l.holder_id.to_string()),
+                holder: Some(l.holder_id.as_str().into()),
                 granted: l.granted,
                 expires: l.expires,
                 authorities: Default::default(),

@@ -152,9 +152,9 @@ pub async fn gaps(
                     }
                     (display_name(&r, ui.lang), record_href(r.kind, &r.id))
                 }
-                Err(_) => (g.subject.clone(), None),
+                Err(_) => (g.subject.to_string(), None),
             },
-            None => (g.subject.clone(), None),
+            None => (g.subject.to_string(), None),
         };
         let Some(duty) = state.pack.duty(&g.duty) else {
             continue;
@@ -166,7 +166,7 @@ pub async fn gaps(
             subject,
             href,
             due: g.due.map(|d| d.to_string()).unwrap_or_default(),
-            derivation: g.due_derivation.clone().unwrap_or_default(),
+            derivation: g.due_derivation.as_deref().unwrap_or_default().to_owned(),
             citation: g.citation(&state.pack, ui.lang),
             explanation: ui.pick(&g.explanation(&state.pack)).to_owned(),
             next_step: ui.pick(&duty.next_step).to_owned(),

@@ -136,11 +136,11 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     let gaps: Vec<&Gap> = eval
         .gaps
         .iter()
-        .filter(|g| args.licence.as_deref().is_none_or(|l| g.subject == l))
+        .filter(|g| args.licence.as_deref().is_none_or(|l| &*g.subject == l))
         .filter(|g| {
             args.authority
                 .as_deref()
-                .is_none_or(|a| g.bearer == a || pack.duty(&g.duty).is_some_and(|d| d.bearer == a))
+                .is_none_or(|a| &*g.bearer == a || pack.duty(&g.duty).is_some_and(|d| d.bearer == a))
         })
         .filter(|g| status.is_none_or(|s| g.status == s))
         .collect();
@@ -160,13 +160,13 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
             );
             for g in &gaps {
                 let fields = [
-                    g.duty.clone(),
+                    g.duty.to_string(),
                     g.status.to_string(),
-                    g.bearer.clone(),
-                    g.subject.clone(),
-                    g.trigger.clone().unwrap_or_default(),
+                    g.bearer.to_string(),
+                    g.subject.to_string(),
+                    g.trigger.as_deref().unwrap_or_default().to_owned(),
                     g.due.map(|d| d.to_string()).unwrap_or_default(),
-                    g.due_derivation.clone().unwrap_or_default(),
+                    g.due_derivation.as_deref().unwrap_or_default().to_owned(),
                     g.citation(&pack, minewatch_domain::Lang::En),
                     g.explanation(&pack).en.unwrap_or_default(),
                     g.evidence.join(" "),
