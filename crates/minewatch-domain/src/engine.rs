@@ -189,8 +189,18 @@ impl Gap {
     /// What the gap means, in both languages. (Computed when shown, not for every gap
     /// of an evaluation: a million facts make hundreds of thousands of gaps.)
     pub fn explanation(&self, pack: &Pack) -> Localized {
+        self.explanation_with(pack, &|id| Some(id.to_owned()))
+    }
+
+    /// The explanation with records named by `name` (a display name for an id), which
+    /// returns `None` for a record the reader may not see: such evidence is left out.
+    pub fn explanation_with(
+        &self,
+        pack: &Pack,
+        name: &dyn Fn(&str) -> Option<String>,
+    ) -> Localized {
         match pack.duty(&self.duty) {
-            Some(duty) => explain(duty, self),
+            Some(duty) => explain(duty, self, name),
             None => Localized::default(),
         }
     }
@@ -1178,8 +1188,9 @@ fn fmt_num(x: f64) -> String {
 }
 
 /// What a gap means, in both languages.
-fn explain(duty: &Duty, f: &Gap) -> Localized {
-    let (bearer, subject) = (&*f.bearer, &*f.subject);
+fn explain(duty: &Duty, f: &Gap, name: &dyn Fn(&str) -> Option<String>) -> Localized {
+    let named = |id: &str| name(id).unwrap_or_else(|| id.to_owned());
+    let (bearer, subject) = (&*named(&f.bearer), &*named(&f.subject));
     let title_en = duty.title.en.as_deref().unwrap_or(&duty.id);
     let title_mn = duty.title.mn.as_deref().unwrap_or(&duty.id);
     let due_en = f
@@ -1198,10 +1209,11 @@ fn explain(duty: &Duty, f: &Gap) -> Localized {
         .due
         .map(|d| format!(" (эцсийн хугацаа {d})"))
         .unwrap_or_default();
-    let evidence = if f.evidence.is_empty() {
+    let shown: Vec<String> = f.evidence.iter().filter_map(|e| name(e)).collect();
+    let evidence = if shown.is_empty() {
         String::new()
     } else {
-        format!(" [{}]", f.evidence.join(", "))
+        format!(" [{}]", shown.join(", "))
     };
     let (en, mn) = match f.status {
         Status::Pending => (

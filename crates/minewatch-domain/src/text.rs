@@ -64,6 +64,18 @@ impl Localized {
         first.as_deref().or(second.as_deref()).unwrap_or_default()
     }
 
+    /// Whether two texts name the same thing: equal (ignoring case and surrounding
+    /// space) in a language both give.
+    pub fn same_as(&self, other: &Localized) -> bool {
+        let eq = |a: &Option<String>, b: &Option<String>| match (a.as_deref(), b.as_deref()) {
+            (Some(a), Some(b)) => {
+                !a.trim().is_empty() && a.trim().to_lowercase() == b.trim().to_lowercase()
+            }
+            _ => false,
+        };
+        eq(&self.mn, &other.mn) || eq(&self.en, &other.en)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.mn.as_deref().is_none_or(str::is_empty) && self.en.as_deref().is_none_or(str::is_empty)
     }

@@ -1,5 +1,7 @@
-//! The engine's facts from the records: licences now; events, measurements and zone
-//! checks as the record kinds that carry them arrive.
+//! The engine's facts from the records: licences (with the authorities over each);
+//! events, measurements and zone checks as the record kinds that carry them arrive.
+
+use std::collections::BTreeMap;
 
 use minewatch_domain::engine::{Facts, LicenceFact};
 use minewatch_domain::{Record, RecordKind};
@@ -10,6 +12,15 @@ impl Store {
     /// Every current record the engine reads, as typed facts.
     pub async fn facts(&self) -> Result<Facts, StoreError> {
         let mut facts = Facts::default();
+        let authorities: Vec<_> = self
+            .list(&ListQuery::all(RecordKind::Authority).everything())
+            .await?
+            .into_iter()
+            .filter_map(|r| match r.typed() {
+                Ok(Record::Authority(a)) => Some((r.id, a)),
+                _ => None,
+            })
+            .collect();
         let licences = self
             .list(&ListQuery::all(RecordKind::Licence).everything())
             .await?;
@@ -17,6 +28,24 @@ impl Store {
             let Ok(Record::Licence(l)) = r.typed() else {
                 continue;
             };
+            // For each authority type, the authority that governs the licence's place
+            // most closely (a soum body over an aimag one over a national one); two
+            // equally close ones of a type leave the type unassigned.
+            let mut best: BTreeMap<&str, (u8, Vec<&str>)> = BTreeMap::new();
+            for (id, a) in &authorities {
+                let Some(level) = a.governs(&l.aimag, &l.soum) else {
+                    continue;
+                };
+                let slot = best
+                    .entry(a.authority_type.as_str())
+                    .or_insert((level, Vec::new()));
+                if level > slot.0 {
+                    *slot = (level, Vec::new());
+                }
+                if level == slot.0 {
+                    slot.1.push(id.as_str());
+                }
+            }
             facts.licences.push(LicenceFact {
                 id: r.id.as_str().into(),
                 number: Some(l.number.to_string()),
@@ -24,7 +53,13 @@ impl Store {
                 holder: Some(l.holder_id.as_str().into()),
                 granted: l.granted,
                 expires: l.expires,
-                authorities: Default::default(),
+                authorities: best
+                    .into_iter()
+                    .filter_map(|(t, (_, ids))| match ids[..] {
+                        [one] => Some((t.to_owned(), one.into())),
+                        _ => None,
+                    })
+                    .collect(),
             });
         }
         Ok(facts)

@@ -1,20 +1,15 @@
-//! The law library (laws → articles → duties, with sources and confidence) and the gaps
-//! the duty engine finds in the records.
+//! The law library: laws → articles → duties, with sources and confidence.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use minewatch_domain::engine::{Status, evaluate};
 use minewatch_domain::pack::{Basis, Duty};
-use minewatch_domain::{RecordAccess, RecordId};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::access::Viewer;
 use crate::error::{OrPage, PageError};
 use crate::i18n::Ui;
-use crate::templates::{ArticleView, DutyView, GapRow, GapsPage, LawPage, LawView};
-use crate::views::{display_name, record_href};
+use crate::templates::{ArticleView, DutyView, LawPage, LawView};
 
 type PageResult = Result<Response, PageError>;
 
@@ -22,7 +17,6 @@ type PageResult = Result<Response, PageError>;
 #[serde(default)]
 pub struct SearchParams {
     q: String,
-    status: String,
 }
 
 fn duty_view(ui: &Ui, d: &Duty) -> DutyView {
@@ -117,78 +111,6 @@ pub async fn library(
         policy,
         pack_name: ui.pick(&pack.info.name).to_owned(),
         version: pack.info.version.clone(),
-    };
-    Ok(Html(page.render().page(&ui)?).into_response())
-}
-
-/// Every gap the engine finds today in the records the viewer may see.
-pub async fn gaps(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    ui: Ui,
-    Query(params): Query<SearchParams>,
-) -> PageResult {
-    let facts = state.store.facts().await.page(&ui)?;
-    let today = jiff::Timestamp::now()
-        .to_zoned_datetime(
-            jiff::tz::TimeZone::get("Asia/Ulaanbaatar")
-                .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8))),
-        )
-        .date();
-    let eval = evaluate(&state.pack, &facts, today);
-    let status = Status::parse(&params.status);
-    let mut rows = Vec::new();
-    for g in eval
-        .gaps
-        .iter()
-        .filter(|g| status.is_none_or(|s| g.status == s))
-    {
-        // A gap about a record the viewer may not see is not shown.
-        let (subject, href) = match RecordId::parse(&g.subject) {
-            Some(id) => match state.store.get(&id).await {
-                Ok(r) => {
-                    if !RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&viewer.principal) {
-                        continue;
-                    }
-                    (display_name(&r, ui.lang), record_href(r.kind, &r.id))
-                }
-                Err(_) => (g.subject.to_string(), None),
-            },
-            None => (g.subject.to_string(), None),
-        };
-        let Some(duty) = state.pack.duty(&g.duty) else {
-            continue;
-        };
-        rows.push(GapRow {
-            status_id: g.status.as_str(),
-            status: ui.t(&format!("gap-status-{}", g.status.as_str())),
-            title: ui.pick(&duty.title).to_owned(),
-            subject,
-            href,
-            due: g.due.map(|d| d.to_string()).unwrap_or_default(),
-            derivation: g.due_derivation.as_deref().unwrap_or_default().to_owned(),
-            citation: g.citation(&state.pack, ui.lang),
-            explanation: ui.pick(&g.explanation(&state.pack)).to_owned(),
-            next_step: ui.pick(&duty.next_step).to_owned(),
-        });
-    }
-    let counts = Status::ALL
-        .iter()
-        .map(|s| {
-            (
-                s.as_str(),
-                ui.t(&format!("gap-status-{}", s.as_str())),
-                eval.gaps.iter().filter(|g| g.status == *s).count(),
-            )
-        })
-        .collect();
-    let page = GapsPage {
-        ui: &ui,
-        as_of: today.to_string(),
-        status: params.status.clone(),
-        count_label: ui.t_count("gaps-count", rows.len() as i64),
-        counts,
-        rows,
     };
     Ok(Html(page.render().page(&ui)?).into_response())
 }

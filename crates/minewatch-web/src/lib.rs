@@ -11,6 +11,7 @@ pub mod access;
 mod account;
 mod api;
 mod error;
+mod gaps;
 pub mod i18n;
 mod law;
 mod pages;

@@ -157,6 +157,9 @@ pub async fn show(
         .iter()
         .map(|(_, r)| RecordLink::new(&ui, r))
         .collect();
+    let gaps = crate::gaps::for_record(&state, &viewer, &ui, kind, id)
+        .await
+        .page(&ui)?;
     let entries = state.store.history(id).await.page(&ui)?;
     let history = views::history_rows(
         &state.store,
@@ -179,6 +182,7 @@ pub async fn show(
             retracted: record.retracted,
             fields,
             linked,
+            gaps,
             history,
         },
     )

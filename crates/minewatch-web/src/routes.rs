@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, law, pages};
+use crate::{account, api, gaps, law, pages};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,8 @@ pub(crate) fn build() -> Routes {
         );
     }
     r.get("/law", Open, law::library);
-    r.get("/gaps", Open, law::gaps);
+    r.get("/gaps", Open, gaps::list);
+    r.get("/gaps/{gap}", Open, gaps::show);
     r.get("/observations/new", Open, pages::report_form);
     r.post(
         "/observations",

@@ -38,6 +38,8 @@ pub struct DetailPage<'a> {
     pub retracted: bool,
     pub fields: Vec<FieldRow>,
     pub linked: Vec<RecordLink>,
+    /// The duty engine's gaps for a licence, company or authority.
+    pub gaps: Option<crate::gaps::RecordGaps>,
     pub history: Vec<HistoryRow>,
 }
 
@@ -197,28 +199,4 @@ pub struct LawPage<'a> {
     pub policy: Vec<DutyView>,
     pub pack_name: String,
     pub version: String,
-}
-
-pub struct GapRow {
-    pub status_id: &'static str,
-    pub status: String,
-    pub title: String,
-    pub subject: String,
-    pub href: Option<String>,
-    pub due: String,
-    pub derivation: String,
-    pub citation: String,
-    pub explanation: String,
-    pub next_step: String,
-}
-
-#[derive(Template)]
-#[template(path = "gaps.html")]
-pub struct GapsPage<'a> {
-    pub ui: &'a Ui,
-    pub as_of: String,
-    pub status: String,
-    pub count_label: String,
-    pub counts: Vec<(&'static str, String, usize)>,
-    pub rows: Vec<GapRow>,
 }

@@ -138,9 +138,9 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|g| args.licence.as_deref().is_none_or(|l| &*g.subject == l))
         .filter(|g| {
-            args.authority
-                .as_deref()
-                .is_none_or(|a| &*g.bearer == a || pack.duty(&g.duty).is_some_and(|d| d.bearer == a))
+            args.authority.as_deref().is_none_or(|a| {
+                &*g.bearer == a || pack.duty(&g.duty).is_some_and(|d| d.bearer == a)
+            })
         })
         .filter(|g| status.is_none_or(|s| g.status == s))
         .collect();

@@ -274,3 +274,30 @@ gap-status-breached = breached
 gap-status-met = met
 gap-status-met_late = met late
 gap-status-unverified = unverified
+gaps-clear-filters = show all gaps
+gaps-filter-licence = Licence
+gaps-filter-company = Company
+gaps-filter-authority = Authority
+gaps-filter-duty = Duty
+gap-duty = Duty
+gap-citation = Legal basis
+gap-subject = About
+gap-bearer = Who must act
+gap-bearer-hidden = a record you may not see
+gap-trigger = Started by
+gap-derivation = How the due date was counted
+gap-evidence = Records behind it
+gap-no-evidence = Nothing is recorded either way.
+gap-hidden-evidence = { $count ->
+    [one] and one record you may not see
+   *[other] and { $count } records you may not see
+}
+gap-fact-granted = licence granted
+gap-fact-expires = licence expires
+record-gaps-licence = Duties on this licence
+record-gaps-licence-intro = What the law required around this licence, from the holder and from the authorities, and what the records show.
+record-gaps-company = Duties of this company and on its licences
+record-gaps-company-intro = The duties this company bears as a licence holder, and the authorities' duties on its licences.
+record-gaps-authority = Scorecard: duties this authority owes
+record-gaps-authority-intro = Every duty this authority bears in the records: how many were met, met late, are overdue, were breached, or are not known either way.
+record-gaps-all = Open these in the gaps list

@@ -282,7 +282,10 @@ async fn every_route_for_every_role_and_visibility() {
                     }
                 }
                 RoutePolicy::Open | RoutePolicy::Limited(_) => {
-                    let path = route.path.replace("{code}", "en");
+                    let path = route
+                        .path
+                        .replace("{code}", "en")
+                        .replace("{gap}", "0123456789abcdef");
                     assert!(!path.contains('{'), "no sample value for {}", route.path);
                     let reply = if route.method == Method::GET {
                         client.get(&path).await
