@@ -338,7 +338,8 @@ impl RecordAccess {
     pub fn of(kind: RecordKind, id: &RecordId, payload: &Value) -> RecordAccess {
         let owner = match kind {
             RecordKind::Community | RecordKind::Organisation => Some(id.clone()),
-            RecordKind::Observation => payload
+            // A report or a case record belongs to the community it names, if any.
+            k if k == RecordKind::Observation || RecordKind::CASE.contains(&k) => payload
                 .get("community_id")
                 .and_then(Value::as_str)
                 .and_then(RecordId::parse),

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod case;
 pub mod engine;
 pub mod licence;
 pub mod pack;
@@ -19,6 +20,7 @@ pub use access::{
     Action, FieldView, Grant, OwnerSet, Principal, RecordAccess, RecordFilter, Role, Scope,
     Visibility, view_payload,
 };
+pub use case::{CaseDetail, CaseRecord};
 pub use licence::{LicenceNumber, LicenceType};
 pub use pack::{Pack, PackDiagnostic};
 pub use record::{FieldError, Link, Record, RecordId, RecordKind};

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
+use crate::case::{
+    CONSULTATION_PURPOSES, CaseDetail, CaseRecord, EvidenceSource, VIOLATION_FINDERS,
+};
 use crate::licence::{LicenceNumber, LicenceType};
 use crate::text::Localized;
 
@@ -26,10 +29,17 @@ pub enum RecordKind {
     Company,
     Licence,
     Observation,
+    Consultation,
+    Disclosure,
+    Inspection,
+    Violation,
+    Decision,
+    Agreement,
+    Complaint,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 14] = [
         RecordKind::Workspace,
         RecordKind::Organisation,
         RecordKind::Community,
@@ -37,6 +47,24 @@ impl RecordKind {
         RecordKind::Company,
         RecordKind::Licence,
         RecordKind::Observation,
+        RecordKind::Consultation,
+        RecordKind::Disclosure,
+        RecordKind::Inspection,
+        RecordKind::Violation,
+        RecordKind::Decision,
+        RecordKind::Agreement,
+        RecordKind::Complaint,
+    ];
+
+    /// The dated case records the duty engine reads (see [`CaseRecord`]).
+    pub const CASE: [RecordKind; 7] = [
+        RecordKind::Consultation,
+        RecordKind::Disclosure,
+        RecordKind::Inspection,
+        RecordKind::Violation,
+        RecordKind::Decision,
+        RecordKind::Agreement,
+        RecordKind::Complaint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +76,13 @@ impl RecordKind {
             RecordKind::Company => "company",
             RecordKind::Licence => "licence",
             RecordKind::Observation => "observation",
+            RecordKind::Consultation => "consultation",
+            RecordKind::Disclosure => "disclosure",
+            RecordKind::Inspection => "inspection",
+            RecordKind::Violation => "violation",
+            RecordKind::Decision => "decision",
+            RecordKind::Agreement => "agreement",
+            RecordKind::Complaint => "complaint",
         }
     }
 
@@ -70,6 +105,12 @@ impl RecordKind {
         match self {
             RecordKind::Licence => &["number"],
             RecordKind::Observation => &["observed_on", "description"],
+            RecordKind::Consultation => &["date", "purpose"],
+            RecordKind::Disclosure => &["date", "document"],
+            RecordKind::Inspection | RecordKind::Violation => &["date"],
+            RecordKind::Decision => &["date", "decision"],
+            RecordKind::Agreement => &["date", "title"],
+            RecordKind::Complaint => &["date", "subject"],
             _ => &["name"],
         }
     }
@@ -355,6 +396,7 @@ pub enum Record {
     Company(Company),
     Licence(Licence),
     Observation(Observation),
+    Case(CaseRecord),
 }
 
 const MAX_NAME: usize = 300;
@@ -372,6 +414,7 @@ impl Record {
             RecordKind::Company => parse_company(&mut f),
             RecordKind::Licence => parse_licence(&mut f),
             RecordKind::Observation => parse_observation(&mut f),
+            case => parse_case(&mut f, case),
         };
         f.access_settings(kind);
         f.finish()?;
@@ -388,6 +431,7 @@ impl Record {
             Record::Company(_) => RecordKind::Company,
             Record::Licence(_) => RecordKind::Licence,
             Record::Observation(_) => RecordKind::Observation,
+            Record::Case(r) => r.kind(),
         }
     }
 
@@ -414,6 +458,7 @@ impl Record {
                     en: Some(label),
                 }
             }
+            Record::Case(r) => r.name(),
         }
     }
 
@@ -453,6 +498,18 @@ impl Record {
                 }
                 if let Some(l) = &r.licence_id {
                     links.push(link("licence_id", l, RecordKind::Licence));
+                }
+            }
+            Record::Case(r) => {
+                for (rel, target, kind) in [
+                    ("licence_id", &r.licence_id, RecordKind::Licence),
+                    ("company_id", &r.company_id, RecordKind::Company),
+                    ("authority_id", &r.authority_id, RecordKind::Authority),
+                    ("community_id", &r.community_id, RecordKind::Community),
+                ] {
+                    if let Some(t) = target {
+                        links.push(link(rel, t, kind));
+                    }
                 }
             }
         }
@@ -601,6 +658,120 @@ fn parse_observation(f: &mut Fields<'_>) -> Option<Record> {
         location,
         reporter,
         follow_ups,
+    }))
+    .filter(|_| f.ok())
+}
+
+fn parse_case(f: &mut Fields<'_>, kind: RecordKind) -> Option<Record> {
+    let date = f.date("date", Required);
+    let source = f.choice_of("source", Required, &EvidenceSource::ALL);
+    let summary = f.text("summary", Optional, MAX_TEXT);
+    let licence_id = f.id("licence_id", Optional);
+    let company_id = f.id("company_id", Optional);
+    let authority_id = f.id("authority_id", Optional);
+    let community_id = f.id("community_id", Optional);
+    // Which links a kind cannot do without.
+    let needs = |f: &mut Fields<'_>, field: &'static str, present: bool| {
+        if !present {
+            f.push(FieldError::new(field, "required", "this field is required"));
+        }
+    };
+    let detail = match kind {
+        RecordKind::Consultation => {
+            needs(f, "licence_id", licence_id.is_some());
+            let held = f.flag("held", Required);
+            let purpose = f.choice("purpose", Required, &CONSULTATION_PURPOSES);
+            let attendees = f.count("attendees", 1_000_000);
+            let minutes = f.text("minutes", Optional, MAX_TEXT);
+            held.zip(purpose)
+                .map(|(held, purpose)| CaseDetail::Consultation {
+                    held,
+                    purpose,
+                    attendees,
+                    minutes,
+                })
+        }
+        RecordKind::Disclosure => {
+            let document = f.slug("document", Required);
+            let found = f.flag("found", Required);
+            let place = f.text("place", Optional, MAX_NAME);
+            if licence_id.is_none() && authority_id.is_none() {
+                f.push(FieldError::new(
+                    "licence_id",
+                    "required",
+                    "a disclosure is about a licence or by an authority: give licence_id or authority_id",
+                ));
+            }
+            document
+                .zip(found)
+                .map(|(document, found)| CaseDetail::Disclosure {
+                    document,
+                    found,
+                    place,
+                })
+        }
+        RecordKind::Inspection => {
+            needs(f, "licence_id", licence_id.is_some());
+            let findings = f.text("findings", Optional, MAX_TEXT);
+            Some(CaseDetail::Inspection { findings })
+        }
+        RecordKind::Violation => {
+            needs(f, "licence_id", licence_id.is_some());
+            let found_by = f.choice("found_by", Required, &VIOLATION_FINDERS);
+            let basis = f.text("basis", Optional, MAX_NAME);
+            let penalty = f.text("penalty", Optional, MAX_NAME);
+            found_by.map(|found_by| CaseDetail::Violation {
+                found_by,
+                basis,
+                penalty,
+            })
+        }
+        RecordKind::Decision => {
+            let decision = f.slug("decision", Required);
+            let number = f.text("decision_number", Optional, 80);
+            if licence_id.is_none() && authority_id.is_none() {
+                f.push(FieldError::new(
+                    "licence_id",
+                    "required",
+                    "a decision is about a licence or by an authority: give licence_id or authority_id",
+                ));
+            }
+            decision.map(|decision| CaseDetail::Decision { decision, number })
+        }
+        RecordKind::Agreement => {
+            needs(f, "licence_id", licence_id.is_some());
+            let title = f.text("title", Required, MAX_NAME);
+            let signed = f.flag("signed", Required);
+            title
+                .zip(signed)
+                .map(|(title, signed)| CaseDetail::Agreement { title, signed })
+        }
+        RecordKind::Complaint => {
+            needs(f, "authority_id", authority_id.is_some());
+            let subject = f.text("subject", Required, MAX_NAME);
+            let answered = f.date("answered", Optional);
+            if let (Some(sent), Some(a)) = (date, answered)
+                && a < sent
+            {
+                f.push(FieldError::new(
+                    "answered",
+                    "before-start",
+                    format!("answered {a} is before sent {sent}"),
+                ));
+            }
+            subject.map(|subject| CaseDetail::Complaint { subject, answered })
+        }
+        other => unreachable!("{other} is not a case record kind"),
+    };
+    Some(Record::Case(CaseRecord {
+        date: date?,
+        source: source?,
+        summary,
+        licence_id,
+        company_id,
+        authority_id,
+        community_id,
+        detail: detail?,
     }))
     .filter(|_| f.ok())
 }
@@ -871,6 +1042,17 @@ impl<'a> Fields<'a> {
             }
             None => {
                 self.wrong_type(name, "a whole number of 0 or more", v);
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, name: &'static str, presence: Presence) -> Option<bool> {
+        let v = self.value(name, presence)?;
+        match v.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.wrong_type(name, "true or false", v);
                 None
             }
         }
@@ -1183,6 +1365,80 @@ mod tests {
         ] {
             assert!(fields.contains(&want), "{want:?} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn case_records_say_which_field_is_wrong_and_make_the_engines_events() {
+        // Every wrong field at once: a missing licence, a bad date, an unknown source
+        // and purpose, a string for a flag, an unknown field.
+        let bad = json!({
+            "date": "2025-02-30", "source": "rumour", "purpose": "party",
+            "held": "yes", "minits": "x"
+        });
+        let errs = Record::from_payload(RecordKind::Consultation, &bad).unwrap_err();
+        let fields: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        for want in [
+            ("licence_id", "required"),
+            ("date", "bad-date"),
+            ("source", "unknown-value"),
+            ("purpose", "unknown-value"),
+            ("held", "wrong-type"),
+            ("minits", "unknown-field"),
+        ] {
+            assert!(fields.contains(&want), "{want:?} missing from {fields:?}");
+        }
+        // A consultation not held is a negative event on its licence.
+        let p = json!({"date": "2022-01-20", "source": "community-attestation",
+            "purpose": "licensing", "held": false, "licence_id": "lic-1",
+            "community_id": "c-1"});
+        let Record::Case(c) = Record::from_payload(RecordKind::Consultation, &p).unwrap() else {
+            panic!()
+        };
+        let e = c.events(&RecordId::parse("cons-1").unwrap());
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            (e[0].kind.as_str(), &*e[0].subject, e[0].negative),
+            ("community-consultation", "lic-1", true)
+        );
+        // A disclosure needs a licence or an authority; "not found" is negative.
+        let p = json!({"date": "2025-01-01", "source": "authority-reply",
+            "document": "licence-published", "found": false});
+        let errs = Record::from_payload(RecordKind::Disclosure, &p).unwrap_err();
+        assert_eq!(errs[0].field, "licence_id");
+        // A complaint is its own subject, addressed to its authority; its answer is a
+        // second event, and an answer before it was sent is refused.
+        let p = json!({"date": "2025-09-15", "source": "official-document",
+            "subject": "dust", "authority_id": "auth-1", "answered": "2025-10-20"});
+        let Record::Case(c) = Record::from_payload(RecordKind::Complaint, &p).unwrap() else {
+            panic!()
+        };
+        let e = c.events(&RecordId::parse("cmp-1").unwrap());
+        let kinds: Vec<(&str, &str, Option<&str>)> = e
+            .iter()
+            .map(|e| (e.kind.as_str(), &*e.subject, e.to.as_deref()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("complaint-sent", "cmp-1", Some("auth-1")),
+                ("complaint-answered", "cmp-1", None)
+            ]
+        );
+        assert_eq!(&*e[1].id, "cmp-1#answered");
+        let mut early = p.clone();
+        early["answered"] = json!("2025-09-01");
+        let errs = Record::from_payload(RecordKind::Complaint, &early).unwrap_err();
+        assert_eq!(
+            (errs[0].field.as_str(), errs[0].code),
+            ("answered", "before-start")
+        );
+        // An unsigned agreement makes no event.
+        let p = json!({"date": "2023-06-01", "source": "official-document",
+            "title": "draft", "signed": false, "licence_id": "lic-1"});
+        let Record::Case(c) = Record::from_payload(RecordKind::Agreement, &p).unwrap() else {
+            panic!()
+        };
+        assert!(c.events(&RecordId::parse("a-1").unwrap()).is_empty());
     }
 
     #[test]

@@ -1,19 +1,21 @@
-//! The engine's facts from the records: licences (with the authorities over each);
-//! events, measurements and zone checks as the record kinds that carry them arrive.
+//! The engine's facts from the records: licences (with the authorities over each) and
+//! the events of case records (consultations, disclosures, inspections, violations,
+//! decisions, agreements, complaints). Measurements and zone checks come with the
+//! record kinds that carry them.
 
 use std::collections::BTreeMap;
 
 use minewatch_domain::engine::{Facts, LicenceFact};
 use minewatch_domain::{Record, RecordKind};
 
-use crate::{ListQuery, Store, StoreError};
+use crate::{ListQuery, Store, StoreError, StoredRecord};
 
 impl Store {
     /// Every current record the engine reads, as typed facts.
     pub async fn facts(&self) -> Result<Facts, StoreError> {
         let mut facts = Facts::default();
         let authorities: Vec<_> = self
-            .list(&ListQuery::all(RecordKind::Authority).everything())
+            .all_of(RecordKind::Authority)
             .await?
             .into_iter()
             .filter_map(|r| match r.typed() {
@@ -21,9 +23,7 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let licences = self
-            .list(&ListQuery::all(RecordKind::Licence).everything())
-            .await?;
+        let licences = self.all_of(RecordKind::Licence).await?;
         for r in licences {
             let Ok(Record::Licence(l)) = r.typed() else {
                 continue;
@@ -62,6 +62,30 @@ impl Store {
                     .collect(),
             });
         }
+        for kind in RecordKind::CASE {
+            for r in self.all_of(kind).await? {
+                if let Ok(Record::Case(c)) = r.typed() {
+                    facts.events.extend(c.events(&r.id));
+                }
+            }
+        }
         Ok(facts)
+    }
+
+    /// Every current record of a kind, page by page.
+    async fn all_of(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
+        const PAGE: i64 = 10_000;
+        let mut out = Vec::new();
+        loop {
+            let mut q = ListQuery::all(kind).everything();
+            q.limit = PAGE;
+            q.offset = out.len() as i64;
+            let page = self.list(&q).await?;
+            let done = (page.len() as i64) < PAGE;
+            out.extend(page);
+            if done {
+                return Ok(out);
+            }
+        }
     }
 }

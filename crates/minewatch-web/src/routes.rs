@@ -82,12 +82,19 @@ impl Routes {
 }
 
 /// The kinds with list and record pages.
-pub const PAGE_KINDS: [RecordKind; 5] = [
+pub const PAGE_KINDS: [RecordKind; 12] = [
     RecordKind::Community,
     RecordKind::Authority,
     RecordKind::Company,
     RecordKind::Licence,
     RecordKind::Observation,
+    RecordKind::Consultation,
+    RecordKind::Disclosure,
+    RecordKind::Inspection,
+    RecordKind::Violation,
+    RecordKind::Decision,
+    RecordKind::Agreement,
+    RecordKind::Complaint,
 ];
 
 /// Every route of the app.

@@ -20,6 +20,13 @@ pub fn list_path(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Company => Some("/companies"),
         RecordKind::Licence => Some("/licences"),
         RecordKind::Observation => Some("/observations"),
+        RecordKind::Consultation => Some("/consultations"),
+        RecordKind::Disclosure => Some("/disclosures"),
+        RecordKind::Inspection => Some("/inspections"),
+        RecordKind::Violation => Some("/violations"),
+        RecordKind::Decision => Some("/decisions"),
+        RecordKind::Agreement => Some("/agreements"),
+        RecordKind::Complaint => Some("/complaints"),
         RecordKind::Workspace | RecordKind::Organisation => None,
     }
 }
@@ -144,6 +151,27 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
             "licence_id",
             "workspace_id",
         ],
+        // Case records: what happened and when, then what it is about.
+        _ => &[
+            "date",
+            "title",
+            "subject",
+            "purpose",
+            "held",
+            "document",
+            "found",
+            "decision",
+            "decision_number",
+            "signed",
+            "answered",
+            "found_by",
+            "licence_id",
+            "company_id",
+            "authority_id",
+            "community_id",
+            "source",
+            "summary",
+        ],
     }
 }
 
@@ -209,6 +237,9 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
         ("category", Value::String(s)) => ui.t(&format!("category-{s}")),
         ("visibility", Value::String(s)) => ui.t(&format!("visibility-{s}")),
         ("org_type", Value::String(s)) => ui.t(&format!("org-type-{s}")),
+        ("source", Value::String(s)) => ui.t(&format!("source-{s}")),
+        ("purpose", Value::String(s)) => ui.t(&format!("purpose-{s}")),
+        ("found_by", Value::String(s)) => ui.t(&format!("found-by-{s}")),
         ("authority_type", Value::String(s)) => pack
             .authority_type(s)
             .map(|t| ui.pick(&t.name).to_owned())
@@ -241,6 +272,7 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             .join(", "),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Bool(true)) => ui.t("value-yes"),
+        (_, Value::Bool(false)) => ui.t("value-no"),
         (_, Value::Null) => String::new(),
         (_, other) => other.to_string(),
     }
@@ -375,6 +407,7 @@ pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> 
         RecordKind::Community => vec![get("soum"), get("aimag")],
         RecordKind::Observation => vec![get("category"), get("place")],
         RecordKind::Workspace | RecordKind::Organisation => vec![],
+        _ => vec![get("source")],
     };
     parts
         .into_iter()

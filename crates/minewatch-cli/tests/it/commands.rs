@@ -55,7 +55,7 @@ fn init_demo_verify_rebuild_on_sqlite() {
     let o = minewatch(&data, &["demo", "--no-serve"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("loaded the demo workspace: 36 records"),
+        stdout(&o).contains("loaded the demo workspace: 48 records"),
         "{}",
         stdout(&o)
     );
@@ -67,14 +67,14 @@ fn init_demo_verify_rebuild_on_sqlite() {
     assert_exit(&o, 0);
     assert_eq!(
         stdout(&o).trim(),
-        "36 entries from 1 devices verified",
+        "48 entries from 1 devices verified",
         "running demo twice adds nothing"
     );
 
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("rebuilt 36 records from 36 entries"),
+        stdout(&o).contains("rebuilt 48 records from 48 entries"),
         "{}",
         stdout(&o)
     );
@@ -202,7 +202,7 @@ fn the_same_commands_on_postgresql() {
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
     let o = minewatch(&data, &["verify"]);
     assert_exit(&o, 0);
-    assert_eq!(stdout(&o).trim(), "36 entries from 1 devices verified");
+    assert_eq!(stdout(&o).trim(), "48 entries from 1 devices verified");
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("projections identical to before"));
@@ -547,10 +547,12 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
             .unwrap()
             .contains("Хугацаа хэтэрсэн")
     );
-    // The licence from the records and the fact from the file meet in one gap.
+    // The licence and the signed agreement from the records and the fact from the
+    // file meet in one gap.
     assert!(gaps.iter().any(|g| g["duty"] == "mn.local-agreement"
         && g["subject"] == "demo-licence-mv900101"
-        && g["status"] == "unverified"));
+        && g["status"] == "met"
+        && g["evidence"] == serde_json::json!(["op-1", "demo-agreement-mv900101"])));
 
     let o = minewatch(
         &data,

@@ -156,7 +156,7 @@ fn sigkill_during_writes_keeps_every_acknowledged_write() {
             );
         }
         let (entries, _) = store.ledger_size().await.unwrap();
-        assert!(entries as usize >= 36 + acknowledged.len());
+        assert!(entries as usize >= 48 + acknowledged.len());
         store.close().await;
     });
     // The projections agree with the ledger after the crash.

@@ -500,3 +500,128 @@ async fn the_gaps_page_lists_duties_of_visible_records_by_status() {
     let mn = app.get_lang("/gaps", "mn").await;
     assert!(mn.body.contains("тодорхойгүй"));
 }
+
+/// Corrects one demo record's payload with `change`.
+async fn correct(app: &TestApp, id: &str, change: impl FnOnce(&mut serde_json::Value)) {
+    let id = minewatch_domain::RecordId::parse(id).unwrap();
+    let mut payload = app.store.get(&id).await.unwrap().payload;
+    change(&mut payload);
+    app.store
+        .correct(&minewatch_store::Author::system(), &id, payload, None)
+        .await
+        .unwrap();
+}
+
+/// The `/gaps/…` link of the first gap in a page that mentions `needle` after it.
+fn gap_link(body: &str, needle: &str) -> String {
+    let at = body
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in {body}"));
+    let start = body[..at].rfind("href=\"/gaps/").expect("a gap link") + 6;
+    let end = start + body[start..].find('"').unwrap();
+    body[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn every_status_shows_with_its_explanation_a_scorecard_and_recomputes() {
+    let app = TestApp::demo().await;
+    // The demo's records produce every status.
+    let all = app.get("/gaps").await;
+    for status in [
+        "not due yet",
+        "overdue",
+        "breached",
+        "met",
+        "met late",
+        "unverified",
+    ] {
+        assert!(
+            all.body.contains(&format!("<strong>{status}</strong>")),
+            "{status} missing"
+        );
+    }
+    // The unanswered complaint: overdue, borne by the Zaamar governor.
+    let overdue = app.get("/gaps?status=overdue").await;
+    assert!(
+        overdue.body.contains("Governor of Zaamar soum"),
+        "{}",
+        overdue.body
+    );
+    let link = gap_link(&overdue.body, "Answer a complaint within 30 days");
+    let page = app.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for want in [
+        "overdue",
+        "2025-10-15",
+        "Mon 15 Sep 2025 + 30 calendar days → Wed 15 Oct 2025",
+        "href=\"/authorities/demo-auth-zaamar-governor\"",
+        "href=\"/complaints/demo-complaint-dust\"",
+        "Next step",
+    ] {
+        assert!(
+            page.body.contains(want),
+            "{want} missing from {}",
+            page.body
+        );
+    }
+    // The authority's page is its scorecard.
+    let card = app.get("/authorities/demo-auth-zaamar-governor").await;
+    assert!(card.body.contains("Scorecard"), "{}", card.body);
+    assert!(card.body.contains(
+        "href=\"/gaps?status=overdue&#38;authority=demo-auth-zaamar-governor\"><span class=\"n\">1</span>overdue"
+    ));
+    // Licences get their soum's governor as the bearer of the soum governor's duties
+    // (from the authorities' aimag and soum): Zaamar's licences, not Erdenetsagaan's.
+    assert!(card.body.contains("href=\"/licences/demo-licence-mv900101\""));
+    assert!(!card.body.contains("href=\"/licences/demo-licence-xv900202\""));
+    let other = app.get("/authorities/demo-auth-erdenetsagaan-governor").await;
+    assert!(other.body.contains("href=\"/licences/demo-licence-xv900202\""));
+    assert!(!other.body.contains("href=\"/licences/demo-licence-mv900101\""));
+    // Licence and company pages carry their gaps too.
+    let licence = app.get("/licences/demo-licence-xv900202").await;
+    assert!(licence.body.contains("Duties on this licence"));
+    assert!(licence.body.contains("<strong>breached</strong>"));
+    let company = app.get("/companies/demo-company-east-steppe").await;
+    assert!(
+        company.body.contains("<strong>met late</strong>"),
+        "{}",
+        company.body
+    );
+    // A reply recorded late turns the overdue gap into met late, at once, on the same
+    // page (its id stays).
+    correct(&app, "demo-complaint-dust", |p| {
+        p["answered"] = json!("2025-11-03")
+    })
+    .await;
+    let page = app.get(&link).await;
+    assert!(
+        page.body.contains("<strong>met late</strong>"),
+        "{}",
+        page.body
+    );
+    // Evidence the viewer may not see is counted, never named.
+    correct(&app, "demo-consultation-xv900202", |p| {
+        p["visibility"] = json!("case_team")
+    })
+    .await;
+    let breached = app.get("/gaps?status=breached").await;
+    let link = gap_link(
+        &breached.body,
+        "Consult the community before a licence is granted",
+    );
+    let page = app.get(&link).await;
+    assert!(
+        page.body.contains("one record you may not see"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("demo-consultation-xv900202"));
+    assert!(!page.body.contains("Herders of the southern pastures"));
+    // An unknown gap is a 404; the page is in Mongolian too.
+    assert_eq!(
+        app.get("/gaps/0000000000000000").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mn = app.get_lang(&link, "mn").await;
+    assert!(mn.body.contains("Дараагийн алхам"));
+}
