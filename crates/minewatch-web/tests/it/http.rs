@@ -572,11 +572,28 @@ async fn every_status_shows_with_its_explanation_a_scorecard_and_recomputes() {
     ));
     // Licences get their soum's governor as the bearer of the soum governor's duties
     // (from the authorities' aimag and soum): Zaamar's licences, not Erdenetsagaan's.
-    assert!(card.body.contains("href=\"/licences/demo-licence-mv900101\""));
-    assert!(!card.body.contains("href=\"/licences/demo-licence-xv900202\""));
-    let other = app.get("/authorities/demo-auth-erdenetsagaan-governor").await;
-    assert!(other.body.contains("href=\"/licences/demo-licence-xv900202\""));
-    assert!(!other.body.contains("href=\"/licences/demo-licence-mv900101\""));
+    assert!(
+        card.body
+            .contains("href=\"/licences/demo-licence-mv900101\"")
+    );
+    assert!(
+        !card
+            .body
+            .contains("href=\"/licences/demo-licence-xv900202\"")
+    );
+    let other = app
+        .get("/authorities/demo-auth-erdenetsagaan-governor")
+        .await;
+    assert!(
+        other
+            .body
+            .contains("href=\"/licences/demo-licence-xv900202\"")
+    );
+    assert!(
+        !other
+            .body
+            .contains("href=\"/licences/demo-licence-mv900101\"")
+    );
     // Licence and company pages carry their gaps too.
     let licence = app.get("/licences/demo-licence-xv900202").await;
     assert!(licence.body.contains("Duties on this licence"));
