@@ -6,7 +6,7 @@
 //! A gap about a record the viewer may not see is left out, and so is every count it
 //! would add to; evidence the viewer may not see is counted, never named.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -67,20 +67,28 @@ pub struct GapFilter {
 }
 
 impl GapFilter {
-    fn keeps(&self, g: &Gap, facts: &Facts) -> bool {
+    /// Whether a gap passes the filter; `held` is the licences of the filter's company.
+    fn keeps(&self, g: &Gap, held: &HashSet<&str>) -> bool {
         fn given(s: &str) -> Option<&str> {
             (!s.is_empty()).then_some(s)
         }
-        let holder_of = |licence: &str, company: &str| {
-            facts
-                .licences
-                .iter()
-                .any(|l| &*l.id == licence && l.holder.as_deref() == Some(company))
-        };
         given(&self.licence).is_none_or(|l| &*g.subject == l)
             && given(&self.authority).is_none_or(|a| &*g.bearer == a)
-            && given(&self.company).is_none_or(|c| &*g.bearer == c || holder_of(&g.subject, c))
+            && given(&self.company).is_none_or(|c| &*g.bearer == c || held.contains(&*g.subject))
             && given(&self.duty).is_none_or(|d| &*g.duty == d)
+    }
+
+    /// The licences the filter's company holds (none without a company).
+    fn held<'f>(&self, facts: &'f Facts) -> HashSet<&'f str> {
+        if self.company.is_empty() {
+            return HashSet::new();
+        }
+        facts
+            .licences
+            .iter()
+            .filter(|l| l.holder.as_deref() == Some(self.company.as_str()))
+            .map(|l| &*l.id)
+            .collect()
     }
 
     fn status(&self) -> Option<Status> {
@@ -203,7 +211,8 @@ async fn views(
     let mut names = Names::new(state, viewer, ui);
     let mut rows = Vec::new();
     let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-    for g in eval.gaps.iter().filter(|g| filter.keeps(g, facts)) {
+    let held = filter.held(facts);
+    for g in eval.gaps.iter().filter(|g| filter.keeps(g, &held)) {
         // A gap about a record the viewer may not see is not shown, nor counted.
         let Some((subject, subject_href)) = names.resolve(&g.subject).await else {
             continue;
