@@ -55,6 +55,10 @@ pub struct PackInfo {
     pub version: String,
     #[serde(default)]
     pub description: Option<Localized>,
+    /// The jurisdiction's offset from UTC in hours, for what "today" means when a
+    /// deadline is counted (UTC when not given).
+    #[serde(default)]
+    pub utc_offset_hours: Option<i8>,
 }
 
 /// A kind of public body that holds duties, e.g. a soum governor.
@@ -545,6 +549,17 @@ impl Pack {
                 "give the name in both mn and en".into(),
             );
         }
+        if info
+            .utc_offset_hours
+            .is_some_and(|h| !(-12..=14).contains(&h))
+        {
+            checker.at(
+                info_origin,
+                "[pack]",
+                "pack.utc_offset_hours",
+                "give an offset between -12 and 14 hours".into(),
+            );
+        }
 
         // Ids are unique within their kind.
         fn unique<'t, T>(
@@ -821,6 +836,13 @@ impl Pack {
             templates: templates.into_iter().map(|(_, x)| x).collect(),
             calendar,
         })
+    }
+
+    /// The date in the jurisdiction at the instant `now` (the caller reads the clock).
+    pub fn today(&self, now: jiff::Timestamp) -> jiff::civil::Date {
+        let hours = self.info.utc_offset_hours.unwrap_or(0).clamp(-12, 14);
+        now.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(hours)))
+            .date()
     }
 
     pub fn authority_type(&self, id: &str) -> Option<&AuthorityType> {
@@ -1171,6 +1193,23 @@ confidence = "high"
                 .unwrap()
                 .is_working_day(jiff::civil::date(2025, 7, 11))
         );
+    }
+
+    #[test]
+    fn today_is_the_date_at_the_packs_offset_from_utc() {
+        // 17:00 UTC on 8 July is already 9 July in Ulaanbaatar (UTC+8).
+        let now: jiff::Timestamp = "2025-07-08T17:00:00Z".parse().unwrap();
+        let utc = Pack::from_files(&[("pack.toml", GOOD)]).unwrap();
+        assert_eq!(utc.today(now), jiff::civil::date(2025, 7, 8));
+        let mn = Pack::mongolian().unwrap();
+        assert_eq!(mn.info.utc_offset_hours, Some(8));
+        assert_eq!(mn.today(now), jiff::civil::date(2025, 7, 9));
+        let far = GOOD.replace(
+            "version = \"0.1.0\"",
+            "version = \"0.1.0\"\nutc_offset_hours = 20",
+        );
+        let errs = Pack::from_files(&[("pack.toml", &far)]).unwrap_err();
+        assert_eq!(errs[0].field, "pack.utc_offset_hours");
     }
 
     #[test]

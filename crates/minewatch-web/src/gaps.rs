@@ -11,7 +11,6 @@ use std::collections::{HashMap, HashSet};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use jiff::civil::Date;
 use minewatch_domain::engine::{Evaluation, Facts, Gap, Status, evaluate};
 use minewatch_domain::pack::Basis;
 use minewatch_domain::{RecordAccess, RecordId, RecordKind};
@@ -25,16 +24,6 @@ use crate::i18n::Ui;
 use crate::views::{display_name, record_href};
 
 type PageResult = Result<Response, PageError>;
-
-/// Today in Mongolia: what "as of" means on a page.
-pub fn today() -> Date {
-    jiff::Timestamp::now()
-        .to_zoned_datetime(
-            jiff::tz::TimeZone::get("Asia/Ulaanbaatar")
-                .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8))),
-        )
-        .date()
-}
 
 /// A gap's id for its page: stable while the duty, subject, trigger and due date stay
 /// the same (its status may change).
@@ -354,7 +343,11 @@ pub async fn for_record(
         _ => return Ok(None),
     };
     let facts = state.store.facts().await?;
-    let eval = evaluate(&state.pack, &facts, today());
+    let eval = evaluate(
+        &state.pack,
+        &facts,
+        state.pack.today(jiff::Timestamp::now()),
+    );
     let (rows, counts) = views(state, viewer, ui, &eval, &facts, &filter).await;
     Ok(Some(RecordGaps {
         heading: ui.t(heading),
@@ -387,7 +380,7 @@ pub async fn list(
     Query(filter): Query<GapFilter>,
 ) -> PageResult {
     let facts = state.store.facts().await.page(&ui)?;
-    let today = today();
+    let today = state.pack.today(jiff::Timestamp::now());
     let eval = evaluate(&state.pack, &facts, today);
     let (rows, counts) = views(&state, &viewer, &ui, &eval, &facts, &filter).await;
     // What the list is narrowed to, named as the viewer may see it.
@@ -435,7 +428,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let facts = state.store.facts().await.page(&ui)?;
-    let today = today();
+    let today = state.pack.today(jiff::Timestamp::now());
     let eval = evaluate(&state.pack, &facts, today);
     let Some(gap) = eval.gaps.iter().find(|g| gap_id(g) == id) else {
         return Err(AppError::NotFound).page(&ui);

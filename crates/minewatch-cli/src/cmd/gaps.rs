@@ -124,14 +124,9 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
-    let as_of = args.as_of.unwrap_or_else(|| {
-        jiff::Timestamp::now()
-            .to_zoned_datetime(
-                jiff::tz::TimeZone::get("Asia/Ulaanbaatar")
-                    .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8))),
-            )
-            .date()
-    });
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| pack.today(jiff::Timestamp::now()));
     let eval = evaluate(&pack, &facts, as_of);
     let gaps: Vec<&Gap> = eval
         .gaps

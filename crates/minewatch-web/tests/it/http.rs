@@ -478,6 +478,9 @@ async fn the_gaps_page_lists_duties_of_visible_records_by_status() {
     assert!(r.body.contains("href=\"/licences/demo-licence-xv900201\""));
     let only = app.get("/gaps?status=pending").await;
     assert!(!only.body.contains("<strong>unverified</strong>"));
+    // Exploration extensions and work plans of XV-900201 and XV-900202.
+    let pending = "<span class=\"n\">4</span>not due yet";
+    assert!(r.body.contains(pending), "{}", r.body);
     // A licence the public may not see brings no gap to the public page.
     let mut payload = app
         .store
@@ -497,6 +500,12 @@ async fn the_gaps_page_lists_duties_of_visible_records_by_status() {
         .unwrap();
     let r = app.get("/gaps").await;
     assert!(!r.body.contains("demo-licence-xv900201") && !r.body.contains("XV-900201"));
+    // Nor is it counted: the counts say nothing of records the viewer may not see.
+    assert!(
+        r.body.contains("<span class=\"n\">2</span>not due yet"),
+        "{}",
+        r.body
+    );
     let mn = app.get_lang("/gaps", "mn").await;
     assert!(mn.body.contains("тодорхойгүй"));
 }
