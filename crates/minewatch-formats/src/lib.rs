@@ -1,6 +1,8 @@
 //! minewatch file formats: bytes to domain values and back.
 //!
-//! For now this holds the canonical JSON the ledger signs (RFC 8785). Importers and
-//! exporters (CSV, GeoJSON, KML, XForms, evidence bundles) join it as they are built.
+//! The canonical JSON the ledger signs (RFC 8785), and records as tables: the columns
+//! of each record kind ([`table`]) and CSV, XLSX and GeoJSON files of them ([`sheet`]).
 
 pub mod canonical_json;
+pub mod sheet;
+pub mod table;

@@ -1,0 +1,603 @@
+//! Tables in files: CSV, XLSX and GeoJSON read into rows of text cells, and rows of
+//! [`Cell`]s written out. What the columns mean is [`crate::table`]'s business.
+//!
+//! Reading repairs text that was decoded with the wrong encoding on its way into the
+//! file (UTF-8 read as Latin-1/Windows-1252, or as Windows-1251), which is common in
+//! Mongolian spreadsheets, and says where it did so.
+
+use std::fmt;
+use std::io::Cursor;
+
+use jiff::civil::Date;
+use minewatch_domain::RecordKind;
+use serde_json::{Map, Value};
+
+use crate::table::{Cell, Shape, columns, geometry_field, parse_wkt_polygon, polygon_wkt};
+
+/// The file formats of tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    GeoJson,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.to_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            "geojson" | "json" => Some(Format::GeoJson),
+            _ => None,
+        }
+    }
+
+    /// The format a file name's extension says.
+    pub fn of_path(name: &str) -> Option<Format> {
+        Format::parse(name.rsplit_once('.')?.1)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::GeoJson => "geojson",
+        }
+    }
+}
+
+/// Where in a file a row is: a line of CSV, a row of a worksheet, a GeoJSON feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    Line(usize),
+    Row(usize),
+    Feature(usize),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Line(n) => write!(f, "line {n}"),
+            Place::Row(n) => write!(f, "row {n}"),
+            Place::Feature(n) => write!(f, "feature {n}"),
+        }
+    }
+}
+
+/// A table read from a file: the header and the rows, each with its place.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sheet {
+    pub header: Vec<String>,
+    pub rows: Vec<(Place, Vec<String>)>,
+    /// Text repaired from a wrong decoding.
+    pub repairs: Vec<Repair>,
+}
+
+/// A cell whose text was decoded with the wrong encoding before, and what it became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repair {
+    pub place: Place,
+    pub column: String,
+    pub from: String,
+    pub to: String,
+    /// How the text had been misread: `UTF-8 read as Latin-1` or `… as Windows-1251`.
+    pub how: &'static str,
+}
+
+/// Why a file could not be read as a table at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{reason}", place.map(|p| format!("{p}: ")).unwrap_or_default())]
+pub struct SheetError {
+    pub place: Option<Place>,
+    pub reason: String,
+}
+
+fn fail(place: Option<Place>, reason: impl Into<String>) -> SheetError {
+    SheetError {
+        place,
+        reason: reason.into(),
+    }
+}
+
+/// Text encodings a CSV file may be declared to have instead of UTF-8.
+pub fn encoding(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    match label.to_lowercase().as_str() {
+        "cp1251" | "windows-1251" => Some(encoding_rs::WINDOWS_1251),
+        "latin-1" | "latin1" | "cp1252" | "windows-1252" => Some(encoding_rs::WINDOWS_1252),
+        "utf-8" | "utf8" => Some(encoding_rs::UTF_8),
+        "utf-16" | "utf-16le" => Some(encoding_rs::UTF_16LE),
+        _ => None,
+    }
+}
+
+/// Reads a table of `kind` records from a file's bytes. CSV is UTF-8 (a byte-order mark
+/// is skipped; UTF-16 with a mark is read too) unless `declared` names its encoding.
+pub fn read(
+    format: Format,
+    bytes: &[u8],
+    kind: RecordKind,
+    declared: Option<&'static encoding_rs::Encoding>,
+) -> Result<Sheet, SheetError> {
+    if bytes.is_empty() {
+        return Err(fail(
+            None,
+            "the file is empty: expected a header row naming the columns",
+        ));
+    }
+    let mut sheet = match format {
+        Format::Csv => read_csv(&decode(bytes, declared)?)?,
+        Format::Xlsx => read_xlsx(bytes)?,
+        Format::GeoJson => read_geojson(&decode(bytes, declared)?, kind)?,
+    };
+    if sheet.header.iter().all(|h| h.trim().is_empty()) {
+        return Err(fail(
+            None,
+            "the file has no header row: expected the column names on the first line",
+        ));
+    }
+    for (place, cells) in &mut sheet.rows {
+        for (i, cell) in cells.iter_mut().enumerate() {
+            if let Some((fixed, how)) = repair_mojibake(cell) {
+                sheet.repairs.push(Repair {
+                    place: *place,
+                    column: sheet
+                        .header
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("column {}", i + 1)),
+                    from: std::mem::replace(cell, fixed.clone()),
+                    to: fixed,
+                    how,
+                });
+            }
+        }
+    }
+    Ok(sheet)
+}
+
+/// The file's text: UTF-8 (or UTF-16 with a byte-order mark), or `declared`.
+fn decode(
+    bytes: &[u8],
+    declared: Option<&'static encoding_rs::Encoding>,
+) -> Result<String, SheetError> {
+    if let Some(enc) = declared {
+        let (text, _, had_errors) = enc.decode(bytes);
+        if had_errors {
+            return Err(fail(
+                None,
+                format!("the file has bytes that are not {}", enc.name()),
+            ));
+        }
+        return Ok(text.into_owned());
+    }
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes)
+        && enc != encoding_rs::UTF_8
+    {
+        let (text, _, had_errors) = enc.decode(bytes);
+        if !had_errors {
+            return Ok(text.into_owned());
+        }
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+            Err(fail(
+                Some(Place::Line(line)),
+                format!(
+                    "the file is not UTF-8 text (byte 0x{:02X} at offset {at}). Save it as \"CSV UTF-8\", or give its encoding (for Windows Cyrillic: --encoding cp1251)",
+                    bytes[at]
+                ),
+            ))
+        }
+    }
+}
+
+fn read_csv(text: &str) -> Result<Sheet, SheetError> {
+    let first = text.lines().next().unwrap_or_default();
+    // Spreadsheets set to a locale with a decimal comma write `;` between cells.
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
+        .filter(|d| first.as_bytes().contains(d))
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut sheet = Sheet::default();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(i + 1, |p| p.line() as usize);
+            fail(Some(Place::Line(line)), format!("not valid CSV: {e}"))
+        })?;
+        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if i == 0 {
+            sheet.header = cells;
+        } else if cells.iter().any(|c| !c.trim().is_empty()) {
+            sheet.rows.push((Place::Line(line), cells));
+        }
+    }
+    Ok(sheet)
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Sheet, SheetError> {
+    use calamine::{Data, Reader as _};
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        fail(
+            None,
+            format!("not a spreadsheet this program can read (XLSX, XLS or ODS): {e}"),
+        )
+    })?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| fail(None, "the workbook has no worksheet"))?
+        .map_err(|e| fail(None, format!("the first worksheet cannot be read: {e}")))?;
+    let top = range.start().map_or(0, |(r, _)| r as usize);
+    let left = range.start().map_or(0, |(_, c)| c as usize);
+    let mut sheet = Sheet::default();
+    for (i, row) in range.rows().enumerate() {
+        let number = top + i + 1;
+        let place = Place::Row(number);
+        let mut cells: Vec<String> = vec![String::new(); left];
+        for (j, cell) in row.iter().enumerate() {
+            let text = match cell {
+                Data::Empty => String::new(),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                Data::Int(n) => n.to_string(),
+                Data::Float(x) => x.to_string(),
+                Data::Bool(b) => b.to_string(),
+                Data::DateTime(d) => {
+                    let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
+                    let date = Date::new(y as i16, m as i8, day as i8)
+                        .map_err(|e| fail(Some(place), format!("cell {}: {e}", j + left + 1)))?;
+                    if (h, min, s, ms) != (0, 0, 0, 0) {
+                        format!("{date}T{h:02}:{min:02}:{s:02}")
+                    } else {
+                        date.to_string()
+                    }
+                }
+                Data::Error(e) => {
+                    return Err(fail(
+                        Some(place),
+                        format!(
+                            "column {}: the cell holds a spreadsheet error ({e})",
+                            j + left + 1
+                        ),
+                    ));
+                }
+            };
+            cells.push(text);
+        }
+        if i == 0 {
+            sheet.header = cells;
+        } else if cells.iter().any(|c| !c.trim().is_empty()) {
+            sheet.rows.push((place, cells));
+        }
+    }
+    Ok(sheet)
+}
+
+/// A GeoJSON FeatureCollection: properties named as the kind's columns, the geometry in
+/// the kind's geometry field (a licence's area, a community's centre).
+fn read_geojson(text: &str, kind: RecordKind) -> Result<Sheet, SheetError> {
+    let doc: Value = serde_json::from_str(text)
+        .map_err(|e| fail(Some(Place::Line(e.line())), format!("not valid JSON: {e}")))?;
+    if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(fail(None, "expected a GeoJSON FeatureCollection"));
+    }
+    let features = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| fail(None, "expected \"features\": a list"))?;
+    let geometry = geometry_field(kind);
+    let mut header: Vec<String> = columns(kind)
+        .into_iter()
+        .filter(|c| Some(c.field) != geometry)
+        .map(|c| c.header)
+        .collect();
+    let geometry_columns: Vec<String> = match geometry {
+        Some(g) if g.shape == Shape::Point => {
+            vec![format!("{}.lat", g.name), format!("{}.lon", g.name)]
+        }
+        Some(g) => vec![g.name.to_owned()],
+        None => Vec::new(),
+    };
+    // Properties that are not columns become columns, so the header check names them.
+    for feature in features {
+        if let Some(props) = feature.get("properties").and_then(Value::as_object) {
+            for key in props.keys() {
+                if !header.contains(key) && !geometry_columns.contains(key) {
+                    header.push(key.clone());
+                }
+            }
+        }
+    }
+    let mut sheet = Sheet {
+        header: header.clone(),
+        ..Sheet::default()
+    };
+    sheet.header.extend(geometry_columns.iter().cloned());
+    for (i, feature) in features.iter().enumerate() {
+        let place = Place::Feature(i + 1);
+        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+            return Err(fail(Some(place), "expected \"type\": \"Feature\""));
+        }
+        let empty = Map::new();
+        let props = match feature.get("properties") {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(p)) => p,
+            Some(_) => return Err(fail(Some(place), "\"properties\" is not an object")),
+        };
+        let mut cells: Vec<String> = header
+            .iter()
+            .map(|h| match props.get(h) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        let geom = feature.get("geometry").filter(|g| !g.is_null());
+        match (geometry, geom) {
+            (_, None) => cells.extend(geometry_columns.iter().map(|_| String::new())),
+            (None, Some(_)) => {
+                return Err(fail(
+                    Some(place),
+                    format!("a {kind} has no geometry; leave \"geometry\": null"),
+                ));
+            }
+            (Some(g), Some(v)) => {
+                let ty = v.get("type").and_then(Value::as_str).unwrap_or("(none)");
+                match (g.shape, ty) {
+                    (Shape::Polygon, "Polygon") => cells.push(polygon_wkt(v).ok_or_else(|| {
+                        fail(
+                            Some(place),
+                            format!("broken geometry: {}: the coordinates are not rings of [longitude, latitude]", g.name),
+                        )
+                    })?),
+                    (Shape::Point, "Point") => {
+                        let c = v.get("coordinates").and_then(Value::as_array);
+                        let pos = c.filter(|c| c.len() == 2).and_then(|c| Some((c[0].as_number()?, c[1].as_number()?)));
+                        let Some((lon, lat)) = pos else {
+                            return Err(fail(Some(place), format!("broken geometry: {}: expected [longitude, latitude]", g.name)));
+                        };
+                        cells.push(lat.to_string());
+                        cells.push(lon.to_string());
+                    }
+                    (_, other) => {
+                        let want = if g.shape == Shape::Point { "Point" } else { "Polygon" };
+                        return Err(fail(
+                            Some(place),
+                            format!("broken geometry: a {kind}'s {} is a {want}, not {other}", g.name),
+                        ));
+                    }
+                }
+            }
+        }
+        sheet.rows.push((place, cells));
+    }
+    Ok(sheet)
+}
+
+/// Text that was UTF-8, decoded as Latin-1/Windows-1252 or as Windows-1251 (and saved
+/// again as UTF-8), decoded as it should have been; `None` if the text looks right.
+pub fn repair_mojibake(s: &str) -> Option<(String, &'static str)> {
+    if s.is_ascii() {
+        return None;
+    }
+    let as_latin1 = || -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(s.len());
+        for c in s.chars() {
+            if (c as u32) < 0x100 {
+                out.push(c as u32 as u8);
+            } else {
+                let mut buf = [0u8; 4];
+                let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+                if bad || bytes.len() != 1 {
+                    return None;
+                }
+                out.push(bytes[0]);
+            }
+        }
+        Some(out)
+    };
+    let as_cp1251 = || -> Option<Vec<u8>> {
+        let (bytes, _, bad) = encoding_rs::WINDOWS_1251.encode(s);
+        (!bad).then(|| bytes.into_owned())
+    };
+    let candidates: [(&'static str, Option<Vec<u8>>); 2] = [
+        ("UTF-8 read as Latin-1", as_latin1()),
+        ("UTF-8 read as Windows-1251", as_cp1251()),
+    ];
+    for (how, bytes) in candidates {
+        let Some(bytes) = bytes else { continue };
+        let Ok(fixed) = String::from_utf8(bytes) else {
+            continue;
+        };
+        // Misread UTF-8 is longer than the text it came from, and ours is Cyrillic.
+        let cyrillic = fixed
+            .chars()
+            .any(|c| ('\u{0400}'..='\u{04ff}').contains(&c));
+        if fixed != s && fixed.chars().count() < s.chars().count() && cyrillic {
+            return Some((fixed, how));
+        }
+    }
+    None
+}
+
+/// Rows of cells as CSV (UTF-8 with a byte-order mark, so that spreadsheets open
+/// Cyrillic text correctly; CRLF line ends as RFC 4180 says).
+pub fn write_csv(header: &[String], rows: &[Vec<Cell>]) -> Vec<u8> {
+    let mut out = b"\xef\xbb\xbf".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        w.write_record(header).expect("writing to memory");
+        for row in rows {
+            w.write_record(row.iter().map(Cell::text))
+                .expect("writing to memory");
+        }
+        w.flush().expect("writing to memory");
+    }
+    out
+}
+
+/// Rows of cells as an XLSX workbook with one worksheet named after the kind.
+pub fn write_xlsx(
+    kind: RecordKind,
+    header: &[String],
+    rows: &[Vec<Cell>],
+) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(kind.as_str()).map_err(|e| e.to_string())?;
+    let bold = XFormat::new().set_bold();
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, h, &bold)
+            .map_err(e)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Empty => {}
+                // Strings are written as strings: never as formulas.
+                Cell::Text(s) => {
+                    sheet.write_string(r, c, s).map_err(e)?;
+                }
+                Cell::Number(n) => match n.as_f64() {
+                    // Whole numbers beyond 2^53 would lose digits as a spreadsheet number.
+                    Some(x) if n.is_f64() || x.abs() < 9.0e15 => {
+                        sheet.write_number(r, c, x).map_err(e)?;
+                    }
+                    _ => {
+                        sheet.write_string(r, c, n.to_string()).map_err(e)?;
+                    }
+                },
+                Cell::Flag(b) => {
+                    sheet.write_boolean(r, c, *b).map_err(e)?;
+                }
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(e)?;
+    book.save_to_buffer().map_err(e)
+}
+
+/// Rows of cells as a GeoJSON FeatureCollection (RFC 7946): the kind's geometry field
+/// as each feature's geometry, the other columns as its properties.
+pub fn write_geojson(kind: RecordKind, header: &[String], rows: &[Vec<Cell>]) -> Vec<u8> {
+    let geometry = geometry_field(kind);
+    let cols = columns(kind);
+    let mut features = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut props = Map::new();
+        let mut geom = Value::Null;
+        let (mut lat, mut lon) = (None, None);
+        for ((h, cell), col) in header.iter().zip(row).zip(&cols) {
+            if Some(col.field) == geometry {
+                match (col.part, cell) {
+                    (Some("lat"), Cell::Number(n)) => lat = Some(n.clone()),
+                    (Some("lon"), Cell::Number(n)) => lon = Some(n.clone()),
+                    (None, Cell::Text(wkt)) => {
+                        geom = parse_wkt_polygon(wkt).unwrap_or(Value::Null);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let v = match cell {
+                Cell::Empty => Value::Null,
+                Cell::Text(s) => Value::String(s.clone()),
+                Cell::Number(n) => Value::Number(n.clone()),
+                Cell::Flag(b) => Value::Bool(*b),
+            };
+            props.insert(h.clone(), v);
+        }
+        if let (Some(lat), Some(lon)) = (lat, lon) {
+            geom = serde_json::json!({"type": "Point", "coordinates": [lon, lat]});
+        }
+        features.push(serde_json::json!({
+            "type": "Feature",
+            "properties": props,
+            "geometry": geom,
+        }));
+    }
+    let doc = serde_json::json!({
+        "type": "FeatureCollection",
+        "name": kind.as_str(),
+        "features": features,
+    });
+    let mut out = serde_json::to_vec_pretty(&doc).expect("JSON values serialise");
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misread_cyrillic_is_repaired_and_correct_text_is_left_alone() {
+        let right = "Хөвсгөл аймаг, Улаанбаатар";
+        // UTF-8 bytes read as Latin-1.
+        let latin1: String = right.bytes().map(|b| b as char).collect();
+        assert_eq!(
+            repair_mojibake(&latin1),
+            Some((right.to_owned(), "UTF-8 read as Latin-1"))
+        );
+        // UTF-8 bytes read as Windows-1251.
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.decode(right.as_bytes());
+        assert_eq!(
+            repair_mojibake(&cp1251),
+            Some((right.to_owned(), "UTF-8 read as Windows-1251"))
+        );
+        for fine in [right, "Café Zaamar", "Заамар сум", "MV-017038", "Ёөүъ"] {
+            assert_eq!(repair_mojibake(fine), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_its_line() {
+        let bytes = b"id,name.mn\nc1,ok\nc2,\xc0\xe9\n";
+        let err = read(Format::Csv, bytes, RecordKind::Company, None).unwrap_err();
+        assert_eq!(err.place, Some(Place::Line(3)));
+        assert!(err.reason.contains("--encoding cp1251"), "{err}");
+        // Declared as Windows-1251, the same bytes read.
+        let sheet = read(Format::Csv, bytes, RecordKind::Company, encoding("cp1251")).unwrap();
+        assert_eq!(sheet.rows[1].1[1], "Ай");
+    }
+
+    #[test]
+    fn xlsx_keeps_cyrillic_numbers_and_flags() {
+        let header = vec![
+            "id".to_owned(),
+            "name.mn".to_owned(),
+            "households".to_owned(),
+        ];
+        let rows = vec![vec![
+            Cell::Text("c1".into()),
+            Cell::Text("Заамар".into()),
+            Cell::Number(120.into()),
+        ]];
+        let bytes = write_xlsx(RecordKind::Community, &header, &rows).unwrap();
+        let sheet = read(Format::Xlsx, &bytes, RecordKind::Community, None).unwrap();
+        assert_eq!(sheet.header, header);
+        assert_eq!(
+            sheet.rows,
+            vec![(
+                Place::Row(2),
+                vec!["c1".into(), "Заамар".into(), "120".into()]
+            )]
+        );
+    }
+}

@@ -1,0 +1,896 @@
+//! Records as tables: the columns of each record kind, and a record's payload as a row
+//! of cells and back. CSV, XLSX and GeoJSON files (see [`crate::sheet`]) are such tables.
+//!
+//! The column names are the payload's field names; a field with parts takes one column
+//! per part: `name.mn` and `name.en` for text in both languages, `centre.lat` and
+//! `centre.lon` for a point, `contact.name` and `contact.phone` for a contact. A polygon
+//! is one column of WKT (`POLYGON ((lon lat, …))`); in GeoJSON it is the geometry. The
+//! README lists every kind's columns.
+//!
+//! Reading a row checks the cells' shapes (dates, numbers, yes/no, geometry, formulas);
+//! the record's own rules are [`Record::from_payload`]'s, whose field errors
+//! [`column_of`] maps back to a column.
+
+use jiff::civil::Date;
+use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY};
+use minewatch_domain::{Record, RecordKind};
+use serde_json::{Map, Number, Value};
+
+/// What a field holds, and so how its cells read and write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The record's id (the first column).
+    Id,
+    Text,
+    /// Text in Mongolian and English: two columns, `.mn` and `.en`.
+    Localized,
+    /// The id of a record of this kind; imports also take its natural key (a licence
+    /// number, a company's registration number).
+    Ref(RecordKind),
+    /// `YYYY-MM-DD`; imports also take `DD.MM.YYYY`.
+    Date,
+    /// A whole number of 0 or more.
+    Count,
+    Number,
+    /// `true` or `false`; imports also take yes/no, 1/0 and тийм/үгүй.
+    Flag,
+    /// Texts separated by `; ` (a JSON list when an item holds a `;`).
+    List,
+    /// Latitude and longitude: two columns, `.lat` and `.lon`.
+    Point,
+    /// A person: two columns, `.name` and `.phone`.
+    Contact,
+    /// A polygon as WKT.
+    Polygon,
+    /// Field visibility levels as `field=level; field=level`.
+    Levels,
+}
+
+/// A field of a record kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub shape: Shape,
+    pub required: bool,
+}
+
+const fn f(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: false,
+    }
+}
+
+const fn req(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: true,
+    }
+}
+
+/// The fields of `kind`, in column order: `id` first, the access settings last.
+pub fn fields(kind: RecordKind) -> Vec<Field> {
+    use Shape::*;
+    let mut out = vec![f("id", Id)];
+    let own: &[Field] = match kind {
+        RecordKind::Workspace => &[
+            req("name", Localized),
+            req("pack", Text),
+            f("description", Localized),
+        ],
+        RecordKind::Organisation => &[
+            req("workspace_id", Ref(RecordKind::Workspace)),
+            req("name", Localized),
+            req("org_type", Text),
+        ],
+        RecordKind::Community => &[
+            req("workspace_id", Ref(RecordKind::Workspace)),
+            req("name", Localized),
+            req("aimag", Localized),
+            req("soum", Localized),
+            f("bagh", Text),
+            f("households", Count),
+            f("centre", Point),
+            f("contact", Contact),
+        ],
+        RecordKind::Authority => &[
+            req("name", Localized),
+            req("authority_type", Text),
+            req("jurisdiction", Localized),
+            f("aimag", Localized),
+            f("soum", Localized),
+            f("address", Text),
+            f("email", Text),
+            f("phone", Text),
+        ],
+        RecordKind::Company => &[
+            req("name", Localized),
+            f("registration_number", Text),
+            f("parent_id", Ref(RecordKind::Company)),
+        ],
+        RecordKind::Licence => &[
+            req("number", Text),
+            req("holder_id", Ref(RecordKind::Company)),
+            f("minerals", List),
+            req("aimag", Localized),
+            req("soum", Localized),
+            f("area_ha", Number),
+            f("granted", Date),
+            f("expires", Date),
+            req("status", Text),
+            f("area", Polygon),
+        ],
+        RecordKind::Observation => &[
+            f("workspace_id", Ref(RecordKind::Workspace)),
+            f("community_id", Ref(RecordKind::Community)),
+            f("licence_id", Ref(RecordKind::Licence)),
+            req("observed_on", Date),
+            req("category", Text),
+            req("description", Text),
+            f("place", Text),
+            f("location", Point),
+            f("reporter", Contact),
+            f("follow_ups", List),
+        ],
+        _ => &[],
+    };
+    out.extend_from_slice(own);
+    if RecordKind::CASE.contains(&kind) {
+        out.extend_from_slice(&[
+            req("date", Date),
+            req("source", Text),
+            f("summary", Text),
+            f("licence_id", Ref(RecordKind::Licence)),
+            f("company_id", Ref(RecordKind::Company)),
+            f("authority_id", Ref(RecordKind::Authority)),
+            f("community_id", Ref(RecordKind::Community)),
+        ]);
+        let detail: &[Field] = match kind {
+            RecordKind::Consultation => &[
+                req("held", Flag),
+                req("purpose", Text),
+                f("attendees", Count),
+                f("minutes", Text),
+            ],
+            RecordKind::Disclosure => {
+                &[req("document", Text), req("found", Flag), f("place", Text)]
+            }
+            RecordKind::Inspection => &[f("findings", Text)],
+            RecordKind::Violation => &[req("found_by", Text), f("basis", Text), f("penalty", Text)],
+            RecordKind::Decision => &[req("decision", Text), f("decision_number", Text)],
+            RecordKind::Agreement => &[req("title", Text), req("signed", Flag)],
+            RecordKind::Complaint => &[req("subject", Text), f("answered", Date)],
+            _ => &[],
+        };
+        out.extend_from_slice(detail);
+    }
+    out.push(f(VISIBILITY_KEY, Text));
+    out.push(f(FIELD_VISIBILITY_KEY, Levels));
+    out
+}
+
+/// The field a GeoJSON feature's geometry belongs to, if the kind has one.
+pub fn geometry_field(kind: RecordKind) -> Option<Field> {
+    fields(kind)
+        .into_iter()
+        .find(|f| matches!(f.shape, Shape::Polygon | Shape::Point))
+}
+
+/// A column: a field, or one part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub header: String,
+    pub field: Field,
+    /// The part of the field (`mn`, `lat`, `name`…), for fields with parts.
+    pub part: Option<&'static str>,
+}
+
+fn parts(shape: Shape) -> &'static [&'static str] {
+    match shape {
+        Shape::Localized => &["mn", "en"],
+        Shape::Point => &["lat", "lon"],
+        Shape::Contact => &["name", "phone"],
+        _ => &[],
+    }
+}
+
+/// The columns of `kind`, in order.
+pub fn columns(kind: RecordKind) -> Vec<Column> {
+    let mut out = Vec::new();
+    for field in fields(kind) {
+        match parts(field.shape) {
+            [] => out.push(Column {
+                header: field.name.to_owned(),
+                field,
+                part: None,
+            }),
+            ps => out.extend(ps.iter().map(|p| Column {
+                header: format!("{}.{p}", field.name),
+                field,
+                part: Some(p),
+            })),
+        }
+    }
+    out
+}
+
+/// A cell as written: text, or a number or flag that formats that have types keep typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(Number),
+    Flag(bool),
+}
+
+impl Cell {
+    /// The cell as text, as CSV writes it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Flag(b) => b.to_string(),
+        }
+    }
+}
+
+/// Whether a cell's text starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return), which a spreadsheet would run when the file is opened.
+fn starts_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Text as exported: a value that starts like a formula gets a leading `'`, which
+/// spreadsheets show as text (OWASP's advice on CSV injection). Imports take the `'`
+/// off again.
+pub fn neutralise(s: &str) -> String {
+    if starts_like_formula(s) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Whether an imported text cell is a formula rather than text: it starts with `=` or
+/// `@`, or with `+` or `-` and is not a number or a phone number.
+fn is_formula(s: &str) -> bool {
+    match s.chars().next() {
+        Some('=' | '@') => true,
+        Some('+' | '-') => !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '.')),
+        _ => false,
+    }
+}
+
+/// A record as a row of cells, one per column of [`columns`].
+pub fn to_row(kind: RecordKind, id: &str, payload: &Value) -> Vec<Cell> {
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(neutralise(s))
+        }
+    };
+    columns(kind)
+        .into_iter()
+        .map(|c| {
+            if c.field.shape == Shape::Id {
+                return text(id);
+            }
+            let Some(v) = payload.get(c.field.name).filter(|v| !v.is_null()) else {
+                return Cell::Empty;
+            };
+            let v = match c.part {
+                Some(p) => match v.get(p) {
+                    Some(v) if !v.is_null() => v,
+                    _ => return Cell::Empty,
+                },
+                None => v,
+            };
+            match (c.field.shape, v) {
+                (_, Value::Number(n)) => Cell::Number(n.clone()),
+                (_, Value::Bool(b)) => Cell::Flag(*b),
+                (_, Value::String(s)) => text(s),
+                (Shape::List, Value::Array(items)) => {
+                    let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                    if items.iter().any(|i| i.contains(';') || i.starts_with('[')) {
+                        text(&Value::from(items).to_string())
+                    } else {
+                        text(&items.join("; "))
+                    }
+                }
+                (Shape::Polygon, v) => polygon_wkt(v).map_or(Cell::Empty, Cell::Text),
+                (Shape::Levels, Value::Object(m)) => text(
+                    &m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                (_, other) => text(&other.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// A problem with one cell of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellProblem {
+    pub column: String,
+    pub reason: String,
+}
+
+/// How the columns of a file map to the kind's columns: `mapping[i]` is the kind's
+/// column that the file's column `i` holds.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub kind: RecordKind,
+    pub columns: Vec<Column>,
+    pub mapping: Vec<usize>,
+}
+
+impl Header {
+    /// Reads a file's header row, reporting every unknown, duplicate or missing column.
+    pub fn read(kind: RecordKind, names: &[String]) -> Result<Header, Vec<CellProblem>> {
+        let columns = columns(kind);
+        let mut problems = Vec::new();
+        let mut mapping = Vec::new();
+        for (i, raw) in names.iter().enumerate() {
+            let name = raw.trim().trim_start_matches('\u{feff}').to_lowercase();
+            let shown = if name.is_empty() {
+                format!("column {}", i + 1)
+            } else {
+                name.clone()
+            };
+            match columns.iter().position(|c| c.header == name) {
+                Some(_) if name.is_empty() => {}
+                Some(c) if mapping.contains(&c) => problems.push(CellProblem {
+                    column: shown,
+                    reason: "this column appears twice".into(),
+                }),
+                Some(c) => mapping.push(c),
+                None => {
+                    let hint = closest(&name, columns.iter().map(|c| c.header.as_str()))
+                        .map(|c| format!(" (did you mean {c}?)"))
+                        .unwrap_or_default();
+                    problems.push(CellProblem {
+                        column: shown,
+                        reason: if name.is_empty() {
+                            "a column without a name".into()
+                        } else {
+                            format!(
+                                "not a column of a {kind}{hint}; the columns are {}",
+                                columns
+                                    .iter()
+                                    .map(|c| c.header.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    });
+                }
+            }
+        }
+        for field in fields(kind).into_iter().filter(|f| f.required) {
+            if !mapping.iter().any(|c| columns[*c].field.name == field.name) {
+                let wanted: Vec<&str> = columns
+                    .iter()
+                    .filter(|c| c.field.name == field.name)
+                    .map(|c| c.header.as_str())
+                    .collect();
+                problems.push(CellProblem {
+                    column: wanted.join(" / "),
+                    reason: "a required column is missing".into(),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(Header {
+                kind,
+                columns,
+                mapping,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The header of a file in the kind's own column order (what exports write).
+    pub fn of(kind: RecordKind) -> Header {
+        let columns = columns(kind);
+        Header {
+            kind,
+            mapping: (0..columns.len()).collect(),
+            columns,
+        }
+    }
+
+    /// The names of the file's columns.
+    pub fn names(&self) -> Vec<String> {
+        self.mapping
+            .iter()
+            .map(|c| self.columns[*c].header.clone())
+            .collect()
+    }
+
+    /// Turns a file row into an id (if given) and a payload, reporting each cell whose
+    /// text does not fit its column. The payload is not yet validated as a record.
+    pub fn payload(&self, cells: &[String]) -> Result<(Option<String>, Value), Vec<CellProblem>> {
+        let mut problems = Vec::new();
+        let mut obj = Map::new();
+        let mut id = None;
+        if cells.len() > self.mapping.len()
+            && cells[self.mapping.len()..]
+                .iter()
+                .any(|c| !c.trim().is_empty())
+        {
+            problems.push(CellProblem {
+                column: format!("column {}", self.mapping.len() + 1),
+                reason: format!(
+                    "the row has {} cells; the header has {} columns",
+                    cells.len(),
+                    self.mapping.len()
+                ),
+            });
+        }
+        for (i, c) in self.mapping.iter().enumerate() {
+            let column = &self.columns[*c];
+            let raw = cells.get(i).map_or("", |s| s.trim());
+            if raw.is_empty() {
+                continue;
+            }
+            let mut fail = |reason: String| {
+                problems.push(CellProblem {
+                    column: column.header.clone(),
+                    reason,
+                })
+            };
+            let numeric = matches!(
+                (column.field.shape, column.part),
+                (Shape::Count | Shape::Number, _) | (Shape::Point, _)
+            );
+            // Our own exports write `'` before text that starts like a formula.
+            let cell = match raw.strip_prefix('\'') {
+                Some(rest) if starts_like_formula(rest) => rest,
+                _ if !numeric && is_formula(raw) => {
+                    fail(format!(
+                        "{:?} is a spreadsheet formula; formulas are not imported (start the cell with ' to keep it as text)",
+                        clip(raw)
+                    ));
+                    continue;
+                }
+                _ => raw,
+            };
+            let value = match column.field.shape {
+                Shape::Id => {
+                    id = Some(cell.to_owned());
+                    continue;
+                }
+                Shape::Text | Shape::Localized | Shape::Contact | Shape::Ref(_) => {
+                    Value::String(cell.to_owned())
+                }
+                Shape::Date => match parse_date(cell) {
+                    Some(d) => Value::String(d.to_string()),
+                    None => {
+                        fail(format!(
+                            "{:?} is not a date: expected YYYY-MM-DD or DD.MM.YYYY",
+                            clip(cell)
+                        ));
+                        continue;
+                    }
+                },
+                Shape::Count => match cell.parse::<u64>() {
+                    Ok(n) => Value::from(n),
+                    Err(_) => {
+                        fail(format!(
+                            "{:?} is not a whole number of 0 or more",
+                            clip(cell)
+                        ));
+                        continue;
+                    }
+                },
+                Shape::Number | Shape::Point => match parse_number(cell) {
+                    Some(n) => n,
+                    None => {
+                        fail(format!("{:?} is not a number", clip(cell)));
+                        continue;
+                    }
+                },
+                Shape::Flag => match parse_flag(cell) {
+                    Some(b) => Value::Bool(b),
+                    None => {
+                        fail(format!(
+                            "{:?}: expected true or false (yes/no, тийм/үгүй, 1/0)",
+                            clip(cell)
+                        ));
+                        continue;
+                    }
+                },
+                Shape::List => match parse_list(cell) {
+                    Some(items) => items,
+                    None => {
+                        fail(format!("{:?} is not a list", clip(cell)));
+                        continue;
+                    }
+                },
+                Shape::Polygon => match parse_wkt_polygon(cell) {
+                    Ok(p) => p,
+                    Err(why) => {
+                        fail(format!("broken geometry: {why}"));
+                        continue;
+                    }
+                },
+                Shape::Levels => match parse_levels(cell) {
+                    Some(m) => m,
+                    None => {
+                        fail(format!(
+                            "{:?}: expected field=level pairs separated by ;",
+                            clip(cell)
+                        ));
+                        continue;
+                    }
+                },
+            };
+            match column.part {
+                Some(p) => {
+                    let slot = obj
+                        .entry(column.field.name)
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(m) = slot {
+                        m.insert(p.to_owned(), value);
+                    }
+                }
+                None => {
+                    obj.insert(column.field.name.to_owned(), value);
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok((id, Value::Object(obj)))
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// The column a validation error's field names: `name.mn` → `name.mn`, `minerals[2]` →
+/// `minerals`, `centre` → `centre.lat`.
+pub fn column_of(kind: RecordKind, field: &str) -> String {
+    let base = field.split('[').next().unwrap_or(field);
+    let columns = columns(kind);
+    if let Some(c) = columns.iter().find(|c| c.header == base) {
+        return c.header.clone();
+    }
+    let top = base.split('.').next().unwrap_or(base);
+    columns
+        .iter()
+        .find(|c| c.field.name == top)
+        .map_or_else(|| base.to_owned(), |c| c.header.clone())
+}
+
+/// Validates a row's payload as a record, with each problem named by its column.
+pub fn validate(kind: RecordKind, payload: &Value) -> Result<Record, Vec<CellProblem>> {
+    Record::from_payload(kind, payload).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| CellProblem {
+                column: column_of(kind, &e.field),
+                reason: e.detail,
+            })
+            .collect()
+    })
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The known name closest to `name` by edit distance, if it is close enough to be a typo.
+fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// A date as `YYYY-MM-DD` or `DD.MM.YYYY` (also `D.M.YYYY` and `YYYY.MM.DD`).
+pub fn parse_date(s: &str) -> Option<Date> {
+    if s.len() == 10
+        && let Ok(d) = s.parse::<Date>()
+    {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s.split(['.', '/']).collect();
+    let [a, b, c] = parts[..] else { return None };
+    let num = |x: &str| {
+        x.parse::<i16>()
+            .ok()
+            .filter(|_| x.bytes().all(|c| c.is_ascii_digit()))
+    };
+    let (y, m, d) = if a.len() == 4 {
+        (num(a)?, num(b)?, num(c)?)
+    } else if c.len() == 4 {
+        (num(c)?, num(b)?, num(a)?)
+    } else {
+        return None;
+    };
+    Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
+}
+
+/// A number as JSON keeps it; a decimal comma is taken when there is no point.
+fn parse_number(s: &str) -> Option<Value> {
+    let s = if s.contains('.') {
+        s.to_owned()
+    } else {
+        s.replacen(',', ".", 1)
+    };
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(Value::from(n));
+    }
+    let x = s.parse::<f64>().ok().filter(|x| x.is_finite())?;
+    Number::from_f64(x).map(Value::Number)
+}
+
+fn parse_flag(s: &str) -> Option<bool> {
+    match s.to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "тийм" | "үнэн" => Some(true),
+        "false" | "no" | "n" | "0" | "үгүй" | "худал" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_list(s: &str) -> Option<Value> {
+    if s.starts_with('[') {
+        let v: Value = serde_json::from_str(s).ok()?;
+        return v
+            .as_array()
+            .filter(|a| a.iter().all(Value::is_string))
+            .map(|_| v.clone());
+    }
+    Some(Value::from(
+        s.split(';')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn parse_levels(s: &str) -> Option<Value> {
+    let mut m = Map::new();
+    for pair in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=')?;
+        m.insert(k.trim().to_owned(), Value::String(v.trim().to_owned()));
+    }
+    Some(Value::Object(m))
+}
+
+/// A GeoJSON polygon object as WKT, or `None` if it is not one.
+pub fn polygon_wkt(v: &Value) -> Option<String> {
+    let rings = v.get("coordinates")?.as_array()?;
+    let mut out = String::from("POLYGON (");
+    for (r, ring) in rings.iter().enumerate() {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for (i, pos) in ring.as_array()?.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let pos = pos.as_array()?;
+            out.push_str(&format!(
+                "{} {}",
+                number_text(pos.first()?)?,
+                number_text(pos.get(1)?)?
+            ));
+        }
+        out.push(')');
+    }
+    out.push(')');
+    Some(out)
+}
+
+fn number_text(v: &Value) -> Option<String> {
+    v.as_number().map(Number::to_string)
+}
+
+/// WKT `POLYGON ((x y, …), …)` as a GeoJSON polygon object. Ring closure and ranges are
+/// the record's rules and are checked there.
+pub fn parse_wkt_polygon(s: &str) -> Result<Value, String> {
+    let s = s.trim();
+    let upper = s.to_uppercase();
+    let body = if let Some(rest) = upper.strip_prefix("POLYGON") {
+        s[s.len() - rest.len()..].trim()
+    } else if upper.starts_with("MULTIPOLYGON") {
+        return Err("a MULTIPOLYGON: an area here is one POLYGON".into());
+    } else {
+        return Err(format!(
+            "{:?}: expected WKT like POLYGON ((lon lat, lon lat, …))",
+            clip(s)
+        ));
+    };
+    if body.eq_ignore_ascii_case("EMPTY") {
+        return Err("the polygon is EMPTY".into());
+    }
+    let inner = body
+        .strip_prefix('(')
+        .and_then(|b| b.strip_suffix(')'))
+        .ok_or("expected the rings in parentheses: POLYGON ((…))")?;
+    let mut rings = Vec::new();
+    let mut rest = inner.trim();
+    while !rest.is_empty() {
+        let open = rest
+            .strip_prefix('(')
+            .ok_or_else(|| format!("ring {}: expected '('", rings.len()))?;
+        let close = open
+            .find(')')
+            .ok_or_else(|| format!("ring {}: no closing ')'", rings.len()))?;
+        let mut ring = Vec::new();
+        for (i, pair) in open[..close].split(',').enumerate() {
+            let nums: Vec<&str> = pair.split_whitespace().collect();
+            // Whole numbers stay whole, so GeoJSON's `[104, 48]` comes back as it was.
+            let pos = match nums[..] {
+                [x, y] if !x.contains(',') && !y.contains(',') => {
+                    parse_number(x).zip(parse_number(y))
+                }
+                _ => None,
+            };
+            let Some((x, y)) = pos else {
+                return Err(format!(
+                    "ring {} position {i}: {:?} is not \"longitude latitude\"",
+                    rings.len(),
+                    pair.trim()
+                ));
+            };
+            ring.push(Value::Array(vec![x, y]));
+        }
+        rings.push(Value::Array(ring));
+        rest = open[close + 1..].trim_start();
+        rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+    }
+    let mut obj = Map::new();
+    obj.insert("type".into(), Value::String("Polygon".into()));
+    obj.insert("coordinates".into(), Value::Array(rings));
+    Ok(Value::Object(obj))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_field_a_record_reads_has_a_column() {
+        // A payload with every column filled must validate without "unknown-field":
+        // the other way round, a field missing here would be dropped by exports.
+        let header = Header::of(RecordKind::Licence);
+        let names = header.names();
+        assert_eq!(
+            names,
+            [
+                "id",
+                "number",
+                "holder_id",
+                "minerals",
+                "aimag.mn",
+                "aimag.en",
+                "soum.mn",
+                "soum.en",
+                "area_ha",
+                "granted",
+                "expires",
+                "status",
+                "area",
+                "visibility",
+                "field_visibility"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_reads_back_as_the_payload_it_came_from() {
+        let payload = json!({
+            "number": "MV-017038", "holder_id": "c1", "minerals": ["gold", "copper"],
+            "aimag": {"mn": "Төв", "en": "Tuv"}, "soum": {"mn": "Заамар"},
+            "area_ha": 125.5, "granted": "2019-03-01", "status": "granted",
+            "area": {"type": "Polygon", "coordinates": [[[104.1, 48.2], [104.3, 48.2], [104.3, 48.4], [104.1, 48.2]]]},
+            "field_visibility": {"area_ha": "coalition"}
+        });
+        let row = to_row(RecordKind::Licence, "l1", &payload);
+        let cells: Vec<String> = row.iter().map(Cell::text).collect();
+        let header = Header::of(RecordKind::Licence);
+        let (id, back) = header.payload(&cells).unwrap();
+        assert_eq!(id.as_deref(), Some("l1"));
+        assert_eq!(back, payload);
+    }
+
+    #[test]
+    fn formulas_are_refused_on_import_and_neutralised_on_export() {
+        let header = Header::read(
+            RecordKind::Company,
+            &["name.en".into(), "registration_number".into()],
+        )
+        .unwrap();
+        let err = header
+            .payload(&[
+                "=HYPERLINK(\"http://x\",\"a\")".into(),
+                "+1-cmd|' /C calc'!A0".into(),
+            ])
+            .unwrap_err();
+        assert_eq!(err.len(), 2, "{err:?}");
+        assert!(err[0].reason.contains("formula"), "{err:?}");
+        let (_, ok) = header
+            .payload(&["'=literally".into(), "+976 9911 2233".into()])
+            .unwrap();
+        assert_eq!(ok["name"]["en"], "=literally");
+        let row = to_row(RecordKind::Company, "c", &json!({"name": {"en": "=cmd"}}));
+        assert_eq!(row[1], Cell::Empty);
+        assert_eq!(row[2], Cell::Text("'=cmd".into()));
+    }
+
+    #[test]
+    fn headers_are_checked_with_a_hint_for_typos() {
+        let err = Header::read(
+            RecordKind::Licence,
+            &["number".into(), "holdr_id".into(), "number".into()],
+        )
+        .unwrap_err();
+        let text = format!("{err:?}");
+        assert!(text.contains("did you mean holder_id"), "{text}");
+        assert!(text.contains("appears twice"), "{text}");
+        assert!(text.contains("aimag.mn / aimag.en"), "{text}");
+    }
+
+    #[test]
+    fn dates_read_in_both_forms_and_wrong_ones_are_named() {
+        assert_eq!(
+            parse_date("2025-07-08"),
+            Some(jiff::civil::date(2025, 7, 8))
+        );
+        assert_eq!(
+            parse_date("08.07.2025"),
+            Some(jiff::civil::date(2025, 7, 8))
+        );
+        assert_eq!(parse_date("8.7.2025"), Some(jiff::civil::date(2025, 7, 8)));
+        assert_eq!(parse_date("31.02.2025"), None);
+        assert_eq!(parse_date("07/08/25"), None);
+    }
+
+    #[test]
+    fn wkt_polygons_read_and_write() {
+        let p = parse_wkt_polygon("polygon ((104 48, 105 48, 105 49.5, 104 48), (104.2 48.1, 104.3 48.1, 104.3 48.2, 104.2 48.1))").unwrap();
+        assert_eq!(p["coordinates"][1][2], json!([104.3, 48.2]));
+        assert_eq!(
+            polygon_wkt(&p).unwrap(),
+            "POLYGON ((104 48, 105 48, 105 49.5, 104 48), (104.2 48.1, 104.3 48.1, 104.3 48.2, 104.2 48.1))"
+        );
+        assert!(parse_wkt_polygon("POLYGON ((104 48, 105))").is_err());
+        assert!(parse_wkt_polygon("MULTIPOLYGON (((1 2, 3 4, 5 6, 1 2)))").is_err());
+    }
+}
