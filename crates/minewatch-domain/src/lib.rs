@@ -24,5 +24,5 @@ pub use case::{CaseDetail, CaseRecord};
 pub use licence::{LicenceNumber, LicenceType};
 pub use pack::{Pack, PackDiagnostic};
 pub use record::{FieldError, Link, Record, RecordId, RecordKind};
-pub use redact::{RedactionOptions, public_payload};
+pub use redact::{RedactionOptions, public_payload, shareable_payload};
 pub use text::{Lang, Localized};

@@ -32,6 +32,48 @@ pub fn public_payload(kind: RecordKind, payload: &Value, options: RedactionOptio
     view_payload(kind, &access, payload, &Principal::Anonymous, options).payload
 }
 
+/// The payload of a record as a file export shares it: the fields that identify people
+/// (a reporter, a community's contact person) are left out, with their visibility
+/// settings, and exact locations are rounded as public views round them. Returns the
+/// payload and the fields left out or rounded. Unlike [`public_payload`], fields the
+/// coalition keeps to itself stay: an export is the coalition's own copy.
+pub fn shareable_payload(
+    kind: RecordKind,
+    payload: &Value,
+    options: RedactionOptions,
+) -> (Value, Vec<&'static str>) {
+    let mut out = payload.clone();
+    let mut withheld = Vec::new();
+    let Some(obj) = out.as_object_mut() else {
+        return (out, withheld);
+    };
+    for field in kind.restricted_fields() {
+        if obj.remove(*field).is_some() {
+            withheld.push(*field);
+        }
+        if let Some(Value::Object(levels)) = obj.get_mut(crate::access::FIELD_VISIBILITY_KEY) {
+            levels.remove(*field);
+        }
+    }
+    for field in kind.approximate_fields() {
+        if let Some(v) = obj.get(*field) {
+            let rounded = crate::access::approximate(v, options.location_decimals);
+            if rounded.as_ref() != Some(v) {
+                withheld.push(*field);
+            }
+            match rounded {
+                Some(r) => obj.insert((*field).to_owned(), r),
+                None => obj.remove(*field),
+            };
+        }
+    }
+    if matches!(obj.get(crate::access::FIELD_VISIBILITY_KEY), Some(Value::Object(m)) if m.is_empty())
+    {
+        obj.remove(crate::access::FIELD_VISIBILITY_KEY);
+    }
+    (out, withheld)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -64,6 +106,34 @@ mod tests {
         assert_eq!(public["location"], json!({"lat": 48.1, "lon": 104.6}));
         assert_eq!(public["location_approximate"], json!(true));
         assert_eq!(public["description"], json!("dust cloud"));
+    }
+
+    #[test]
+    fn shared_exports_leave_out_people_and_round_places_but_keep_the_rest() {
+        let payload = json!({
+            "description": "dust", "place": "bagh 2",
+            "location": {"lat": 48.123456, "lon": 104.567891},
+            "reporter": {"name": "Bat"},
+            "field_visibility": {"reporter": "private", "place": "coalition"}
+        });
+        let (out, withheld) = shareable_payload(
+            RecordKind::Observation,
+            &payload,
+            RedactionOptions::default(),
+        );
+        assert_eq!(
+            out,
+            json!({
+                "description": "dust", "place": "bagh 2",
+                "location": {"lat": 48.1, "lon": 104.6},
+                "field_visibility": {"place": "coalition"}
+            })
+        );
+        assert_eq!(withheld, ["reporter", "location"]);
+        // Rounding is idempotent: a shared copy shares as itself.
+        let (again, none) =
+            shareable_payload(RecordKind::Observation, &out, RedactionOptions::default());
+        assert_eq!((again, none.len()), (out, 0));
     }
 
     #[test]

@@ -12,6 +12,8 @@ use jiff::civil::Date;
 use minewatch_domain::RecordKind;
 use serde_json::{Map, Value};
 
+pub use encoding_rs::Encoding;
+
 use crate::table::{Cell, Shape, columns, geometry_field, parse_wkt_polygon, polygon_wkt};
 
 /// The file formats of tables.
@@ -68,6 +70,8 @@ impl fmt::Display for Place {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sheet {
     pub header: Vec<String>,
+    /// Where the header is (a GeoJSON file has none of its own).
+    pub header_place: Option<Place>,
     pub rows: Vec<(Place, Vec<String>)>,
     /// Text repaired from a wrong decoding.
     pub repairs: Vec<Repair>,
@@ -218,6 +222,7 @@ fn read_csv(text: &str) -> Result<Sheet, SheetError> {
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         if i == 0 {
             sheet.header = cells;
+            sheet.header_place = Some(Place::Line(line));
         } else if cells.iter().any(|c| !c.trim().is_empty()) {
             sheet.rows.push((Place::Line(line), cells));
         }
@@ -275,6 +280,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, SheetError> {
         }
         if i == 0 {
             sheet.header = cells;
+            sheet.header_place = Some(place);
         } else if cells.iter().any(|c| !c.trim().is_empty()) {
             sheet.rows.push((place, cells));
         }

@@ -73,7 +73,7 @@ impl Store {
     }
 
     /// Every current record of a kind, page by page.
-    async fn all_of(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
+    pub(crate) async fn all_of(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
         const PAGE: i64 = 10_000;
         let mut out = Vec::new();
         loop {

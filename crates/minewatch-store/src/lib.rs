@@ -17,6 +17,7 @@ mod data_dir;
 pub mod demo;
 mod device;
 mod error;
+mod exchange;
 mod facts;
 mod ledger;
 mod projection;
@@ -31,6 +32,7 @@ pub use accounts::{
 pub use data_dir::{DataDir, DataDirError, InitOutcome};
 pub use device::DeviceKey;
 pub use error::StoreError;
+pub use exchange::{ImportReport, Problem};
 pub use ledger::{Author, EntryView, Op};
 pub use projection::RebuildReport;
 pub use records::{AccessEvent, Batch, ListQuery, StoredRecord, Written};

@@ -1,6 +1,7 @@
 //! The subcommands. Each module has its `Args` and a `run`.
 
 mod demo;
+mod exchange;
 mod gaps;
 mod init;
 pub(crate) mod pack;
@@ -62,6 +63,10 @@ pub enum Command {
     Gaps(gaps::GapsArgs),
     /// Compute a due date with the pack's working-day calendar, and how it was counted.
     Deadline(gaps::DeadlineArgs),
+    /// Import records from a CSV, XLSX or GeoJSON file: all rows or none.
+    Import(exchange::ImportArgs),
+    /// Export records as a CSV, XLSX or GeoJSON file.
+    Export(exchange::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -84,6 +89,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::User(args) => user::run(&global, args).await,
             Command::Gaps(args) => gaps::gaps(&global, args).await,
             Command::Deadline(args) => gaps::deadline(&global, args).await,
+            Command::Import(args) => exchange::import(&global, args).await,
+            Command::Export(args) => exchange::export(&global, args).await,
         }
     })
 }

@@ -1,0 +1,276 @@
+//! `minewatch import` and `minewatch export`: records as CSV, XLSX or GeoJSON files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use minewatch_domain::RecordKind;
+use minewatch_formats::sheet::{self, Format};
+use minewatch_store::{Author, ImportReport, Store};
+
+use super::{Global, display};
+
+/// The kinds, for `--help` and errors.
+fn kinds() -> String {
+    RecordKind::ALL.map(|k| k.as_str()).join(", ")
+}
+
+fn parse_kinds(kind: &str) -> anyhow::Result<Vec<RecordKind>> {
+    if kind == "all" {
+        return Ok(RecordKind::ALL.to_vec());
+    }
+    match RecordKind::parse(kind) {
+        Some(k) => Ok(vec![k]),
+        None => bail!(
+            "unknown record kind {kind:?}: expected all or one of {}",
+            kinds()
+        ),
+    }
+}
+
+fn parse_format(s: &str) -> anyhow::Result<Format> {
+    Format::parse(s).with_context(|| format!("unknown format {s:?}: expected csv, xlsx or geojson"))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The record kind (licence, company, consultation…), or `all` with a directory
+    /// that holds one file per kind named like `licence.csv`.
+    pub kind: String,
+    /// The file (or, with `all`, the directory) to import.
+    pub file: PathBuf,
+    /// Check everything and report what would change, without writing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// csv, xlsx or geojson; by default from the file name.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The text encoding of a CSV file that is not UTF-8, e.g. cp1251.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Refuse files larger than this many megabytes.
+    #[arg(long, default_value_t = 100)]
+    pub max_mb: u64,
+    /// Who the ledger records as the author.
+    #[arg(long, default_value = "cli:import")]
+    pub author: String,
+}
+
+pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let kinds = parse_kinds(&args.kind)?;
+    let encoding = match &args.encoding {
+        Some(label) => Some(sheet::encoding(label).with_context(|| {
+            format!("unknown encoding {label:?}: expected utf-8, cp1251, cp1252 or utf-16")
+        })?),
+        None => None,
+    };
+    let files: Vec<(RecordKind, PathBuf)> = if args.kind == "all" {
+        if !args.file.is_dir() {
+            bail!(
+                "with `all`, {} must be a directory of files named like licence.csv",
+                display(&args.file)
+            );
+        }
+        kinds
+            .into_iter()
+            .filter_map(|k| {
+                ["csv", "xlsx", "geojson"]
+                    .iter()
+                    .map(|ext| args.file.join(format!("{}.{ext}", k.as_str())))
+                    .find(|p| p.is_file())
+                    .map(|p| (k, p))
+            })
+            .collect()
+    } else {
+        vec![(kinds[0], args.file.clone())]
+    };
+    if files.is_empty() {
+        bail!(
+            "{} holds no files named like licence.csv",
+            display(&args.file)
+        );
+    }
+    let store = global.open_store().await?;
+    let author = Author::named(&args.author);
+    let mut code = ExitCode::SUCCESS;
+    // Kinds in the order records refer to each other: each file is one transaction.
+    for (kind, path) in files {
+        let report = import_file(&store, &author, kind, &path, &args, encoding).await;
+        match report {
+            Ok(report) => {
+                print_report(&path, &report);
+                if !report.problems.is_empty() {
+                    code = ExitCode::from(1);
+                    break;
+                }
+            }
+            Err(e) => {
+                store.close().await;
+                return Err(e);
+            }
+        }
+    }
+    store.close().await;
+    Ok(code)
+}
+
+async fn import_file(
+    store: &Store,
+    author: &Author,
+    kind: RecordKind,
+    path: &Path,
+    args: &ImportArgs,
+    encoding: Option<&'static sheet::Encoding>,
+) -> anyhow::Result<ImportReport> {
+    let format = match &args.format {
+        Some(f) => parse_format(f)?,
+        None => Format::of_path(&path.to_string_lossy()).with_context(|| {
+            format!(
+                "{}: say --format csv, xlsx or geojson (the file name does not)",
+                display(path)
+            )
+        })?,
+    };
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", display(path)))?
+        .len();
+    if size > args.max_mb * 1_000_000 {
+        bail!(
+            "{}: the file is {} MB; imports take at most {} MB (--max-mb). Split it into smaller files",
+            display(path),
+            size.div_ceil(1_000_000),
+            args.max_mb
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", display(path)))?;
+    let sheet = match sheet::read(format, &bytes, kind, encoding) {
+        Ok(s) => s,
+        Err(e) => bail!("{}: {e}", display(path)),
+    };
+    let bar = ProgressBar::new(sheet.rows.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} rows, {per_sec}, {eta} left")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(kind.as_str());
+    // Small files finish before a bar would help.
+    let started = Instant::now();
+    let mut progress = |done: usize, _total: usize| {
+        if started.elapsed() > Duration::from_millis(300) {
+            bar.set_position(done as u64);
+        }
+    };
+    let report = store
+        .import_sheet(author, kind, sheet, args.dry_run, &mut progress)
+        .await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+fn print_report(path: &Path, r: &ImportReport) {
+    let name = display(path);
+    for repair in &r.repairs {
+        println!(
+            "{name}: {}, column {}: repaired text ({}): {:?} → {:?}",
+            repair.place, repair.column, repair.how, repair.from, repair.to
+        );
+    }
+    if !r.problems.is_empty() {
+        for p in &r.problems {
+            println!("{name}: {p}");
+        }
+        println!(
+            "{name}: {} problem(s) in {} row(s); nothing was imported",
+            r.problems.len(),
+            r.rows
+        );
+        return;
+    }
+    let verb = if r.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    println!(
+        "{name}: {verb} {} {} row(s): {} new, {} corrected, {} unchanged{}",
+        r.rows,
+        r.kind,
+        r.created,
+        r.corrected,
+        r.unchanged,
+        if r.dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The record kind, or `all` to write one file per kind into the directory `-o`.
+    pub kind: String,
+    /// csv, xlsx or geojson (geojson for kinds with a place: licence, community,
+    /// observation).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// The file (or, with `all`, the directory) to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Include people's identities and exact places (reporters, contacts, exact
+    /// locations). Each export of them is recorded in the ledger.
+    #[arg(long)]
+    pub include_restricted: bool,
+    /// Who the ledger records as exporting restricted fields.
+    #[arg(long, default_value = "cli:export")]
+    pub author: String,
+}
+
+pub async fn export(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let kinds = parse_kinds(&args.kind)?;
+    let format = parse_format(&args.format)?;
+    let all = args.kind == "all";
+    if all {
+        std::fs::create_dir_all(&args.output)
+            .with_context(|| format!("creating {}", display(&args.output)))?;
+    }
+    let store = global.open_store().await?;
+    let author = Author::named(&args.author);
+    for kind in kinds {
+        if format == Format::GeoJson
+            && minewatch_formats::table::geometry_field(kind).is_none()
+            && !all
+        {
+            eprintln!("note: a {kind} has no place; its features will have no geometry");
+        }
+        let (header, rows) = store
+            .export_table(&author, kind, args.include_restricted, "cli export")
+            .await?;
+        let bytes = match format {
+            Format::Csv => sheet::write_csv(&header, &rows),
+            Format::Xlsx => sheet::write_xlsx(kind, &header, &rows).map_err(anyhow::Error::msg)?,
+            Format::GeoJson => sheet::write_geojson(kind, &header, &rows),
+        };
+        let path = if all {
+            args.output
+                .join(format!("{}.{}", kind.as_str(), format.as_str()))
+        } else {
+            args.output.clone()
+        };
+        write_atomically(&path, &bytes)?;
+        println!("{}: {} {} record(s)", display(&path), rows.len(), kind);
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file whole or not at all: to a temporary name, then renamed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", display(&tmp)))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", display(path)))?;
+    Ok(())
+}

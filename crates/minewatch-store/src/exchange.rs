@@ -1,0 +1,439 @@
+//! Records in and out as tables (CSV, XLSX, GeoJSON; see `minewatch_formats`).
+//!
+//! An import is one transaction: every row is checked first, and a file with any bad
+//! row writes nothing and reports every problem with its row, column and reason. Rows
+//! are matched to records by id, or by natural key (a licence's number, a company's
+//! registration number), so importing the same file twice changes nothing: a matched
+//! row whose values differ becomes a correction, an identical one is left alone. A row
+//! of a kind without a natural key and without an id gets an id made from its content.
+//!
+//! References (a licence's holder, a consultation's licence) take the target's id or
+//! natural key, so a spreadsheet can name a licence by its number.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use minewatch_domain::{LicenceNumber, RecordId, RecordKind, RedactionOptions, shareable_payload};
+use minewatch_formats::sheet::{Place, Repair, Sheet};
+use minewatch_formats::table::{Cell, Header, Shape, fields, to_row, validate};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::{Author, Store, StoreError, StoredRecord};
+
+/// One problem an import found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub place: Option<Place>,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.place, &self.column) {
+            (Some(p), Some(c)) => write!(f, "{p}, column {c}: {}", self.reason),
+            (Some(p), None) => write!(f, "{p}: {}", self.reason),
+            (None, Some(c)) => write!(f, "column {c}: {}", self.reason),
+            (None, None) => f.write_str(&self.reason),
+        }
+    }
+}
+
+/// What an import did, or with `dry_run` would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub kind: RecordKind,
+    pub rows: usize,
+    pub created: usize,
+    pub corrected: usize,
+    pub unchanged: usize,
+    /// Every problem found; when there is any, nothing was written.
+    pub problems: Vec<Problem>,
+    pub repairs: Vec<Repair>,
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    /// Whether the import's changes were committed.
+    pub fn written(&self) -> bool {
+        !self.dry_run && self.problems.is_empty()
+    }
+}
+
+/// A row ready to write.
+struct Planned {
+    place: Place,
+    id: RecordId,
+    payload: Value,
+}
+
+/// The natural key of a record, by which re-imports find it without an id.
+fn natural_key(kind: RecordKind, payload: &Value) -> Option<String> {
+    let text = |f: &str| payload.get(f).and_then(Value::as_str).map(str::trim);
+    match kind {
+        RecordKind::Licence => text("number")
+            .and_then(|n| LicenceNumber::parse(n).ok())
+            .map(|n| n.to_string()),
+        RecordKind::Company => text("registration_number")
+            .filter(|s| !s.is_empty())
+            .map(str::to_uppercase),
+        _ => None,
+    }
+}
+
+/// What a reference may name a record of `kind` by, besides its id.
+fn natural_key_of_text(kind: RecordKind, text: &str) -> Option<String> {
+    match kind {
+        RecordKind::Licence => LicenceNumber::parse(text).ok().map(|n| n.to_string()),
+        RecordKind::Company => Some(text.trim().to_uppercase()),
+        _ => None,
+    }
+}
+
+fn key_name(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Licence => " or number",
+        RecordKind::Company => " or registration number",
+        _ => "",
+    }
+}
+
+/// The ids and natural keys of the current records of one kind.
+#[derive(Default)]
+struct Known {
+    ids: BTreeSet<String>,
+    keys: HashMap<String, String>,
+}
+
+impl Known {
+    fn add(&mut self, kind: RecordKind, id: &str, payload: &Value) {
+        self.ids.insert(id.to_owned());
+        if let Some(k) = natural_key(kind, payload) {
+            self.keys.insert(k, id.to_owned());
+        }
+    }
+}
+
+impl Store {
+    /// Imports the rows of `sheet` as records of `kind`, all or nothing. `progress` is
+    /// told (rows written, rows) as the writing goes.
+    pub async fn import_sheet(
+        &self,
+        author: &Author,
+        kind: RecordKind,
+        sheet: Sheet,
+        dry_run: bool,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport {
+            kind,
+            rows: sheet.rows.len(),
+            created: 0,
+            corrected: 0,
+            unchanged: 0,
+            problems: Vec::new(),
+            repairs: sheet.repairs,
+            dry_run,
+        };
+        let header = match Header::read(kind, &sheet.header) {
+            Ok(h) => h,
+            Err(problems) => {
+                report.problems = problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        place: sheet.header_place,
+                        column: Some(p.column),
+                        reason: p.reason,
+                    })
+                    .collect();
+                return Ok(report);
+            }
+        };
+        // What exists: this kind's records, and those of every kind it refers to.
+        let mut existing: HashMap<String, StoredRecord> = HashMap::new();
+        let mut known: BTreeMap<RecordKind, Known> = BTreeMap::new();
+        let mut targets: Vec<RecordKind> = fields(kind)
+            .into_iter()
+            .filter_map(|f| match f.shape {
+                Shape::Ref(k) => Some(k),
+                _ => None,
+            })
+            .collect();
+        targets.push(kind);
+        targets.sort();
+        targets.dedup();
+        for target in targets {
+            let slot = known.entry(target).or_default();
+            for r in self.all_of(target).await? {
+                slot.add(target, r.id.as_str(), &r.payload);
+                if target == kind {
+                    existing.insert(r.id.as_str().to_owned(), r);
+                }
+            }
+        }
+        let ref_fields: Vec<(&'static str, RecordKind)> = fields(kind)
+            .into_iter()
+            .filter_map(|f| match f.shape {
+                Shape::Ref(k) => Some((f.name, k)),
+                _ => None,
+            })
+            .collect();
+        // Rows of this file by id and natural key, to refuse a record given twice.
+        let mut seen_ids: HashMap<String, Place> = HashMap::new();
+        let mut seen_keys: HashMap<String, Place> = HashMap::new();
+        let mut planned = Vec::with_capacity(sheet.rows.len());
+        for (place, cells) in sheet.rows {
+            let mut problem = |column: Option<String>, reason: String| {
+                report.problems.push(Problem {
+                    place: Some(place),
+                    column,
+                    reason,
+                })
+            };
+            let (id, mut payload) = match header.payload(&cells) {
+                Ok(x) => x,
+                Err(problems) => {
+                    for p in problems {
+                        problem(Some(p.column), p.reason);
+                    }
+                    continue;
+                }
+            };
+            // References by id or natural key.
+            let mut bad_ref = false;
+            for (field, target) in &ref_fields {
+                let Some(Value::String(text)) = payload.get(*field).cloned() else {
+                    continue;
+                };
+                let set = &known[target];
+                if set.ids.contains(&text) {
+                    continue;
+                }
+                match natural_key_of_text(*target, &text).and_then(|k| set.keys.get(&k)) {
+                    Some(id) => {
+                        payload[*field] = Value::String(id.clone());
+                    }
+                    None => {
+                        bad_ref = true;
+                        problem(
+                            Some((*field).to_owned()),
+                            format!(
+                                "unknown {target} {text:?}: no {target} has this id{}",
+                                key_name(*target)
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Err(problems) = validate(kind, &payload) {
+                for p in problems {
+                    // A reference already reported as unknown is not also a bad id.
+                    if !(bad_ref && ref_fields.iter().any(|(f, _)| *f == p.column)) {
+                        problem(Some(p.column), p.reason);
+                    }
+                }
+                continue;
+            }
+            if bad_ref {
+                continue;
+            }
+            let key = natural_key(kind, &payload);
+            if let Some(k) = &key
+                && let Some(first) = seen_keys.insert(k.clone(), place)
+            {
+                problem(
+                    None,
+                    format!("the same {kind} as {first} ({k}): give each record once"),
+                );
+                continue;
+            }
+            let own = &known[&kind];
+            let id = match id {
+                Some(id) => id,
+                None => match key.as_ref().and_then(|k| own.keys.get(k)) {
+                    Some(existing) => existing.clone(),
+                    None => content_id(kind, &payload),
+                },
+            };
+            let Some(id) = RecordId::parse(&id) else {
+                problem(
+                    Some("id".into()),
+                    format!("{id:?} is not a record id (1 to 64 letters, digits, - _ . :)"),
+                );
+                continue;
+            };
+            if let Some(first) = seen_ids.insert(id.as_str().to_owned(), place) {
+                problem(
+                    Some("id".into()),
+                    format!("{id} is given twice: first at {first}"),
+                );
+                continue;
+            }
+            // A row naming a record by id whose natural key another record has.
+            if let Some(k) = &key
+                && let Some(other) = own.keys.get(k)
+                && other != id.as_str()
+            {
+                problem(
+                    None,
+                    format!("{k} is already the {kind} with id {other}, not {id}"),
+                );
+                continue;
+            }
+            // Rows further down may refer to this one.
+            known
+                .get_mut(&kind)
+                .expect("this kind is known")
+                .add(kind, id.as_str(), &payload);
+            planned.push(Planned { place, id, payload });
+        }
+        if !report.problems.is_empty() {
+            return Ok(report);
+        }
+        let total = planned.len();
+        let mut batch = self.begin().await?;
+        for (n, row) in planned.into_iter().enumerate() {
+            let outcome = match existing.get(row.id.as_str()) {
+                Some(old) if old.payload == row.payload => {
+                    report.unchanged += 1;
+                    Ok(())
+                }
+                Some(_) => batch
+                    .correct(author, &row.id, row.payload, None)
+                    .await
+                    .map(|_| report.corrected += 1),
+                None => batch
+                    .put(author, kind, Some(row.id), row.payload)
+                    .await
+                    .map(|_| report.created += 1),
+            };
+            match outcome {
+                Ok(()) => {}
+                // Refused before anything was written: the transaction goes on, so
+                // every such row is reported.
+                Err(StoreError::Invalid(errors)) => {
+                    report.problems.extend(errors.into_iter().map(|e| Problem {
+                        place: Some(row.place),
+                        column: Some(minewatch_formats::table::column_of(kind, &e.field)),
+                        reason: e.detail,
+                    }))
+                }
+                Err(StoreError::Conflict(why)) => report.problems.push(Problem {
+                    place: Some(row.place),
+                    column: None,
+                    reason: why,
+                }),
+                Err(other) => return Err(other),
+            }
+            progress(n + 1, total);
+        }
+        if report.problems.is_empty() && !dry_run {
+            batch.commit().await?;
+        } else {
+            // Dropping the batch rolls every change back. A dry run keeps its counts:
+            // they are what the import would do.
+            drop(batch);
+            if !report.problems.is_empty() {
+                (report.created, report.corrected, report.unchanged) = (0, 0, 0);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every current record of `kind` as a header and rows, in id order (records that
+    /// refer to another of their kind come after it, so the file imports as it is).
+    /// Unless `restricted`, people's identities are left out and exact places rounded
+    /// (see [`shareable_payload`]); with it, the export of each restricted field is
+    /// recorded in the ledger as an access by `author`.
+    pub async fn export_table(
+        &self,
+        author: &Author,
+        kind: RecordKind,
+        restricted: bool,
+        via: &str,
+    ) -> Result<(Vec<String>, Vec<Vec<Cell>>), StoreError> {
+        let mut records = self.all_of(kind).await?;
+        records.sort_by(|a, b| a.id.cmp(&b.id));
+        let records = parents_first(kind, records);
+        let mut rows = Vec::with_capacity(records.len());
+        let mut batch = None;
+        for r in &records {
+            let payload = if restricted {
+                let fields: Vec<String> = kind
+                    .restricted_fields()
+                    .iter()
+                    .chain(kind.approximate_fields())
+                    .filter(|f| r.payload.get(**f).is_some_and(|v| !v.is_null()))
+                    .map(|f| (*f).to_owned())
+                    .collect();
+                if !fields.is_empty() {
+                    if batch.is_none() {
+                        batch = Some(self.begin().await?);
+                    }
+                    let b = batch.as_mut().expect("begun above");
+                    b.record_access(author, &r.id, "export", via, &fields)
+                        .await?;
+                }
+                r.payload.clone()
+            } else {
+                shareable_payload(kind, &r.payload, RedactionOptions::default()).0
+            };
+            rows.push(to_row(kind, r.id.as_str(), &payload));
+        }
+        if let Some(b) = batch {
+            b.commit().await?;
+        }
+        Ok((Header::of(kind).names(), rows))
+    }
+}
+
+/// Orders records so that one referring to another of its kind (a company's parent)
+/// comes after it; otherwise the order is kept.
+fn parents_first(kind: RecordKind, records: Vec<StoredRecord>) -> Vec<StoredRecord> {
+    let same_kind: Vec<&'static str> = fields(kind)
+        .into_iter()
+        .filter(|f| f.shape == Shape::Ref(kind))
+        .map(|f| f.name)
+        .collect();
+    if same_kind.is_empty() {
+        return records;
+    }
+    let ids: BTreeSet<String> = records.iter().map(|r| r.id.as_str().to_owned()).collect();
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::with_capacity(records.len());
+    let mut left = records;
+    while !left.is_empty() {
+        let before = left.len();
+        let (ready, wait): (Vec<_>, Vec<_>) = left.into_iter().partition(|r| {
+            same_kind.iter().all(|f| {
+                r.payload
+                    .get(*f)
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| placed.contains(t) || !ids.contains(t))
+            })
+        });
+        if ready.is_empty() {
+            // A cycle cannot be written in any order; keep the rest as it is.
+            out.extend(wait);
+            break;
+        }
+        placed.extend(ready.iter().map(|r| r.id.as_str().to_owned()));
+        out.extend(ready);
+        left = wait;
+        debug_assert!(left.len() < before);
+    }
+    out
+}
+
+/// An id made from a row's content, for kinds without a natural key: the same row
+/// imported again finds its record.
+fn content_id(kind: RecordKind, payload: &Value) -> String {
+    let canonical = minewatch_formats::canonical_json::to_canonical_bytes(payload)
+        .unwrap_or_else(|_| payload.to_string().into_bytes());
+    let mut h = Sha256::new();
+    h.update(kind.as_str().as_bytes());
+    h.update([0]);
+    h.update(&canonical);
+    format!("{}-{}", kind.as_str(), &hex::encode(h.finalize())[..24])
+}
