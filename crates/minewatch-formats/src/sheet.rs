@@ -148,7 +148,7 @@ pub fn read(
                         .header
                         .get(i)
                         .cloned()
-                        .unwrap_or_else(|| format!("column {}", i + 1)),
+                        .unwrap_or_else(|| (i + 1).to_string()),
                     from: std::mem::replace(cell, fixed.clone()),
                     to: fixed,
                     how,

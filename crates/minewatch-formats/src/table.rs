@@ -341,7 +341,7 @@ impl Header {
         for (i, raw) in names.iter().enumerate() {
             let name = raw.trim().trim_start_matches('\u{feff}').to_lowercase();
             let shown = if name.is_empty() {
-                format!("column {}", i + 1)
+                (i + 1).to_string()
             } else {
                 name.clone()
             };
@@ -428,7 +428,7 @@ impl Header {
                 .any(|c| !c.trim().is_empty())
         {
             problems.push(CellProblem {
-                column: format!("column {}", self.mapping.len() + 1),
+                column: (self.mapping.len() + 1).to_string(),
                 reason: format!(
                     "the row has {} cells; the header has {} columns",
                     cells.len(),

@@ -295,7 +295,7 @@ impl Store {
         let mut batch = self.begin().await?;
         for (n, row) in planned.into_iter().enumerate() {
             let outcome = match existing.get(row.id.as_str()) {
-                Some(old) if old.payload == row.payload => {
+                Some(old) if same_payload(&old.payload, &row.payload) => {
                     report.unchanged += 1;
                     Ok(())
                 }
@@ -424,6 +424,13 @@ fn parents_first(kind: RecordKind, records: Vec<StoredRecord>) -> Vec<StoredReco
         debug_assert!(left.len() < before);
     }
     out
+}
+
+/// Whether two payloads are the same record content: as the ledger signs them, so
+/// that `46` and `46.0` are one number.
+fn same_payload(a: &Value, b: &Value) -> bool {
+    use minewatch_formats::canonical_json::to_canonical_bytes;
+    a == b || matches!((to_canonical_bytes(a), to_canonical_bytes(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// An id made from a row's content, for kinds without a natural key: the same row

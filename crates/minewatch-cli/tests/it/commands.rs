@@ -18,6 +18,8 @@ fn help_is_there_for_every_command() {
         &["user", "add", "--help"],
         &["user", "set-role", "--help"],
         &["user", "reset-password", "--help"],
+        &["import", "--help"],
+        &["export", "--help"],
     ] {
         let o = minewatch(dir.path(), cmd);
         assert_exit(&o, 0);

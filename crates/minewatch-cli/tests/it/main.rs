@@ -3,6 +3,7 @@
 
 mod commands;
 mod crash;
+mod exchange;
 
 use std::path::Path;
 use std::process::{Command, Output};
