@@ -814,6 +814,23 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_columns_are_the_columns() {
+        let doc = include_str!("../../../docs/import-export.md");
+        for kind in RecordKind::ALL {
+            let line = format!(
+                "| `{kind}` | {} |",
+                Header::of(kind)
+                    .names()
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            assert!(doc.contains(&line), "docs/import-export.md lacks:\n{line}");
+        }
+    }
+
+    #[test]
     fn a_row_reads_back_as_the_payload_it_came_from() {
         let payload = json!({
             "number": "MV-017038", "holder_id": "c1", "minerals": ["gold", "copper"],
