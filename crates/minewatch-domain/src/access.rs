@@ -260,6 +260,9 @@ impl Principal {
         match action {
             Action::UseOwnAccount => self.is_signed_in(),
             Action::ViewAudit | Action::ManageAccounts => self.is_admin(),
+            Action::ImportRecords => self.grants().iter().any(|g| {
+                matches!(g.role, Role::Admin | Role::Coordinator) && g.scope == Scope::Workspace
+            }),
         }
     }
 }
@@ -272,6 +275,9 @@ pub enum Action {
     UseOwnAccount,
     ViewAudit,
     ManageAccounts,
+    /// Import records in bulk: a file can touch any record, so only an admin or a
+    /// coordinator of the whole workspace may.
+    ImportRecords,
 }
 
 /// Whose records of one visibility level a principal may see.
@@ -580,6 +586,9 @@ mod tests {
             assert!(!Principal::Anonymous.may(action));
         }
         assert!(!Principal::Anonymous.may(Action::UseOwnAccount));
+        assert!(account(Role::Coordinator, Scope::Workspace).may(Action::ImportRecords));
+        assert!(!account(Role::Coordinator, Scope::Community(id("c"))).may(Action::ImportRecords));
+        assert!(!account(Role::Paralegal, Scope::Workspace).may(Action::ImportRecords));
         assert!(coordinator.may(Action::UseOwnAccount));
         // An admin role scoped to one community is not a workspace admin.
         assert!(!account(Role::Admin, Scope::Community(id("c"))).may(Action::ViewAudit));

@@ -419,6 +419,18 @@ impl Header {
     /// Turns a file row into an id (if given) and a payload, reporting each cell whose
     /// text does not fit its column. The payload is not yet validated as a record.
     pub fn payload(&self, cells: &[String]) -> Result<(Option<String>, Value), Vec<CellProblem>> {
+        let (id, payload, problems) = self.read_row(cells);
+        if problems.is_empty() {
+            Ok((id, payload))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Like [`Header::payload`], but always returns the payload of the cells that were
+    /// read, beside the problems of those that were not, so a row's other checks (its
+    /// references, its record rules) can report their problems too.
+    pub fn read_row(&self, cells: &[String]) -> (Option<String>, Value, Vec<CellProblem>) {
         let mut problems = Vec::new();
         let mut obj = Map::new();
         let mut id = None;
@@ -548,11 +560,7 @@ impl Header {
                 }
             }
         }
-        if problems.is_empty() {
-            Ok((id, Value::Object(obj)))
-        } else {
-            Err(problems)
-        }
+        (id, Value::Object(obj), problems)
     }
 }
 

@@ -191,15 +191,15 @@ impl Store {
                     reason,
                 })
             };
-            let (id, mut payload) = match header.payload(&cells) {
-                Ok(x) => x,
-                Err(problems) => {
-                    for p in problems {
-                        problem(Some(p.column), p.reason);
-                    }
-                    continue;
-                }
-            };
+            // Every problem of the row is reported: its cells, its references and the
+            // record's rules (except rules about a cell already reported).
+            let (id, mut payload, cell_problems) = header.read_row(&cells);
+            let mut reported: Vec<String> = Vec::new();
+            let bad_cells = !cell_problems.is_empty();
+            for p in cell_problems {
+                reported.push(p.column.clone());
+                problem(Some(p.column), p.reason);
+            }
             // References by id or natural key.
             let mut bad_ref = false;
             for (field, target) in &ref_fields {
@@ -216,6 +216,7 @@ impl Store {
                     }
                     None => {
                         bad_ref = true;
+                        reported.push((*field).to_owned());
                         problem(
                             Some((*field).to_owned()),
                             format!(
@@ -228,14 +229,13 @@ impl Store {
             }
             if let Err(problems) = validate(kind, &payload) {
                 for p in problems {
-                    // A reference already reported as unknown is not also a bad id.
-                    if !(bad_ref && ref_fields.iter().any(|(f, _)| *f == p.column)) {
+                    if !reported.contains(&p.column) {
                         problem(Some(p.column), p.reason);
                     }
                 }
                 continue;
             }
-            if bad_ref {
+            if bad_ref || bad_cells {
                 continue;
             }
             let key = natural_key(kind, &payload);

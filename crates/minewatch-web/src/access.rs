@@ -532,6 +532,33 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
                 return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
             }
             Body::from(bytes)
+        } else if content_type.starts_with("multipart/form-data") {
+            // A file upload from our own page carries the token as a form field.
+            let limit = crate::body_limit_of(&path);
+            let bytes = match axum::body::to_bytes(body, limit).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return reject(
+                        &path,
+                        &ui,
+                        AppError::BadRequest(
+                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                            "the file is too large".into(),
+                        ),
+                    );
+                }
+            };
+            // The boundary is case-sensitive: read it from the header as sent.
+            let raw_type = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let sent = multipart_text_field(raw_type, &bytes, CSRF_FIELD);
+            if !sent.is_some_and(|t| same_token(&t, &csrf)) || new_csrf {
+                return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
+            }
+            Body::from(bytes)
         } else if content_type.starts_with("application/json") {
             // Browsers cannot send JSON across sites without a CORS preflight, which
             // this server never grants; a signed-in caller must still send the token.
@@ -578,4 +605,27 @@ fn form_field(bytes: &Bytes, name: &str) -> Option<String> {
 
 fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes(bytes).unwrap_or_default()
+}
+
+/// The value of a short text field of a `multipart/form-data` body, if it has one.
+fn multipart_text_field(content_type: &str, body: &[u8], name: &str) -> Option<String> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    for part in text.split(delimiter.as_str()).skip(1) {
+        let (headers, value) = part.split_once("\r\n\r\n")?;
+        let wanted = format!("name=\"{name}\"");
+        let is_field = headers.lines().any(|h| {
+            h.to_ascii_lowercase().starts_with("content-disposition:")
+                && h.split(';').any(|p| p.trim() == wanted)
+        });
+        if is_field {
+            return Some(value.trim_end_matches("\r\n").to_owned());
+        }
+    }
+    None
 }

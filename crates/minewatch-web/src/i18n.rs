@@ -105,6 +105,8 @@ pub struct Ui {
     /// The signed-in account's display name.
     pub account: Option<String>,
     pub admin: bool,
+    /// Whether the viewer may import records (the nav shows the import page).
+    pub importer: bool,
 }
 
 impl Ui {
@@ -115,6 +117,7 @@ impl Ui {
             csrf: String::new(),
             account: None,
             admin: false,
+            importer: false,
         }
     }
 
@@ -190,6 +193,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
             ui.csrf = viewer.csrf.clone();
             ui.account = viewer.account.as_ref().map(|a| a.display_name.clone());
             ui.admin = viewer.may(minewatch_domain::Action::ViewAudit);
+            ui.importer = viewer.may(minewatch_domain::Action::ImportRecords);
         }
         Ok(ui)
     }

@@ -13,6 +13,7 @@ mod api;
 mod error;
 mod gaps;
 pub mod i18n;
+mod import;
 mod law;
 mod pages;
 mod routes;
@@ -29,7 +30,6 @@ use axum::response::IntoResponse;
 use minewatch_domain::Pack;
 use minewatch_store::Store;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -41,6 +41,43 @@ pub use routes::RouteInfo;
 /// their own streamed route and limit.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Largest file the import page takes (the CLI takes larger ones).
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// The routes that take a file upload, with the larger limit.
+pub const UPLOAD_PATHS: [&str; 1] = ["/import"];
+
+/// The body limit of a path.
+pub fn body_limit_of(path: &str) -> usize {
+    if UPLOAD_PATHS.contains(&path) {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// Refuses a body over its path's limit (by its declared length at once, else as it
+/// streams in).
+async fn body_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let limit = body_limit_of(request.uri().path());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "the request is too large").into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -48,6 +85,8 @@ pub struct AppState {
     pub pack: Arc<Pack>,
     pub security: Arc<SecurityConfig>,
     pub limiter: Arc<RateLimiter>,
+    /// Uploaded files waiting between their preview and their import.
+    pub uploads: Arc<import::Stash>,
 }
 
 impl AppState {
@@ -62,6 +101,7 @@ impl AppState {
             pack: Arc::new(pack),
             security: Arc::new(security),
             limiter: Arc::new(RateLimiter::default()),
+            uploads: Arc::new(import::Stash::default()),
         }
     }
 }
@@ -113,8 +153,8 @@ pub fn app_with_unlisted(state: AppState, extra: Router<AppState>) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(guard, access::guard))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

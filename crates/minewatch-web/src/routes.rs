@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, gaps, law, pages};
+use crate::{account, api, gaps, import, law, pages};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +145,21 @@ pub(crate) fn build() -> Routes {
         "/account/password",
         RoutePolicy::Action(Action::UseOwnAccount),
         account::change_password,
+    );
+    r.get(
+        "/import",
+        RoutePolicy::Action(Action::ImportRecords),
+        import::form,
+    );
+    r.post(
+        "/import",
+        RoutePolicy::Action(Action::ImportRecords),
+        import::upload,
+    );
+    r.post(
+        "/import/confirm",
+        RoutePolicy::Action(Action::ImportRecords),
+        import::confirm,
     );
     r.get(
         "/admin/audit",

@@ -200,3 +200,31 @@ pub struct LawPage<'a> {
     pub pack_name: String,
     pub version: String,
 }
+
+/// A record kind in the import page's choice.
+pub struct KindOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+pub struct ImportPage<'a> {
+    pub ui: &'a Ui,
+    pub kinds: Vec<KindOption>,
+    pub error: Option<String>,
+    pub file_name: String,
+    pub kind_label: String,
+    /// The dry run's report (the preview).
+    pub report: Option<minewatch_store::ImportReport>,
+    pub header: Vec<String>,
+    /// The first rows as read: place and cells.
+    pub rows: Vec<(String, Vec<String>)>,
+    pub more_rows: usize,
+    /// Set when the preview found no problem: the form to import it carries it.
+    pub token: Option<String>,
+    /// The report of a finished import.
+    pub done: Option<minewatch_store::ImportReport>,
+    pub list_href: Option<String>,
+}

@@ -5,6 +5,7 @@ mod access;
 mod browser;
 mod http;
 mod i18n;
+mod import;
 mod matrix;
 mod public;
 

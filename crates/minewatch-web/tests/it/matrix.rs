@@ -184,6 +184,10 @@ fn sample_body(path: &str) -> &'static str {
         "/logout" => "",
         "/account/password" => "current=x&new=aaaaaaaaaaaa&confirm=bbbbbbbbbbbb",
         "/api/v1/observations" => "json",
+        // The upload is multipart: a url-encoded body reaches the handler (or is refused
+        // before it), which is all the matrix asks.
+        "/import" => "kind=company",
+        "/import/confirm" => "token=0123",
         other => panic!("the access matrix has no sample request for POST {other}: add one"),
     }
 }
@@ -209,6 +213,9 @@ fn expected_for_action(principal: usize, policy: RoutePolicy, method: &Method) -
         RoutePolicy::Action(minewatch_domain::Action::ViewAudit)
         | RoutePolicy::Action(minewatch_domain::Action::ManageAccounts) => name == "admin",
         RoutePolicy::Action(minewatch_domain::Action::UseOwnAccount) => signed_in,
+        // Only workspace-wide coordinators and admins: the matrix's coordinators are
+        // scoped to a community.
+        RoutePolicy::Action(minewatch_domain::Action::ImportRecords) => name == "admin",
         _ => unreachable!(),
     };
     match (allowed, signed_in) {
