@@ -12,6 +12,7 @@ mod account;
 mod api;
 mod error;
 mod gaps;
+mod hub;
 pub mod i18n;
 mod import;
 mod law;

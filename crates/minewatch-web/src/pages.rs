@@ -149,14 +149,31 @@ pub async fn show(
             },
         );
     }
-    let linked = state
+    let linked_records = state
         .store
         .linked_to(id, Some(&viewer.filter()))
         .await
-        .page(&ui)?
+        .page(&ui)?;
+    let linked = linked_records
         .iter()
         .map(|(_, r)| RecordLink::new(&ui, r))
         .collect();
+    let hub = if kind == RecordKind::Licence {
+        Some(
+            crate::hub::licence_hub(
+                &state,
+                &viewer,
+                &ui,
+                record,
+                &shown.payload,
+                &linked_records,
+            )
+            .await
+            .page(&ui)?,
+        )
+    } else {
+        None
+    };
     let gaps = crate::gaps::for_record(&state, &viewer, &ui, kind, id)
         .await
         .page(&ui)?;
@@ -183,6 +200,7 @@ pub async fn show(
             fields,
             linked,
             gaps,
+            hub,
             history,
         },
     )

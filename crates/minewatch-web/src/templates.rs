@@ -40,6 +40,8 @@ pub struct DetailPage<'a> {
     pub linked: Vec<RecordLink>,
     /// The duty engine's gaps for a licence, company or authority.
     pub gaps: Option<crate::gaps::RecordGaps>,
+    /// A licence's map and timeline.
+    pub hub: Option<crate::hub::Hub>,
     pub history: Vec<HistoryRow>,
 }
 

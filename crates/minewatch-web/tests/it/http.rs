@@ -651,3 +651,33 @@ async fn every_status_shows_with_its_explanation_a_scorecard_and_recomputes() {
     let mn = app.get_lang(&link, "mn").await;
     assert!(mn.body.contains("Дараагийн алхам"));
 }
+
+#[tokio::test]
+async fn a_licence_page_maps_its_area_among_the_soums_licences_and_dates_its_records() {
+    let app = TestApp::demo().await;
+    let page = app.get("/licences/demo-licence-mv900103").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    assert!(body.contains("<svg class=\"licence-map\""), "{body}");
+    assert_eq!(body.matches("class=\"map-licence\"").count(), 1, "{body}");
+    // The other Erdenetsagaan licences, linked; none from Zaamar.
+    assert!(body.contains("XV-900202</title>"), "{body}");
+    assert!(!body.contains("MV-900101</title>"), "{body}");
+    // The two Erdenetsagaan communities, by their (public) centres; none from Zaamar.
+    assert_eq!(body.matches("class=\"map-community\"").count(), 2, "{body}");
+    assert!(
+        !body.contains("Zaamar soum centre (Bat-Ölziit)</title>"),
+        "{body}"
+    );
+    // The timeline: the consultation before the grant, in date order.
+    let consultation = body
+        .find("<time>2014-10-01</time>")
+        .expect("the consultation");
+    let granted = body.find("<time>2014-11-05</time>").expect("the grant");
+    assert!(consultation < granted, "{body}");
+    // No field report's place is drawn or listed.
+    assert!(
+        !body.contains("map-observation") && !body.contains("115.41"),
+        "{body}"
+    );
+}

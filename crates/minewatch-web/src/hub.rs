@@ -1,0 +1,316 @@
+//! The licence page as the hub: a map of the licence's area among the other licences
+//! and the communities of its soum, and a timeline of every record linked to it.
+//!
+//! Soum boundaries are not records yet, so the map shows the soum as what is recorded
+//! in it. Only what the viewer may see is drawn: other licences by their visible area,
+//! communities by their centre (a public soum or bagh centre, never a herder camp).
+//! Field reports are not drawn: their places are what reporters need kept vague.
+
+use minewatch_domain::{Localized, RecordKind};
+use minewatch_store::{ListQuery, StoredRecord};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::i18n::Ui;
+use crate::views::{display_name, record_href};
+
+/// One dated line of a licence's timeline.
+pub struct TimelineRow {
+    pub date: String,
+    pub label: String,
+    pub name: String,
+    pub href: Option<String>,
+}
+
+/// The map and the timeline of a licence page.
+pub struct Hub {
+    /// SVG markup, built here from numbers and escaped text only.
+    pub map: Option<String>,
+    pub map_caption: String,
+    pub timeline: Vec<TimelineRow>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The outer ring of a GeoJSON polygon as (lon, lat) pairs.
+fn outer_ring(area: &Value) -> Option<Vec<(f64, f64)>> {
+    let ring = area.get("coordinates")?.get(0)?.as_array()?;
+    ring.iter()
+        .map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+        .collect()
+}
+
+fn localized(v: Option<&Value>) -> Localized {
+    let text = |lang: &str| {
+        v.and_then(|v| v.get(lang))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Localized {
+        mn: text("mn"),
+        en: text("en"),
+    }
+}
+
+/// Shapes to draw, in degrees.
+struct Shape {
+    ring: Vec<(f64, f64)>,
+    title: String,
+    href: Option<String>,
+    main: bool,
+}
+
+struct Dot {
+    at: (f64, f64),
+    title: String,
+}
+
+/// Draws shapes and dots into a 480×320 SVG, in an equirectangular projection scaled
+/// by the cosine of the middle latitude so that areas keep their shape.
+fn svg(shapes: &[Shape], dots: &[Dot], label: &str) -> Option<String> {
+    let points = shapes
+        .iter()
+        .flat_map(|s| s.ring.iter().copied())
+        .chain(dots.iter().map(|d| d.at));
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for (x, y) in points {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    if x0 > x1 {
+        return None;
+    }
+    let k = ((y0 + y1) / 2.0).to_radians().cos().max(0.1);
+    let (w, h) = (480.0, 320.0);
+    let span_x = ((x1 - x0) * k).max(1e-4);
+    let span_y = (y1 - y0).max(1e-4);
+    let scale = ((w - 40.0) / span_x).min((h - 40.0) / span_y);
+    let ox = (w - span_x * scale) / 2.0;
+    let oy = (h - span_y * scale) / 2.0;
+    let at = |(x, y): (f64, f64)| {
+        (
+            ox + (x - x0) * k * scale,
+            // North up: latitude grows upwards, SVG's y downwards.
+            h - (oy + (y - y0) * scale),
+        )
+    };
+    let mut out = format!(
+        "<svg class=\"licence-map\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(label)
+    );
+    out.push_str(&format!(
+        "<rect width=\"{w}\" height=\"{h}\" class=\"map-ground\"/>"
+    ));
+    // Other licences first, the licence itself on top.
+    let mut ordered: Vec<&Shape> = shapes.iter().filter(|s| !s.main).collect();
+    ordered.extend(shapes.iter().filter(|s| s.main));
+    for s in ordered {
+        let pts: Vec<String> = s
+            .ring
+            .iter()
+            .map(|p| {
+                let (x, y) = at(*p);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let class = if s.main { "map-licence" } else { "map-other" };
+        let polygon = format!(
+            "<polygon class=\"{class}\" points=\"{}\"><title>{}</title></polygon>",
+            pts.join(" "),
+            escape(&s.title)
+        );
+        match &s.href {
+            Some(h) if !s.main => out.push_str(&format!("<a href=\"{}\">{polygon}</a>", escape(h))),
+            _ => out.push_str(&polygon),
+        }
+    }
+    for d in dots {
+        let (x, y) = at(d.at);
+        out.push_str(&format!(
+            "<circle class=\"map-community\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\"><title>{}</title></circle><text class=\"map-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            escape(&d.title),
+            x + 6.0,
+            y + 4.0,
+            escape(&d.title)
+        ));
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// The date a linked record happened on, if it has one.
+fn record_date(r: &StoredRecord) -> Option<String> {
+    ["date", "observed_on"]
+        .iter()
+        .find_map(|f| r.payload.get(*f).and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
+/// The hub of the licence `licence` (its payload as this viewer sees it).
+pub async fn licence_hub(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    licence: &StoredRecord,
+    payload: &Value,
+    linked: &[(String, StoredRecord)],
+) -> Result<Hub, minewatch_store::StoreError> {
+    let aimag = localized(payload.get("aimag"));
+    let soum = localized(payload.get("soum"));
+    let filter = viewer.filter();
+    let mut shapes = Vec::new();
+    if let Some(ring) = payload.get("area").and_then(outer_ring) {
+        shapes.push(Shape {
+            ring,
+            title: display_name(licence, ui.lang),
+            href: None,
+            main: true,
+        });
+    }
+    let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
+    others.limit = 10_000;
+    for other in state.store.list(&others).await? {
+        if other.id == licence.id {
+            continue;
+        }
+        let access =
+            minewatch_domain::access::RecordAccess::of(other.kind, &other.id, &other.payload);
+        let view = viewer.fields(&other, &access).payload;
+        let same_soum = localized(view.get("soum")).same_as(&soum)
+            && localized(view.get("aimag")).same_as(&aimag);
+        if let (true, Some(ring)) = (same_soum, view.get("area").and_then(outer_ring)) {
+            shapes.push(Shape {
+                ring,
+                title: display_name(&other, ui.lang),
+                href: record_href(other.kind, &other.id),
+                main: false,
+            });
+        }
+    }
+    let mut dots = Vec::new();
+    let mut communities = ListQuery::all(RecordKind::Community).visible_to(&filter);
+    communities.limit = 10_000;
+    for c in state.store.list(&communities).await? {
+        let access = minewatch_domain::access::RecordAccess::of(c.kind, &c.id, &c.payload);
+        let view = viewer.fields(&c, &access).payload;
+        if !localized(view.get("soum")).same_as(&soum) {
+            continue;
+        }
+        let centre = view
+            .get("centre")
+            .and_then(|p| Some((p.get("lon")?.as_f64()?, p.get("lat")?.as_f64()?)));
+        if let Some(at) = centre {
+            dots.push(Dot {
+                at,
+                title: display_name(&c, ui.lang),
+            });
+        }
+    }
+    let caption = format!(
+        "{} {} ({})",
+        ui.t("hub-map-caption"),
+        ui.pick(&soum),
+        ui.pick(&aimag)
+    );
+    let map = if shapes.iter().any(|s| s.main) {
+        svg(&shapes, &dots, &caption)
+    } else {
+        None
+    };
+    // The timeline: the licence's own dates and every linked record with a date.
+    let mut timeline: Vec<TimelineRow> = Vec::new();
+    for (field, key) in [("granted", "hub-granted"), ("expires", "hub-expires")] {
+        if let Some(d) = payload.get(field).and_then(Value::as_str) {
+            timeline.push(TimelineRow {
+                date: d.to_owned(),
+                label: ui.t(key),
+                name: display_name(licence, ui.lang),
+                href: None,
+            });
+        }
+    }
+    for (_, r) in linked {
+        if let Some(date) = record_date(r) {
+            timeline.push(TimelineRow {
+                date,
+                label: ui.kind_label(r.kind),
+                name: display_name(r, ui.lang),
+                href: record_href(r.kind, &r.id),
+            });
+        }
+    }
+    timeline.sort_by(|a, b| (&a.date, &a.label).cmp(&(&b.date, &b.label)));
+    Ok(Hub {
+        map,
+        map_caption: caption,
+        timeline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_map_fits_every_shape_with_north_up_and_escapes_titles() {
+        let square = vec![
+            (104.0, 48.0),
+            (104.1, 48.0),
+            (104.1, 48.1),
+            (104.0, 48.1),
+            (104.0, 48.0),
+        ];
+        let svg = svg(
+            &[Shape {
+                ring: square,
+                title: "<MV-1>".into(),
+                href: None,
+                main: true,
+            }],
+            &[Dot {
+                at: (104.05, 48.2),
+                title: "Bagh \"3\"".into(),
+            }],
+            "map",
+        )
+        .unwrap();
+        assert!(
+            svg.contains("&lt;MV-1&gt;") && svg.contains("Bagh &quot;3&quot;"),
+            "{svg}"
+        );
+        // The community north of the licence is drawn above it (smaller y).
+        let cy: f64 = svg
+            .split("cy=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let pts = svg
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let ys: Vec<f64> = pts
+            .split(' ')
+            .map(|p| p.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert!(ys.iter().all(|y| *y > cy), "{svg}");
+        assert!(
+            ys.iter()
+                .chain([cy].iter())
+                .all(|y| (0.0..=320.0).contains(y)),
+            "{svg}"
+        );
+    }
+}
