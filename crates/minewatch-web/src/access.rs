@@ -513,8 +513,11 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         if cross_site {
             return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
         }
-        if content_type.starts_with("application/x-www-form-urlencoded") {
-            let bytes = match axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await {
+        let url_form = content_type.starts_with("application/x-www-form-urlencoded");
+        if url_form || content_type.starts_with("multipart/form-data") {
+            // A form from our own page carries the token as a field: read the body
+            // (within its path's limit) to find it, then hand the body on.
+            let bytes = match axum::body::to_bytes(body, crate::body_limit_of(&path)).await {
                 Ok(b) => b,
                 Err(_) => {
                     return reject(
@@ -527,34 +530,17 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
                     );
                 }
             };
-            let sent = form_field(&bytes, CSRF_FIELD);
-            if !sent.is_some_and(|t| same_token(&t, &csrf)) || new_csrf {
-                return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
-            }
-            Body::from(bytes)
-        } else if content_type.starts_with("multipart/form-data") {
-            // A file upload from our own page carries the token as a form field.
-            let limit = crate::body_limit_of(&path);
-            let bytes = match axum::body::to_bytes(body, limit).await {
-                Ok(b) => b,
-                Err(_) => {
-                    return reject(
-                        &path,
-                        &ui,
-                        AppError::BadRequest(
-                            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                            "the file is too large".into(),
-                        ),
-                    );
-                }
+            let sent = if url_form {
+                form_field(&bytes, CSRF_FIELD)
+            } else {
+                // The boundary is case-sensitive: read it from the header as sent.
+                let raw_type = parts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                multipart_text_field(raw_type, &bytes, CSRF_FIELD)
             };
-            // The boundary is case-sensitive: read it from the header as sent.
-            let raw_type = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let sent = multipart_text_field(raw_type, &bytes, CSRF_FIELD);
             if !sent.is_some_and(|t| same_token(&t, &csrf)) || new_csrf {
                 return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
             }
