@@ -422,6 +422,31 @@ impl Record {
         Ok(record.expect("a payload without field errors yields a record"))
     }
 
+    /// Every field a record of `kind` reads, in the order it reads them (the access
+    /// settings last): what an export must carry for nothing to be lost.
+    pub fn field_names(kind: RecordKind) -> Vec<&'static str> {
+        let empty = Value::Object(Map::new());
+        let mut f = Fields::new(&empty).expect("an object");
+        match kind {
+            RecordKind::Workspace => drop(parse_workspace(&mut f)),
+            RecordKind::Organisation => drop(parse_organisation(&mut f)),
+            RecordKind::Community => drop(parse_community(&mut f)),
+            RecordKind::Authority => drop(parse_authority(&mut f)),
+            RecordKind::Company => drop(parse_company(&mut f)),
+            RecordKind::Licence => drop(parse_licence(&mut f)),
+            RecordKind::Observation => drop(parse_observation(&mut f)),
+            case => drop(parse_case(&mut f, case)),
+        }
+        f.access_settings(kind);
+        let mut names = Vec::new();
+        for name in f.read {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     pub fn kind(&self) -> RecordKind {
         match self {
             Record::Workspace(_) => RecordKind::Workspace,

@@ -48,15 +48,8 @@ fn outer_ring(area: &Value) -> Option<Vec<(f64, f64)>> {
 }
 
 fn localized(v: Option<&Value>) -> Localized {
-    let text = |lang: &str| {
-        v.and_then(|v| v.get(lang))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    Localized {
-        mn: text("mn"),
-        en: text("en"),
-    }
+    v.and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
 }
 
 /// Shapes to draw, in degrees.
