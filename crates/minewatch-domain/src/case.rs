@@ -74,11 +74,53 @@ pub enum CaseDetail {
     Agreement {
         title: String,
         signed: bool,
+        /// The earlier version this one replaces, when the agreement was renegotiated.
+        supersedes: Option<RecordId>,
     },
     Complaint {
         subject: String,
         answered: Option<Date>,
     },
+    /// A promise made in an agreement. The party responsible for it is the record's
+    /// company, else its authority.
+    Commitment {
+        agreement_id: RecordId,
+        what: String,
+        /// The total promised, in `unit`; `None` for something that is not counted
+        /// (it is fulfilled by a delivery marked as completing it).
+        amount: Option<f64>,
+        /// A currency code (`MNT`, `USD`) or what is counted (`trees`, `houses`).
+        unit: Option<String>,
+        /// What falls due when, oldest first; empty: due on the record's date.
+        schedule: Vec<Installment>,
+    },
+    /// A payment or delivery made against a commitment.
+    Payment {
+        commitment_id: RecordId,
+        amount: Option<f64>,
+        /// This delivery completes the commitment (for one that is not counted).
+        completes: bool,
+    },
+    /// A note about a licence, company, authority or community.
+    Note {
+        text: String,
+    },
+}
+
+/// A part of a commitment that falls due on a date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Installment {
+    pub due: Date,
+    /// How much of the commitment's amount falls due; `None`: the rest of it.
+    pub amount: Option<f64>,
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    } else {
+        s.to_owned()
+    }
 }
 
 /// A dated fact about a licence or an authority, with its evidence source and links.
@@ -104,6 +146,9 @@ impl CaseRecord {
             CaseDetail::Decision { .. } => RecordKind::Decision,
             CaseDetail::Agreement { .. } => RecordKind::Agreement,
             CaseDetail::Complaint { .. } => RecordKind::Complaint,
+            CaseDetail::Commitment { .. } => RecordKind::Commitment,
+            CaseDetail::Payment { .. } => RecordKind::Payment,
+            CaseDetail::Note { .. } => RecordKind::Note,
         }
     }
 
@@ -122,6 +167,9 @@ impl CaseRecord {
             CaseDetail::Decision { decision, .. } => ("Шийдвэр", "Decision", decision.clone()),
             CaseDetail::Agreement { title, .. } => ("Гэрээ", "Agreement", title.clone()),
             CaseDetail::Complaint { subject, .. } => ("Гомдол", "Complaint", subject.clone()),
+            CaseDetail::Commitment { what, .. } => ("Амлалт", "Commitment", clip(what, 80)),
+            CaseDetail::Payment { .. } => ("Төлбөр, нийлүүлэлт", "Payment", String::new()),
+            CaseDetail::Note { text } => ("Тэмдэглэл", "Note", clip(text, 80)),
         };
         let label = |kind: &str| {
             if what.is_empty() {
@@ -207,6 +255,11 @@ impl CaseRecord {
                 }
                 return out;
             }
+            // Promises and what was paid against them are tracked by the agreements
+            // tracker, notes by people: the duty engine reads none of them.
+            CaseDetail::Commitment { .. }
+            | CaseDetail::Payment { .. }
+            | CaseDetail::Note { .. } => None,
         };
         one.into_iter().collect()
     }

@@ -20,7 +20,7 @@ pub use access::{
     Action, FieldView, Grant, OwnerSet, Principal, RecordAccess, RecordFilter, Role, Scope,
     Visibility, view_payload,
 };
-pub use case::{CaseDetail, CaseRecord};
+pub use case::{CaseDetail, CaseRecord, Installment};
 pub use licence::{LicenceNumber, LicenceType};
 pub use pack::{Pack, PackDiagnostic};
 pub use record::{FieldError, Link, Record, RecordId, RecordKind};

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
 use crate::case::{
-    CONSULTATION_PURPOSES, CaseDetail, CaseRecord, EvidenceSource, VIOLATION_FINDERS,
+    CONSULTATION_PURPOSES, CaseDetail, CaseRecord, EvidenceSource, Installment, VIOLATION_FINDERS,
 };
 use crate::licence::{LicenceNumber, LicenceType};
 use crate::text::Localized;
@@ -36,10 +36,13 @@ pub enum RecordKind {
     Decision,
     Agreement,
     Complaint,
+    Commitment,
+    Payment,
+    Note,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 14] = [
+    pub const ALL: [RecordKind; 17] = [
         RecordKind::Workspace,
         RecordKind::Organisation,
         RecordKind::Community,
@@ -54,10 +57,13 @@ impl RecordKind {
         RecordKind::Decision,
         RecordKind::Agreement,
         RecordKind::Complaint,
+        RecordKind::Commitment,
+        RecordKind::Payment,
+        RecordKind::Note,
     ];
 
-    /// The dated case records the duty engine reads (see [`CaseRecord`]).
-    pub const CASE: [RecordKind; 7] = [
+    /// The dated case records (see [`CaseRecord`]), most of which the duty engine reads.
+    pub const CASE: [RecordKind; 10] = [
         RecordKind::Consultation,
         RecordKind::Disclosure,
         RecordKind::Inspection,
@@ -65,6 +71,9 @@ impl RecordKind {
         RecordKind::Decision,
         RecordKind::Agreement,
         RecordKind::Complaint,
+        RecordKind::Commitment,
+        RecordKind::Payment,
+        RecordKind::Note,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +92,9 @@ impl RecordKind {
             RecordKind::Decision => "decision",
             RecordKind::Agreement => "agreement",
             RecordKind::Complaint => "complaint",
+            RecordKind::Commitment => "commitment",
+            RecordKind::Payment => "payment",
+            RecordKind::Note => "note",
         }
     }
 
@@ -111,6 +123,9 @@ impl RecordKind {
             RecordKind::Decision => &["date", "decision"],
             RecordKind::Agreement => &["date", "title"],
             RecordKind::Complaint => &["date", "subject"],
+            RecordKind::Commitment => &["date", "what"],
+            RecordKind::Payment => &["date"],
+            RecordKind::Note => &["date", "text"],
             _ => &["name"],
         }
     }
@@ -286,6 +301,8 @@ pub struct Company {
     pub name: Localized,
     pub registration_number: Option<String>,
     pub parent_id: Option<RecordId>,
+    /// The people or entities who ultimately own or control it, where known.
+    pub beneficial_owners: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,7 +345,16 @@ pub struct Licence {
     pub granted: Option<Date>,
     pub expires: Option<Date>,
     pub status: LicenceStatus,
+    /// Dated changes of status (applied, granted, transferred…), oldest first.
+    pub status_history: Vec<StatusChange>,
     pub area: Option<Polygon>,
+}
+
+/// A licence's status from a date on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub date: Date,
+    pub status: LicenceStatus,
 }
 
 impl Licence {
@@ -526,6 +552,19 @@ impl Record {
                 }
             }
             Record::Case(r) => {
+                match &r.detail {
+                    CaseDetail::Agreement {
+                        supersedes: Some(a),
+                        ..
+                    } => links.push(link("supersedes", a, RecordKind::Agreement)),
+                    CaseDetail::Commitment { agreement_id, .. } => {
+                        links.push(link("agreement_id", agreement_id, RecordKind::Agreement))
+                    }
+                    CaseDetail::Payment { commitment_id, .. } => {
+                        links.push(link("commitment_id", commitment_id, RecordKind::Commitment))
+                    }
+                    _ => {}
+                }
                 for (rel, target, kind) in [
                     ("licence_id", &r.licence_id, RecordKind::Licence),
                     ("company_id", &r.company_id, RecordKind::Company),
@@ -618,10 +657,12 @@ fn parse_company(f: &mut Fields<'_>) -> Option<Record> {
     let name = f.localized("name", Required);
     let registration_number = f.text("registration_number", Optional, 40);
     let parent_id = f.id("parent_id", Optional);
+    let beneficial_owners = f.text_list("beneficial_owners");
     Some(Record::Company(Company {
         name: name?,
         registration_number,
         parent_id,
+        beneficial_owners,
     }))
     .filter(|_| f.ok())
 }
@@ -636,6 +677,21 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
     let granted = f.date("granted", Optional);
     let expires = f.date("expires", Optional);
     let status = f.choice_of("status", Required, &LicenceStatus::ALL);
+    let status_history = f
+        .dated("status_history", "status", true, |v| {
+            v.as_str()
+                .and_then(|s| LicenceStatus::ALL.iter().find(|(n, _)| *n == s))
+                .map(|(_, st)| *st)
+                .ok_or("expected applied, granted, transferred, suspended, revoked or expired")
+        })
+        .into_iter()
+        .map(
+            |(date, status): (Date, Option<LicenceStatus>)| StatusChange {
+                date,
+                status: status.expect("a status is required in each entry"),
+            },
+        )
+        .collect();
     let area = f.polygon("area");
     if let (Some(g), Some(e)) = (granted, expires)
         && e < g
@@ -656,6 +712,7 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
         granted,
         expires,
         status: status?,
+        status_history,
         area,
     }))
     .filter(|_| f.ok())
@@ -767,9 +824,14 @@ fn parse_case(f: &mut Fields<'_>, kind: RecordKind) -> Option<Record> {
             needs(f, "licence_id", licence_id.is_some());
             let title = f.text("title", Required, MAX_NAME);
             let signed = f.flag("signed", Required);
+            let supersedes = f.id("supersedes", Optional);
             title
                 .zip(signed)
-                .map(|(title, signed)| CaseDetail::Agreement { title, signed })
+                .map(|(title, signed)| CaseDetail::Agreement {
+                    title,
+                    signed,
+                    supersedes,
+                })
         }
         RecordKind::Complaint => {
             needs(f, "authority_id", authority_id.is_some());
@@ -785,6 +847,89 @@ fn parse_case(f: &mut Fields<'_>, kind: RecordKind) -> Option<Record> {
                 ));
             }
             subject.map(|subject| CaseDetail::Complaint { subject, answered })
+        }
+        RecordKind::Commitment => {
+            let agreement_id = f.id("agreement_id", Required);
+            let what = f.text("what", Required, MAX_TEXT);
+            let amount = f.number("amount", Optional, 0.0, 1e15);
+            let unit = f.text("unit", Optional, 40);
+            let schedule: Vec<Installment> = f
+                .dated("schedule", "amount", false, |v| {
+                    v.as_f64()
+                        .filter(|x| (0.0..=1e15).contains(x))
+                        .ok_or("expected an amount of 0 or more")
+                })
+                .into_iter()
+                .map(|(due, amount)| Installment { due, amount })
+                .collect();
+            if amount.is_some() && unit.is_none() {
+                f.push(FieldError::new(
+                    "unit",
+                    "required",
+                    "an amount needs its unit: a currency code (MNT, USD) or what is counted",
+                ));
+            }
+            if let Some(total) = amount {
+                let scheduled: f64 = schedule.iter().filter_map(|i| i.amount).sum();
+                if scheduled > total * (1.0 + 1e-9) {
+                    f.push(FieldError::new(
+                        "schedule",
+                        "out-of-range",
+                        format!(
+                            "the schedule adds up to {scheduled}, more than the amount {total}"
+                        ),
+                    ));
+                }
+            } else if schedule.iter().any(|i| i.amount.is_some()) {
+                f.push(FieldError::new(
+                    "amount",
+                    "required",
+                    "a schedule with amounts needs the total amount",
+                ));
+            }
+            if let (Some(start), Some(first)) = (date, schedule.first())
+                && first.due < start
+            {
+                f.push(FieldError::new(
+                    "schedule",
+                    "before-start",
+                    format!("due {} is before the commitment's date {start}", first.due),
+                ));
+            }
+            agreement_id
+                .zip(what)
+                .map(|(agreement_id, what)| CaseDetail::Commitment {
+                    agreement_id,
+                    what,
+                    amount,
+                    unit,
+                    schedule,
+                })
+        }
+        RecordKind::Payment => {
+            let commitment_id = f.id("commitment_id", Required);
+            let amount = f.number("amount", Optional, 0.0, 1e15);
+            let completes = f.flag("completes", Optional).unwrap_or(false);
+            commitment_id.map(|commitment_id| CaseDetail::Payment {
+                commitment_id,
+                amount,
+                completes,
+            })
+        }
+        RecordKind::Note => {
+            if licence_id.is_none()
+                && company_id.is_none()
+                && authority_id.is_none()
+                && community_id.is_none()
+            {
+                f.push(FieldError::new(
+                    "licence_id",
+                    "required",
+                    "a note is about a licence, company, authority or community: link one",
+                ));
+            }
+            let text = f.text("text", Required, MAX_TEXT);
+            text.map(|text| CaseDetail::Note { text })
         }
         other => unreachable!("{other} is not a case record kind"),
     };
@@ -1146,6 +1291,79 @@ impl<'a> Fields<'a> {
                 None => self.wrong_type(&format!("{name}[{i}]"), "text", item),
             }
         }
+        out
+    }
+
+    /// A list of dated entries, `[{"date": "YYYY-MM-DD", key: value}, …]`, returned
+    /// sorted by date. `read` checks an entry's value; with `value_required`, an entry
+    /// without one is refused.
+    fn dated<T>(
+        &mut self,
+        name: &'static str,
+        key: &'static str,
+        value_required: bool,
+        read: impl Fn(&Value) -> Result<T, &'static str>,
+    ) -> Vec<(Date, Option<T>)> {
+        let Some(v) = self.value(name, Optional) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = v else {
+            self.wrong_type(name, "a list of dated entries", v);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("{name}[{i}]");
+            let Some(obj) = item.as_object() else {
+                self.wrong_type(&field, &format!("{{\"date\": …, \"{key}\": …}}"), item);
+                continue;
+            };
+            if let Some(other) = obj.keys().find(|k| *k != "date" && *k != key) {
+                self.push(FieldError::new(
+                    format!("{field}.{other}"),
+                    "unknown-field",
+                    format!("an entry has only \"date\" and \"{key}\""),
+                ));
+                continue;
+            }
+            let date = obj
+                .get("date")
+                .and_then(Value::as_str)
+                .filter(|s| s.len() == 10)
+                .and_then(|s| s.parse::<Date>().ok());
+            let Some(date) = date else {
+                self.push(FieldError::new(
+                    format!("{field}.date"),
+                    "bad-date",
+                    "expected a date as YYYY-MM-DD",
+                ));
+                continue;
+            };
+            let value = match obj.get(key) {
+                None | Some(Value::Null) if value_required => {
+                    self.push(FieldError::new(
+                        format!("{field}.{key}"),
+                        "required",
+                        "this field is required",
+                    ));
+                    continue;
+                }
+                None | Some(Value::Null) => None,
+                Some(v) => match read(v) {
+                    Ok(t) => Some(t),
+                    Err(why) => {
+                        self.push(FieldError::new(
+                            format!("{field}.{key}"),
+                            "unknown-value",
+                            why,
+                        ));
+                        continue;
+                    }
+                },
+            };
+            out.push((date, value));
+        }
+        out.sort_by_key(|(d, _)| *d);
         out
     }
 

@@ -44,6 +44,12 @@ pub enum Shape {
     Polygon,
     /// Field visibility levels as `field=level; field=level`.
     Levels,
+    /// Dated entries as `YYYY-MM-DD value; YYYY-MM-DD value`, each a `{"date", key}`
+    /// object; `number`: the values are numbers (and may be left out).
+    Dated {
+        key: &'static str,
+        number: bool,
+    },
 }
 
 /// A field of a record kind.
@@ -109,6 +115,7 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             req("name", Localized),
             f("registration_number", Text),
             f("parent_id", Ref(RecordKind::Company)),
+            f("beneficial_owners", List),
         ],
         RecordKind::Licence => &[
             req("number", Text),
@@ -120,6 +127,13 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             f("granted", Date),
             f("expires", Date),
             req("status", Text),
+            f(
+                "status_history",
+                Dated {
+                    key: "status",
+                    number: false,
+                },
+            ),
             f("area", Polygon),
         ],
         RecordKind::Observation => &[
@@ -160,8 +174,31 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             RecordKind::Inspection => &[f("findings", Text)],
             RecordKind::Violation => &[req("found_by", Text), f("basis", Text), f("penalty", Text)],
             RecordKind::Decision => &[req("decision", Text), f("decision_number", Text)],
-            RecordKind::Agreement => &[req("title", Text), req("signed", Flag)],
+            RecordKind::Agreement => &[
+                req("title", Text),
+                req("signed", Flag),
+                f("supersedes", Ref(RecordKind::Agreement)),
+            ],
             RecordKind::Complaint => &[req("subject", Text), f("answered", Date)],
+            RecordKind::Commitment => &[
+                req("agreement_id", Ref(RecordKind::Agreement)),
+                req("what", Text),
+                f("amount", Number),
+                f("unit", Text),
+                f(
+                    "schedule",
+                    Dated {
+                        key: "amount",
+                        number: true,
+                    },
+                ),
+            ],
+            RecordKind::Payment => &[
+                req("commitment_id", Ref(RecordKind::Commitment)),
+                f("amount", Number),
+                f("completes", Flag),
+            ],
+            RecordKind::Note => &[req("text", Text)],
             _ => &[],
         };
         out.extend_from_slice(detail);
@@ -304,6 +341,7 @@ pub fn to_row(kind: RecordKind, id: &str, payload: &Value) -> Vec<Cell> {
                     }
                 }
                 (Shape::Polygon, v) => polygon_wkt(v).map_or(Cell::Empty, Cell::Text),
+                (Shape::Dated { key, .. }, Value::Array(items)) => text(&dated_text(items, key)),
                 (Shape::Levels, Value::Object(m)) => text(
                     &m.iter()
                         .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
@@ -320,6 +358,10 @@ pub fn to_row(kind: RecordKind, id: &str, payload: &Value) -> Vec<Cell> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellProblem {
     pub column: String,
+    /// Stable and translated by the UI (`error-<code>`): the record's own
+    /// [`minewatch_domain::FieldError`] codes, and those of cell shapes.
+    pub code: &'static str,
+    /// An English explanation with the specifics.
     pub reason: String,
 }
 
@@ -349,6 +391,7 @@ impl Header {
                 Some(_) if name.is_empty() => {}
                 Some(c) if mapping.contains(&c) => problems.push(CellProblem {
                     column: shown,
+                    code: "duplicate-column",
                     reason: "this column appears twice".into(),
                 }),
                 Some(c) => mapping.push(c),
@@ -358,6 +401,7 @@ impl Header {
                         .unwrap_or_default();
                     problems.push(CellProblem {
                         column: shown,
+                        code: "unknown-column",
                         reason: if name.is_empty() {
                             "a column without a name".into()
                         } else {
@@ -383,6 +427,7 @@ impl Header {
                     .collect();
                 problems.push(CellProblem {
                     column: wanted.join(" / "),
+                    code: "missing-column",
                     reason: "a required column is missing".into(),
                 });
             }
@@ -441,6 +486,7 @@ impl Header {
         {
             problems.push(CellProblem {
                 column: (self.mapping.len() + 1).to_string(),
+                code: "extra-cells",
                 reason: format!(
                     "the row has {} cells; the header has {} columns",
                     cells.len(),
@@ -454,9 +500,10 @@ impl Header {
             if raw.is_empty() {
                 continue;
             }
-            let mut fail = |reason: String| {
+            let mut fail = |code: &'static str, reason: String| {
                 problems.push(CellProblem {
                     column: column.header.clone(),
+                    code,
                     reason,
                 })
             };
@@ -468,10 +515,13 @@ impl Header {
             let cell = match raw.strip_prefix('\'') {
                 Some(rest) if starts_like_formula(rest) => rest,
                 _ if !numeric && is_formula(raw) => {
-                    fail(format!(
-                        "{:?} is a spreadsheet formula; formulas are not imported (start the cell with ' to keep it as text)",
-                        clip(raw)
-                    ));
+                    fail(
+                        "formula",
+                        format!(
+                            "{:?} is a spreadsheet formula; formulas are not imported (start the cell with ' to keep it as text)",
+                            clip(raw)
+                        ),
+                    );
                     continue;
                 }
                 _ => raw,
@@ -487,61 +537,77 @@ impl Header {
                 Shape::Date => match parse_date(cell) {
                     Some(d) => Value::String(d.to_string()),
                     None => {
-                        fail(format!(
-                            "{:?} is not a date: expected YYYY-MM-DD or DD.MM.YYYY",
-                            clip(cell)
-                        ));
+                        fail(
+                            "bad-date",
+                            format!(
+                                "{:?} is not a date: expected YYYY-MM-DD or DD.MM.YYYY",
+                                clip(cell)
+                            ),
+                        );
                         continue;
                     }
                 },
                 Shape::Count => match cell.parse::<u64>() {
                     Ok(n) => Value::from(n),
                     Err(_) => {
-                        fail(format!(
-                            "{:?} is not a whole number of 0 or more",
-                            clip(cell)
-                        ));
+                        fail(
+                            "not-count",
+                            format!("{:?} is not a whole number of 0 or more", clip(cell)),
+                        );
                         continue;
                     }
                 },
                 Shape::Number | Shape::Point => match parse_number(cell) {
                     Some(n) => n,
                     None => {
-                        fail(format!("{:?} is not a number", clip(cell)));
+                        fail("not-number", format!("{:?} is not a number", clip(cell)));
                         continue;
                     }
                 },
                 Shape::Flag => match parse_flag(cell) {
                     Some(b) => Value::Bool(b),
                     None => {
-                        fail(format!(
-                            "{:?}: expected true or false (yes/no, тийм/үгүй, 1/0)",
-                            clip(cell)
-                        ));
+                        fail(
+                            "not-flag",
+                            format!(
+                                "{:?}: expected true or false (yes/no, тийм/үгүй, 1/0)",
+                                clip(cell)
+                            ),
+                        );
                         continue;
                     }
                 },
                 Shape::List => match parse_list(cell) {
                     Some(items) => items,
                     None => {
-                        fail(format!("{:?} is not a list", clip(cell)));
+                        fail("not-list", format!("{:?} is not a list", clip(cell)));
                         continue;
                     }
                 },
                 Shape::Polygon => match parse_wkt_polygon(cell) {
                     Ok(p) => p,
                     Err(why) => {
-                        fail(format!("broken geometry: {why}"));
+                        fail("bad-polygon", format!("broken geometry: {why}"));
+                        continue;
+                    }
+                },
+                Shape::Dated { key, number } => match parse_dated(cell, key, number) {
+                    Ok(items) => items,
+                    Err(why) => {
+                        fail("bad-dated", format!("{:?}: {why}", clip(cell)));
                         continue;
                     }
                 },
                 Shape::Levels => match parse_levels(cell) {
                     Some(m) => m,
                     None => {
-                        fail(format!(
-                            "{:?}: expected field=level pairs separated by ;",
-                            clip(cell)
-                        ));
+                        fail(
+                            "bad-levels",
+                            format!(
+                                "{:?}: expected field=level pairs separated by ;",
+                                clip(cell)
+                            ),
+                        );
                         continue;
                     }
                 },
@@ -586,6 +652,7 @@ pub fn validate(kind: RecordKind, payload: &Value) -> Result<Record, Vec<CellPro
             .into_iter()
             .map(|e| CellProblem {
                 column: column_of(kind, &e.field),
+                code: e.code,
                 reason: e.detail,
             })
             .collect()
@@ -686,6 +753,50 @@ fn parse_list(s: &str) -> Option<Value> {
             .filter(|x| !x.is_empty())
             .collect::<Vec<_>>(),
     ))
+}
+
+/// Dated entries as one cell: `2015-03-01 applied; 2016-01-10 granted`.
+fn dated_text(items: &[Value], key: &str) -> String {
+    items
+        .iter()
+        .map(|item| {
+            let date = item.get("date").and_then(Value::as_str).unwrap_or_default();
+            match item.get(key) {
+                Some(Value::String(s)) => format!("{date} {s}"),
+                Some(Value::Number(n)) => format!("{date} {n}"),
+                _ => date.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn parse_dated(s: &str, key: &'static str, number: bool) -> Result<Value, String> {
+    let mut out = Vec::new();
+    for item in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (date, value) = match item.split_once(char::is_whitespace) {
+            Some((d, v)) => (d, v.trim()),
+            None => (item, ""),
+        };
+        let Some(date) = parse_date(date) else {
+            return Err(format!(
+                "{date:?} is not a date: expected entries like \"2024-05-01 {}\" separated by ;",
+                if number { "1000" } else { "granted" }
+            ));
+        };
+        let mut entry = Map::new();
+        entry.insert("date".into(), Value::String(date.to_string()));
+        if !value.is_empty() {
+            let v = if number {
+                parse_number(value).ok_or_else(|| format!("{value:?} is not a number"))?
+            } else {
+                Value::String(value.to_owned())
+            };
+            entry.insert(key.to_owned(), v);
+        }
+        out.push(Value::Object(entry));
+    }
+    Ok(Value::Array(out))
 }
 
 fn parse_levels(s: &str) -> Option<Value> {
@@ -824,6 +935,7 @@ mod tests {
                 "granted",
                 "expires",
                 "status",
+                "status_history",
                 "area",
                 "visibility",
                 "field_visibility"

@@ -82,7 +82,7 @@ impl Routes {
 }
 
 /// The kinds with list and record pages.
-pub const PAGE_KINDS: [RecordKind; 12] = [
+pub const PAGE_KINDS: [RecordKind; 15] = [
     RecordKind::Community,
     RecordKind::Authority,
     RecordKind::Company,
@@ -95,6 +95,9 @@ pub const PAGE_KINDS: [RecordKind; 12] = [
     RecordKind::Decision,
     RecordKind::Agreement,
     RecordKind::Complaint,
+    RecordKind::Commitment,
+    RecordKind::Payment,
+    RecordKind::Note,
 ];
 
 /// Every route of the app.

@@ -27,6 +27,9 @@ pub fn list_path(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Decision => Some("/decisions"),
         RecordKind::Agreement => Some("/agreements"),
         RecordKind::Complaint => Some("/complaints"),
+        RecordKind::Commitment => Some("/commitments"),
+        RecordKind::Payment => Some("/payments"),
+        RecordKind::Note => Some("/notes"),
         RecordKind::Workspace | RecordKind::Organisation => None,
     }
 }

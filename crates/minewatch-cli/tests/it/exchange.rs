@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use minewatch_domain::RecordKind;
 use minewatch_store::testing::skip_or_fail;
 
 use crate::{assert_exit, minewatch, stdout};
@@ -68,7 +69,7 @@ fn the_demo_round_trips_through_csv_xlsx_and_geojson() {
     let csv1 = tmp.path().join("csv1");
     export_all(&source, "csv", &csv1);
     let exported = files(&csv1);
-    assert_eq!(exported.len(), 14, "one file per kind");
+    assert_eq!(exported.len(), RecordKind::ALL.len(), "one file per kind");
     let licences = String::from_utf8(
         exported
             .iter()
