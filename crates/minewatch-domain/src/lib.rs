@@ -7,6 +7,7 @@
 //! `cargo tree -p minewatch-domain` holds none of tokio, sqlx, axum or reqwest.
 
 pub mod access;
+pub mod agreement;
 pub mod calendar;
 pub mod case;
 pub mod engine;

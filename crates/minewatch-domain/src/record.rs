@@ -1715,4 +1715,102 @@ mod tests {
         assert!(RecordId::parse("<script>").is_none());
         assert!(RecordId::parse(&"a".repeat(65)).is_none());
     }
+
+    #[test]
+    fn status_history_is_dated_and_checked() {
+        let mut p = licence();
+        p["status_history"] = json!([
+            {"date": "2016-09-15", "status": "granted"},
+            {"date": "2016-03-02", "status": "applied"}
+        ]);
+        let Record::Licence(l) = Record::from_payload(RecordKind::Licence, &p).unwrap() else {
+            panic!("a licence")
+        };
+        // Oldest first, whatever the order given.
+        assert_eq!(
+            l.status_history
+                .iter()
+                .map(|c| c.status.as_str())
+                .collect::<Vec<_>>(),
+            ["applied", "granted"]
+        );
+        p["status_history"] = json!([
+            {"date": "2016-09-15", "status": "mined out"},
+            {"date": "15.09.2016", "status": "granted"},
+            {"date": "2016-09-15"},
+            {"date": "2016-09-15", "status": "granted", "by": "x"}
+        ]);
+        let errs = Record::from_payload(RecordKind::Licence, &p).unwrap_err();
+        let fields: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("status_history[0].status", "unknown-value"),
+                ("status_history[1].date", "bad-date"),
+                ("status_history[2].status", "required"),
+                ("status_history[3].by", "unknown-field"),
+            ]
+        );
+    }
+
+    #[test]
+    fn commitments_payments_and_notes_are_checked() {
+        let commitment = json!({
+            "date": "2025-06-15", "source": "official-document",
+            "agreement_id": "a1", "what": "Small business fund",
+            "amount": 300, "unit": "MNT",
+            "schedule": [{"date": "2025-12-31", "amount": 150}, {"date": "2026-12-31"}]
+        });
+        let r = Record::from_payload(RecordKind::Commitment, &commitment).unwrap();
+        assert_eq!(r.kind(), RecordKind::Commitment);
+        assert!(
+            r.links()
+                .iter()
+                .any(|l| l.rel == "agreement_id" && l.target_kind == RecordKind::Agreement)
+        );
+        let codes = |kind, p: &Value| -> Vec<(String, &'static str)> {
+            Record::from_payload(kind, p)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect()
+        };
+        let mut no_unit = commitment.clone();
+        no_unit.as_object_mut().unwrap().remove("unit");
+        assert_eq!(
+            codes(RecordKind::Commitment, &no_unit),
+            [("unit".into(), "required")]
+        );
+        let mut too_much = commitment.clone();
+        too_much["schedule"][1]["amount"] = json!(200);
+        assert_eq!(
+            codes(RecordKind::Commitment, &too_much),
+            [("schedule".into(), "out-of-range")]
+        );
+        let mut early = commitment.clone();
+        early["schedule"][0]["date"] = json!("2025-01-01");
+        assert_eq!(
+            codes(RecordKind::Commitment, &early),
+            [("schedule".into(), "before-start")]
+        );
+        let payment = json!({"date": "2025-12-20", "source": "official-document", "amount": 150});
+        assert_eq!(
+            codes(RecordKind::Payment, &payment),
+            [("commitment_id".into(), "required")]
+        );
+        let note = json!({"date": "2025-07-02", "source": "community-attestation", "text": "x"});
+        assert_eq!(
+            codes(RecordKind::Note, &note),
+            [("licence_id".into(), "required")]
+        );
+        let mut v2 = json!({"date": "2025-06-15", "source": "official-document", "title": "v2",
+            "signed": true, "licence_id": "l1", "supersedes": "a1"});
+        let r = Record::from_payload(RecordKind::Agreement, &v2).unwrap();
+        assert!(r.links().iter().any(|l| l.rel == "supersedes"));
+        v2["supersedes"] = json!("not an id!");
+        assert_eq!(
+            codes(RecordKind::Agreement, &v2),
+            [("supersedes".into(), "bad-id")]
+        );
+    }
 }
