@@ -975,15 +975,10 @@ impl<'f> Ctx<'_, 'f> {
                 continue;
             }
             let findings: Vec<&Event> = events.iter().copied().filter(|e| !e.negative).collect();
-            // The first time `count` findings fall within the window.
-            let hit = (count - 1..findings.len()).find(|&i| {
-                let first = findings[i + 1 - count].date;
-                findings[i].date
-                    <= first
-                        .checked_add(i64::from(window).days())
-                        .unwrap_or(Date::MAX)
-            });
-            let Some(i) = hit else { continue };
+            let dates: Vec<Date> = findings.iter().map(|e| e.date).collect();
+            let Some(i) = first_cluster(&dates, count, window) else {
+                continue;
+            };
             let t = findings[i];
             let cached = self.due(t.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
             let (due, due_text) = (&cached.0, &cached.1);
@@ -1263,4 +1258,18 @@ fn explain(duty: &Duty, f: &Gap, name: &dyn Fn(&str) -> Option<String>) -> Local
         mn: Some(format!("{title_mn}. {mn}")),
         en: Some(format!("{title_en}. {en}")),
     }
+}
+
+/// The first time `count` of the dated findings (oldest first) fall within `window_days`
+/// of each other: the index of the finding that completes the cluster. This is the
+/// threshold duties' rule (e.g. three violations within two years).
+pub fn first_cluster(dates: &[Date], count: usize, window_days: u32) -> Option<usize> {
+    let count = count.max(1);
+    (count - 1..dates.len()).find(|&i| {
+        let first = dates[i + 1 - count];
+        dates[i]
+            <= first
+                .checked_add(i64::from(window_days).days())
+                .unwrap_or(Date::MAX)
+    })
 }

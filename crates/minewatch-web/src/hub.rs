@@ -28,7 +28,12 @@ pub struct Hub {
     /// SVG markup, built here from numbers and escaped text only.
     pub map: Option<String>,
     pub map_caption: String,
+    /// The licence's status changes, oldest first: its recorded history, with the
+    /// decisions about it that changed its status.
+    pub status_history: Vec<TimelineRow>,
     pub timeline: Vec<TimelineRow>,
+    /// The current agreements on the licence (filled in by the page).
+    pub agreements: Vec<crate::tracker::AgreementBlock>,
 }
 
 fn escape(s: &str) -> String {
@@ -239,11 +244,86 @@ pub async fn licence_hub(
         }
     }
     timeline.sort_by(|a, b| (&a.date, &a.label).cmp(&(&b.date, &b.label)));
+    let status_history = status_history(ui, licence, payload, linked);
     Ok(Hub {
         map,
         map_caption: caption,
+        status_history,
         timeline,
+        agreements: Vec::new(),
     })
+}
+
+/// The decisions that change a licence's status, by the pack's event names.
+const STATUS_DECISIONS: [(&str, &str); 5] = [
+    ("licence-granted", "granted"),
+    ("licence-transferred", "transferred"),
+    ("licence-suspended", "suspended"),
+    ("licence-revoked", "revoked"),
+    ("licence-expired", "expired"),
+];
+
+/// The recorded status history, with each decision that changed the status on a date
+/// the history does not already have that status on.
+fn status_history(
+    ui: &Ui,
+    licence: &StoredRecord,
+    payload: &Value,
+    linked: &[(String, StoredRecord)],
+) -> Vec<TimelineRow> {
+    let mut rows: Vec<(String, String, TimelineRow)> = Vec::new();
+    for item in payload
+        .get("status_history")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(date), Some(status)) = (
+            item.get("date").and_then(Value::as_str),
+            item.get("status").and_then(Value::as_str),
+        ) {
+            rows.push((
+                date.to_owned(),
+                status.to_owned(),
+                TimelineRow {
+                    date: date.to_owned(),
+                    label: ui.t(&format!("status-{status}")),
+                    name: display_name(licence, ui.lang),
+                    href: None,
+                },
+            ));
+        }
+    }
+    for (_, r) in linked
+        .iter()
+        .filter(|(_, r)| r.kind == RecordKind::Decision)
+    {
+        let decision = r.payload.get("decision").and_then(Value::as_str);
+        let Some((_, status)) = STATUS_DECISIONS.iter().find(|(d, _)| Some(*d) == decision) else {
+            continue;
+        };
+        let Some(date) = record_date(r) else { continue };
+        if rows.iter().any(|(d, s, _)| *d == date && s == status) {
+            // The history already says so; link the decision from that line.
+            if let Some(row) = rows.iter_mut().find(|(d, s, _)| *d == date && s == status) {
+                row.2.name = display_name(r, ui.lang);
+                row.2.href = record_href(r.kind, &r.id);
+            }
+            continue;
+        }
+        rows.push((
+            date.clone(),
+            (*status).to_owned(),
+            TimelineRow {
+                date,
+                label: ui.t(&format!("status-{status}")),
+                name: display_name(r, ui.lang),
+                href: record_href(r.kind, &r.id),
+            },
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter().map(|(_, _, row)| row).collect()
 }
 
 #[cfg(test)]

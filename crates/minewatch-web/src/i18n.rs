@@ -129,6 +129,17 @@ impl Ui {
         text_count(self.lang, key, count)
     }
 
+    /// The translation of `key` with named text arguments.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for (name, value) in args {
+            map.insert((*name).into(), value.clone().into());
+        }
+        LOCALES
+            .try_lookup_with_args(langid(self.lang), key, &map)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
@@ -163,6 +174,7 @@ impl Ui {
             ("nav-licences", "/licences"),
             ("nav-observations", "/observations"),
             ("nav-gaps", "/gaps"),
+            ("nav-tracker", "/tracker"),
             ("nav-law", "/law"),
         ]
         .into_iter()

@@ -10,6 +10,7 @@
 pub mod access;
 mod account;
 mod api;
+mod company;
 mod error;
 mod gaps;
 mod hub;
@@ -19,6 +20,7 @@ mod law;
 mod pages;
 mod routes;
 mod templates;
+mod tracker;
 mod views;
 
 use std::sync::Arc;

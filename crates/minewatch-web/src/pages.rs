@@ -117,6 +117,9 @@ pub async fn list(
 pub struct ShowParams {
     #[serde(default)]
     saved: Option<String>,
+    /// The day agreement statuses are computed on (default: today).
+    #[serde(default)]
+    as_of: Option<String>,
 }
 
 pub async fn show(
@@ -174,6 +177,44 @@ pub async fn show(
     } else {
         None
     };
+    let day = crate::tracker::as_of(&state, params.as_of.as_deref());
+    let book = if matches!(
+        kind,
+        RecordKind::Licence | RecordKind::Company | RecordKind::Agreement | RecordKind::Commitment
+    ) {
+        Some(
+            crate::tracker::Book::load(&state, &viewer, &ui, day)
+                .await
+                .page(&ui)?,
+        )
+    } else {
+        None
+    };
+    let mut hub = hub;
+    if let (Some(h), Some(book)) = (&mut hub, &book) {
+        h.agreements = linked_records
+            .iter()
+            .filter(|(_, r)| r.kind == RecordKind::Agreement)
+            .filter_map(|(_, r)| book.block(&ui, &r.id))
+            .filter(|b| b.superseded_by.is_none())
+            .collect();
+    }
+    let company = match (&book, kind) {
+        (Some(book), RecordKind::Company) => Some(
+            crate::company::section(&state, &viewer, &ui, id, book)
+                .await
+                .page(&ui)?,
+        ),
+        _ => None,
+    };
+    let (agreement, versions) = match (&book, kind) {
+        (Some(book), RecordKind::Agreement) => (book.block(&ui, id), book.versions(&ui, id)),
+        _ => (None, None),
+    };
+    let commitment = match (&book, kind) {
+        (Some(book), RecordKind::Commitment) => book.commitment_row(&ui, id),
+        _ => None,
+    };
     let gaps = crate::gaps::for_record(&state, &viewer, &ui, kind, id)
         .await
         .page(&ui)?;
@@ -201,6 +242,11 @@ pub async fn show(
             linked,
             gaps,
             hub,
+            company,
+            agreement,
+            versions,
+            commitment,
+            as_of: day.to_string(),
             history,
         },
     )

@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, gaps, import, law, pages};
+use crate::{account, api, gaps, import, law, pages, tracker};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +122,7 @@ pub(crate) fn build() -> Routes {
     r.get("/law", Open, law::library);
     r.get("/gaps", Open, gaps::list);
     r.get("/gaps/{gap}", Open, gaps::show);
+    r.get("/tracker", Open, tracker::page);
     r.get("/observations/new", Open, pages::report_form);
     r.post(
         "/observations",

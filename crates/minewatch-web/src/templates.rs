@@ -42,6 +42,15 @@ pub struct DetailPage<'a> {
     pub gaps: Option<crate::gaps::RecordGaps>,
     /// A licence's map and timeline.
     pub hub: Option<crate::hub::Hub>,
+    /// A company's licences, violations, decisions and repeat-violator flag.
+    pub company: Option<crate::company::CompanySection>,
+    /// An agreement's commitments and totals, and its versions side by side.
+    pub agreement: Option<crate::tracker::AgreementBlock>,
+    pub versions: Option<crate::tracker::Versions>,
+    /// A commitment's standing.
+    pub commitment: Option<crate::tracker::CommitmentRow>,
+    /// The day commitment statuses are computed on.
+    pub as_of: String,
     pub history: Vec<HistoryRow>,
 }
 

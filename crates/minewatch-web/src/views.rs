@@ -131,7 +131,12 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
             "email",
             "phone",
         ],
-        RecordKind::Company => &["name", "registration_number", "parent_id"],
+        RecordKind::Company => &[
+            "name",
+            "registration_number",
+            "parent_id",
+            "beneficial_owners",
+        ],
         RecordKind::Licence => &[
             "number",
             "holder_id",
@@ -142,6 +147,7 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
             "area_ha",
             "granted",
             "expires",
+            "status_history",
             "area",
         ],
         RecordKind::Observation => &[
@@ -158,6 +164,15 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
         _ => &[
             "date",
             "title",
+            "what",
+            "text",
+            "agreement_id",
+            "commitment_id",
+            "amount",
+            "unit",
+            "schedule",
+            "completes",
+            "supersedes",
             "subject",
             "purpose",
             "held",
@@ -176,6 +191,30 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
             "summary",
         ],
     }
+}
+
+/// Whether a payload field holds another record's id.
+pub fn is_reference(key: &str) -> bool {
+    key.ends_with("_id") || key == "supersedes"
+}
+
+/// Formats an amount with thin spaces between thousands: `300 000 000`, `12.5`.
+pub fn format_amount(x: f64) -> String {
+    if x.fract().abs() > 1e-9 {
+        return format!("{x:.2}").trim_end_matches('0').to_owned();
+    }
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// Turns one public payload into labelled rows. `names` resolves referenced records.
@@ -199,7 +238,7 @@ pub fn field_rows(
         }
         let value = &obj[key];
         let label = ui.t(&format!("field-{key}"));
-        if key.ends_with("_id") {
+        if is_reference(key) {
             let id = value.as_str().unwrap_or_default();
             let (name, href) = names
                 .get(id)
@@ -268,6 +307,25 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             let text: Localized = serde_json::from_value(value.clone()).unwrap_or_default();
             ui.pick(&text).to_owned()
         }
+        // Dated entries: a licence's status history, a commitment's schedule.
+        ("status_history" | "schedule", Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let date = item.get("date").and_then(Value::as_str).unwrap_or_default();
+                match (item.get("status"), item.get("amount")) {
+                    (Some(Value::String(s)), _) => {
+                        format!("{date} {}", ui.t(&format!("status-{s}")))
+                    }
+                    (_, Some(n)) => format!(
+                        "{date}: {}",
+                        n.as_f64().map(format_amount).unwrap_or_default()
+                    ),
+                    _ => date.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        ("amount", Value::Number(n)) => n.as_f64().map(format_amount).unwrap_or_default(),
         (_, Value::Array(items)) => items
             .iter()
             .map(|v| render_value(ui, pack, "", v, false))
@@ -295,7 +353,7 @@ pub async fn referenced_names(
             continue;
         };
         for (key, value) in obj {
-            let Some(id) = value.as_str().filter(|_| key.ends_with("_id")) else {
+            let Some(id) = value.as_str().filter(|_| is_reference(key)) else {
                 continue;
             };
             if names.contains_key(id) {

@@ -1,0 +1,126 @@
+//! The company page's own section: its licences, every violation and decision about it
+//! or its licences, its subsidiaries, its agreements' totals, and whether it is a
+//! repeat violator by the pack's threshold duty (the number of violations within a
+//! window that makes revocation a question; a policy default the coalition can change).
+
+use jiff::civil::Date;
+use minewatch_domain::engine::first_cluster;
+use minewatch_domain::pack::DutyKind;
+use minewatch_domain::{RecordAccess, RecordId, RecordKind};
+use minewatch_store::{ListQuery, StoreError, StoredRecord};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::i18n::Ui;
+use crate::tracker::{Book, TotalRow};
+use crate::views::RecordLink;
+
+pub struct CompanySection {
+    /// Set when the company is a repeat violator: what the flag rests on.
+    pub repeat: Option<String>,
+    /// Its licences, violations, decisions and subsidiaries, each under a heading.
+    pub lists: Vec<LinkList>,
+    pub totals: Vec<TotalRow>,
+}
+
+pub struct LinkList {
+    pub heading: String,
+    pub items: Vec<RecordLink>,
+}
+
+async fn visible(
+    state: &AppState,
+    viewer: &Viewer,
+    kind: RecordKind,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let mut q = ListQuery::all(kind).visible_to(&viewer.filter());
+    q.limit = 100_000;
+    let mut out = state.store.list(&q).await?;
+    for r in &mut out {
+        let access = RecordAccess::of(r.kind, &r.id, &r.payload);
+        r.payload = viewer.fields(r, &access).payload;
+    }
+    Ok(out)
+}
+
+fn refers(r: &StoredRecord, field: &str, id: &RecordId) -> bool {
+    r.payload.get(field).and_then(Value::as_str) == Some(id.as_str())
+}
+
+fn date_of(r: &StoredRecord) -> Option<Date> {
+    r.payload
+        .get("date")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+}
+
+pub async fn section(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    id: &RecordId,
+    book: &Book,
+) -> Result<CompanySection, StoreError> {
+    let licences: Vec<StoredRecord> = visible(state, viewer, RecordKind::Licence)
+        .await?
+        .into_iter()
+        .filter(|l| refers(l, "holder_id", id))
+        .collect();
+    // About the company, or about one of its licences.
+    let about = |r: &StoredRecord| {
+        refers(r, "company_id", id) || licences.iter().any(|l| refers(r, "licence_id", &l.id))
+    };
+    let mut violations: Vec<StoredRecord> = visible(state, viewer, RecordKind::Violation)
+        .await?
+        .into_iter()
+        .filter(|r| about(r))
+        .collect();
+    violations.sort_by_key(date_of);
+    let mut decisions: Vec<StoredRecord> = visible(state, viewer, RecordKind::Decision)
+        .await?
+        .into_iter()
+        .filter(|r| about(r))
+        .collect();
+    decisions.sort_by_key(date_of);
+    let subsidiaries: Vec<StoredRecord> = visible(state, viewer, RecordKind::Company)
+        .await?
+        .into_iter()
+        .filter(|c| refers(c, "parent_id", id))
+        .collect();
+    let dates: Vec<Date> = violations.iter().filter_map(date_of).collect();
+    let repeat = state
+        .pack
+        .duties
+        .iter()
+        .find(|d| d.kind == DutyKind::Threshold && d.finding.as_deref() == Some("violation"))
+        .and_then(|duty| {
+            let (count, window) = (duty.count? as usize, duty.window_days?);
+            let last = first_cluster(&dates, count, window)?;
+            let first = dates[last + 1 - count.max(1)];
+            Some(ui.t_args(
+                "company-repeat-flag",
+                &[
+                    ("count", count.to_string()),
+                    ("days", window.to_string()),
+                    ("first", first.to_string()),
+                    ("last", dates[last].to_string()),
+                    ("duty", ui.pick(&duty.title).to_owned()),
+                ],
+            ))
+        });
+    let list = |key: &str, rs: &[StoredRecord]| LinkList {
+        heading: ui.t(key),
+        items: rs.iter().map(|r| RecordLink::new(ui, r)).collect(),
+    };
+    Ok(CompanySection {
+        repeat,
+        lists: vec![
+            list("nav-licences", &licences),
+            list("nav-violations", &violations),
+            list("nav-decisions", &decisions),
+            list("company-subsidiaries", &subsidiaries),
+        ],
+        totals: book.company_totals(ui, id),
+    })
+}
