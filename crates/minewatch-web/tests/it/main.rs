@@ -8,6 +8,7 @@ mod i18n;
 mod import;
 mod matrix;
 mod public;
+mod records;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
