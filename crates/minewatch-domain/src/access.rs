@@ -263,7 +263,16 @@ impl Principal {
             Action::ImportRecords => self.grants().iter().any(|g| {
                 matches!(g.role, Role::Admin | Role::Coordinator) && g.scope == Scope::Workspace
             }),
+            Action::EditRecords => self.grants().iter().any(|g| g.role.is_staff()),
         }
+    }
+
+    /// Whether this principal may create or correct a record owned by `owner` (`None`:
+    /// a shared record): a staff role whose scope covers the owner.
+    pub fn may_write(&self, owner: Option<&RecordId>) -> bool {
+        self.grants()
+            .iter()
+            .any(|g| g.role.is_staff() && g.scope.covers(owner))
     }
 }
 
@@ -278,6 +287,9 @@ pub enum Action {
     /// Import records in bulk: a file can touch any record, so only an admin or a
     /// coordinator of the whole workspace may.
     ImportRecords,
+    /// Create and correct records through the forms: staff roles (not `member`), for
+    /// records their scope covers ([`Principal::may_write`]).
+    EditRecords,
 }
 
 /// Whose records of one visibility level a principal may see.

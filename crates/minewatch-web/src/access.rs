@@ -49,6 +49,10 @@ pub enum RoutePolicy {
     Limited(Limit),
     /// A domain action ([`Principal::may`]); anonymous visitors are sent to log in.
     Action(Action),
+    /// Correcting the record named by `{id}`, of this kind: anonymous visitors are sent
+    /// to log in, a record the viewer may not see is not found, and one they may see but
+    /// not write ([`Principal::may_write`]) is forbidden.
+    Edit(RecordKind),
 }
 
 /// The rate-limit buckets.
@@ -457,6 +461,38 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
             };
             if !visible {
                 return reject(&path, &ui, AppError::NotFound);
+            }
+        }
+        RoutePolicy::Edit(kind) => {
+            if !principal.is_signed_in() {
+                if unsafe_method {
+                    return reject(&path, &ui, AppError::Forbidden("forbidden-sign-in"));
+                }
+                return Redirect::to(&format!("/login?next={}", percent_encode(&here)))
+                    .into_response();
+            }
+            let id = RawPathParams::from_request_parts(&mut parts, &())
+                .await
+                .ok()
+                .and_then(|p| {
+                    p.iter()
+                        .find(|(k, _)| *k == "id")
+                        .map(|(_, v)| v.to_owned())
+                });
+            let access = match id.as_deref().and_then(RecordId::parse) {
+                None => None,
+                Some(id) => match state.store.get(&id).await {
+                    Ok(r) if r.kind == kind => Some(RecordAccess::of(r.kind, &r.id, &r.payload))
+                        .filter(|a| a.visible_to(&principal)),
+                    Ok(_) | Err(StoreError::NotFound { .. }) => None,
+                    Err(e) => return reject(&path, &ui, AppError::from(e)),
+                },
+            };
+            let Some(access) = access else {
+                return reject(&path, &ui, AppError::NotFound);
+            };
+            if !principal.may_write(access.owner.as_ref()) {
+                return reject(&path, &ui, AppError::Forbidden("forbidden-body"));
             }
         }
         RoutePolicy::Limited(bucket) => {

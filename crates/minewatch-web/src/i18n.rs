@@ -107,6 +107,8 @@ pub struct Ui {
     pub admin: bool,
     /// Whether the viewer may import records (the nav shows the import page).
     pub importer: bool,
+    /// Whether the viewer may create and correct records (the lists offer "new").
+    pub editor: bool,
 }
 
 impl Ui {
@@ -118,6 +120,7 @@ impl Ui {
             account: None,
             admin: false,
             importer: false,
+            editor: false,
         }
     }
 
@@ -206,6 +209,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
             ui.account = viewer.account.as_ref().map(|a| a.display_name.clone());
             ui.admin = viewer.may(minewatch_domain::Action::ViewAudit);
             ui.importer = viewer.may(minewatch_domain::Action::ImportRecords);
+            ui.editor = viewer.may(minewatch_domain::Action::EditRecords);
         }
         Ok(ui)
     }

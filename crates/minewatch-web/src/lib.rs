@@ -12,6 +12,7 @@ mod account;
 mod api;
 mod company;
 mod error;
+mod forms;
 mod gaps;
 mod hub;
 pub mod i18n;

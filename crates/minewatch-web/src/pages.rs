@@ -229,9 +229,14 @@ pub async fn show(
     )
     .await;
     let path = list_path(kind).expect("shown kinds have a path");
+    let edit_href = (kind != RecordKind::Observation
+        && !record.retracted
+        && viewer.principal.may_write(shown.access.owner.as_ref()))
+    .then(|| format!("{path}/{id}/edit"));
     render(
         &ui,
         DetailPage {
+            edit_href,
             ui: &ui,
             title: views::display_name(record, ui.lang),
             kind_plural: ui.t(&format!("nav-{}", &path[1..])),

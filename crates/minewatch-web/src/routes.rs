@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, gaps, import, law, pages, tracker};
+use crate::{account, api, forms, gaps, import, law, pages, tracker};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +117,27 @@ pub(crate) fn build() -> Routes {
             &format!("{path}/{{id}}"),
             Record(Some(kind)),
             move |state, viewer, ui, id, q| pages::show(state, viewer, ui, id, q, kind),
+        );
+        // Field reports have their own form (open to anyone, with a receipt).
+        if kind == RecordKind::Observation {
+            continue;
+        }
+        let edit = RoutePolicy::Action(Action::EditRecords);
+        r.get(&format!("{path}/new"), edit, move |state, viewer, ui| {
+            forms::new_form(state, viewer, ui, kind)
+        });
+        r.post(path, edit, move |state, viewer, ui, form| {
+            forms::create(state, viewer, ui, form, kind)
+        });
+        r.get(
+            &format!("{path}/{{id}}/edit"),
+            RoutePolicy::Edit(kind),
+            move |state, viewer, ui, id| forms::edit_form(state, viewer, ui, id, kind),
+        );
+        r.post(
+            &format!("{path}/{{id}}/edit"),
+            RoutePolicy::Edit(kind),
+            move |state, viewer, ui, id, form| forms::correct(state, viewer, ui, id, form, kind),
         );
     }
     r.get("/law", Open, law::library);

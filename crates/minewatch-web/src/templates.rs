@@ -36,6 +36,8 @@ pub struct DetailPage<'a> {
     pub list_href: &'static str,
     pub saved: bool,
     pub retracted: bool,
+    /// The correction form, for a viewer who may correct this record.
+    pub edit_href: Option<String>,
     pub fields: Vec<FieldRow>,
     pub linked: Vec<RecordLink>,
     /// The duty engine's gaps for a licence, company or authority.

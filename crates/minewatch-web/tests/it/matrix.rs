@@ -188,6 +188,18 @@ fn sample_body(path: &str) -> &'static str {
         // before it), which is all the matrix asks.
         "/import" => "kind=company",
         "/import/confirm" => "token=0123",
+        // Create and correct forms: an empty form is refused field by field (422).
+        p if p.ends_with("/edit")
+            || minewatch_web::routes().iter().any(|r| {
+                r.path == p
+                    && matches!(
+                        r.policy,
+                        RoutePolicy::Action(minewatch_domain::Action::EditRecords)
+                    )
+            }) =>
+        {
+            ""
+        }
         other => panic!("the access matrix has no sample request for POST {other}: add one"),
     }
 }
@@ -206,6 +218,19 @@ async fn post(client: &Client<'_>, path: &str) -> Reply {
     }
 }
 
+/// Whether a principal may correct a record of this ownership, by hand: a staff role
+/// whose scope covers the owner (a community owns itself, so only a workspace scope
+/// covers the planted communities).
+fn writes(principal: usize, ownership: Ownership) -> bool {
+    let Some((role, scope)) = PRINCIPALS[principal].1 else {
+        return false;
+    };
+    role != Role::Member
+        && (scope.is_empty()
+            || ownership == Ownership::Shared
+            || (ownership == Ownership::OwnedByA && scope == A))
+}
+
 fn expected_for_action(principal: usize, policy: RoutePolicy, method: &Method) -> Outcome {
     let name = PRINCIPALS[principal].0;
     let signed_in = name != "anonymous";
@@ -216,6 +241,11 @@ fn expected_for_action(principal: usize, policy: RoutePolicy, method: &Method) -
         // Only workspace-wide coordinators and admins: the matrix's coordinators are
         // scoped to a community.
         RoutePolicy::Action(minewatch_domain::Action::ImportRecords) => name == "admin",
+        // Every staff role (all but member) may open the forms; what they may save is
+        // decided per record (see `writes`).
+        RoutePolicy::Action(minewatch_domain::Action::EditRecords) => {
+            signed_in && name != "member-a"
+        }
         _ => unreachable!(),
     };
     match (allowed, signed_in) {
@@ -322,6 +352,36 @@ async fn every_route_for_every_role_and_visibility() {
                     }
                     if let RoutePolicy::Limited(Limit::Login) = route.policy {
                         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+                    }
+                }
+                RoutePolicy::Edit(kind) => {
+                    for r in planted.iter().filter(|r| r.kind == kind) {
+                        let path = route.path.replace("{id}", r.id.as_str());
+                        let want = if PRINCIPALS[p].1.is_none() {
+                            if route.method == Method::GET {
+                                Outcome::SignIn
+                            } else {
+                                Outcome::Forbidden
+                            }
+                        } else if !sees(p, r.ownership, r.level) {
+                            Outcome::Hidden
+                        } else if writes(p, r.ownership) {
+                            Outcome::Allowed
+                        } else {
+                            Outcome::Forbidden
+                        };
+                        // The sample correction is empty: refused field by field (422),
+                        // so nothing planted changes.
+                        let reply = if route.method == Method::GET {
+                            client.get(&path).await
+                        } else {
+                            post(client, &path).await
+                        };
+                        check(
+                            format!("{} {path} ({})", route.method, r.level),
+                            outcome(&reply),
+                            want,
+                        );
                     }
                 }
                 RoutePolicy::Action(_) => {
