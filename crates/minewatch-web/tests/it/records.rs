@@ -166,3 +166,231 @@ async fn a_licence_page_shows_its_status_history_and_current_agreement() {
     assert!(hub.contains("renegotiated (demo)"), "{hub}");
     assert_eq!(status_of(&hub, "Plant trees"), "late");
 }
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[tokio::test]
+async fn a_coordinator_creates_a_record_and_wrong_fields_are_named_in_their_language() {
+    let app = TestApp::demo().await;
+    let pw = app
+        .add_user(
+            "coord",
+            minewatch_domain::Role::Coordinator,
+            minewatch_domain::Scope::Community(
+                RecordId::parse("demo-community-zaamar-tuul").unwrap(),
+            ),
+        )
+        .await;
+    let client = app.login("coord", &pw).await;
+    let list = client.get("/consultations").await.body;
+    assert!(list.contains("href=\"/consultations/new\""), "{list}");
+    let page = client.get("/consultations/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for input in [
+        "name=\"date\"",
+        "name=\"held\"",
+        "name=\"licence_id\"",
+        "name=\"source\"",
+    ] {
+        assert!(page.body.contains(input), "{input}: {}", page.body);
+    }
+    // A licence to choose from, by its number.
+    assert!(page.body.contains(">MV-900101</option>"));
+
+    let entries = app.entries().await;
+    client.set_cookie("lang", "mn");
+    let bad = client
+        .post_form(
+            "/consultations",
+            &form(&[
+                ("date", "31.02.2025"),
+                ("source", "official-document"),
+                ("held", "false"),
+                ("purpose", "licensing"),
+                ("attendees", "many"),
+                ("community_id", "demo-community-zaamar-tuul"),
+            ]),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let b = &bad.body;
+    // Each wrong field, beside its input and in the list above, in Mongolian.
+    assert!(b.contains("Огноог ОООО-СС-ӨӨ хэлбэрээр оруулна уу."), "{b}");
+    assert!(b.contains("0 буюу түүнээс их бүхэл тоо оруулна уу."), "{b}");
+    assert!(
+        b.contains("href=\"#f-licence_id\""),
+        "the missing licence: {b}"
+    );
+    assert!(b.contains("aria-invalid=\"true\""));
+    // What was typed is kept.
+    assert!(b.contains("value=\"31.02.2025\""), "{b}");
+    assert_eq!(
+        app.entries().await,
+        entries,
+        "a refused form writes nothing"
+    );
+
+    client.set_cookie("lang", "en");
+    let good = client
+        .post_form(
+            "/consultations",
+            &form(&[
+                ("date", "02.03.2025"),
+                ("source", "community-attestation"),
+                ("held", "false"),
+                ("purpose", "licensing"),
+                ("licence_id", "demo-licence-mv900102"),
+                ("community_id", "demo-community-zaamar-tuul"),
+                // Typed into a form, text that starts like a formula is just text.
+                ("summary", "- nobody was invited"),
+            ]),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let location = good.header("location").to_owned();
+    assert!(location.starts_with("/consultations/") && location.ends_with("?saved=1"));
+    let id = location
+        .trim_start_matches("/consultations/")
+        .trim_end_matches("?saved=1");
+    let stored = app.store.get(&RecordId::parse(id).unwrap()).await.unwrap();
+    assert_eq!(stored.payload["date"], "2025-03-02");
+    assert_eq!(stored.payload["summary"], "- nobody was invited");
+    assert_eq!(stored.created_by, "user:coord");
+
+    // Out of scope: a record owned by another community is refused.
+    let other = client
+        .post_form(
+            "/notes",
+            &form(&[
+                ("date", "2025-03-02"),
+                ("source", "community-attestation"),
+                ("text", "x"),
+                ("community_id", "demo-community-erdenetsagaan"),
+            ]),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+
+    // A member may not open the forms at all.
+    let mpw = app
+        .add_user(
+            "member",
+            minewatch_domain::Role::Member,
+            minewatch_domain::Scope::Workspace,
+        )
+        .await;
+    let member = app.login("member", &mpw).await;
+    assert_eq!(member.get("/notes/new").await.status, StatusCode::FORBIDDEN);
+    assert!(!member.get("/notes").await.body.contains("/notes/new"));
+}
+
+#[tokio::test]
+async fn a_correction_is_a_new_version_keeps_what_the_editor_cannot_see_and_refuses_stale_forms() {
+    let app = TestApp::demo().await;
+    // The community's contact person is private: coordinators see it, paralegals not.
+    let id = RecordId::parse("demo-community-zaamar-tuul").unwrap();
+    let mut payload = app.store.get(&id).await.unwrap().payload;
+    payload["field_visibility"] = json!({"contact": "private"});
+    app.store
+        .correct(&Author::system(), &id, payload, None)
+        .await
+        .unwrap();
+    let pw = app
+        .add_user(
+            "para",
+            minewatch_domain::Role::Paralegal,
+            minewatch_domain::Scope::Community(id.clone()),
+        )
+        .await;
+    let client = app.login("para", &pw).await;
+    let page = client
+        .get("/communities/demo-community-zaamar-tuul")
+        .await
+        .body;
+    assert!(page.contains("href=\"/communities/demo-community-zaamar-tuul/edit\""));
+    let edit = client
+        .get("/communities/demo-community-zaamar-tuul/edit")
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let body = &edit.body;
+    assert!(
+        body.contains("value=\"65\""),
+        "households prefilled: {body}"
+    );
+    assert!(
+        !body.contains("contact.name") && !body.contains("Жишээцэцэг"),
+        "{body}"
+    );
+    let base_at = body.find("name=\"base\" value=\"").unwrap() + "name=\"base\" value=\"".len();
+    let base = &body[base_at..base_at + body[base_at..].find('"').unwrap()];
+
+    let fields = |households: &str, base: &str| {
+        form(&[
+            ("base", base),
+            ("workspace_id", "demo-workspace"),
+            ("name.mn", "Туулын хөвөөний малчид, Заамар"),
+            ("name.en", "Tuul riverbank herders, Zaamar"),
+            ("aimag.mn", "Төв"),
+            ("aimag.en", "Töv"),
+            ("soum.mn", "Заамар"),
+            ("soum.en", "Zaamar"),
+            ("bagh", "4-р баг"),
+            ("households", households),
+            ("centre.lat", "48.15"),
+            ("centre.lon", "104.55"),
+        ])
+    };
+    let saved = client
+        .post_form(
+            "/communities/demo-community-zaamar-tuul/edit",
+            &fields("71", base),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let now = app.store.get(&id).await.unwrap();
+    assert_eq!(now.payload["households"], 71);
+    // The contact the paralegal could not see is still there, still private.
+    assert_eq!(now.payload["contact"]["name"], "Б. Жишээцэцэг (зохиомол)");
+    assert_eq!(now.payload["field_visibility"]["contact"], "private");
+    // The old version stays in the history.
+    let history = app.store.history(&id).await.unwrap();
+    assert_eq!(history.len(), 3, "put, the private setting, the correction");
+
+    // The same (now stale) form again: refused, nothing written.
+    let entries = app.entries().await;
+    let stale = client
+        .post_form(
+            "/communities/demo-community-zaamar-tuul/edit",
+            &fields("80", base),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("Someone else corrected this record"));
+    assert_eq!(app.entries().await, entries);
+    assert_eq!(app.store.get(&id).await.unwrap().payload["households"], 71);
+
+    // A community the paralegal's scope does not cover: visible, but not theirs to edit.
+    let other = client
+        .get("/communities/demo-community-erdenetsagaan/edit")
+        .await;
+    assert!(
+        matches!(other.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        other.status
+    );
+}
