@@ -91,6 +91,9 @@ pub struct ListQuery {
     pub include_retracted: bool,
     /// Whose view the list is: `None` lists every record (for the CLI and internal use).
     pub visible_to: Option<RecordFilter>,
+    /// Only records that refer to each of these (a licence's consultations, a
+    /// company's licences).
+    pub linked_to: Vec<RecordId>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -103,6 +106,7 @@ impl ListQuery {
             search: None,
             include_retracted: false,
             visible_to: Some(RecordFilter::public()),
+            linked_to: Vec::new(),
             limit: 1000,
             offset: 0,
         }
@@ -232,10 +236,18 @@ impl Store {
         };
         let mut binds = Vec::new();
         let visible = filter_sql(q.visible_to.as_ref(), 6, &mut binds);
+        let mut linked = String::new();
+        for target in &q.linked_to {
+            binds.push(target.as_str().to_owned());
+            linked.push_str(&format!(
+                " and exists (select 1 from record_link l where l.from_id = r.id and l.to_id = ${})",
+                binds.len() + 5
+            ));
+        }
         let sql = format!(
             "select {RECORD_COLUMNS} from record r
              where kind = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
-                   and {visible}
+                   and {visible}{linked}
              order by label, id limit $4 offset $5"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))

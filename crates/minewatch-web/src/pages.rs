@@ -78,6 +78,34 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer, ui: Ui) ->
 pub struct ListParams {
     #[serde(default)]
     q: String,
+    /// Only records linked to this licence / company / authority / community.
+    #[serde(default)]
+    licence: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    authority: String,
+    #[serde(default)]
+    community: String,
+}
+
+/// The linked-record filters a list of `kind` offers: (parameter, kind filtered by).
+fn list_filters(kind: RecordKind) -> &'static [(&'static str, RecordKind)] {
+    const CASE: [(&str, RecordKind); 4] = [
+        ("licence", RecordKind::Licence),
+        ("company", RecordKind::Company),
+        ("authority", RecordKind::Authority),
+        ("community", RecordKind::Community),
+    ];
+    match kind {
+        RecordKind::Licence => &[("company", RecordKind::Company)],
+        RecordKind::Observation => &[
+            ("licence", RecordKind::Licence),
+            ("community", RecordKind::Community),
+        ],
+        k if RecordKind::CASE.contains(&k) => &CASE,
+        _ => &[],
+    }
 }
 
 pub async fn list(
@@ -89,6 +117,37 @@ pub async fn list(
 ) -> PageResult {
     let mut query = ListQuery::all(kind).visible_to(&viewer.filter());
     query.search = Some(params.q.clone());
+    let mut filters = Vec::new();
+    for (name, target) in list_filters(kind) {
+        let chosen = match *name {
+            "licence" => &params.licence,
+            "company" => &params.company,
+            "authority" => &params.authority,
+            _ => &params.community,
+        };
+        if let Some(id) = RecordId::parse(chosen.trim()) {
+            query.linked_to.push(id);
+        }
+        let mut choices = ListQuery::all(*target).visible_to(&viewer.filter());
+        choices.limit = 5_000;
+        let options = state
+            .store
+            .list(&choices)
+            .await
+            .page(&ui)?
+            .iter()
+            .map(|r| Choice {
+                value: r.id.to_string(),
+                label: views::display_name(r, ui.lang),
+                selected: r.id.as_str() == chosen.trim(),
+            })
+            .collect();
+        filters.push(crate::templates::ListFilter {
+            name,
+            label: ui.kind_label(*target),
+            options,
+        });
+    }
     let records = state.store.list(&query).await.page(&ui)?;
     let path = list_path(kind).expect("listed kinds have a path");
     let rows: Vec<ListRow> = records
@@ -109,6 +168,7 @@ pub async fn list(
             count_label: ui.t_count("list-count", rows.len() as i64),
             rows,
             kind_is_observation: kind == RecordKind::Observation,
+            filters,
         },
     )
 }

@@ -25,6 +25,14 @@ pub struct ListPage<'a> {
     pub count_label: String,
     pub rows: Vec<ListRow>,
     pub kind_is_observation: bool,
+    /// Filters by a linked record: (parameter, label, choices).
+    pub filters: Vec<ListFilter>,
+}
+
+pub struct ListFilter {
+    pub name: &'static str,
+    pub label: String,
+    pub options: Vec<crate::views::Choice>,
 }
 
 #[derive(Template)]

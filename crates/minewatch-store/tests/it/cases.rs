@@ -397,6 +397,24 @@ pub async fn text_is_stored_literally_and_searched_in_cyrillic(store: Store) {
     assert_eq!(store.list(&q).await.unwrap().len(), 1);
 }
 
+pub async fn lists_filter_by_linked_records(store: Store) {
+    crate::demo_store_load(&store).await;
+    let id = |s: &str| minewatch_domain::RecordId::parse(s).unwrap();
+    let mut q = ListQuery::all(RecordKind::Violation).everything();
+    q.linked_to = vec![id("demo-licence-mv900104")];
+    assert_eq!(store.list(&q).await.unwrap().len(), 3);
+    // Both links must hold: the community's one attestation among them.
+    q.linked_to.push(id("demo-community-zaamar-tuul"));
+    let both = store.list(&q).await.unwrap();
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert_eq!(both[0].id.as_str(), "demo-violation-mv900104-3");
+    q.linked_to = vec![id("demo-licence-mv900101")];
+    assert!(store.list(&q).await.unwrap().is_empty());
+    let mut licences = ListQuery::all(RecordKind::Licence).everything();
+    licences.linked_to = vec![id("demo-company-east-steppe")];
+    assert_eq!(store.list(&licences).await.unwrap().len(), 3);
+}
+
 pub async fn a_failed_batch_leaves_nothing(store: Store) {
     let me = Author::system();
     let mut batch = store.begin().await.unwrap();

@@ -31,6 +31,7 @@ fn all_cases() -> Vec<(&'static str, CaseFn)> {
         cases::concurrent_writers_keep_one_chain,
         cases::text_is_stored_literally_and_searched_in_cyrillic,
         cases::a_failed_batch_leaves_nothing,
+        cases::lists_filter_by_linked_records,
         tamper::any_changed_byte_of_any_entry_is_detected,
         tamper::removed_entries_are_detected,
         access::accounts_passwords_and_lockout,
@@ -94,4 +95,11 @@ fn postgres_suite() {
             .await
             .expect("opening a PostgreSQL store")
     }));
+}
+
+/// Loads the demo workspace into `store`.
+pub async fn demo_store_load(store: &Store) {
+    minewatch_store::demo::load(store)
+        .await
+        .expect("loading the demo");
 }

@@ -455,3 +455,4 @@ part-lon = longitude
 part-name = name
 part-phone = phone
 field-field_visibility = Who can see single fields
+list-any = Any

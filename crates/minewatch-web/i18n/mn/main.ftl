@@ -443,3 +443,4 @@ part-lon = уртраг
 part-name = нэр
 part-phone = утас
 field-field_visibility = Тусдаа талбарыг хэн харах
+list-any = Бүгд

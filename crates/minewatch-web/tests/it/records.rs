@@ -394,3 +394,48 @@ async fn a_correction_is_a_new_version_keeps_what_the_editor_cannot_see_and_refu
         other.status
     );
 }
+
+#[tokio::test]
+async fn lists_filter_by_the_licence_or_company_they_are_about() {
+    let app = TestApp::demo().await;
+    let b = app
+        .get("/violations?licence=demo-licence-mv900104")
+        .await
+        .body;
+    assert_eq!(
+        b.matches("href=\"/violations/demo-violation-").count(),
+        3,
+        "{b}"
+    );
+    assert!(
+        b.contains("<option value=\"demo-licence-mv900104\" selected>"),
+        "{b}"
+    );
+    let none = app
+        .get("/violations?licence=demo-licence-mv900101")
+        .await
+        .body;
+    assert!(
+        !none.contains("href=\"/violations/demo-violation-"),
+        "{none}"
+    );
+    let licences = app
+        .get("/licences?company=demo-company-east-steppe")
+        .await
+        .body;
+    assert_eq!(
+        licences.matches("href=\"/licences/demo-licence-").count(),
+        3,
+        "{licences}"
+    );
+    // Search and a filter together.
+    let one = app
+        .get("/licences?company=demo-company-east-steppe&q=900103")
+        .await
+        .body;
+    assert_eq!(
+        one.matches("href=\"/licences/demo-licence-").count(),
+        1,
+        "{one}"
+    );
+}
