@@ -363,6 +363,18 @@ fn same_token(a: &str, b: &str) -> bool {
 }
 
 /// The middleware that wraps every route: session, policy, rate limits, CSRF.
+/// The route's `{id}` parameter, if it has one.
+async fn route_id(parts: &mut axum::http::request::Parts) -> Option<String> {
+    RawPathParams::from_request_parts(parts, &())
+        .await
+        .ok()
+        .and_then(|p| {
+            p.iter()
+                .find(|(k, _)| *k == "id")
+                .map(|(_, v)| v.to_owned())
+        })
+}
+
 pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
@@ -440,14 +452,7 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
     match policy {
         RoutePolicy::Open => {}
         RoutePolicy::Record(kind) => {
-            let id = RawPathParams::from_request_parts(&mut parts, &())
-                .await
-                .ok()
-                .and_then(|p| {
-                    p.iter()
-                        .find(|(k, _)| *k == "id")
-                        .map(|(_, v)| v.to_owned())
-                });
+            let id = route_id(&mut parts).await;
             let visible = match id.as_deref().and_then(RecordId::parse) {
                 None => false,
                 Some(id) => match state.store.get(&id).await {
@@ -471,14 +476,7 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
                 return Redirect::to(&format!("/login?next={}", percent_encode(&here)))
                     .into_response();
             }
-            let id = RawPathParams::from_request_parts(&mut parts, &())
-                .await
-                .ok()
-                .and_then(|p| {
-                    p.iter()
-                        .find(|(k, _)| *k == "id")
-                        .map(|(_, v)| v.to_owned())
-                });
+            let id = route_id(&mut parts).await;
             let access = match id.as_deref().and_then(RecordId::parse) {
                 None => None,
                 Some(id) => match state.store.get(&id).await {

@@ -6,14 +6,14 @@
 use jiff::civil::Date;
 use minewatch_domain::engine::first_cluster;
 use minewatch_domain::pack::DutyKind;
-use minewatch_domain::{RecordAccess, RecordId, RecordKind};
-use minewatch_store::{ListQuery, StoreError, StoredRecord};
+use minewatch_domain::{RecordId, RecordKind};
+use minewatch_store::{StoreError, StoredRecord};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::access::Viewer;
 use crate::i18n::Ui;
-use crate::tracker::{Book, TotalRow};
+use crate::tracker::{Book, TotalRow, visible};
 use crate::views::RecordLink;
 
 pub struct CompanySection {
@@ -27,21 +27,6 @@ pub struct CompanySection {
 pub struct LinkList {
     pub heading: String,
     pub items: Vec<RecordLink>,
-}
-
-async fn visible(
-    state: &AppState,
-    viewer: &Viewer,
-    kind: RecordKind,
-) -> Result<Vec<StoredRecord>, StoreError> {
-    let mut q = ListQuery::all(kind).visible_to(&viewer.filter());
-    q.limit = 100_000;
-    let mut out = state.store.list(&q).await?;
-    for r in &mut out {
-        let access = RecordAccess::of(r.kind, &r.id, &r.payload);
-        r.payload = viewer.fields(r, &access).payload;
-    }
-    Ok(out)
 }
 
 fn refers(r: &StoredRecord, field: &str, id: &RecordId) -> bool {

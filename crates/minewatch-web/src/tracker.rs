@@ -42,7 +42,8 @@ pub struct Book {
     pub as_of: Date,
 }
 
-async fn visible(
+/// The current records of `kind` the viewer may see, each cut to the fields they may see.
+pub(crate) async fn visible(
     state: &AppState,
     viewer: &Viewer,
     kind: RecordKind,
