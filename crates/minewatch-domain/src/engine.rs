@@ -975,8 +975,7 @@ impl<'f> Ctx<'_, 'f> {
                 continue;
             }
             let findings: Vec<&Event> = events.iter().copied().filter(|e| !e.negative).collect();
-            let dates: Vec<Date> = findings.iter().map(|e| e.date).collect();
-            let Some(i) = first_cluster(&dates, count, window) else {
+            let Some(i) = first_cluster(&findings, |e| e.date, count, window) else {
                 continue;
             };
             let t = findings[i];
@@ -1263,11 +1262,16 @@ fn explain(duty: &Duty, f: &Gap, name: &dyn Fn(&str) -> Option<String>) -> Local
 /// The first time `count` of the dated findings (oldest first) fall within `window_days`
 /// of each other: the index of the finding that completes the cluster. This is the
 /// threshold duties' rule (e.g. three violations within two years).
-pub fn first_cluster(dates: &[Date], count: usize, window_days: u32) -> Option<usize> {
+pub fn first_cluster<T>(
+    findings: &[T],
+    date: impl Fn(&T) -> Date,
+    count: usize,
+    window_days: u32,
+) -> Option<usize> {
     let count = count.max(1);
-    (count - 1..dates.len()).find(|&i| {
-        let first = dates[i + 1 - count];
-        dates[i]
+    (count - 1..findings.len()).find(|&i| {
+        let first = date(&findings[i + 1 - count]);
+        date(&findings[i])
             <= first
                 .checked_add(i64::from(window_days).days())
                 .unwrap_or(Date::MAX)

@@ -29,10 +29,6 @@ pub struct LinkList {
     pub items: Vec<RecordLink>,
 }
 
-fn refers(r: &StoredRecord, field: &str, id: &RecordId) -> bool {
-    r.payload.get(field).and_then(Value::as_str) == Some(id.as_str())
-}
-
 fn date_of(r: &StoredRecord) -> Option<Date> {
     r.payload
         .get("date")
@@ -47,32 +43,26 @@ pub async fn section(
     id: &RecordId,
     book: &Book,
 ) -> Result<CompanySection, StoreError> {
-    let licences: Vec<StoredRecord> = visible(state, viewer, RecordKind::Licence)
-        .await?
-        .into_iter()
-        .filter(|l| refers(l, "holder_id", id))
-        .collect();
-    // About the company, or about one of its licences.
-    let about = |r: &StoredRecord| {
-        refers(r, "company_id", id) || licences.iter().any(|l| refers(r, "licence_id", &l.id))
+    // The store's link index finds what refers to the company (its licences by holder,
+    // its subsidiaries by parent, findings by company) and to each of its licences.
+    let licences = visible(state, viewer, RecordKind::Licence, Some(id)).await?;
+    let subsidiaries = visible(state, viewer, RecordKind::Company, Some(id)).await?;
+    let mut about = vec![id];
+    about.extend(licences.iter().map(|l| &l.id));
+    let findings = async |kind| -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out: Vec<StoredRecord> = Vec::new();
+        for target in &about {
+            for r in visible(state, viewer, kind, Some(*target)).await? {
+                if !out.iter().any(|o| o.id == r.id) {
+                    out.push(r);
+                }
+            }
+        }
+        out.sort_by_key(date_of);
+        Ok(out)
     };
-    let mut violations: Vec<StoredRecord> = visible(state, viewer, RecordKind::Violation)
-        .await?
-        .into_iter()
-        .filter(|r| about(r))
-        .collect();
-    violations.sort_by_key(date_of);
-    let mut decisions: Vec<StoredRecord> = visible(state, viewer, RecordKind::Decision)
-        .await?
-        .into_iter()
-        .filter(|r| about(r))
-        .collect();
-    decisions.sort_by_key(date_of);
-    let subsidiaries: Vec<StoredRecord> = visible(state, viewer, RecordKind::Company)
-        .await?
-        .into_iter()
-        .filter(|c| refers(c, "parent_id", id))
-        .collect();
+    let violations = findings(RecordKind::Violation).await?;
+    let decisions = findings(RecordKind::Decision).await?;
     let dates: Vec<Date> = violations.iter().filter_map(date_of).collect();
     let repeat = state
         .pack
@@ -81,7 +71,7 @@ pub async fn section(
         .find(|d| d.kind == DutyKind::Threshold && d.finding.as_deref() == Some("violation"))
         .and_then(|duty| {
             let (count, window) = (duty.count? as usize, duty.window_days?);
-            let last = first_cluster(&dates, count, window)?;
+            let last = first_cluster(&dates, |d| *d, count, window)?;
             let first = dates[last + 1 - count.max(1)];
             Some(ui.t_args(
                 "company-repeat-flag",

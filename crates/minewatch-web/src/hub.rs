@@ -303,12 +303,10 @@ fn status_history(
             continue;
         };
         let Some(date) = record_date(r) else { continue };
-        if rows.iter().any(|(d, s, _)| *d == date && s == status) {
+        if let Some(row) = rows.iter_mut().find(|(d, s, _)| *d == date && s == status) {
             // The history already says so; link the decision from that line.
-            if let Some(row) = rows.iter_mut().find(|(d, s, _)| *d == date && s == status) {
-                row.2.name = display_name(r, ui.lang);
-                row.2.href = record_href(r.kind, &r.id);
-            }
+            row.2.name = display_name(r, ui.lang);
+            row.2.href = record_href(r.kind, &r.id);
             continue;
         }
         rows.push((

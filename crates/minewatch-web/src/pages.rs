@@ -238,10 +238,16 @@ pub async fn show(
         None
     };
     let day = crate::tracker::as_of(&state, params.as_of.as_deref());
-    let book = if matches!(
-        kind,
-        RecordKind::Licence | RecordKind::Company | RecordKind::Agreement | RecordKind::Commitment
-    ) {
+    // The tracker reads every visible agreement, commitment and payment: only for the
+    // pages that show them (a licence's, when it has an agreement).
+    let needs_book = match kind {
+        RecordKind::Licence => linked_records
+            .iter()
+            .any(|(_, r)| r.kind == RecordKind::Agreement),
+        RecordKind::Company | RecordKind::Agreement | RecordKind::Commitment => true,
+        _ => false,
+    };
+    let book = if needs_book {
         Some(
             crate::tracker::Book::load(&state, &viewer, &ui, day)
                 .await

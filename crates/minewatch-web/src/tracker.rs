@@ -42,13 +42,16 @@ pub struct Book {
     pub as_of: Date,
 }
 
-/// The current records of `kind` the viewer may see, each cut to the fields they may see.
+/// The current records of `kind` the viewer may see (those that refer to `about`, if
+/// given), each cut to the fields they may see.
 pub(crate) async fn visible(
     state: &AppState,
     viewer: &Viewer,
     kind: RecordKind,
+    about: Option<&RecordId>,
 ) -> Result<Vec<StoredRecord>, StoreError> {
     let mut q = ListQuery::all(kind).visible_to(&viewer.filter());
+    q.linked_to.extend(about.cloned());
     q.limit = 100_000;
     let mut out = state.store.list(&q).await?;
     for r in &mut out {
@@ -77,10 +80,10 @@ impl Book {
         ui: &Ui,
         as_of: Date,
     ) -> Result<Book, StoreError> {
-        let agreements = cases(visible(state, viewer, RecordKind::Agreement).await?);
-        let commitments = cases(visible(state, viewer, RecordKind::Commitment).await?);
+        let agreements = cases(visible(state, viewer, RecordKind::Agreement, None).await?);
+        let commitments = cases(visible(state, viewer, RecordKind::Commitment, None).await?);
         let mut deliveries: HashMap<RecordId, Vec<Delivery>> = HashMap::new();
-        for p in cases(visible(state, viewer, RecordKind::Payment).await?) {
+        for p in cases(visible(state, viewer, RecordKind::Payment, None).await?) {
             if let (CaseDetail::Payment { commitment_id, .. }, Some(d)) =
                 (&p.case.detail, Delivery::of(&p.case))
             {
@@ -89,7 +92,7 @@ impl Book {
         }
         let mut names = HashMap::new();
         for kind in [RecordKind::Company, RecordKind::Authority] {
-            for r in visible(state, viewer, kind).await? {
+            for r in visible(state, viewer, kind, None).await? {
                 names.insert(
                     r.id.clone(),
                     (display_name(&r, ui.lang), record_href(r.kind, &r.id)),
@@ -283,7 +286,8 @@ impl Book {
 
     /// Current agreements (not replaced by a newer version), grouped by company.
     pub fn by_company(&self, ui: &Ui) -> Vec<CompanyBlock> {
-        let mut groups: BTreeMap<String, CompanyBlock> = BTreeMap::new();
+        // By company id (two companies may share a name), shown in name order.
+        let mut groups: BTreeMap<(String, String), CompanyBlock> = BTreeMap::new();
         for a in &self.agreements {
             if self.superseded_by(&a.stored.id).is_some() {
                 continue;
@@ -292,10 +296,12 @@ impl Book {
                 continue;
             };
             let company = self.name(a.case.company_id.as_ref());
-            let key = company
-                .as_ref()
-                .map_or_else(|| "\u{10ffff}".to_owned(), |c| c.name.clone());
+            let key = match (&company, &a.case.company_id) {
+                (Some(c), Some(id)) => (c.name.clone(), id.to_string()),
+                _ => ("\u{10ffff}".to_owned(), String::new()),
+            };
             let group = groups.entry(key).or_insert_with(|| CompanyBlock {
+                id: a.case.company_id.clone(),
                 company,
                 agreements: Vec::new(),
                 totals: Vec::new(),
@@ -315,10 +321,9 @@ impl Book {
 
     /// Totals over the current agreements of company `id`.
     pub fn company_totals(&self, ui: &Ui, id: &RecordId) -> Vec<TotalRow> {
-        let name = self.name(Some(id)).map(|n| n.name);
         self.by_company(ui)
             .into_iter()
-            .find(|g| g.company.as_ref().map(|c| &c.name) == name.as_ref())
+            .find(|g| g.id.as_ref() == Some(id))
             .map(|g| g.totals)
             .unwrap_or_default()
     }
@@ -426,6 +431,7 @@ pub struct AgreementBlock {
 }
 
 pub struct CompanyBlock {
+    id: Option<RecordId>,
     pub company: Option<Named>,
     pub agreements: Vec<AgreementBlock>,
     pub totals: Vec<TotalRow>,
