@@ -11,6 +11,7 @@ pub mod agreement;
 pub mod calendar;
 pub mod case;
 pub mod engine;
+pub mod geo;
 pub mod licence;
 pub mod pack;
 pub mod record;

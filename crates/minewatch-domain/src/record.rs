@@ -28,6 +28,7 @@ pub enum RecordKind {
     Authority,
     Company,
     Licence,
+    Zone,
     Observation,
     Consultation,
     Disclosure,
@@ -42,13 +43,14 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 17] = [
+    pub const ALL: [RecordKind; 18] = [
         RecordKind::Workspace,
         RecordKind::Organisation,
         RecordKind::Community,
         RecordKind::Authority,
         RecordKind::Company,
         RecordKind::Licence,
+        RecordKind::Zone,
         RecordKind::Observation,
         RecordKind::Consultation,
         RecordKind::Disclosure,
@@ -84,6 +86,7 @@ impl RecordKind {
             RecordKind::Authority => "authority",
             RecordKind::Company => "company",
             RecordKind::Licence => "licence",
+            RecordKind::Zone => "zone",
             RecordKind::Observation => "observation",
             RecordKind::Consultation => "consultation",
             RecordKind::Disclosure => "disclosure",
@@ -357,6 +360,37 @@ pub struct StatusChange {
     pub status: LicenceStatus,
 }
 
+/// An area the law or the administration draws: a soum or aimag, a water-protection
+/// zone, a river headwater, forest-fund land, a protected area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub name: Localized,
+    /// What it is: `soum`, `aimag`, `bagh` (administrative units), or a zone type a
+    /// spatial duty of the pack names (`water-protection`, `headwater`, `forest-fund`…).
+    pub zone_type: String,
+    /// Its official code: a P-code for an administrative unit, a resolution number for
+    /// a protection zone.
+    pub code: Option<String>,
+    /// The aimag it lies in (for a soum or bagh; for a zone, where it was designated).
+    pub aimag: Option<Localized>,
+    /// When it was designated (a Khural resolution's date).
+    pub designated: Option<Date>,
+    /// Where the boundary comes from (a dataset, a resolution and its map).
+    pub data_source: Option<String>,
+    /// One or more polygons.
+    pub boundary: Vec<Polygon>,
+}
+
+/// Zone types that are administrative units (every licence lies in some), not zones a
+/// duty keeps licences out of.
+pub const ADMIN_ZONE_TYPES: [&str; 3] = ["aimag", "soum", "bagh"];
+
+impl Zone {
+    pub fn is_admin(&self) -> bool {
+        ADMIN_ZONE_TYPES.contains(&self.zone_type.as_str())
+    }
+}
+
 impl Licence {
     pub fn licence_type(&self) -> LicenceType {
         self.number.licence_type()
@@ -421,6 +455,7 @@ pub enum Record {
     Authority(Authority),
     Company(Company),
     Licence(Licence),
+    Zone(Zone),
     Observation(Observation),
     Case(CaseRecord),
 }
@@ -439,6 +474,7 @@ impl Record {
             RecordKind::Authority => parse_authority(&mut f),
             RecordKind::Company => parse_company(&mut f),
             RecordKind::Licence => parse_licence(&mut f),
+            RecordKind::Zone => parse_zone(&mut f),
             RecordKind::Observation => parse_observation(&mut f),
             case => parse_case(&mut f, case),
         };
@@ -460,6 +496,7 @@ impl Record {
             RecordKind::Authority => drop(parse_authority(&mut f)),
             RecordKind::Company => drop(parse_company(&mut f)),
             RecordKind::Licence => drop(parse_licence(&mut f)),
+            RecordKind::Zone => drop(parse_zone(&mut f)),
             RecordKind::Observation => drop(parse_observation(&mut f)),
             case => drop(parse_case(&mut f, case)),
         }
@@ -481,6 +518,7 @@ impl Record {
             Record::Authority(_) => RecordKind::Authority,
             Record::Company(_) => RecordKind::Company,
             Record::Licence(_) => RecordKind::Licence,
+            Record::Zone(_) => RecordKind::Zone,
             Record::Observation(_) => RecordKind::Observation,
             Record::Case(r) => r.kind(),
         }
@@ -494,6 +532,7 @@ impl Record {
             Record::Community(r) => r.name.clone(),
             Record::Authority(r) => r.name.clone(),
             Record::Company(r) => r.name.clone(),
+            Record::Zone(r) => r.name.clone(),
             Record::Licence(r) => Localized {
                 mn: Some(r.number.to_string()),
                 en: Some(r.number.to_string()),
@@ -527,7 +566,7 @@ impl Record {
         };
         let mut links = Vec::new();
         match self {
-            Record::Workspace(_) | Record::Authority(_) => {}
+            Record::Workspace(_) | Record::Authority(_) | Record::Zone(_) => {}
             Record::Organisation(r) => {
                 links.push(link("workspace_id", &r.workspace_id, RecordKind::Workspace))
             }
@@ -714,6 +753,26 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
         status: status?,
         status_history,
         area,
+    }))
+    .filter(|_| f.ok())
+}
+
+fn parse_zone(f: &mut Fields<'_>) -> Option<Record> {
+    let name = f.localized("name", Required);
+    let zone_type = f.slug("zone_type", Required);
+    let code = f.text("code", Optional, 64);
+    let aimag = f.localized("aimag", Optional);
+    let designated = f.date("designated", Optional);
+    let data_source = f.text("data_source", Optional, MAX_NAME);
+    let boundary = f.area("boundary", Required);
+    Some(Record::Zone(Zone {
+        name: name?,
+        zone_type: zone_type?,
+        code,
+        aimag,
+        designated,
+        data_source,
+        boundary: boundary?,
     }))
     .filter(|_| f.ok())
 }
@@ -1439,6 +1498,22 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A GeoJSON Polygon or MultiPolygon, as its polygons.
+    fn area(&mut self, name: &'static str, presence: Presence) -> Option<Vec<Polygon>> {
+        let v = self.value(name, presence)?;
+        let parsed = match v.get("type").and_then(Value::as_str) {
+            Some("MultiPolygon") => parse_multipolygon(v),
+            _ => parse_polygon(v).map(|p| vec![p]),
+        };
+        match parsed {
+            Ok(p) => Some(p),
+            Err(why) => {
+                self.push(FieldError::new(name, "bad-polygon", why));
+                None
+            }
+        }
+    }
+
     fn contact(&mut self, name: &'static str) -> Option<Contact> {
         let v = self.value(name, Optional)?;
         let Value::Object(obj) = v else {
@@ -1501,8 +1576,12 @@ impl<'a> Fields<'a> {
 
 fn parse_polygon(v: &Value) -> Result<Polygon, String> {
     let obj = v.as_object().ok_or("expected a GeoJSON Polygon object")?;
-    if obj.get("type").and_then(Value::as_str) != Some("Polygon") {
-        return Err("expected \"type\": \"Polygon\"".into());
+    match obj.get("type").and_then(Value::as_str) {
+        Some("Polygon") => {}
+        Some("MultiPolygon") => {
+            return Err("a MultiPolygon: a licence's area is one Polygon".into());
+        }
+        _ => return Err("expected \"type\": \"Polygon\"".into()),
     }
     let rings = obj
         .get("coordinates")
@@ -1547,7 +1626,38 @@ fn parse_polygon(v: &Value) -> Result<Polygon, String> {
     if obj.keys().any(|k| k != "type" && k != "coordinates") {
         return Err("expected only \"type\" and \"coordinates\"".into());
     }
-    Ok(Polygon { rings: out })
+    let polygon = Polygon { rings: out };
+    if let Some(c) = crate::geo::first_crossing(&polygon) {
+        return Err(format!(
+            "the edges cross themselves: ring {} from position {} crosses ring {} from position {}",
+            c.first.0, c.first.1, c.second.0, c.second.1
+        ));
+    }
+    Ok(polygon)
+}
+
+fn parse_multipolygon(v: &Value) -> Result<Vec<Polygon>, String> {
+    let obj = v.as_object().ok_or("expected a GeoJSON MultiPolygon object")?;
+    let parts = obj
+        .get("coordinates")
+        .and_then(Value::as_array)
+        .ok_or("expected \"coordinates\": a list of polygons")?;
+    if parts.is_empty() {
+        return Err("a MultiPolygon needs at least one polygon".into());
+    }
+    if obj.keys().any(|k| k != "type" && k != "coordinates") {
+        return Err("expected only \"type\" and \"coordinates\"".into());
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, rings)| {
+            let mut one = Map::new();
+            one.insert("type".into(), Value::String("Polygon".into()));
+            one.insert("coordinates".into(), rings.clone());
+            parse_polygon(&Value::Object(one)).map_err(|why| format!("polygon {i}: {why}"))
+        })
+        .collect()
 }
 
 fn json_type(v: &Value) -> &'static str {

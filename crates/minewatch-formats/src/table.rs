@@ -40,7 +40,7 @@ pub enum Shape {
     Point,
     /// A person: two columns, `.name` and `.phone`.
     Contact,
-    /// A polygon as WKT.
+    /// An area as WKT: a `POLYGON`, or a `MULTIPOLYGON` where the kind allows one.
     Polygon,
     /// Field visibility levels as `field=level; field=level`.
     Levels,
@@ -135,6 +135,15 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
                 },
             ),
             f("area", Polygon),
+        ],
+        RecordKind::Zone => &[
+            req("name", Localized),
+            req("zone_type", Text),
+            f("code", Text),
+            f("aimag", Localized),
+            f("designated", Date),
+            f("data_source", Text),
+            req("boundary", Polygon),
         ],
         RecordKind::Observation => &[
             f("workspace_id", Ref(RecordKind::Workspace)),
@@ -808,10 +817,29 @@ fn parse_levels(s: &str) -> Option<Value> {
     Some(Value::Object(m))
 }
 
-/// A GeoJSON polygon object as WKT, or `None` if it is not one.
+/// A GeoJSON Polygon or MultiPolygon object as WKT, or `None` if it is neither.
 pub fn polygon_wkt(v: &Value) -> Option<String> {
-    let rings = v.get("coordinates")?.as_array()?;
-    let mut out = String::from("POLYGON (");
+    let coordinates = v.get("coordinates")?.as_array()?;
+    let mut out = String::new();
+    if v.get("type").and_then(Value::as_str) == Some("MultiPolygon") {
+        out.push_str("MULTIPOLYGON (");
+        for (i, rings) in coordinates.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            rings_wkt(&mut out, rings.as_array()?)?;
+        }
+        out.push(')');
+    } else {
+        out.push_str("POLYGON ");
+        rings_wkt(&mut out, coordinates)?;
+    }
+    Some(out)
+}
+
+/// `((x y, …), (x y, …))`
+fn rings_wkt(out: &mut String, rings: &[Value]) -> Option<()> {
+    out.push('(');
     for (r, ring) in rings.iter().enumerate() {
         if r > 0 {
             out.push_str(", ");
@@ -822,66 +850,107 @@ pub fn polygon_wkt(v: &Value) -> Option<String> {
                 out.push_str(", ");
             }
             let pos = pos.as_array()?;
-            out.push_str(&format!(
-                "{} {}",
-                number_text(pos.first()?)?,
-                number_text(pos.get(1)?)?
-            ));
+            out.push_str(&number_text(pos.first()?)?);
+            out.push(' ');
+            out.push_str(&number_text(pos.get(1)?)?);
         }
         out.push(')');
     }
     out.push(')');
-    Some(out)
+    Some(())
 }
 
 fn number_text(v: &Value) -> Option<String> {
     v.as_number().map(Number::to_string)
 }
 
-/// WKT `POLYGON ((x y, …), …)` as a GeoJSON polygon object. Ring closure and ranges are
-/// the record's rules and are checked there.
+/// WKT `POLYGON ((x y, …), …)` or `MULTIPOLYGON (((x y, …)), …)` as a GeoJSON object.
+/// Ring closure, ranges and whether a kind takes a MultiPolygon are the record's rules
+/// and are checked there.
 pub fn parse_wkt_polygon(s: &str) -> Result<Value, String> {
     let s = s.trim();
-    let upper = s.to_uppercase();
-    let body = if let Some(rest) = upper.strip_prefix("POLYGON") {
-        s[s.len() - rest.len()..].trim()
-    } else if upper.starts_with("MULTIPOLYGON") {
-        return Err("a MULTIPOLYGON: an area here is one POLYGON".into());
+    // ASCII only, so byte offsets in `upper` are offsets in `s`.
+    let upper = s.to_ascii_uppercase();
+    let (ty, rest) = if let Some(rest) = upper.strip_prefix("MULTIPOLYGON") {
+        ("MultiPolygon", rest)
+    } else if let Some(rest) = upper.strip_prefix("POLYGON") {
+        ("Polygon", rest)
     } else {
         return Err(format!(
             "{:?}: expected WKT like POLYGON ((lon lat, lon lat, …))",
             clip(s)
         ));
     };
+    let body = s[s.len() - rest.len()..].trim();
     if body.eq_ignore_ascii_case("EMPTY") {
-        return Err("the polygon is EMPTY".into());
+        return Err(format!("the {} is EMPTY", ty.to_lowercase()));
     }
+    let coordinates = if ty == "Polygon" {
+        parse_rings(body, "")?
+    } else {
+        let inner = body
+            .strip_prefix('(')
+            .and_then(|b| b.strip_suffix(')'))
+            .ok_or("expected the polygons in parentheses: MULTIPOLYGON (((…)), ((…)))")?;
+        let mut polygons = Vec::new();
+        let mut rest = inner.trim();
+        while !rest.is_empty() {
+            let n = polygons.len();
+            if !rest.starts_with('(') {
+                return Err(format!("polygon {n}: expected '('"));
+            }
+            // The polygon's closing parenthesis: where the depth comes back to 0.
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .ok_or_else(|| format!("polygon {n}: no closing ')'"))?;
+            polygons.push(parse_rings(&rest[..=end], &format!("polygon {n}: "))?);
+            rest = rest[end + 1..].trim_start();
+            rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        }
+        Value::Array(polygons)
+    };
+    let mut obj = Map::new();
+    obj.insert("type".into(), Value::String(ty.into()));
+    obj.insert("coordinates".into(), coordinates);
+    Ok(Value::Object(obj))
+}
+
+/// `((x y, …), …)` as a list of rings; `at` prefixes the place in messages.
+fn parse_rings(body: &str, at: &str) -> Result<Value, String> {
     let inner = body
         .strip_prefix('(')
         .and_then(|b| b.strip_suffix(')'))
-        .ok_or("expected the rings in parentheses: POLYGON ((…))")?;
+        .ok_or_else(|| format!("{at}expected the rings in parentheses: ((…))"))?;
     let mut rings = Vec::new();
     let mut rest = inner.trim();
     while !rest.is_empty() {
         let open = rest
             .strip_prefix('(')
-            .ok_or_else(|| format!("ring {}: expected '('", rings.len()))?;
+            .ok_or_else(|| format!("{at}ring {}: expected '('", rings.len()))?;
         let close = open
             .find(')')
-            .ok_or_else(|| format!("ring {}: no closing ')'", rings.len()))?;
+            .ok_or_else(|| format!("{at}ring {}: no closing ')'", rings.len()))?;
         let mut ring = Vec::new();
         for (i, pair) in open[..close].split(',').enumerate() {
             let nums: Vec<&str> = pair.split_whitespace().collect();
             // Whole numbers stay whole, so GeoJSON's `[104, 48]` comes back as it was.
             let pos = match nums[..] {
-                [x, y] if !x.contains(',') && !y.contains(',') => {
-                    parse_number(x).zip(parse_number(y))
-                }
+                [x, y] => parse_number(x).zip(parse_number(y)),
                 _ => None,
             };
             let Some((x, y)) = pos else {
                 return Err(format!(
-                    "ring {} position {i}: {:?} is not \"longitude latitude\"",
+                    "{at}ring {} position {i}: {:?} is not \"longitude latitude\"",
                     rings.len(),
                     pair.trim()
                 ));
@@ -892,10 +961,7 @@ pub fn parse_wkt_polygon(s: &str) -> Result<Value, String> {
         rest = open[close + 1..].trim_start();
         rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
     }
-    let mut obj = Map::new();
-    obj.insert("type".into(), Value::String("Polygon".into()));
-    obj.insert("coordinates".into(), Value::Array(rings));
-    Ok(Value::Object(obj))
+    Ok(Value::Array(rings))
 }
 
 #[cfg(test)]
@@ -1038,6 +1104,18 @@ mod tests {
             "POLYGON ((104 48, 105 48, 105 49.5, 104 48), (104.2 48.1, 104.3 48.1, 104.3 48.2, 104.2 48.1))"
         );
         assert!(parse_wkt_polygon("POLYGON ((104 48, 105))").is_err());
-        assert!(parse_wkt_polygon("MULTIPOLYGON (((1 2, 3 4, 5 6, 1 2)))").is_err());
+        let wkt = "MULTIPOLYGON (((1 2, 3 4, 5 6, 1 2)), ((10 20, 30 40, 50 60, 10 20), (11 21, 12 22, 13 23, 11 21)))";
+        let m = parse_wkt_polygon(&wkt.to_lowercase()).unwrap();
+        assert_eq!(m["type"], "MultiPolygon");
+        assert_eq!(m["coordinates"][1][1][2], json!([13, 23]));
+        assert_eq!(polygon_wkt(&m).unwrap(), wkt);
+        for bad in [
+            "MULTIPOLYGON ((1 2, 3 4, 5 6, 1 2))",
+            "MULTIPOLYGON (((1 2, 3 4, 5 6, 1 2))",
+            "MULTIPOLYGON EMPTY",
+            "POLYGON ((104 48, 105 48, x 49, 104 48))",
+        ] {
+            assert!(parse_wkt_polygon(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use minewatch_domain::{LicenceNumber, RecordId, RecordKind, RedactionOptions, shareable_payload};
-use minewatch_formats::sheet::{Place, Repair, Sheet};
+use minewatch_formats::sheet::{Place, Repair, Sheet, SheetNote};
 use minewatch_formats::table::{Cell, Header, Shape, fields, to_row, validate};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -51,6 +51,8 @@ pub struct ImportReport {
     /// Every problem found; when there is any, nothing was written.
     pub problems: Vec<Problem>,
     pub repairs: Vec<Repair>,
+    /// What reading did to the file as a whole (a layout recognised, geometry repaired).
+    pub notes: Vec<SheetNote>,
     pub dry_run: bool,
 }
 
@@ -78,6 +80,10 @@ fn natural_key(kind: RecordKind, payload: &Value) -> Option<String> {
         RecordKind::Company => text("registration_number")
             .filter(|s| !s.is_empty())
             .map(str::to_uppercase),
+        // A zone by its type and official code (a P-code, a resolution number).
+        RecordKind::Zone => text("zone_type")
+            .zip(text("code").filter(|s| !s.is_empty()))
+            .map(|(t, c)| format!("{t}:{}", c.to_uppercase())),
         _ => None,
     }
 }
@@ -134,6 +140,7 @@ impl Store {
             unchanged: 0,
             problems: Vec::new(),
             repairs: sheet.repairs,
+            notes: sheet.notes,
             dry_run,
         };
         let header = match Header::read(kind, &sheet.header) {

@@ -1,14 +1,21 @@
-//! The engine's facts from the records: licences (with the authorities over each) and
-//! the events of case records (consultations, disclosures, inspections, violations,
-//! decisions, agreements, complaints). Measurements and zone checks come with the
-//! record kinds that carry them.
+//! The engine's facts from the records: licences (with the authorities over each), the
+//! events of case records (consultations, disclosures, inspections, violations,
+//! decisions, agreements, complaints), and a zone check for every licence whose area
+//! meets a recorded zone (a water-protection zone, a headwater, forest-fund land).
+//! Measurements come with the record kind that carries them.
+//!
+//! A licence clear of every zone recorded is not "checked clear": the zones on record
+//! may not be all there are, so the engine keeps such a licence unverified.
 
 use std::collections::BTreeMap;
 
-use minewatch_domain::engine::{Facts, LicenceFact};
+use jiff::civil::Date;
+use minewatch_domain::engine::{Facts, LicenceFact, ZoneCheck};
+use minewatch_domain::geo::{self, BBox};
+use minewatch_domain::record::{ADMIN_ZONE_TYPES, Zone};
 use minewatch_domain::{Record, RecordKind};
 
-use crate::{ListQuery, Store, StoreError, StoredRecord};
+use crate::{FieldFilter, ListQuery, Store, StoreError, StoredRecord};
 
 impl Store {
     /// Every current record the engine reads, as typed facts.
@@ -24,10 +31,28 @@ impl Store {
             })
             .collect();
         let licences = self.all_of(RecordKind::Licence).await?;
+        let zones = self.zones_not_admin().await?;
         for r in licences {
             let Ok(Record::Licence(l)) = r.typed() else {
                 continue;
             };
+            if let Some(area) = &l.area {
+                let area = std::slice::from_ref(area);
+                let bbox = BBox::of_area(area);
+                for (zone, z, zbox, date) in &zones {
+                    let near = bbox.zip(*zbox).is_some_and(|(a, b)| a.meets(&b));
+                    if near && geo::areas_meet(area, &z.boundary) {
+                        facts.zones.push(ZoneCheck {
+                            id: zone.id.as_str().into(),
+                            licence: r.id.as_str().into(),
+                            zone: z.zone_type.clone(),
+                            overlaps: true,
+                            date: *date,
+                            retracted: false,
+                        });
+                    }
+                }
+            }
             // For each authority type, the authority that governs the licence's place
             // most closely (a soum body over an aimag one over a national one); two
             // equally close ones of a type leave the type unassigned.
@@ -72,12 +97,45 @@ impl Store {
         Ok(facts)
     }
 
+    /// The zones a licence may have to stay out of (not soums or aimags), each with its
+    /// box and the date it counts from: its designation, else when it was recorded.
+    async fn zones_not_admin(
+        &self,
+    ) -> Result<Vec<(StoredRecord, Zone, Option<BBox>, Date)>, StoreError> {
+        let filter = FieldFilter {
+            field: "zone_type",
+            values: ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            negate: true,
+        };
+        let mut out = Vec::new();
+        for r in self.all_matching(RecordKind::Zone, Some(filter)).await? {
+            if let Ok(Record::Zone(z)) = r.typed() {
+                let bbox = BBox::of_area(&z.boundary);
+                let recorded = jiff::Timestamp::from_millisecond(r.created_at_ms)
+                    .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date())
+                    .unwrap_or_default();
+                let date = z.designated.unwrap_or(recorded);
+                out.push((r, z, bbox, date));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every current record of a kind, page by page.
     pub(crate) async fn all_of(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
+        self.all_matching(kind, None).await
+    }
+
+    async fn all_matching(
+        &self,
+        kind: RecordKind,
+        field: Option<FieldFilter>,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         const PAGE: i64 = 10_000;
         let mut out = Vec::new();
         loop {
             let mut q = ListQuery::all(kind).everything();
+            q.field = field.clone();
             q.limit = PAGE;
             q.offset = out.len() as i64;
             let page = self.list(&q).await?;

@@ -35,7 +35,7 @@ pub use error::StoreError;
 pub use exchange::{ImportReport, Problem};
 pub use ledger::{Author, EntryView, Op};
 pub use projection::RebuildReport;
-pub use records::{AccessEvent, Batch, ListQuery, StoredRecord, Written};
+pub use records::{AccessEvent, Batch, FieldFilter, ListQuery, StoredRecord, Written};
 pub use verify::{VerifyFailure, VerifyReport};
 
 use sqlx::any::AnyPoolOptions;

@@ -14,7 +14,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::ledger::{Author, NewEntry, Op};
 use crate::projection;
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// A record as its projection holds it now.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +94,20 @@ pub struct ListQuery {
     /// Only records that refer to each of these (a licence's consultations, a
     /// company's licences).
     pub linked_to: Vec<RecordId>,
+    /// Only records whose payload field has (or has not) one of some values.
+    pub field: Option<FieldFilter>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// A test of one top-level text field of the payload, e.g. a zone's `zone_type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFilter {
+    /// A field name: ASCII letters and `_` only (it is written into the SQL).
+    pub field: &'static str,
+    pub values: Vec<String>,
+    /// Keep the records whose field is none of `values` (or absent) instead.
+    pub negate: bool,
 }
 
 impl ListQuery {
@@ -107,6 +119,7 @@ impl ListQuery {
             include_retracted: false,
             visible_to: Some(RecordFilter::public()),
             linked_to: Vec::new(),
+            field: None,
             limit: 1000,
             offset: 0,
         }
@@ -243,6 +256,31 @@ impl Store {
                 " and exists (select 1 from record_link l where l.from_id = r.id and l.to_id = ${})",
                 binds.len() + 5
             ));
+        }
+        if let Some(f) = &q.field {
+            assert!(
+                f.field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'),
+                "a field filter names a plain field"
+            );
+            let value = match self.backend {
+                Backend::Sqlite => format!("json_extract(r.payload, '$.{}')", f.field),
+                Backend::Postgres => format!("(r.payload::jsonb ->> '{}')", f.field),
+            };
+            let places: Vec<String> = f
+                .values
+                .iter()
+                .map(|v| {
+                    binds.push(v.clone());
+                    format!("${}", binds.len() + 5)
+                })
+                .collect();
+            let set = format!("({})", places.join(", "));
+            linked.push_str(&match (places.is_empty(), f.negate) {
+                (true, true) => String::new(),
+                (true, false) => " and 1 = 0".to_owned(),
+                (false, true) => format!(" and ({value} is null or {value} not in {set})"),
+                (false, false) => format!(" and {value} in {set}"),
+            });
         }
         let sql = format!(
             "select {RECORD_COLUMNS} from record r

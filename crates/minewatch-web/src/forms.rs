@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
 use minewatch_domain::case::{CONSULTATION_PURPOSES, EvidenceSource, VIOLATION_FINDERS};
-use minewatch_domain::record::LicenceStatus;
+use minewatch_domain::record::{ADMIN_ZONE_TYPES, LicenceStatus};
 use minewatch_domain::{Lang, RecordAccess, RecordId, RecordKind};
 use minewatch_formats::table::{self, CellProblem, Column, Header, Shape};
 use minewatch_store::{ListQuery, StoreError};
@@ -109,6 +109,22 @@ fn fixed_choices(state: &AppState, ui: &Ui, column: &Column) -> Option<Vec<(Stri
             &mut Visibility::CHOICES.iter().map(|(n, _)| *n),
             "visibility",
         ),
+        (_, "zone_type") => {
+            // The administrative units, then the zones the pack's spatial duties name.
+            let mut types: Vec<String> = ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect();
+            for z in state.pack.duties.iter().filter_map(|d| d.zone.clone()) {
+                if !types.contains(&z) {
+                    types.push(z);
+                }
+            }
+            types
+                .into_iter()
+                .map(|t| {
+                    let label = views::zone_type_label(ui, &t);
+                    (t, label)
+                })
+                .collect()
+        }
         (_, "authority_type") => state
             .pack
             .authority_types
@@ -119,8 +135,9 @@ fn fixed_choices(state: &AppState, ui: &Ui, column: &Column) -> Option<Vec<(Stri
     })
 }
 
-fn hint_of(ui: &Ui, shape: Shape) -> String {
+fn hint_of(ui: &Ui, kind: RecordKind, shape: Shape) -> String {
     match shape {
+        Shape::Polygon if kind == RecordKind::Zone => ui.t("form-hint-area"),
         Shape::List => ui.t("form-hint-list"),
         Shape::Dated { number: false, .. } => ui.t("form-hint-history"),
         Shape::Dated { number: true, .. } => ui.t("form-hint-schedule"),
@@ -202,7 +219,7 @@ async fn form_fields(
             options,
             required: column.field.required
                 && !matches!(column.field.shape, Shape::Localized | Shape::Point),
-            hint: hint_of(ui, column.field.shape),
+            hint: hint_of(ui, kind, column.field.shape),
             errors,
             name: column.header,
             value,

@@ -1,13 +1,16 @@
-//! The licence page as the hub: a map of the licence's area among the other licences
-//! and the communities of its soum, and a timeline of every record linked to it.
+//! The licence page as the hub: a map of the licence's area in its soum (the soum's
+//! boundary when a `soum` zone of that name is recorded), among the other licences,
+//! the protection zones and the communities there, and a timeline of every record
+//! linked to it. A zone's page draws the zone with the licences that meet it.
 //!
-//! Soum boundaries are not records yet, so the map shows the soum as what is recorded
-//! in it. Only what the viewer may see is drawn: other licences by their visible area,
+//! Only what the viewer may see is drawn: other licences by their visible area,
 //! communities by their centre (a public soum or bagh centre, never a herder camp).
 //! Field reports are not drawn: their places are what reporters need kept vague.
 
-use minewatch_domain::{Localized, RecordKind};
-use minewatch_store::{ListQuery, StoredRecord};
+use minewatch_domain::geo::{self, BBox};
+use minewatch_domain::record::{ADMIN_ZONE_TYPES, Polygon};
+use minewatch_domain::{Localized, Record, RecordKind};
+use minewatch_store::{FieldFilter, ListQuery, StoredRecord};
 use serde_json::Value;
 
 use crate::AppState;
@@ -52,6 +55,23 @@ fn outer_ring(area: &Value) -> Option<Vec<(f64, f64)>> {
         .collect()
 }
 
+/// A zone's outlines, thinned for drawing (a soum outline has thousands of points).
+fn outlines(boundary: &[Polygon]) -> Vec<Vec<(f64, f64)>> {
+    boundary
+        .iter()
+        .filter_map(|p| p.rings.first())
+        .map(|r| geo::thin(r, 400).into_iter().map(|[x, y]| (x, y)).collect())
+        .collect()
+}
+
+fn zone_title(ui: &Ui, r: &StoredRecord, zone_type: &str) -> String {
+    format!(
+        "{} ({})",
+        display_name(r, ui.lang),
+        crate::views::zone_type_label(ui, zone_type)
+    )
+}
+
 fn localized(v: Option<&Value>) -> Localized {
     v.and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default()
@@ -62,7 +82,29 @@ struct Shape {
     ring: Vec<(f64, f64)>,
     title: String,
     href: Option<String>,
-    main: bool,
+    layer: Layer,
+}
+
+/// What a shape is, bottom to top as drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Layer {
+    /// The soum (or the zone a zone page is about): the map's extent.
+    Ground,
+    /// A protection zone: drawn, but it does not widen the map (it may be vast).
+    Zone,
+    Other,
+    Main,
+}
+
+impl Layer {
+    fn class(self) -> &'static str {
+        match self {
+            Layer::Ground => "map-soum",
+            Layer::Zone => "map-zone",
+            Layer::Other => "map-other",
+            Layer::Main => "map-licence",
+        }
+    }
 }
 
 struct Dot {
@@ -71,10 +113,12 @@ struct Dot {
 }
 
 /// Draws shapes and dots into a 480×320 SVG, in an equirectangular projection scaled
-/// by the cosine of the middle latitude so that areas keep their shape.
+/// by the cosine of the middle latitude so that areas keep their shape. Zones do not
+/// widen the map; what lies outside it is cut off.
 fn svg(shapes: &[Shape], dots: &[Dot], label: &str) -> Option<String> {
     let points = shapes
         .iter()
+        .filter(|s| s.layer != Layer::Zone)
         .flat_map(|s| s.ring.iter().copied())
         .chain(dots.iter().map(|d| d.at));
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
@@ -105,9 +149,9 @@ fn svg(shapes: &[Shape], dots: &[Dot], label: &str) -> Option<String> {
     out.push_str(&format!(
         "<rect width=\"{w}\" height=\"{h}\" class=\"map-ground\"/>"
     ));
-    // Other licences first, the licence itself on top.
-    let mut ordered: Vec<&Shape> = shapes.iter().filter(|s| !s.main).collect();
-    ordered.extend(shapes.iter().filter(|s| s.main));
+    // The soum at the bottom, the licence itself on top.
+    let mut ordered: Vec<&Shape> = shapes.iter().collect();
+    ordered.sort_by_key(|s| s.layer);
     for s in ordered {
         let pts: Vec<String> = s
             .ring
@@ -117,14 +161,14 @@ fn svg(shapes: &[Shape], dots: &[Dot], label: &str) -> Option<String> {
                 format!("{x:.1},{y:.1}")
             })
             .collect();
-        let class = if s.main { "map-licence" } else { "map-other" };
+        let class = s.layer.class();
         let polygon = format!(
             "<polygon class=\"{class}\" points=\"{}\"><title>{}</title></polygon>",
             pts.join(" "),
             escape(&s.title)
         );
         match &s.href {
-            Some(h) if !s.main => out.push_str(&format!("<a href=\"{}\">{polygon}</a>", escape(h))),
+            Some(h) if s.layer != Layer::Main => out.push_str(&format!("<a href=\"{}\">{polygon}</a>", escape(h))),
             _ => out.push_str(&polygon),
         }
     }
@@ -168,9 +212,10 @@ pub async fn licence_hub(
             ring,
             title: display_name(licence, ui.lang),
             href: None,
-            main: true,
+            layer: Layer::Main,
         });
     }
+    shapes.extend(soum_and_zones(state, viewer, ui, &aimag, &soum, &shapes).await?);
     let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
     others.limit = 10_000;
     for other in state.store.list(&others).await? {
@@ -187,7 +232,7 @@ pub async fn licence_hub(
                 ring,
                 title: display_name(&other, ui.lang),
                 href: record_href(other.kind, &other.id),
-                main: false,
+                layer: Layer::Other,
             });
         }
     }
@@ -216,7 +261,7 @@ pub async fn licence_hub(
         ui.pick(&soum),
         ui.pick(&aimag)
     );
-    let map = if shapes.iter().any(|s| s.main) {
+    let map = if shapes.iter().any(|s| s.layer == Layer::Main) {
         svg(&shapes, &dots, &caption)
     } else {
         None
@@ -252,6 +297,150 @@ pub async fn licence_hub(
         timeline,
         agreements: Vec::new(),
     })
+}
+
+/// The zones this viewer may see of some types (or, with `negate`, of all but those).
+async fn zones(
+    state: &AppState,
+    viewer: &Viewer,
+    types: &[&str],
+    negate: bool,
+    search: Option<String>,
+) -> Result<Vec<(StoredRecord, minewatch_domain::record::Zone)>, minewatch_store::StoreError> {
+    let mut q = ListQuery::all(RecordKind::Zone).visible_to(&viewer.filter());
+    q.limit = 10_000;
+    q.search = search;
+    q.field = Some(FieldFilter {
+        field: "zone_type",
+        values: types.iter().map(|t| (*t).to_owned()).collect(),
+        negate,
+    });
+    Ok(state
+        .store
+        .list(&q)
+        .await?
+        .into_iter()
+        .filter_map(|r| match r.typed() {
+            Ok(Record::Zone(z)) => Some((r, z)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The licence's soum as recorded (a `soum` zone with its name in its aimag), and
+/// the protection zones near the licence.
+async fn soum_and_zones(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    aimag: &Localized,
+    soum: &Localized,
+    licence: &[Shape],
+) -> Result<Vec<Shape>, minewatch_store::StoreError> {
+    let mut out = Vec::new();
+    let mut extent: Vec<[f64; 2]> = licence
+        .iter()
+        .flat_map(|s| s.ring.iter().map(|&(x, y)| [x, y]))
+        .collect();
+    for name in [&soum.en, &soum.mn].into_iter().flatten() {
+        let found = zones(state, viewer, &["soum"], false, Some(name.clone())).await?;
+        let same = found.into_iter().find(|(_, z)| {
+            z.name.same_as(soum) && z.aimag.as_ref().is_none_or(|a| a.same_as(aimag))
+        });
+        if let Some((r, z)) = same {
+            for ring in outlines(&z.boundary) {
+                extent.extend(ring.iter().map(|&(x, y)| [x, y]));
+                out.push(Shape {
+                    ring,
+                    title: zone_title(ui, &r, &z.zone_type),
+                    href: record_href(r.kind, &r.id),
+                    layer: Layer::Ground,
+                });
+            }
+            break;
+        }
+    }
+    let Some(bbox) = BBox::of(&extent) else {
+        return Ok(out);
+    };
+    for (r, z) in zones(state, viewer, &ADMIN_ZONE_TYPES, true, None).await? {
+        if BBox::of_area(&z.boundary).is_some_and(|b| b.meets(&bbox)) {
+            let title = zone_title(ui, &r, &z.zone_type);
+            for ring in outlines(&z.boundary) {
+                out.push(Shape {
+                    ring,
+                    title: title.clone(),
+                    href: record_href(r.kind, &r.id),
+                    layer: Layer::Zone,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A zone page's map, and the licences in it.
+pub struct ZoneSection {
+    pub map: Option<String>,
+    pub map_caption: String,
+    /// The licences this viewer may see whose area meets the zone: (number, link).
+    pub licences: Vec<(String, String)>,
+}
+
+/// A zone's page: the zone, and the licences this viewer may see that meet it.
+pub async fn zone_section(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    zone: &StoredRecord,
+) -> Result<Option<ZoneSection>, minewatch_store::StoreError> {
+    let Ok(Record::Zone(z)) = zone.typed() else {
+        return Ok(None);
+    };
+    let mut shapes: Vec<Shape> = outlines(&z.boundary)
+        .into_iter()
+        .map(|ring| Shape {
+            ring,
+            title: display_name(zone, ui.lang),
+            href: None,
+            layer: Layer::Ground,
+        })
+        .collect();
+    let bbox = BBox::of_area(&z.boundary);
+    let mut meeting = Vec::new();
+    let mut q = ListQuery::all(RecordKind::Licence).visible_to(&viewer.filter());
+    q.limit = 10_000;
+    for l in state.store.list(&q).await? {
+        let access = minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
+        let view = viewer.fields(&l, &access).payload;
+        let Some(area) = view
+            .get("area")
+            .and_then(|a| serde_json::from_value::<Polygon>(serde_json::json!({"rings": a.get("coordinates")?})).ok())
+        else {
+            continue;
+        };
+        let near = BBox::of_area(std::slice::from_ref(&area))
+            .zip(bbox)
+            .is_some_and(|(a, b)| a.meets(&b));
+        if near && geo::areas_meet(std::slice::from_ref(&area), &z.boundary) {
+            let name = display_name(&l, ui.lang);
+            if let Some(ring) = view.get("area").and_then(outer_ring) {
+                shapes.push(Shape {
+                    ring,
+                    title: name.clone(),
+                    href: record_href(l.kind, &l.id),
+                    layer: Layer::Other,
+                });
+            }
+            meeting.push((name, record_href(l.kind, &l.id).unwrap_or_default()));
+        }
+    }
+    let caption = zone_title(ui, zone, &z.zone_type);
+    Ok(Some(ZoneSection {
+        map: svg(&shapes, &[], &caption),
+        map_caption: caption,
+        licences: meeting,
+    }))
 }
 
 /// The decisions that change a licence's status, by the pack's event names.
@@ -342,7 +531,7 @@ mod tests {
                 ring: square,
                 title: "<MV-1>".into(),
                 href: None,
-                main: true,
+                layer: Layer::Main,
             }],
             &[Dot {
                 at: (104.05, 48.2),

@@ -185,7 +185,7 @@ pub async fn upload(
         .rows
         .iter()
         .take(PREVIEW_ROWS)
-        .map(|(place, cells)| (place.to_string(), cells.clone()))
+        .map(|(place, cells)| (place.to_string(), cells.iter().map(|c| clip(c)).collect()))
         .collect();
     let more_rows = sheet.rows.len().saturating_sub(PREVIEW_ROWS);
     let report = preview(&state, &viewer, kind, sheet).await.page(&ui)?;
@@ -274,4 +274,16 @@ pub async fn confirm(
     p.list_href = list_path(upload.kind).map(str::to_owned);
     p.done = Some(report);
     page(&ui, p, StatusCode::OK)
+}
+
+/// A cell as the preview shows it: a long one (a boundary's WKT) cut short.
+fn clip(cell: &str) -> String {
+    const MAX: usize = 120;
+    if cell.chars().count() <= MAX {
+        cell.to_owned()
+    } else {
+        let mut out: String = cell.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
 }

@@ -237,6 +237,13 @@ pub async fn show(
     } else {
         None
     };
+    let zone = if kind == RecordKind::Zone {
+        crate::hub::zone_section(&state, &viewer, &ui, record)
+            .await
+            .page(&ui)?
+    } else {
+        None
+    };
     let day = crate::tracker::as_of(&state, params.as_of.as_deref());
     // The tracker reads every visible agreement, commitment and payment: only for the
     // pages that show them (a licence's, when it has an agreement).
@@ -313,6 +320,7 @@ pub async fn show(
             linked,
             gaps,
             hub,
+            zone,
             company,
             agreement,
             versions,

@@ -82,11 +82,12 @@ impl Routes {
 }
 
 /// The kinds with list and record pages.
-pub const PAGE_KINDS: [RecordKind; 15] = [
+pub const PAGE_KINDS: [RecordKind; 16] = [
     RecordKind::Community,
     RecordKind::Authority,
     RecordKind::Company,
     RecordKind::Licence,
+    RecordKind::Zone,
     RecordKind::Observation,
     RecordKind::Consultation,
     RecordKind::Disclosure,

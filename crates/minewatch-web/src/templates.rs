@@ -52,6 +52,8 @@ pub struct DetailPage<'a> {
     pub gaps: Option<crate::gaps::RecordGaps>,
     /// A licence's map and timeline.
     pub hub: Option<crate::hub::Hub>,
+    /// A zone's map and the licences in it.
+    pub zone: Option<crate::hub::ZoneSection>,
     /// A company's licences, violations, decisions and repeat-violator flag.
     pub company: Option<crate::company::CompanySection>,
     /// An agreement's commitments and totals, and its versions side by side.

@@ -19,6 +19,7 @@ pub fn list_path(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Authority => Some("/authorities"),
         RecordKind::Company => Some("/companies"),
         RecordKind::Licence => Some("/licences"),
+        RecordKind::Zone => Some("/zones"),
         RecordKind::Observation => Some("/observations"),
         RecordKind::Consultation => Some("/consultations"),
         RecordKind::Disclosure => Some("/disclosures"),
@@ -149,6 +150,15 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
             "expires",
             "status_history",
             "area",
+        ],
+        RecordKind::Zone => &[
+            "name",
+            "zone_type",
+            "code",
+            "aimag",
+            "designated",
+            "data_source",
+            "boundary",
         ],
         RecordKind::Observation => &[
             "observed_on",
@@ -286,6 +296,29 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             .authority_type(s)
             .map(|t| ui.pick(&t.name).to_owned())
             .unwrap_or_else(|| s.clone()),
+        ("zone_type", Value::String(s)) => zone_type_label(ui, s),
+        ("boundary", Value::Object(o)) => {
+            // A Polygon's rings or a MultiPolygon's polygons of rings: count positions.
+            fn positions(v: &Value) -> usize {
+                match v.as_array() {
+                    Some(items) if items.first().is_some_and(Value::is_number) => 1,
+                    Some(items) => items.iter().map(positions).sum(),
+                    None => 0,
+                }
+            }
+            let coordinates = o.get("coordinates").unwrap_or(&Value::Null);
+            let points = ui.t_count("value-polygon-points", positions(coordinates) as i64);
+            match o.get("type").and_then(Value::as_str) {
+                Some("MultiPolygon") => format!(
+                    "{} · {points}",
+                    ui.t_count(
+                        "value-polygon-parts",
+                        coordinates.as_array().map_or(0, Vec::len) as i64
+                    )
+                ),
+                _ => points,
+            }
+        }
         ("area", Value::Object(o)) => {
             let points = o
                 .get("coordinates")
@@ -452,6 +485,13 @@ fn changed_fields(before: Option<&Value>, now: &Value) -> Value {
     Value::Object(changed)
 }
 
+/// A zone type's name: the known ones translated, others as they are written.
+pub fn zone_type_label(ui: &Ui, zone_type: &str) -> String {
+    let key = format!("zone-type-{zone_type}");
+    let label = ui.t(&key);
+    if label == key { zone_type.to_owned() } else { label }
+}
+
 /// A one-line summary of a record for lists.
 pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> String {
     let access = RecordAccess::of(record.kind, &record.id, &record.payload);
@@ -466,6 +506,7 @@ pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> 
         RecordKind::Company => vec![get("registration_number")],
         RecordKind::Authority => vec![get("authority_type"), get("jurisdiction")],
         RecordKind::Community => vec![get("soum"), get("aimag")],
+        RecordKind::Zone => vec![get("zone_type"), get("aimag"), get("code")],
         RecordKind::Observation => vec![get("category"), get("place")],
         RecordKind::Workspace | RecordKind::Organisation => vec![],
         _ => vec![get("source")],

@@ -172,6 +172,9 @@ async fn import_file(
 
 fn print_report(path: &Path, r: &ImportReport) {
     let name = display(path);
+    for note in &r.notes {
+        println!("{name}: {}", note.detail);
+    }
     for repair in &r.repairs {
         println!(
             "{name}: {}, column {}: repaired text ({}): {:?} → {:?}",

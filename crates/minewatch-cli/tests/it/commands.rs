@@ -57,7 +57,7 @@ fn init_demo_verify_rebuild_on_sqlite() {
     let o = minewatch(&data, &["demo", "--no-serve"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("loaded the demo workspace: 60 records"),
+        stdout(&o).contains("loaded the demo workspace: 63 records"),
         "{}",
         stdout(&o)
     );
@@ -69,14 +69,14 @@ fn init_demo_verify_rebuild_on_sqlite() {
     assert_exit(&o, 0);
     assert_eq!(
         stdout(&o).trim(),
-        "60 entries from 1 devices verified",
+        "63 entries from 1 devices verified",
         "running demo twice adds nothing"
     );
 
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("rebuilt 60 records from 60 entries"),
+        stdout(&o).contains("rebuilt 63 records from 63 entries"),
         "{}",
         stdout(&o)
     );
@@ -204,7 +204,7 @@ fn the_same_commands_on_postgresql() {
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
     let o = minewatch(&data, &["verify"]);
     assert_exit(&o, 0);
-    assert_eq!(stdout(&o).trim(), "60 entries from 1 devices verified");
+    assert_eq!(stdout(&o).trim(), "63 entries from 1 devices verified");
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("projections identical to before"));

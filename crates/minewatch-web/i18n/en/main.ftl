@@ -456,3 +456,30 @@ part-name = name
 part-phone = phone
 field-field_visibility = Who can see single fields
 list-any = Any
+
+# Zones: administrative units and protection zones
+nav-zones = Zones
+kind-zone = Zone
+field-zone_type = Type of zone
+field-code = Official code
+field-designated = Designated on
+field-data_source = Where the boundary comes from
+field-boundary = Boundary
+zone-type-aimag = aimag
+zone-type-soum = soum
+zone-type-bagh = bagh
+zone-type-water-protection = water-protection zone
+zone-type-headwater = river headwater
+zone-type-forest-fund = forest-fund land
+zone-type-protected-area = protected area
+value-polygon-parts = { $count ->
+    [one] { $count } part
+   *[other] { $count } parts
+}
+zone-licences = Licences in this zone
+zone-no-licences = No recorded licence meets this zone.
+form-hint-area = WKT in longitude latitude order: POLYGON ((…)) or, for several parts, MULTIPOLYGON (((…)), ((…)))
+import-notes = What was done to the file
+import-note-cod-ab = Recognised administrative boundaries in the OCHA COD-AB layout
+import-note-names-lost = Names lost before the file was made
+import-note-repeated-positions = Geometry repaired

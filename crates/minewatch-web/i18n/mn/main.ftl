@@ -444,3 +444,27 @@ part-name = нэр
 part-phone = утас
 field-field_visibility = Тусдаа талбарыг хэн харах
 list-any = Бүгд
+
+# Zones: administrative units and protection zones
+nav-zones = Бүсүүд
+kind-zone = Бүс
+field-zone_type = Бүсийн төрөл
+field-code = Албан ёсны код
+field-designated = Тогтоосон огноо
+field-data_source = Хилийн мэдээллийн эх сурвалж
+field-boundary = Хил
+zone-type-aimag = аймаг
+zone-type-soum = сум
+zone-type-bagh = баг
+zone-type-water-protection = усны сан бүхий газрын хамгаалалтын бүс
+zone-type-headwater = гол мөрний урсац бүрэлдэх эх
+zone-type-forest-fund = ойн сан бүхий газар
+zone-type-protected-area = тусгай хамгаалалттай газар нутаг
+value-polygon-parts = { $count } хэсэг
+zone-licences = Энэ бүсэд хамаарах тусгай зөвшөөрлүүд
+zone-no-licences = Энэ бүстэй давхцах бүртгэлтэй тусгай зөвшөөрөл алга.
+form-hint-area = WKT, уртраг өргөрөг дарааллаар: POLYGON ((…)), олон хэсэгтэй бол MULTIPOLYGON (((…)), ((…)))
+import-notes = Файлд хийсэн өөрчлөлт
+import-note-cod-ab = OCHA COD-AB загварын засаг захиргааны хилийг таньсан
+import-note-names-lost = Файл үүсэхээс өмнө алдагдсан нэрс
+import-note-repeated-positions = Геометрийг зассан
