@@ -13,7 +13,12 @@ impl BBox {
     pub fn of<'a>(points: impl IntoIterator<Item = &'a [f64; 2]>) -> Option<BBox> {
         let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
         for p in points {
-            b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];
+            b = [
+                b[0].min(p[0]),
+                b[1].min(p[1]),
+                b[2].max(p[0]),
+                b[3].max(p[1]),
+            ];
         }
         (b[0] <= b[2]).then_some(BBox(b))
     }
@@ -146,8 +151,10 @@ pub fn areas_meet(a: &[Polygon], b: &[Polygon]) -> bool {
 }
 
 fn polygons_meet(p: &Polygon, q: &Polygon) -> bool {
-    let (Some(bp), Some(bq)) = (BBox::of_area(std::slice::from_ref(p)), BBox::of_area(std::slice::from_ref(q)))
-    else {
+    let (Some(bp), Some(bq)) = (
+        BBox::of_area(std::slice::from_ref(p)),
+        BBox::of_area(std::slice::from_ref(q)),
+    ) else {
         return false;
     };
     if !bp.meets(&bq) {
@@ -205,7 +212,14 @@ mod tests {
     fn simple_rings_pass_and_a_bowtie_is_found_with_its_edges() {
         assert_eq!(first_crossing(&poly(&[SQUARE])), None);
         // A repeated position is not a crossing.
-        let repeated = [(0.0, 0.0), (4.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0), (0.0, 0.0)];
+        let repeated = [
+            (0.0, 0.0),
+            (4.0, 0.0),
+            (4.0, 0.0),
+            (4.0, 4.0),
+            (0.0, 4.0),
+            (0.0, 0.0),
+        ];
         assert_eq!(first_crossing(&poly(&[&repeated])), None);
         let bowtie = [(0.0, 0.0), (4.0, 4.0), (4.0, 0.0), (0.0, 4.0), (0.0, 0.0)];
         assert_eq!(
@@ -239,12 +253,13 @@ mod tests {
         // Boxes meet but the shapes do not: a triangle beyond the square's corner.
         let near = poly(&[&[(4.5, 3.0), (6.0, 3.0), (6.0, 1.0), (4.5, 3.0)]]);
         let touching = poly(&[&[(4.0, 1.0), (6.0, 1.0), (6.0, 2.0), (4.0, 1.0)]]);
-        assert!(areas_meet(&[square.clone()], &[crossing]));
-        assert!(areas_meet(&[square.clone()], &[inside.clone()]));
-        assert!(areas_meet(&[inside], &[square.clone()]));
-        assert!(!areas_meet(&[square.clone()], &[apart.clone()]));
-        assert!(!areas_meet(&[square.clone()], &[near]));
-        assert!(areas_meet(&[square.clone()], &[touching]));
+        let one = |p: &Polygon| vec![p.clone()];
+        assert!(areas_meet(&one(&square), &one(&crossing)));
+        assert!(areas_meet(&one(&square), &one(&inside)));
+        assert!(areas_meet(&one(&inside), &one(&square)));
+        assert!(!areas_meet(&one(&square), &one(&apart)));
+        assert!(!areas_meet(&one(&square), &one(&near)));
+        assert!(areas_meet(&one(&square), &one(&touching)));
         // Any part of a multi-part area counts.
         assert!(areas_meet(&[apart, square.clone()], &[square]));
     }

@@ -1637,7 +1637,9 @@ fn parse_polygon(v: &Value) -> Result<Polygon, String> {
 }
 
 fn parse_multipolygon(v: &Value) -> Result<Vec<Polygon>, String> {
-    let obj = v.as_object().ok_or("expected a GeoJSON MultiPolygon object")?;
+    let obj = v
+        .as_object()
+        .ok_or("expected a GeoJSON MultiPolygon object")?;
     let parts = obj
         .get("coordinates")
         .and_then(Value::as_array)
@@ -1697,6 +1699,59 @@ mod tests {
         assert_eq!(r.links()[0].target_kind, RecordKind::Company);
         let Record::Licence(l) = r else { panic!() };
         assert_eq!(l.licence_type(), LicenceType::Mining);
+    }
+
+    #[test]
+    fn zones_take_polygons_and_multipolygons_and_licences_one_polygon() {
+        let part = json!([[[104.4, 48.1], [104.5, 48.1], [104.5, 48.2], [104.4, 48.1]]]);
+        let far = json!([[[110.0, 45.0], [110.1, 45.0], [110.1, 45.1], [110.0, 45.0]]]);
+        let zone = |boundary: Value| json!({"name": {"en": "Tuul"}, "zone_type": "water-protection", "code": "42", "boundary": boundary});
+        let multi = json!({"type": "MultiPolygon", "coordinates": [part, far]});
+        let Record::Zone(z) = Record::from_payload(RecordKind::Zone, &zone(multi.clone())).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((z.boundary.len(), z.is_admin()), (2, false));
+        let one = json!({"type": "Polygon", "coordinates": part});
+        assert!(Record::from_payload(RecordKind::Zone, &zone(one)).is_ok());
+        // A part that is not a polygon is named.
+        let broken = json!({"type": "MultiPolygon", "coordinates": [part, [[[1, 2], [3, 4]]]]});
+        let errs = Record::from_payload(RecordKind::Zone, &zone(broken)).unwrap_err();
+        assert!(
+            errs[0]
+                .detail
+                .starts_with("polygon 1: ring 0 has 2 positions"),
+            "{errs:?}"
+        );
+        // A zone without a boundary is refused.
+        let mut none = zone(Value::Null);
+        none.as_object_mut().unwrap().remove("boundary");
+        let errs = Record::from_payload(RecordKind::Zone, &none).unwrap_err();
+        assert_eq!(
+            (errs[0].field.as_str(), errs[0].code),
+            ("boundary", "required")
+        );
+        // A licence's area is one polygon.
+        let mut l = licence();
+        l["area"] = multi;
+        let errs = Record::from_payload(RecordKind::Licence, &l).unwrap_err();
+        assert_eq!(
+            errs[0].detail,
+            "a MultiPolygon: a licence's area is one Polygon"
+        );
+    }
+
+    #[test]
+    fn a_ring_that_crosses_itself_is_refused_with_where() {
+        let mut l = licence();
+        // A bow tie: the edges 0 and 2 cross.
+        l["area"] = json!({"type": "Polygon", "coordinates": [[[104.4, 48.1], [104.5, 48.2], [104.5, 48.1], [104.4, 48.2], [104.4, 48.1]]]});
+        let errs = Record::from_payload(RecordKind::Licence, &l).unwrap_err();
+        assert_eq!(errs[0].code, "bad-polygon");
+        assert_eq!(
+            errs[0].detail,
+            "the edges cross themselves: ring 0 from position 0 crosses ring 0 from position 2"
+        );
     }
 
     #[test]

@@ -399,9 +399,17 @@ fn read_geojson(text: &str, kind: RecordKind) -> Result<Sheet, SheetError> {
                     }
                     (Shape::Point, "Point") => {
                         let c = v.get("coordinates").and_then(Value::as_array);
-                        let pos = c.filter(|c| c.len() == 2).and_then(|c| Some((c[0].as_number()?, c[1].as_number()?)));
+                        let pos = c
+                            .filter(|c| c.len() == 2)
+                            .and_then(|c| Some((c[0].as_number()?, c[1].as_number()?)));
                         let Some((lon, lat)) = pos else {
-                            return Err(fail(Some(place), format!("broken geometry: {}: expected [longitude, latitude]", g.name)));
+                            return Err(fail(
+                                Some(place),
+                                format!(
+                                    "broken geometry: {}: expected [longitude, latitude]",
+                                    g.name
+                                ),
+                            ));
                         };
                         cells.push(lat.to_string());
                         cells.push(lon.to_string());
@@ -414,7 +422,10 @@ fn read_geojson(text: &str, kind: RecordKind) -> Result<Sheet, SheetError> {
                         };
                         return Err(fail(
                             Some(place),
-                            format!("broken geometry: a {kind}'s {} is a {want}, not {other}", g.name),
+                            format!(
+                                "broken geometry: a {kind}'s {} is a {want}, not {other}",
+                                g.name
+                            ),
                         ));
                     }
                 }
@@ -546,7 +557,10 @@ impl CodAb {
         };
         put("name.en", CodAb::text(props, &format!("ADM{n}_EN")));
         put("name.mn", local(n));
-        put("zone_type", Some(CodAb::ZONE_TYPES[usize::from(n) - 1].to_owned()));
+        put(
+            "zone_type",
+            Some(CodAb::ZONE_TYPES[usize::from(n) - 1].to_owned()),
+        );
         put("code", CodAb::text(props, &format!("ADM{n}_PCODE")));
         if n >= 2 {
             put("aimag.en", CodAb::text(props, "ADM1_EN"));
@@ -776,6 +790,62 @@ pub fn write_geojson(kind: RecordKind, header: &[String], rows: &[Vec<Cell>]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cod_ab_boundaries_read_as_zones_with_notes() {
+        // The layout of OCHA's HDX files: P-codes as numbers, lost names as question
+        // marks, a repeated position, and properties that are not kept.
+        let text = r#"{"type": "FeatureCollection", "features": [
+          {"type": "Feature", "properties": {"ADM0_EN": "Mongolia", "ADM1_EN": "To'v", "ADM1_PCODE": "41",
+             "ADM2_EN": "Zaamar", "ADM2_MN": "????-???", "ADM2_PCODE": 4152.0, "REGION": "Central"},
+           "geometry": {"type": "Polygon", "coordinates": [[[104, 48], [105, 48], [105, 48], [105, 49], [104, 48]]]}},
+          {"type": "Feature", "properties": {"ADM1_EN": "To'v", "ADM1_PCODE": "41", "ADM2_EN": "Bayan", "ADM2_MN": "Баян", "ADM2_PCODE": 4101.0},
+           "geometry": {"type": "MultiPolygon", "coordinates": [[[[106, 47], [107, 47], [107, 48], [106, 47]]], [[[108, 47], [109, 47], [109, 48], [108, 47]]]]}}
+        ]}"#;
+        let sheet = read(Format::GeoJson, text.as_bytes(), RecordKind::Zone, None).unwrap();
+        let cell = |row: usize, col: &str| {
+            let i = sheet
+                .header
+                .iter()
+                .position(|h| h == col)
+                .unwrap_or_else(|| panic!("{col}"));
+            sheet.rows[row].1[i].clone()
+        };
+        assert!(
+            !sheet
+                .header
+                .iter()
+                .any(|h| h.starts_with("ADM") || h == "REGION")
+        );
+        assert_eq!(cell(0, "name.en"), "Zaamar");
+        assert_eq!(cell(0, "name.mn"), "");
+        assert_eq!(cell(1, "name.mn"), "Баян");
+        assert_eq!(cell(0, "code"), "4152");
+        assert_eq!(cell(0, "zone_type"), "soum");
+        assert_eq!(cell(0, "aimag.en"), "To'v");
+        assert_eq!(
+            cell(0, "boundary"),
+            "POLYGON ((104 48, 105 48, 105 49, 104 48))"
+        );
+        assert!(cell(1, "boundary").starts_with("MULTIPOLYGON (((106 47"));
+        let codes: Vec<&str> = sheet.notes.iter().map(|n| n.code).collect();
+        assert_eq!(codes, ["cod-ab", "names-lost", "repeated-positions"]);
+        assert!(
+            sheet.notes[1]
+                .detail
+                .contains("ADM2_MN holds only question marks in 1 feature")
+        );
+        assert!(
+            sheet.notes[2].detail.contains("feature 1: 1"),
+            "{:?}",
+            sheet.notes[2]
+        );
+        // The same properties for a licence are not a known layout: they are unknown
+        // columns, which the header check reports.
+        let as_licence = read(Format::GeoJson, text.as_bytes(), RecordKind::Licence, None).unwrap();
+        assert!(as_licence.header.iter().any(|h| h == "ADM2_PCODE"));
+        assert!(as_licence.notes.iter().all(|n| n.code != "cod-ab"));
+    }
 
     #[test]
     fn misread_cyrillic_is_repaired_and_correct_text_is_left_alone() {

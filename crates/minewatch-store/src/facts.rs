@@ -112,7 +112,10 @@ impl Store {
             if let Ok(Record::Zone(z)) = r.typed() {
                 let bbox = BBox::of_area(&z.boundary);
                 let recorded = jiff::Timestamp::from_millisecond(r.created_at_ms)
-                    .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date())
+                    .map(|t| {
+                        t.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+                            .date()
+                    })
                     .unwrap_or_default();
                 let date = z.designated.unwrap_or(recorded);
                 out.push((r, z, bbox, date));

@@ -259,7 +259,9 @@ impl Store {
         }
         if let Some(f) = &q.field {
             assert!(
-                f.field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'),
+                f.field
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'_'),
                 "a field filter names a plain field"
             );
             let value = match self.backend {

@@ -168,7 +168,9 @@ fn svg(shapes: &[Shape], dots: &[Dot], label: &str) -> Option<String> {
             escape(&s.title)
         );
         match &s.href {
-            Some(h) if s.layer != Layer::Main => out.push_str(&format!("<a href=\"{}\">{polygon}</a>", escape(h))),
+            Some(h) if s.layer != Layer::Main => {
+                out.push_str(&format!("<a href=\"{}\">{polygon}</a>", escape(h)))
+            }
             _ => out.push_str(&polygon),
         }
     }
@@ -413,10 +415,10 @@ pub async fn zone_section(
     for l in state.store.list(&q).await? {
         let access = minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
         let view = viewer.fields(&l, &access).payload;
-        let Some(area) = view
-            .get("area")
-            .and_then(|a| serde_json::from_value::<Polygon>(serde_json::json!({"rings": a.get("coordinates")?})).ok())
-        else {
+        let Some(area) = view.get("area").and_then(|a| {
+            serde_json::from_value::<Polygon>(serde_json::json!({"rings": a.get("coordinates")?}))
+                .ok()
+        }) else {
             continue;
         };
         let near = BBox::of_area(std::slice::from_ref(&area))

@@ -489,7 +489,11 @@ fn changed_fields(before: Option<&Value>, now: &Value) -> Value {
 pub fn zone_type_label(ui: &Ui, zone_type: &str) -> String {
     let key = format!("zone-type-{zone_type}");
     let label = ui.t(&key);
-    if label == key { zone_type.to_owned() } else { label }
+    if label == key {
+        zone_type.to_owned()
+    } else {
+        label
+    }
 }
 
 /// A one-line summary of a record for lists.

@@ -144,6 +144,7 @@ fn the_demo_round_trips_through_csv_xlsx_and_geojson() {
             for (file, geometry, count) in [
                 ("licence.geojson", "Polygon", 7),
                 ("community.geojson", "Point", 4),
+                ("zone.geojson", "Polygon", 3),
             ] {
                 let o = Command::new("ogrinfo")
                     .args(["-ro", "-so", "-al"])
@@ -162,6 +163,125 @@ fn the_demo_round_trips_through_csv_xlsx_and_geojson() {
             "apt-get install gdal-bin",
         ),
     }
+}
+
+/// The real soum and aimag boundaries (OCHA COD-AB via HDX, in `../shared/data`)
+/// import as zones as they are published, re-import as unchanged, and export as
+/// GeoJSON that GDAL reads as the same 339 valid soums.
+#[test]
+fn hdx_boundaries_import_as_zones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/boundaries");
+    let soums = root.join("mng_adm2_soum_nso_hdx.geojson");
+    let aimags = root.join("mng_adm1_aimag_nso_hdx.geojson");
+    if !soums.exists() {
+        skip_or_fail(
+            "the HDX boundary import test",
+            "it needs ../shared/data (the shared data folder beside the checkout)",
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = empty(tmp.path(), "zones");
+    let o = minewatch(&data, &["import", "zone", soums.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    for want in [
+        "OCHA COD-AB boundaries, level 2: read as soum zones",
+        "ADM2_MN holds only question marks in 339 feature(s)",
+        "removed 44 repeated consecutive position(s) from 7 feature(s)",
+        "imported 339 zone row(s): 339 new",
+    ] {
+        assert!(out.contains(want), "{want:?} in {out}");
+    }
+    let before = entries(&data);
+    let o = minewatch(&data, &["import", "zone", soums.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("339 zone row(s): 0 new, 0 corrected, 339 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(entries(&data), before, "a re-import writes no entry");
+    let o = minewatch(&data, &["import", "zone", aimags.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("imported 22 zone row(s): 22 new"),
+        "{}",
+        stdout(&o)
+    );
+
+    let geojson = tmp.path().join("zones.geojson");
+    let o = minewatch(
+        &data,
+        &[
+            "export",
+            "zone",
+            "--format",
+            "geojson",
+            "-o",
+            geojson.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&o, 0);
+    // A soum outline does not fit in a spreadsheet cell: a clear error, and no file.
+    let xlsx = tmp.path().join("zones.xlsx");
+    let o = minewatch(
+        &data,
+        &[
+            "export",
+            "zone",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("column boundary") && err.contains("more than the 32767"),
+        "{err}"
+    );
+    assert!(!xlsx.exists());
+
+    if Command::new("ogrinfo").arg("--version").output().is_err() {
+        skip_or_fail(
+            "ogrinfo (GDAL) to check GeoJSON exports",
+            "apt-get install gdal-bin",
+        );
+        return;
+    }
+    let sql = |q: &str| {
+        let o = Command::new("ogrinfo")
+            .args(["-ro", "-q", "-dialect", "SQLite", "-sql", q])
+            .arg(&geojson)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let counts = sql(
+        "select zone_type, count(*) as n, sum(ST_IsValid(geometry)) as valid from zone group by zone_type order by zone_type",
+    );
+    for want in [
+        "zone_type (String) = aimag",
+        "n (Integer) = 22",
+        "valid (Integer) = 22",
+    ] {
+        assert!(counts.contains(want), "{want:?} in {counts}");
+    }
+    for want in [
+        "zone_type (String) = soum",
+        "n (Integer) = 339",
+        "valid (Integer) = 339",
+    ] {
+        assert!(counts.contains(want), "{want:?} in {counts}");
+    }
+    let zaamar = sql(
+        "select \"name.en\" as name, \"aimag.en\" as aimag, code from zone where code = '4152' and zone_type = 'soum'",
+    );
+    assert!(
+        zaamar.contains("name (String) = Zaamar") && zaamar.contains("aimag (String) = To'v"),
+        "{zaamar}"
+    );
 }
 
 #[test]

@@ -448,3 +448,122 @@ pub async fn a_failed_batch_leaves_nothing(store: Store) {
         .unwrap();
     assert_eq!(store.verify().await.unwrap().unwrap().entries, 1);
 }
+
+fn square(x: f64, y: f64, size: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]})
+}
+
+async fn put_as(store: &Store, kind: RecordKind, id: Option<RecordId>, payload: Value) {
+    let mut batch = store.begin().await.unwrap();
+    batch
+        .put(&Author::system(), kind, id, payload)
+        .await
+        .unwrap();
+    batch.commit().await.unwrap();
+}
+
+fn zone(name: &str, zone_type: &str, boundary: Value) -> Value {
+    json!({"name": {"en": name}, "zone_type": zone_type, "boundary": boundary})
+}
+
+/// A licence whose area meets a protection zone is a breach of the pack's spatial duty,
+/// citing the zone; a soum around it is not a check at all; a licence clear of every
+/// recorded zone stays unverified; retracting the zone takes the breach away.
+pub async fn zones_become_spatial_facts(store: Store) {
+    use minewatch_domain::engine::{Status, evaluate};
+    use minewatch_store::FieldFilter;
+    let me = Author::system();
+    put_as(&store, RecordKind::Company, Some(id("c1")), company("A")).await;
+    let mut inside = licence("MV-900011", "c1");
+    inside["area"] = square(104.50, 48.10, 0.02);
+    let mut clear = licence("MV-900012", "c1");
+    clear["area"] = square(104.80, 48.30, 0.02);
+    for (i, l) in [("l-in", inside), ("l-clear", clear)] {
+        put_as(&store, RecordKind::Licence, Some(id(i)), l).await;
+    }
+    // A MultiPolygon zone: one part far away, one crossing the first licence's corner.
+    let river = json!({"type": "MultiPolygon", "coordinates": [
+        square(110.0, 45.0, 0.1)["coordinates"],
+        square(104.51, 48.11, 0.05)["coordinates"],
+    ]});
+    put_as(
+        &store,
+        RecordKind::Zone,
+        Some(id("z-river")),
+        zone("Tuul", "water-protection", river),
+    )
+    .await;
+    put_as(
+        &store,
+        RecordKind::Zone,
+        Some(id("z-soum")),
+        zone("Zaamar", "soum", square(104.0, 47.5, 2.0)),
+    )
+    .await;
+    let facts = store.facts().await.unwrap();
+    let checks: Vec<(&str, &str, &str)> = facts
+        .zones
+        .iter()
+        .map(|z| (&*z.licence, z.zone.as_str(), &*z.id))
+        .collect();
+    assert_eq!(checks, vec![("l-in", "water-protection", "z-river")]);
+    let pack = minewatch_domain::Pack::mongolian().unwrap();
+    let as_of = jiff::civil::date(2026, 1, 1);
+    let status = |facts: &minewatch_domain::engine::Facts, licence: &str| {
+        let eval = evaluate(&pack, facts, as_of);
+        let gap = eval
+            .gaps
+            .into_iter()
+            .find(|g| {
+                &*g.duty == "mn.no-licence-in-water-protection-zone" && &*g.subject == licence
+            })
+            .expect("a gap for every licence");
+        (
+            gap.status,
+            gap.evidence
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        status(&facts, "l-in"),
+        (Status::Breached, vec!["z-river".to_owned()])
+    );
+    assert_eq!(status(&facts, "l-clear"), (Status::Unverified, vec![]));
+    // The list filter by a payload field, both ways.
+    let mut q = ListQuery::all(RecordKind::Zone).everything();
+    q.field = Some(FieldFilter {
+        field: "zone_type",
+        values: vec!["soum".into()],
+        negate: false,
+    });
+    let soums: Vec<String> = store
+        .list(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(soums, vec!["z-soum"]);
+    q.field = Some(FieldFilter {
+        field: "zone_type",
+        values: vec!["soum".into(), "aimag".into()],
+        negate: true,
+    });
+    let others: Vec<String> = store
+        .list(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    assert_eq!(others, vec!["z-river"]);
+    store
+        .retract(&me, &id("z-river"), "drawn wrong")
+        .await
+        .unwrap();
+    let facts = store.facts().await.unwrap();
+    assert!(facts.zones.is_empty());
+    assert_eq!(status(&facts, "l-in").0, Status::Unverified);
+}

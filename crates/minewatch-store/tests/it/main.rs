@@ -32,6 +32,7 @@ fn all_cases() -> Vec<(&'static str, CaseFn)> {
         cases::text_is_stored_literally_and_searched_in_cyrillic,
         cases::a_failed_batch_leaves_nothing,
         cases::lists_filter_by_linked_records,
+        cases::zones_become_spatial_facts,
         tamper::any_changed_byte_of_any_entry_is_detected,
         tamper::removed_entries_are_detected,
         access::accounts_passwords_and_lockout,

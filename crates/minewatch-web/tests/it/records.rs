@@ -439,3 +439,76 @@ async fn lists_filter_by_the_licence_or_company_they_are_about() {
         "{one}"
     );
 }
+
+#[tokio::test]
+async fn a_licence_is_drawn_in_its_soum_and_a_protection_zone_it_meets_is_a_breach() {
+    let app = TestApp::demo().await;
+    let hub = app.get("/licences/demo-licence-mv900101").await.body;
+    let svg = &hub[hub.find("<svg class=\"licence-map\"").expect("a map")..];
+    let svg = &svg[..svg.find("</svg>").unwrap()];
+    // The soum's real outline at the bottom, the zone over it, the licence on top.
+    let soum = svg.find("class=\"map-soum\"").expect("the soum outline");
+    let zone = svg.find("class=\"map-zone\"").expect("the protection zone");
+    let licence = svg.find("class=\"map-licence\"").expect("the licence");
+    assert!(soum < zone && zone < licence, "{svg}");
+    assert!(svg.contains("<title>Zaamar (soum)</title>"), "{svg}");
+    assert!(svg.contains("href=\"/zones/demo-zone-zaamar\""), "{svg}");
+    // The soum outline fits the map: every point inside the 480×320 view.
+    let points = &svg[soum..];
+    let points = &points[points.find("points=\"").unwrap() + 8..];
+    let points = &points[..points.find('"').unwrap()];
+    assert!(
+        points.split(' ').count() > 100,
+        "the outline, thinned, not a box"
+    );
+    for p in points.split(' ') {
+        let (x, y) = p.split_once(',').unwrap();
+        let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+        assert!(
+            (0.0..=480.0).contains(&x) && (0.0..=320.0).contains(&y),
+            "{p}"
+        );
+    }
+    // The engine reads the overlap: the water-protection duty is breached, citing
+    // the zone; a licence clear of it is not.
+    let gap = |body: &str| {
+        let title = "No licence in a water-protection zone";
+        let at = body
+            .find(title)
+            .unwrap_or_else(|| panic!("{title} in {body}"));
+        let li = &body[body[..at].rfind("<li class=\"gap ").unwrap()..at];
+        li[li.find("gap-").unwrap()..li.find("\">").unwrap()].to_owned()
+    };
+    assert_eq!(gap(&hub), "gap-breached", "{hub}");
+    let other = app.get("/licences/demo-licence-mv900102").await.body;
+    assert_eq!(gap(&other), "gap-unverified");
+
+    // The zone's page: drawn, with the licences that meet it.
+    let page = app.get("/zones/demo-zone-tuul-protection").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let z = &page.body;
+    let list = &z[z
+        .find("<ul class=\"records zone-licences\">")
+        .expect("licences")..];
+    let list = &list[..list.find("</ul>").unwrap()];
+    assert!(list.contains("/licences/demo-licence-mv900101"), "{list}");
+    assert!(!list.contains("mv900102"), "{list}");
+    assert!(z.contains("water-protection zone"), "{z}");
+    let mn = app
+        .get_lang("/zones/demo-zone-tuul-protection", "mn")
+        .await
+        .body;
+    assert!(
+        mn.contains("усны сан бүхий газрын хамгаалалтын бүс"),
+        "{mn}"
+    );
+    assert!(mn.contains("Энэ бүсэд хамаарах тусгай зөвшөөрлүүд"), "{mn}");
+    let zones = app.get("/zones").await.body;
+    for id in [
+        "demo-zone-zaamar",
+        "demo-zone-erdenetsagaan",
+        "demo-zone-tuul-protection",
+    ] {
+        assert!(zones.contains(&format!("/zones/{id}")), "{id} in {zones}");
+    }
+}
