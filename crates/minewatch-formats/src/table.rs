@@ -384,6 +384,46 @@ pub struct Header {
 }
 
 impl Header {
+    /// Copies into `new` what `old` holds in the columns this file does not have: a
+    /// file with some of a kind's columns corrects those and leaves the rest as it was
+    /// (a boundary file without Mongolian names keeps the names already recorded).
+    pub fn keep_absent(&self, old: &Value, new: &mut Value) {
+        let (Some(old), Some(new)) = (old.as_object(), new.as_object_mut()) else {
+            return;
+        };
+        let present = |name: &str, part: Option<&str>| {
+            self.mapping
+                .iter()
+                .any(|&i| self.columns[i].field.name == name && self.columns[i].part == part)
+        };
+        for field in fields(self.kind) {
+            let Some(was) = old.get(field.name) else {
+                continue;
+            };
+            match parts(field.shape) {
+                [] => {
+                    if !present(field.name, None) {
+                        new.insert(field.name.to_owned(), was.clone());
+                    }
+                }
+                parts => {
+                    for part in parts {
+                        let Some(v) = was.get(*part) else { continue };
+                        if present(field.name, Some(part)) {
+                            continue;
+                        }
+                        let slot = new
+                            .entry(field.name.to_owned())
+                            .or_insert_with(|| Value::Object(Map::new()));
+                        if let Some(obj) = slot.as_object_mut() {
+                            obj.insert((*part).to_owned(), v.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Reads a file's header row, reporting every unknown, duplicate or missing column.
     pub fn read(kind: RecordKind, names: &[String]) -> Result<Header, Vec<CellProblem>> {
         let columns = columns(kind);

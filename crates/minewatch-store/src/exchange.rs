@@ -288,6 +288,19 @@ impl Store {
                 );
                 continue;
             }
+            // A file without some of the kind's columns leaves those fields as they are.
+            if let Some(old) = existing.get(id.as_str()) {
+                header.keep_absent(&old.payload, &mut payload);
+                if let Err(problems) = validate(kind, &payload) {
+                    for p in problems {
+                        problem(
+                            Some(p.column),
+                            format!("{} (with the values already recorded)", p.reason),
+                        );
+                    }
+                    continue;
+                }
+            }
             // Rows further down may refer to this one.
             known
                 .get_mut(&kind)

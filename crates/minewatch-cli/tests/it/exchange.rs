@@ -208,6 +208,40 @@ fn hdx_boundaries_import_as_zones() {
         stdout(&o)
     );
 
+    // Into the demo, whose two soum zones have the same P-codes: they are corrected,
+    // and what the file does not have (the Mongolian names) stays as recorded.
+    let demo = demo(tmp.path());
+    let o = minewatch(&demo, &["import", "zone", soums.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("339 zone row(s): 337 new, 2 corrected"),
+        "{}",
+        stdout(&o)
+    );
+    let csv = tmp.path().join("demo-zones.csv");
+    assert_exit(
+        &minewatch(
+            &demo,
+            &[
+                "export",
+                "zone",
+                "--format",
+                "csv",
+                "-o",
+                csv.to_str().unwrap(),
+            ],
+        ),
+        0,
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let zaamar = text
+        .lines()
+        .find(|l| l.starts_with("demo-zone-zaamar,"))
+        .expect("the demo's Zaamar");
+    assert!(
+        zaamar.starts_with("demo-zone-zaamar,Заамар,Zaamar,soum,4152,Төв,To'v,"),
+        "{zaamar}"
+    );
+
     let geojson = tmp.path().join("zones.geojson");
     let o = minewatch(
         &data,
