@@ -493,6 +493,21 @@ fn malformed_files_are_reported_and_write_nothing() {
             &["feature 1, column area", "not closed"],
         ),
         (
+            "self-crossing-ring.geojson",
+            "licence",
+            1,
+            &[
+                "feature 1, column area",
+                "the edges cross themselves: ring 0 from position 0 crosses ring 0 from position 2",
+            ],
+        ),
+        (
+            "zone-without-boundary.csv",
+            "zone",
+            1,
+            &["line 2, column boundary", "required"],
+        ),
+        (
             "wrong-geometry-type.geojson",
             "licence",
             2,
