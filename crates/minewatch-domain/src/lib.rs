@@ -16,6 +16,7 @@ pub mod licence;
 pub mod pack;
 pub mod record;
 pub mod redact;
+pub mod request;
 pub mod text;
 
 pub use access::{

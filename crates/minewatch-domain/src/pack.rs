@@ -198,6 +198,10 @@ pub struct Duty {
     pub days: Option<u32>,
     #[serde(default)]
     pub counting: Counting,
+    /// Requests: a silence this many days (counted as `counting` says) past the due
+    /// date is very overdue. A coalition's policy, not the law's.
+    #[serde(default)]
+    pub very_late_days: Option<u32>,
     /// The action is due this many months before the trigger (e.g. an extension filed
     /// one month before the licence expires).
     #[serde(default)]

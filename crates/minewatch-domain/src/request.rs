@@ -1,0 +1,819 @@
+//! Information requests, complaints and appeals to authorities: their states, which
+//! moves between states are allowed, when the clock starts, the due date from the
+//! pack's duty and calendar (with every extension), and the events the duty engine
+//! reads.
+//!
+//! Nothing here is stored that can be computed: the due date, "overdue" and "very
+//! overdue" are worked out on every read from the request's steps and the pack, so a
+//! corrected date or a holiday added to the pack's calendar changes every open
+//! deadline at once. The states follow Alaveteli's (see shared/reference/anchors.md)
+//! and add what paper delivery and extensions need.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde_json::Value;
+
+use crate::calendar::{DayCount, DueDate};
+use crate::engine::Event;
+use crate::pack::{Duty, Pack};
+use crate::record::RecordId;
+
+/// What is asked for, which decides the duty whose deadline applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestType {
+    /// A request for information (the access-to-information law).
+    Information,
+    /// A complaint (the petitions law), e.g. about a missed deadline.
+    Complaint,
+    /// An appeal to a superior body or a court about a refusal or a silence.
+    Appeal,
+}
+
+impl RequestType {
+    pub const ALL: [(&'static str, RequestType); 3] = [
+        ("information", RequestType::Information),
+        ("complaint", RequestType::Complaint),
+        ("appeal", RequestType::Appeal),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        RequestType::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map(|(n, _)| *n)
+            .expect("every type is listed")
+    }
+
+    /// The event kinds of sending and answering it, as the pack's duties name them.
+    pub fn events(self) -> (&'static str, &'static str) {
+        match self {
+            RequestType::Information => ("request-sent", "request-answered"),
+            RequestType::Complaint | RequestType::Appeal => {
+                ("complaint-sent", "complaint-answered")
+            }
+        }
+    }
+}
+
+/// How the request reaches the authority. Email starts the clock when it is sent;
+/// paper and hand delivery when the stamped receipt says it was delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Paper,
+    Hand,
+}
+
+impl Channel {
+    pub const ALL: [(&'static str, Channel); 3] = [
+        ("email", Channel::Email),
+        ("paper", Channel::Paper),
+        ("hand", Channel::Hand),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Channel::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map(|(n, _)| *n)
+            .expect("every channel is listed")
+    }
+}
+
+/// A request's state: the stored ones, and `Overdue` / `VeryOverdue`, which are only
+/// ever computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    Draft,
+    /// Handed to the mail server; not yet accepted.
+    Sending,
+    /// The mail server refused it or it bounced: nothing was sent.
+    Failed,
+    Sent,
+    /// Delivered on paper or by hand (the stamped receipt's date).
+    Delivered,
+    Acknowledged,
+    /// The authority extended its deadline (the step says by how many days).
+    Extended,
+    /// The authority sent it on to another body.
+    Transferred,
+    PartiallyAnswered,
+    Answered,
+    /// Refused, citing a ground.
+    Refused,
+    /// The authority says it does not hold the information.
+    NotHeld,
+    /// The requester asked the authority to review its answer or silence.
+    InternalReview,
+    /// Taken to a superior body, the ombudsman or a court.
+    Appealed,
+    Withdrawn,
+    Closed,
+    Overdue,
+    VeryOverdue,
+}
+
+impl State {
+    /// The stored states, by their names.
+    pub const STORED: [(&'static str, State); 16] = [
+        ("draft", State::Draft),
+        ("sending", State::Sending),
+        ("failed", State::Failed),
+        ("sent", State::Sent),
+        ("delivered", State::Delivered),
+        ("acknowledged", State::Acknowledged),
+        ("extended", State::Extended),
+        ("transferred", State::Transferred),
+        ("partially_answered", State::PartiallyAnswered),
+        ("answered", State::Answered),
+        ("refused", State::Refused),
+        ("not_held", State::NotHeld),
+        ("internal_review", State::InternalReview),
+        ("appealed", State::Appealed),
+        ("withdrawn", State::Withdrawn),
+        ("closed", State::Closed),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Overdue => "overdue",
+            State::VeryOverdue => "very_overdue",
+            s => State::STORED
+                .iter()
+                .find(|(_, t)| *t == s)
+                .map(|(n, _)| *n)
+                .expect("every stored state is listed"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        match s {
+            "overdue" => Some(State::Overdue),
+            "very_overdue" => Some(State::VeryOverdue),
+            _ => State::STORED.iter().find(|(n, _)| *n == s).map(|(_, t)| *t),
+        }
+    }
+
+    /// Waiting for the authority: the clock runs.
+    pub fn awaiting(self) -> bool {
+        matches!(
+            self,
+            State::Sent
+                | State::Delivered
+                | State::Acknowledged
+                | State::Extended
+                | State::Transferred
+        )
+    }
+
+    /// An answer of some kind came (the duty to answer was performed).
+    pub fn is_answer(self) -> bool {
+        matches!(
+            self,
+            State::PartiallyAnswered | State::Answered | State::Refused | State::NotHeld
+        )
+    }
+
+    /// The states a request may move to from this one.
+    pub fn next(self) -> &'static [State] {
+        use State::*;
+        const ANSWERS: [State; 4] = [PartiallyAnswered, Answered, Refused, NotHeld];
+        match self {
+            Draft => &[Sending, Sent, Delivered, Withdrawn],
+            Sending => &[Sent, Failed, Withdrawn],
+            Failed => &[Sending, Sent, Delivered, Withdrawn],
+            Sent => &[
+                Sending,
+                Failed,
+                Delivered,
+                Acknowledged,
+                Extended,
+                Transferred,
+                ANSWERS[0],
+                ANSWERS[1],
+                ANSWERS[2],
+                ANSWERS[3],
+                InternalReview,
+                Appealed,
+                Withdrawn,
+            ],
+            Delivered | Acknowledged | Extended | Transferred => &[
+                Acknowledged,
+                Extended,
+                Transferred,
+                ANSWERS[0],
+                ANSWERS[1],
+                ANSWERS[2],
+                ANSWERS[3],
+                InternalReview,
+                Appealed,
+                Withdrawn,
+            ],
+            PartiallyAnswered | Refused | NotHeld => {
+                &[Answered, InternalReview, Appealed, Closed, Withdrawn]
+            }
+            Answered => &[InternalReview, Appealed, Closed],
+            InternalReview => &[
+                ANSWERS[0], ANSWERS[1], ANSWERS[2], ANSWERS[3], Appealed, Closed, Withdrawn,
+            ],
+            Appealed => &[Answered, PartiallyAnswered, Refused, Closed, Withdrawn],
+            Withdrawn | Closed | Overdue | VeryOverdue => &[],
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One move of a request: on `date` it entered `state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub date: Date,
+    pub state: State,
+    /// The ground cited by a refusal; what was said; the bounce message.
+    pub note: Option<String>,
+    /// An extension's length, counted as the duty counts.
+    pub days: Option<u32>,
+}
+
+/// Reads the steps of a request (a JSON list of `{date, state, note?, days?}`),
+/// checking each move against the one before. Errors name the step:
+/// `(field, code, detail)`.
+pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String)> {
+    let items = v.as_array().ok_or((
+        "steps".to_owned(),
+        "wrong-type",
+        "expected a list of {\"date\", \"state\"} steps".to_owned(),
+    ))?;
+    let mut steps: Vec<Step> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = |f: &str| format!("steps[{i}].{f}");
+        let obj = item.as_object().ok_or((
+            format!("steps[{i}]"),
+            "wrong-type",
+            "expected {\"date\", \"state\"}".to_owned(),
+        ))?;
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["date", "state", "note", "days"].contains(&k.as_str()))
+        {
+            return Err((
+                at(k),
+                "unknown-field",
+                "a step has date, state, note and days".into(),
+            ));
+        }
+        let date = obj
+            .get("date")
+            .and_then(Value::as_str)
+            .filter(|s| s.len() == 10)
+            .and_then(|s| s.parse::<Date>().ok())
+            .ok_or((
+                at("date"),
+                "bad-date",
+                "expected a date as YYYY-MM-DD".to_owned(),
+            ))?;
+        let state = obj
+            .get("state")
+            .and_then(Value::as_str)
+            .and_then(|s| State::STORED.iter().find(|(n, _)| *n == s))
+            .map(|(_, s)| *s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = State::STORED.iter().map(|(n, _)| *n).collect();
+                (
+                    at("state"),
+                    "unknown-value",
+                    format!("expected one of {}", names.join(", ")),
+                )
+            })?;
+        let note = match obj.get("note") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.chars().count() <= 2_000 => {
+                Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+            }
+            Some(_) => {
+                return Err((
+                    at("note"),
+                    "wrong-type",
+                    "expected text (at most 2000 characters)".into(),
+                ));
+            }
+        };
+        let days = match obj.get("days") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_u64() {
+                Some(n @ 1..=365) => Some(n as u32),
+                _ => {
+                    return Err((
+                        at("days"),
+                        "out-of-range",
+                        "expected a whole number of days, 1 to 365".into(),
+                    ));
+                }
+            },
+        };
+        match (state, days) {
+            (State::Extended, None) => {
+                return Err((
+                    at("days"),
+                    "required",
+                    "an extension says by how many days".into(),
+                ));
+            }
+            (s, Some(_)) if s != State::Extended => {
+                return Err((
+                    at("days"),
+                    "unexpected",
+                    "only an extension has days".into(),
+                ));
+            }
+            _ => {}
+        }
+        if state == State::Refused && note.is_none() {
+            return Err((at("note"), "required", "a refusal cites its ground".into()));
+        }
+        let from = steps.last().map_or(State::Draft, |s| s.state);
+        if let Some(prev) = steps.last()
+            && date < prev.date
+        {
+            return Err((
+                at("date"),
+                "before-previous",
+                format!("{date} is before the step before it ({})", prev.date),
+            ));
+        }
+        // The first step may be any state a draft can reach, or the draft itself.
+        let allowed = (steps.is_empty() && state == State::Draft) || from.next().contains(&state);
+        if !allowed {
+            return Err((
+                at("state"),
+                "not-allowed",
+                format!("a request cannot go from {from} to {state}"),
+            ));
+        }
+        steps.push(Step {
+            date,
+            state,
+            note,
+            days,
+        });
+    }
+    Ok(steps)
+}
+
+/// Where a request stands on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// The stored state of the last step on or before the day, or overdue / very overdue.
+    pub state: State,
+    /// The day the clock started: the last sending (email) or the delivery (paper, hand).
+    pub clock_start: Option<Date>,
+    /// The due date, extensions included.
+    pub due: Option<Date>,
+    /// The due date before any extension, with how it was counted.
+    pub base: Option<DueDate>,
+    /// The extensions granted: (date granted, days, new due date).
+    pub extensions: Vec<(Date, u32, Date)>,
+    /// From this day on a silence is very overdue (if the duty says when).
+    pub very_overdue_from: Option<Date>,
+    /// The day the answer came.
+    pub answered: Option<Date>,
+    /// The duty whose deadline applies.
+    pub duty: Option<String>,
+}
+
+impl Standing {
+    /// "Tue 8 Jul 2025 + 7 working days, skipping … → Thu 17 Jul 2025; extended on
+    /// 2025-07-15 by 5 working days, to 2025-07-24"
+    pub fn derivation(&self) -> Option<String> {
+        let base = self.base.as_ref()?;
+        let mut out = base.to_string();
+        for (granted, days, until) in &self.extensions {
+            out.push_str(&format!(
+                "; extended on {granted} by {}, to {until}",
+                count_like(base.derivation.count, *days)
+            ));
+        }
+        Some(out)
+    }
+}
+
+fn count_like(count: DayCount, n: u32) -> DayCount {
+    match count {
+        DayCount::Working(_) => DayCount::Working(n),
+        DayCount::Calendar(_) => DayCount::Calendar(n),
+    }
+}
+
+/// The pack's deadline duty for requests of `t`: the `request` duty its sending
+/// triggers.
+pub fn duty_for(pack: &Pack, t: RequestType) -> Option<&Duty> {
+    let (sent, _) = t.events();
+    pack.duties
+        .iter()
+        .find(|d| d.subject == "request" && d.trigger.as_deref() == Some(sent) && d.days.is_some())
+}
+
+/// Where a request with `steps`, sent through `channel`, stands on `as_of`.
+pub fn standing(
+    pack: &Pack,
+    t: RequestType,
+    channel: Channel,
+    steps: &[Step],
+    as_of: Date,
+) -> Standing {
+    let seen: Vec<&Step> = steps.iter().filter(|s| s.date <= as_of).collect();
+    let last = seen.last().map_or(State::Draft, |s| s.state);
+    let starts = |s: &&&Step| match channel {
+        Channel::Email => s.state == State::Sent,
+        Channel::Paper | Channel::Hand => s.state == State::Delivered,
+    };
+    // Resending restarts the clock; so does a delivery.
+    let clock_start = seen.iter().rev().find(starts).map(|s| s.date);
+    let answered = seen.iter().find(|s| s.state.is_answer()).map(|s| s.date);
+    let duty = duty_for(pack, t);
+    let mut standing = Standing {
+        state: last,
+        clock_start,
+        due: None,
+        base: None,
+        extensions: Vec::new(),
+        very_overdue_from: None,
+        answered,
+        duty: duty.map(|d| d.id.clone()),
+    };
+    let (Some(start), Some(duty), Some(calendar)) = (clock_start, duty, pack.calendar()) else {
+        return standing;
+    };
+    let Some(count) = duty.day_count() else {
+        return standing;
+    };
+    let rule = pack.non_working_due();
+    let base = calendar.due_date(start, count, rule);
+    let mut due = base.date;
+    for s in seen
+        .iter()
+        .filter(|s| s.state == State::Extended && s.date >= start)
+    {
+        let days = s.days.unwrap_or(0);
+        due = calendar.due_date(due, count_like(count, days), rule).date;
+        standing.extensions.push((s.date, days, due));
+    }
+    if let Some(n) = duty.very_late_days {
+        standing.very_overdue_from = Some(
+            calendar
+                .due_date(due, count_like(count, n), rule)
+                .date
+                .tomorrow()
+                .unwrap_or(Date::MAX),
+        );
+    }
+    // A day counts as late once the due day is over.
+    if last.awaiting() {
+        if standing.very_overdue_from.is_some_and(|v| as_of >= v) {
+            standing.state = State::VeryOverdue;
+        } else if as_of > due {
+            standing.state = State::Overdue;
+        }
+    }
+    standing.base = Some(base);
+    standing.due = Some(due);
+    standing
+}
+
+/// The engine's events of a request: its sending (from the day the clock started, to
+/// the addressee) and its answer. A request withdrawn before any answer makes none.
+pub fn events(
+    id: &RecordId,
+    t: RequestType,
+    channel: Channel,
+    authority: &RecordId,
+    steps: &[Step],
+) -> Vec<Event> {
+    let Some(last) = steps.last() else {
+        return Vec::new();
+    };
+    let answered = steps.iter().find(|s| s.state.is_answer());
+    if last.state == State::Withdrawn && answered.is_none() {
+        return Vec::new();
+    }
+    let starts = |s: &&Step| match channel {
+        Channel::Email => s.state == State::Sent,
+        Channel::Paper | Channel::Hand => s.state == State::Delivered,
+    };
+    let Some(start) = steps.iter().rev().find(starts) else {
+        return Vec::new();
+    };
+    let (sent, answer) = t.events();
+    let event = |kind: &str, date: Date| Event {
+        id: id.as_str().into(),
+        kind: kind.to_owned(),
+        subject: id.as_str().into(),
+        date,
+        by: None,
+        to: Some(authority.as_str().into()),
+        negative: false,
+        retracted: false,
+    };
+    let mut out = vec![event(sent, start.date)];
+    if let Some(a) = answered {
+        out.push(event(answer, a.date));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+    use serde_json::json;
+
+    use super::*;
+    use crate::pack::MONGOLIAN_PACK_FILES;
+
+    fn pack() -> Pack {
+        Pack::mongolian().expect("the Mongolian pack")
+    }
+
+    fn steps(v: Value) -> Vec<Step> {
+        parse_steps(&v).expect("valid steps")
+    }
+
+    fn due(pack: &Pack, t: RequestType, channel: Channel, s: &[Step], as_of: Date) -> Standing {
+        standing(pack, t, channel, s, as_of)
+    }
+
+    #[test]
+    fn deadlines_skip_weekends_naadam_and_tsagaan_sar_and_say_how() {
+        let p = pack();
+        // Tue 8 Jul 2025 + 7 working days: 10–15 Jul is Naadam, 19–20 a weekend.
+        let s = steps(json!([{"date": "2025-07-08", "state": "sent"}]));
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 7, 9),
+        );
+        assert_eq!(st.due, Some(date(2025, 7, 23)));
+        assert_eq!(st.state, State::Sent);
+        assert_eq!(st.duty.as_deref(), Some("mn.information-request-reply"));
+        let how = st.derivation().unwrap();
+        assert!(
+            how.starts_with("Tue 8 Jul 2025 + 7 working days, skipping 10–15 Jul 2025 (Naadam)"),
+            "{how}"
+        );
+        assert!(how.ends_with("→ Wed 23 Jul 2025"), "{how}");
+        // Due on the 23rd: still waiting that day, overdue the next.
+        let on_due = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 7, 23),
+        );
+        assert_eq!(on_due.state, State::Sent);
+        let late = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 7, 24),
+        );
+        assert_eq!(late.state, State::Overdue);
+        // Very overdue after 7 more working days (the pack's policy): from 2 Aug.
+        assert_eq!(late.very_overdue_from, Some(date(2025, 8, 2)));
+        let very = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 8, 2),
+        );
+        assert_eq!(very.state, State::VeryOverdue);
+
+        // Tsagaan Sar 2026: sent on the Monday before it.
+        let s = steps(json!([{"date": "2026-02-16", "state": "sent"}]));
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2026, 2, 16),
+        );
+        let how = st.derivation().unwrap();
+        assert!(how.contains("Tsagaan Sar"), "{how}");
+        assert_eq!(st.due, Some(date(2026, 3, 3)), "{how}");
+
+        // A complaint: 30 calendar days; ending on a Sunday it moves to Monday.
+        let s = steps(json!([{"date": "2025-09-05", "state": "sent"}]));
+        let st = due(
+            &p,
+            RequestType::Complaint,
+            Channel::Email,
+            &s,
+            date(2025, 9, 6),
+        );
+        assert_eq!(st.due, Some(date(2025, 10, 6)), "{:?}", st.derivation());
+        assert!(st.derivation().unwrap().contains("not a working day"));
+    }
+
+    #[test]
+    fn adding_a_holiday_to_the_calendar_moves_every_open_deadline() {
+        let extra = "\n[[holiday]]\ndate = \"2025-07-17\"\nname = { mn = \"Туршилт\", en = \"Test day off\" }\nsource = \"test\"\nconfidence = \"low\"\n";
+        let files: Vec<(&str, String)> = MONGOLIAN_PACK_FILES
+            .iter()
+            .map(|(f, t)| {
+                let text = if f.ends_with("calendar.toml") {
+                    format!("{t}{extra}")
+                } else {
+                    (*t).to_owned()
+                };
+                (*f, text)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let changed = Pack::from_files(&refs).expect("the pack with one more holiday");
+        let s = steps(json!([{"date": "2025-07-08", "state": "sent"}]));
+        let before = due(
+            &pack(),
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 7, 9),
+        );
+        let after = due(
+            &changed,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 7, 9),
+        );
+        assert_eq!(before.due, Some(date(2025, 7, 23)));
+        assert_eq!(after.due, Some(date(2025, 7, 24)));
+        assert!(
+            after
+                .derivation()
+                .unwrap()
+                .contains("17 Jul 2025 (Test day off)")
+        );
+    }
+
+    #[test]
+    fn paper_starts_the_clock_on_delivery_resending_restarts_it_and_extensions_add() {
+        let p = pack();
+        // On paper, posted on the 1st, stamped as received on the 3rd.
+        let s = steps(json!([
+            {"date": "2025-09-01", "state": "sent"},
+            {"date": "2025-09-03", "state": "delivered", "note": "stamp no. 114"},
+        ]));
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Paper,
+            &s,
+            date(2025, 9, 4),
+        );
+        assert_eq!(st.clock_start, Some(date(2025, 9, 3)));
+        assert_eq!(st.due, Some(date(2025, 9, 12)));
+        // By email, a bounce and a resend: the clock starts at the resend.
+        let s = steps(json!([
+            {"date": "2025-09-01", "state": "sending"},
+            {"date": "2025-09-01", "state": "failed", "note": "550 mailbox unavailable"},
+            {"date": "2025-09-02", "state": "sending"},
+            {"date": "2025-09-02", "state": "sent"},
+            {"date": "2025-09-05", "state": "extended", "days": 5},
+        ]));
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 9, 5),
+        );
+        assert_eq!(st.clock_start, Some(date(2025, 9, 2)));
+        // 2 Sep + 7 working days → 11 Sep; + 5 working days → 18 Sep.
+        assert_eq!(
+            st.extensions,
+            vec![(date(2025, 9, 5), 5, date(2025, 9, 18))]
+        );
+        assert_eq!(st.due, Some(date(2025, 9, 18)));
+        assert!(
+            st.derivation()
+                .unwrap()
+                .ends_with("; extended on 2025-09-05 by 5 working days, to 2025-09-18")
+        );
+        assert_eq!(
+            due(
+                &p,
+                RequestType::Information,
+                Channel::Email,
+                &s,
+                date(2025, 9, 18)
+            )
+            .state,
+            State::Extended
+        );
+        assert_eq!(
+            due(
+                &p,
+                RequestType::Information,
+                Channel::Email,
+                &s,
+                date(2025, 9, 19)
+            )
+            .state,
+            State::Overdue
+        );
+        // A draft or a failed send has no clock; an answer stops it.
+        let failed = steps(
+            json!([{"date": "2025-09-01", "state": "sending"}, {"date": "2025-09-01", "state": "failed", "note": "connection refused"}]),
+        );
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &failed,
+            date(2026, 1, 1),
+        );
+        assert_eq!((st.state, st.due), (State::Failed, None));
+        let answered = steps(
+            json!([{"date": "2025-09-02", "state": "sent"}, {"date": "2025-09-30", "state": "answered"}]),
+        );
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &answered,
+            date(2026, 1, 1),
+        );
+        assert_eq!(
+            (st.state, st.answered),
+            (State::Answered, Some(date(2025, 9, 30)))
+        );
+    }
+
+    #[test]
+    fn moves_are_checked_and_named() {
+        let err = |v: Value| parse_steps(&v).unwrap_err();
+        assert_eq!(
+            err(
+                json!([{"date": "2025-01-02", "state": "draft"}, {"date": "2025-01-03", "state": "answered"}])
+            ),
+            (
+                "steps[1].state".to_owned(),
+                "not-allowed",
+                "a request cannot go from draft to answered".to_owned()
+            )
+        );
+        assert_eq!(err(json!([{"date": "2025-01-02", "state": "sent"}, {"date": "2025-01-03", "state": "refused"}])).0, "steps[1].note");
+        assert_eq!(err(json!([{"date": "2025-01-02", "state": "sent"}, {"date": "2025-01-03", "state": "extended"}])).0, "steps[1].days");
+        assert_eq!(err(json!([{"date": "2025-01-02", "state": "sent"}, {"date": "2025-01-01", "state": "answered"}])).1, "before-previous");
+        assert_eq!(
+            err(json!([{"date": "2025-01-02", "state": "overdue"}])).1,
+            "unknown-value"
+        );
+        assert_eq!(
+            err(json!([{"date": "2025-01-02", "state": "sent"}, {"date": "2025-01-03", "state": "closed"}])).2,
+            "a request cannot go from sent to closed"
+        );
+        // Every stored state but a terminal one leads somewhere; terminal ones nowhere.
+        for (name, s) in State::STORED {
+            assert_eq!(
+                s.next().is_empty(),
+                matches!(s, State::Withdrawn | State::Closed),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_engine_sees_the_sending_and_the_answer() {
+        let id = RecordId::parse("req-1").unwrap();
+        let to = RecordId::parse("auth-1").unwrap();
+        let s = steps(json!([
+            {"date": "2025-09-01", "state": "sent"},
+            {"date": "2025-09-03", "state": "delivered"},
+            {"date": "2025-09-20", "state": "refused", "note": "state secret"},
+        ]));
+        let ev = events(&id, RequestType::Information, Channel::Hand, &to, &s);
+        let got: Vec<(&str, Date)> = ev.iter().map(|e| (e.kind.as_str(), e.date)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("request-sent", date(2025, 9, 3)),
+                ("request-answered", date(2025, 9, 20))
+            ]
+        );
+        assert_eq!(ev[0].to.as_deref(), Some("auth-1"));
+        let withdrawn = steps(
+            json!([{"date": "2025-09-01", "state": "sent"}, {"date": "2025-09-02", "state": "withdrawn"}]),
+        );
+        assert!(events(&id, RequestType::Complaint, Channel::Email, &to, &withdrawn).is_empty());
+        let c = events(&id, RequestType::Appeal, Channel::Email, &to, &s[..1]);
+        assert_eq!(c[0].kind, "complaint-sent");
+    }
+}
