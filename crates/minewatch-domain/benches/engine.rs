@@ -95,6 +95,7 @@ fn facts(n: usize) -> Facts {
             to: Some(format!("auth-{}", next() % 50).into()),
             negative: next() % 50 == 0,
             retracted: next() % 100 == 0,
+            days: None,
         });
     }
     f

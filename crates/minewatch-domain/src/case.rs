@@ -197,6 +197,7 @@ impl CaseRecord {
                 to: None,
                 negative,
                 retracted: false,
+                days: None,
             })
         };
         let one = match &self.detail {

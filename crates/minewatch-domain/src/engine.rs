@@ -72,7 +72,15 @@ pub struct Event {
     /// Retracted records count for nothing.
     #[serde(default)]
     pub retracted: bool,
+    /// For a `deadline-extended` event: the days the bearer added to the subject's
+    /// deadline (counted as the duty counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
 }
+
+/// The event kind of an extension granted to a deadline (e.g. an authority giving
+/// itself more time to answer a request); its `days` move the due date on.
+pub const EXTENSION_KIND: &str = "deadline-extended";
 
 /// A measured value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -305,6 +313,7 @@ impl<'f> Index<'f> {
             d.action.iter().for_each(|k| add(k));
         }
         END_KINDS.iter().for_each(|k| add(k));
+        add(EXTENSION_KIND);
         let mut index = Index {
             names: Vec::new(),
             numbers: FastMap::default(),
@@ -466,6 +475,7 @@ fn licence_events(facts: &Facts) -> Vec<Event> {
         to: None,
         negative: false,
         retracted: false,
+        days: None,
     };
     for l in &facts.licences {
         if let Some(d) = l.granted {
@@ -723,7 +733,23 @@ impl<'f> Ctx<'_, 'f> {
                     ),
                 });
             }
-            (cached.0.date, cached.1.clone(), Some(t.date))
+            // Extensions granted after the trigger (and known by `as_of`), oldest first.
+            let mut due = cached.0.date;
+            let mut text = cached.1.clone();
+            let extensions = self.index.events(self.index.kind(EXTENSION_KIND), s);
+            for x in extensions
+                .iter()
+                .filter(|x| x.date >= t.date && x.date <= self.as_of)
+            {
+                let Some(days) = x.days else { continue };
+                let more = match count {
+                    DayCount::Working(_) => DayCount::Working(days),
+                    DayCount::Calendar(_) => DayCount::Calendar(days),
+                };
+                due = self.due(due, more).0.date;
+                text = format!("{text}; extended on {} by {more}, to {due}", x.date).into();
+            }
+            (due, text, Some(t.date))
         };
         let open = actions
             .iter()

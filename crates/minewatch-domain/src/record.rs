@@ -16,6 +16,7 @@ use crate::case::{
     CONSULTATION_PURPOSES, CaseDetail, CaseRecord, EvidenceSource, Installment, VIOLATION_FINDERS,
 };
 use crate::licence::{LicenceNumber, LicenceType};
+use crate::request::{Channel, RequestType, Step};
 use crate::text::Localized;
 
 /// The kinds of record the ledger holds so far.
@@ -29,6 +30,7 @@ pub enum RecordKind {
     Company,
     Licence,
     Zone,
+    Request,
     Observation,
     Consultation,
     Disclosure,
@@ -43,7 +45,7 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 18] = [
+    pub const ALL: [RecordKind; 19] = [
         RecordKind::Workspace,
         RecordKind::Organisation,
         RecordKind::Community,
@@ -51,6 +53,7 @@ impl RecordKind {
         RecordKind::Company,
         RecordKind::Licence,
         RecordKind::Zone,
+        RecordKind::Request,
         RecordKind::Observation,
         RecordKind::Consultation,
         RecordKind::Disclosure,
@@ -87,6 +90,7 @@ impl RecordKind {
             RecordKind::Company => "company",
             RecordKind::Licence => "licence",
             RecordKind::Zone => "zone",
+            RecordKind::Request => "request",
             RecordKind::Observation => "observation",
             RecordKind::Consultation => "consultation",
             RecordKind::Disclosure => "disclosure",
@@ -110,6 +114,7 @@ impl RecordKind {
         match self {
             RecordKind::Community => &["contact"],
             RecordKind::Observation => &["reporter"],
+            RecordKind::Request => &["requester_contact"],
             _ => &[],
         }
     }
@@ -119,6 +124,7 @@ impl RecordKind {
     pub fn label_fields(self) -> &'static [&'static str] {
         match self {
             RecordKind::Licence => &["number"],
+            RecordKind::Request => &["subject"],
             RecordKind::Observation => &["observed_on", "description"],
             RecordKind::Consultation => &["date", "purpose"],
             RecordKind::Disclosure => &["date", "document"],
@@ -391,6 +397,33 @@ impl Zone {
     }
 }
 
+/// An information request, complaint or appeal to an authority (see [`crate::request`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub request_type: RequestType,
+    /// The addressee.
+    pub authority_id: RecordId,
+    pub channel: Channel,
+    pub subject: String,
+    /// What is asked.
+    pub ask: String,
+    /// The pack duty cited as the legal basis (e.g. the duty that makes the
+    /// information disclosable).
+    pub basis_duty: Option<String>,
+    pub licence_id: Option<RecordId>,
+    pub community_id: Option<RecordId>,
+    /// For a complaint or appeal: the request it is about.
+    pub about_request_id: Option<RecordId>,
+    /// Who asks, as the letter names them (an organisation).
+    pub requester: Option<String>,
+    /// A private person's details: never shown in public views.
+    pub requester_contact: Option<Contact>,
+    /// Where an email goes (else the authority's address).
+    pub email: Option<String>,
+    /// What happened, oldest first; none yet is a draft.
+    pub steps: Vec<Step>,
+}
+
 impl Licence {
     pub fn licence_type(&self) -> LicenceType {
         self.number.licence_type()
@@ -456,6 +489,7 @@ pub enum Record {
     Company(Company),
     Licence(Licence),
     Zone(Zone),
+    Request(Request),
     Observation(Observation),
     Case(CaseRecord),
 }
@@ -475,6 +509,7 @@ impl Record {
             RecordKind::Company => parse_company(&mut f),
             RecordKind::Licence => parse_licence(&mut f),
             RecordKind::Zone => parse_zone(&mut f),
+            RecordKind::Request => parse_request(&mut f),
             RecordKind::Observation => parse_observation(&mut f),
             case => parse_case(&mut f, case),
         };
@@ -497,6 +532,7 @@ impl Record {
             RecordKind::Company => drop(parse_company(&mut f)),
             RecordKind::Licence => drop(parse_licence(&mut f)),
             RecordKind::Zone => drop(parse_zone(&mut f)),
+            RecordKind::Request => drop(parse_request(&mut f)),
             RecordKind::Observation => drop(parse_observation(&mut f)),
             case => drop(parse_case(&mut f, case)),
         }
@@ -519,6 +555,7 @@ impl Record {
             Record::Company(_) => RecordKind::Company,
             Record::Licence(_) => RecordKind::Licence,
             Record::Zone(_) => RecordKind::Zone,
+            Record::Request(_) => RecordKind::Request,
             Record::Observation(_) => RecordKind::Observation,
             Record::Case(r) => r.kind(),
         }
@@ -533,6 +570,10 @@ impl Record {
             Record::Authority(r) => r.name.clone(),
             Record::Company(r) => r.name.clone(),
             Record::Zone(r) => r.name.clone(),
+            Record::Request(r) => Localized {
+                mn: Some(r.subject.clone()),
+                en: Some(r.subject.clone()),
+            },
             Record::Licence(r) => Localized {
                 mn: Some(r.number.to_string()),
                 en: Some(r.number.to_string()),
@@ -579,6 +620,18 @@ impl Record {
                 }
             }
             Record::Licence(r) => links.push(link("holder_id", &r.holder_id, RecordKind::Company)),
+            Record::Request(r) => {
+                links.push(link("authority_id", &r.authority_id, RecordKind::Authority));
+                for (rel, target, kind) in [
+                    ("licence_id", &r.licence_id, RecordKind::Licence),
+                    ("community_id", &r.community_id, RecordKind::Community),
+                    ("about_request_id", &r.about_request_id, RecordKind::Request),
+                ] {
+                    if let Some(t) = target {
+                        links.push(link(rel, t, kind));
+                    }
+                }
+            }
             Record::Observation(r) => {
                 if let Some(w) = &r.workspace_id {
                     links.push(link("workspace_id", w, RecordKind::Workspace));
@@ -753,6 +806,47 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
         status: status?,
         status_history,
         area,
+    }))
+    .filter(|_| f.ok())
+}
+
+fn parse_request(f: &mut Fields<'_>) -> Option<Record> {
+    let request_type = f.choice_of("request_type", Required, &RequestType::ALL);
+    let authority_id = f.id("authority_id", Required);
+    let channel = f.choice_of("channel", Required, &Channel::ALL);
+    let subject = f.text("subject", Required, MAX_NAME);
+    let ask = f.text("ask", Required, MAX_TEXT);
+    let basis_duty = f.text("basis_duty", Optional, 100);
+    let licence_id = f.id("licence_id", Optional);
+    let community_id = f.id("community_id", Optional);
+    let about_request_id = f.id("about_request_id", Optional);
+    let requester = f.text("requester", Optional, MAX_NAME);
+    let requester_contact = f.contact("requester_contact");
+    let email = f.email("email");
+    let steps = match f.value("steps", Optional) {
+        None => Vec::new(),
+        Some(v) => match crate::request::parse_steps(v) {
+            Ok(steps) => steps,
+            Err((field, code, detail)) => {
+                f.push(FieldError::new(field, code, detail));
+                Vec::new()
+            }
+        },
+    };
+    Some(Record::Request(Request {
+        request_type: request_type?,
+        authority_id: authority_id?,
+        channel: channel?,
+        subject: subject?,
+        ask: ask?,
+        basis_duty,
+        licence_id,
+        community_id,
+        about_request_id,
+        requester,
+        requester_contact,
+        email,
+        steps,
     }))
     .filter(|_| f.ok())
 }

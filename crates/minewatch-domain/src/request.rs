@@ -509,7 +509,7 @@ pub fn events(
         return Vec::new();
     };
     let (sent, answer) = t.events();
-    let event = |kind: &str, date: Date| Event {
+    let event = |kind: &str, date: Date, days: Option<u32>| Event {
         id: id.as_str().into(),
         kind: kind.to_owned(),
         subject: id.as_str().into(),
@@ -518,10 +518,19 @@ pub fn events(
         to: Some(authority.as_str().into()),
         negative: false,
         retracted: false,
+        days,
     };
-    let mut out = vec![event(sent, start.date)];
+    let mut out = vec![event(sent, start.date, None)];
+    // Extensions granted after the clock started and before the answer.
+    for x in steps.iter().filter(|s| {
+        s.state == State::Extended
+            && s.date >= start.date
+            && answered.is_none_or(|a| s.date <= a.date)
+    }) {
+        out.push(event(crate::engine::EXTENSION_KIND, x.date, x.days));
+    }
     if let Some(a) = answered {
-        out.push(event(answer, a.date));
+        out.push(event(answer, a.date, None));
     }
     out
 }
@@ -788,6 +797,42 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn the_engine_counts_an_extension_as_the_request_page_does() {
+        use crate::engine::{Facts, Status, evaluate};
+        let p = pack();
+        let id = RecordId::parse("req-1").unwrap();
+        let to = RecordId::parse("auth-1").unwrap();
+        let s = steps(json!([
+            {"date": "2025-09-02", "state": "sent"},
+            {"date": "2025-09-05", "state": "extended", "days": 5},
+            {"date": "2025-09-17", "state": "answered"},
+        ]));
+        let facts = Facts {
+            events: events(&id, RequestType::Information, Channel::Email, &to, &s),
+            ..Facts::default()
+        };
+        let eval = evaluate(&p, &facts, date(2025, 10, 1));
+        let gap = eval
+            .gaps
+            .iter()
+            .find(|g| &*g.duty == "mn.information-request-reply")
+            .unwrap();
+        let page = standing(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &s,
+            date(2025, 10, 1),
+        );
+        assert_eq!(gap.due, page.due);
+        assert_eq!(gap.due, Some(date(2025, 9, 18)));
+        // Answered on the 17th, before the extended due date: on time.
+        assert_eq!(gap.status, Status::Met);
+        assert_eq!(gap.due_derivation.as_deref(), page.derivation().as_deref());
+        assert_eq!(&*gap.bearer, "auth-1");
     }
 
     #[test]

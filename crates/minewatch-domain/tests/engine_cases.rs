@@ -140,6 +140,7 @@ mod properties {
                 to: None,
                 negative: negative && r < 2,
                 retracted: r == 9,
+                days: None,
             })
     }
 

@@ -44,6 +44,8 @@ pub enum Shape {
     Polygon,
     /// Field visibility levels as `field=level; field=level`.
     Levels,
+    /// Structured entries written as compact JSON (a request's steps).
+    Json,
     /// Dated entries as `YYYY-MM-DD value; YYYY-MM-DD value`, each a `{"date", key}`
     /// object; `number`: the values are numbers (and may be left out).
     Dated {
@@ -144,6 +146,21 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             f("designated", Date),
             f("data_source", Text),
             req("boundary", Polygon),
+        ],
+        RecordKind::Request => &[
+            req("request_type", Text),
+            req("authority_id", Ref(RecordKind::Authority)),
+            req("channel", Text),
+            req("subject", Text),
+            req("ask", Text),
+            f("basis_duty", Text),
+            f("licence_id", Ref(RecordKind::Licence)),
+            f("community_id", Ref(RecordKind::Community)),
+            f("about_request_id", Ref(RecordKind::Request)),
+            f("requester", Text),
+            f("requester_contact", Contact),
+            f("email", Text),
+            f("steps", Json),
         ],
         RecordKind::Observation => &[
             f("workspace_id", Ref(RecordKind::Workspace)),
@@ -351,6 +368,7 @@ pub fn to_row(kind: RecordKind, id: &str, payload: &Value) -> Vec<Cell> {
                 }
                 (Shape::Polygon, v) => polygon_wkt(v).map_or(Cell::Empty, Cell::Text),
                 (Shape::Dated { key, .. }, Value::Array(items)) => text(&dated_text(items, key)),
+                (Shape::Json, v @ (Value::Array(_) | Value::Object(_))) => text(&v.to_string()),
                 (Shape::Levels, Value::Object(m)) => text(
                     &m.iter()
                         .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
@@ -644,6 +662,13 @@ impl Header {
                     Ok(items) => items,
                     Err(why) => {
                         fail("bad-dated", format!("{:?}: {why}", clip(cell)));
+                        continue;
+                    }
+                },
+                Shape::Json => match serde_json::from_str::<Value>(cell) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        fail("bad-json", format!("{:?}: not JSON ({e})", clip(cell)));
                         continue;
                     }
                 },

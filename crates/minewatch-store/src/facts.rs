@@ -87,6 +87,18 @@ impl Store {
                     .collect(),
             });
         }
+        // Requests: their sending (to the addressee) and their answer.
+        for r in self.all_of(RecordKind::Request).await? {
+            if let Ok(Record::Request(q)) = r.typed() {
+                facts.events.extend(minewatch_domain::request::events(
+                    &r.id,
+                    q.request_type,
+                    q.channel,
+                    &q.authority_id,
+                    &q.steps,
+                ));
+            }
+        }
         for kind in RecordKind::CASE {
             for r in self.all_of(kind).await? {
                 if let Ok(Record::Case(c)) = r.typed() {

@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
 use minewatch_domain::case::{CONSULTATION_PURPOSES, EvidenceSource, VIOLATION_FINDERS};
 use minewatch_domain::record::{ADMIN_ZONE_TYPES, LicenceStatus};
+use minewatch_domain::request::{Channel, RequestType};
 use minewatch_domain::{Lang, RecordAccess, RecordId, RecordKind};
 use minewatch_formats::table::{self, CellProblem, Column, Header, Shape};
 use minewatch_store::{ListQuery, StoreError};
@@ -66,7 +67,8 @@ pub struct RecordFormPage<'a> {
 }
 
 /// Long texts get a text area.
-const LONG_TEXT: [&str; 8] = [
+const LONG_TEXT: [&str; 9] = [
+    "ask",
     "summary",
     "minutes",
     "findings",
@@ -109,6 +111,11 @@ fn fixed_choices(state: &AppState, ui: &Ui, column: &Column) -> Option<Vec<(Stri
             &mut Visibility::CHOICES.iter().map(|(n, _)| *n),
             "visibility",
         ),
+        (_, "request_type") => keyed(
+            &mut RequestType::ALL.iter().map(|(n, _)| *n),
+            "request-type",
+        ),
+        (_, "channel") => keyed(&mut Channel::ALL.iter().map(|(n, _)| *n), "channel"),
         (_, "zone_type") => {
             // The administrative units, then the zones the pack's spatial duties name.
             let mut types: Vec<String> = ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect();
@@ -143,6 +150,7 @@ fn hint_of(ui: &Ui, kind: RecordKind, shape: Shape) -> String {
         Shape::Dated { number: true, .. } => ui.t("form-hint-schedule"),
         Shape::Polygon => ui.t("form-hint-polygon"),
         Shape::Levels => ui.t("form-hint-levels"),
+        Shape::Json => ui.t("form-hint-steps"),
         _ => String::new(),
     }
 }
@@ -193,7 +201,7 @@ async fn form_fields(
             match column.field.shape {
                 Shape::Date => "date",
                 Shape::Count | Shape::Number | Shape::Point => "number",
-                Shape::Polygon | Shape::Dated { .. } => "textarea",
+                Shape::Polygon | Shape::Dated { .. } | Shape::Json => "textarea",
                 _ if LONG_TEXT.contains(&column.field.name) => "textarea",
                 _ => "text",
             }

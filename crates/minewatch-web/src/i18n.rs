@@ -177,6 +177,7 @@ impl Ui {
             ("nav-licences", "/licences"),
             ("nav-observations", "/observations"),
             ("nav-gaps", "/gaps"),
+            ("nav-requests", "/requests"),
             ("nav-tracker", "/tracker"),
             ("nav-law", "/law"),
         ]

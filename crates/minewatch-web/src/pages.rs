@@ -245,6 +245,9 @@ pub async fn show(
         None
     };
     let day = crate::tracker::as_of(&state, params.as_of.as_deref());
+    let request = (kind == RecordKind::Request)
+        .then(|| views::request_section(&ui, &state.pack, record, day))
+        .flatten();
     // The tracker reads every visible agreement, commitment and payment: only for the
     // pages that show them (a licence's, when it has an agreement).
     let needs_book = match kind {
@@ -320,6 +323,7 @@ pub async fn show(
             linked,
             gaps,
             hub,
+            request,
             zone,
             company,
             agreement,

@@ -82,12 +82,13 @@ impl Routes {
 }
 
 /// The kinds with list and record pages.
-pub const PAGE_KINDS: [RecordKind; 16] = [
+pub const PAGE_KINDS: [RecordKind; 17] = [
     RecordKind::Community,
     RecordKind::Authority,
     RecordKind::Company,
     RecordKind::Licence,
     RecordKind::Zone,
+    RecordKind::Request,
     RecordKind::Observation,
     RecordKind::Consultation,
     RecordKind::Disclosure,

@@ -52,6 +52,8 @@ pub struct DetailPage<'a> {
     pub gaps: Option<crate::gaps::RecordGaps>,
     /// A licence's map and timeline.
     pub hub: Option<crate::hub::Hub>,
+    /// A request's state, clock and due date.
+    pub request: Option<crate::views::RequestSection>,
     /// A zone's map and the licences in it.
     pub zone: Option<crate::hub::ZoneSection>,
     /// A company's licences, violations, decisions and repeat-violator flag.

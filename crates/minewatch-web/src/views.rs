@@ -20,6 +20,7 @@ pub fn list_path(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Company => Some("/companies"),
         RecordKind::Licence => Some("/licences"),
         RecordKind::Zone => Some("/zones"),
+        RecordKind::Request => Some("/requests"),
         RecordKind::Observation => Some("/observations"),
         RecordKind::Consultation => Some("/consultations"),
         RecordKind::Disclosure => Some("/disclosures"),
@@ -150,6 +151,20 @@ fn field_order(kind: RecordKind) -> &'static [&'static str] {
             "expires",
             "status_history",
             "area",
+        ],
+        RecordKind::Request => &[
+            "subject",
+            "request_type",
+            "authority_id",
+            "channel",
+            "ask",
+            "basis_duty",
+            "licence_id",
+            "community_id",
+            "about_request_id",
+            "requester",
+            "email",
+            "steps",
         ],
         RecordKind::Zone => &[
             "name",
@@ -297,6 +312,28 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             .map(|t| ui.pick(&t.name).to_owned())
             .unwrap_or_else(|| s.clone()),
         ("zone_type", Value::String(s)) => zone_type_label(ui, s),
+        ("request_type", Value::String(s)) => ui.t(&format!("request-type-{s}")),
+        ("channel", Value::String(s)) => ui.t(&format!("channel-{s}")),
+        ("basis_duty", Value::String(s)) => pack
+            .duty(s)
+            .map(|d| format!("{} ({})", ui.pick(&d.title), pack.citation(d, ui.lang)))
+            .unwrap_or_else(|| s.clone()),
+        ("steps", Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                let date = i.get("date").and_then(Value::as_str).unwrap_or_default();
+                let state = i.get("state").and_then(Value::as_str).unwrap_or_default();
+                let mut line = format!("{date} {}", ui.t(&format!("request-state-{state}")));
+                if let Some(n) = i.get("days").and_then(Value::as_u64) {
+                    line.push_str(&format!(" (+{n})"));
+                }
+                if let Some(note) = i.get("note").and_then(Value::as_str) {
+                    line.push_str(&format!(": {note}"));
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
         ("boundary", Value::Object(o)) => {
             // A Polygon's rings or a MultiPolygon's polygons of rings: count positions.
             fn positions(v: &Value) -> usize {
@@ -511,6 +548,7 @@ pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> 
         RecordKind::Authority => vec![get("authority_type"), get("jurisdiction")],
         RecordKind::Community => vec![get("soum"), get("aimag")],
         RecordKind::Zone => vec![get("zone_type"), get("aimag"), get("code")],
+        RecordKind::Request => vec![get("request_type"), get("channel")],
         RecordKind::Observation => vec![get("category"), get("place")],
         RecordKind::Workspace | RecordKind::Organisation => vec![],
         _ => vec![get("source")],
@@ -560,4 +598,45 @@ pub async fn observation_soum(
         }
     }
     None
+}
+
+/// Where a request stands, for its page.
+pub struct RequestSection {
+    /// The state's id (for the style) and its name.
+    pub state_id: &'static str,
+    pub state: String,
+    pub clock_start: Option<String>,
+    pub due: Option<String>,
+    pub derivation: Option<String>,
+    pub very_overdue_from: Option<String>,
+    pub answered: Option<String>,
+    /// The duty whose deadline applies, and its citation.
+    pub duty: Option<String>,
+}
+
+/// A request's standing on `day`, from its steps and the pack (nothing is stored).
+pub fn request_section(
+    ui: &Ui,
+    pack: &Pack,
+    record: &StoredRecord,
+    day: jiff::civil::Date,
+) -> Option<RequestSection> {
+    let Ok(minewatch_domain::Record::Request(q)) = record.typed() else {
+        return None;
+    };
+    let st = minewatch_domain::request::standing(pack, q.request_type, q.channel, &q.steps, day);
+    Some(RequestSection {
+        state_id: st.state.as_str(),
+        state: ui.t(&format!("request-state-{}", st.state.as_str())),
+        clock_start: st.clock_start.map(|d| d.to_string()),
+        due: st.due.map(|d| d.to_string()),
+        derivation: st.derivation(),
+        very_overdue_from: st.very_overdue_from.map(|d| d.to_string()),
+        answered: st.answered.map(|d| d.to_string()),
+        duty: st
+            .duty
+            .as_deref()
+            .and_then(|id| pack.duty(id))
+            .map(|d| format!("{} ({})", ui.pick(&d.title), pack.citation(d, ui.lang))),
+    })
 }

@@ -56,7 +56,7 @@ pub struct DeadlineArgs {
     pub days: Option<u32>,
 }
 
-fn load_pack(dir: Option<&PathBuf>) -> anyhow::Result<Pack> {
+pub(crate) fn load_pack(dir: Option<&PathBuf>) -> anyhow::Result<Pack> {
     let Some(dir) = dir else {
         return Ok(minewatch_web::builtin_pack());
     };

@@ -6,6 +6,7 @@ mod gaps;
 mod init;
 pub(crate) mod pack;
 mod rebuild;
+mod requests;
 mod serve;
 mod user;
 mod verify;
@@ -63,6 +64,8 @@ pub enum Command {
     Gaps(gaps::GapsArgs),
     /// Compute a due date with the pack's working-day calendar, and how it was counted.
     Deadline(gaps::DeadlineArgs),
+    /// Information requests, complaints and appeals: state, due date and how it was counted.
+    Requests(requests::Args),
     /// Import records from a CSV, XLSX or GeoJSON file: all rows or none.
     Import(exchange::ImportArgs),
     /// Export records as a CSV, XLSX or GeoJSON file.
@@ -89,6 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::User(args) => user::run(&global, args).await,
             Command::Gaps(args) => gaps::gaps(&global, args).await,
             Command::Deadline(args) => gaps::deadline(&global, args).await,
+            Command::Requests(args) => requests::run(&global, args).await,
             Command::Import(args) => exchange::import(&global, args).await,
             Command::Export(args) => exchange::export(&global, args).await,
         }

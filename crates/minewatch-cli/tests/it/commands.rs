@@ -20,6 +20,7 @@ fn help_is_there_for_every_command() {
         &["user", "reset-password", "--help"],
         &["import", "--help"],
         &["export", "--help"],
+        &["requests", "--help"],
     ] {
         let o = minewatch(dir.path(), cmd);
         assert_exit(&o, 0);
@@ -57,7 +58,7 @@ fn init_demo_verify_rebuild_on_sqlite() {
     let o = minewatch(&data, &["demo", "--no-serve"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("loaded the demo workspace: 63 records"),
+        stdout(&o).contains("loaded the demo workspace: 68 records"),
         "{}",
         stdout(&o)
     );
@@ -69,14 +70,14 @@ fn init_demo_verify_rebuild_on_sqlite() {
     assert_exit(&o, 0);
     assert_eq!(
         stdout(&o).trim(),
-        "63 entries from 1 devices verified",
+        "68 entries from 1 devices verified",
         "running demo twice adds nothing"
     );
 
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("rebuilt 63 records from 63 entries"),
+        stdout(&o).contains("rebuilt 68 records from 68 entries"),
         "{}",
         stdout(&o)
     );
@@ -204,7 +205,7 @@ fn the_same_commands_on_postgresql() {
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
     let o = minewatch(&data, &["verify"]);
     assert_exit(&o, 0);
-    assert_eq!(stdout(&o).trim(), "63 entries from 1 devices verified");
+    assert_eq!(stdout(&o).trim(), "68 entries from 1 devices verified");
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("projections identical to before"));
@@ -517,7 +518,7 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
     let gaps = gaps.as_array().unwrap();
     let request = gaps
         .iter()
-        .find(|g| g["duty"] == "mn.information-request-reply")
+        .find(|g| g["duty"] == "mn.information-request-reply" && g["subject"] == "req-1")
         .expect("the request's gap");
     for key in [
         "duty",
@@ -608,5 +609,86 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
         stderr(&o).contains("facts.json:2:"),
         "file and line: {}",
         stderr(&o)
+    );
+}
+
+/// The demo's requests, each where its steps and the pack's calendar put it, with the
+/// fields a script needs and the due date's derivation.
+#[test]
+fn requests_lists_states_due_dates_and_derivations() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+    let o = minewatch(
+        &data,
+        &["requests", "--as-of", "2026-11-26", "--format", "json"],
+    );
+    assert_exit(&o, 0);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    let get = |id: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    for r in &rows {
+        for key in ["id", "authority", "status", "sent", "due", "due_derivation"] {
+            assert!(r.get(key).is_some(), "{key} in {r}");
+        }
+    }
+    let overdue = get("demo-request-licences");
+    assert_eq!(overdue["status"], "overdue");
+    assert_eq!(overdue["authority"], "demo-auth-mrpam");
+    assert_eq!(
+        (overdue["sent"].as_str(), overdue["due"].as_str()),
+        (Some("2026-11-09"), Some("2026-11-19"))
+    );
+    assert_eq!(
+        overdue["due_derivation"],
+        "Mon 9 Nov 2026 + 7 working days, skipping 10 Nov 2026 (Chinggis Khaan Day) and 2 weekend days → Thu 19 Nov 2026"
+    );
+    // On paper the clock starts at the stamped delivery; long silence is very overdue.
+    let minutes = get("demo-request-minutes");
+    assert_eq!(
+        (minutes["status"].as_str(), minutes["sent"].as_str()),
+        (Some("very_overdue"), Some("2026-10-01"))
+    );
+    let emp = get("demo-request-emp");
+    assert_eq!(emp["status"], "answered");
+    assert!(
+        emp["due_derivation"]
+            .as_str()
+            .unwrap()
+            .ends_with("; extended on 2025-11-10 by 5 working days, to 2025-11-19")
+    );
+    assert_eq!(get("demo-request-complaint")["status"], "draft");
+    assert_eq!(get("demo-request-water")["status"], "internal_review");
+    // Earlier, the MRPAM request was still within its time.
+    let o = minewatch(
+        &data,
+        &[
+            "requests",
+            "--as-of",
+            "2026-11-12",
+            "--status",
+            "sent",
+            "--format",
+            "json",
+        ],
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], "demo-request-licences");
+    let o = minewatch(&data, &["requests", "--status", "late"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("unknown status \"late\": expected one of draft")
+    );
+    let o = minewatch(&data, &["requests", "--as-of", "2026-11-26"]);
+    assert!(
+        stdout(&o).contains("5 request(s) as of 2026-11-26"),
+        "{}",
+        stdout(&o)
     );
 }

@@ -576,9 +576,16 @@ async fn every_status_shows_with_its_explanation_a_scorecard_and_recomputes() {
     // The authority's page is its scorecard.
     let card = app.get("/authorities/demo-auth-zaamar-governor").await;
     assert!(card.body.contains("Scorecard"), "{}", card.body);
+    // Two overdue: the dust complaint, and the request for the consultation minutes.
     assert!(card.body.contains(
-        "href=\"/gaps?status=overdue&#38;authority=demo-auth-zaamar-governor\"><span class=\"n\">1</span>overdue"
+        "href=\"/gaps?status=overdue&#38;authority=demo-auth-zaamar-governor\"><span class=\"n\">2</span>overdue"
     ));
+    assert!(
+        card.body
+            .contains("href=\"/requests/demo-request-minutes\""),
+        "{}",
+        card.body
+    );
     // Licences get their soum's governor as the bearer of the soum governor's duties
     // (from the authorities' aimag and soum): Zaamar's licences, not Erdenetsagaan's.
     assert!(

@@ -512,3 +512,56 @@ async fn a_licence_is_drawn_in_its_soum_and_a_protection_zone_it_meets_is_a_brea
         assert!(zones.contains(&format!("/zones/{id}")), "{id} in {zones}");
     }
 }
+
+#[tokio::test]
+async fn a_request_page_shows_its_state_due_date_and_derivation_and_hides_a_private_requester() {
+    let app = TestApp::demo().await;
+    let page = app
+        .get("/requests/demo-request-licences?as_of=2026-11-26")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(b.contains("class=\"request-state state-overdue\""), "{b}");
+    assert!(
+        b.contains("Mon 9 Nov 2026 + 7 working days, skipping 10 Nov 2026 (Chinggis Khaan Day) and 2 weekend days → Thu 19 Nov 2026"),
+        "{b}"
+    );
+    assert!(
+        b.contains("Answer an information request"),
+        "the duty that sets the deadline: {b}"
+    );
+    // Before its due date it is only sent; long after, long overdue.
+    let early = app
+        .get("/requests/demo-request-licences?as_of=2026-11-12")
+        .await
+        .body;
+    assert!(early.contains("class=\"request-state state-sent\""));
+    let minutes = app
+        .get_lang("/requests/demo-request-minutes?as_of=2026-11-26", "mn")
+        .await
+        .body;
+    assert!(minutes.contains("class=\"request-state state-very_overdue\""));
+    assert!(minutes.contains("хугацаа удаан хэтэрсэн"), "{minutes}");
+    // A person asking in their own name stays private in public views.
+    let written = app
+        .store
+        .put(
+            &Author::system(),
+            RecordKind::Request,
+            json!({
+                "request_type": "information", "authority_id": "demo-auth-mrpam", "channel": "paper",
+                "subject": "Water permit of MV-900102", "ask": "A copy of the water-use permit.",
+                "requester_contact": {"name": "Бат-Эрдэнэ Жишээ", "phone": "+976 9911 2233"},
+                "steps": [{"date": "2026-11-02", "state": "sent"}, {"date": "2026-11-04", "state": "delivered"}]
+            }),
+        )
+        .await
+        .unwrap();
+    let href = written.record_id.to_string();
+    assert!(app.get("/requests").await.body.contains(&href));
+    let public = app.get(&format!("/requests/{href}")).await.body;
+    assert!(public.contains("Water permit of MV-900102"));
+    for secret in ["Бат-Эрдэнэ", "9911"] {
+        assert!(!public.contains(secret), "{secret} shown publicly");
+    }
+}
