@@ -418,6 +418,19 @@ pub fn duty_for(pack: &Pack, t: RequestType) -> Option<&Duty> {
         .find(|d| d.subject == "request" && d.trigger.as_deref() == Some(sent) && d.days.is_some())
 }
 
+/// The step that started the clock: the last sending by email (resending restarts
+/// it), the last delivery on paper or by hand (the stamped receipt).
+fn clock_step<'s>(
+    channel: Channel,
+    steps: impl DoubleEndedIterator<Item = &'s Step>,
+) -> Option<&'s Step> {
+    let starts = match channel {
+        Channel::Email => State::Sent,
+        Channel::Paper | Channel::Hand => State::Delivered,
+    };
+    steps.rev().find(|s| s.state == starts)
+}
+
 /// Where a request with `steps`, sent through `channel`, stands on `as_of`.
 pub fn standing(
     pack: &Pack,
@@ -428,12 +441,7 @@ pub fn standing(
 ) -> Standing {
     let seen: Vec<&Step> = steps.iter().filter(|s| s.date <= as_of).collect();
     let last = seen.last().map_or(State::Draft, |s| s.state);
-    let starts = |s: &&&Step| match channel {
-        Channel::Email => s.state == State::Sent,
-        Channel::Paper | Channel::Hand => s.state == State::Delivered,
-    };
-    // Resending restarts the clock; so does a delivery.
-    let clock_start = seen.iter().rev().find(starts).map(|s| s.date);
+    let clock_start = clock_step(channel, seen.iter().copied()).map(|s| s.date);
     let answered = seen.iter().find(|s| s.state.is_answer()).map(|s| s.date);
     let duty = duty_for(pack, t);
     let mut standing = Standing {
@@ -501,11 +509,7 @@ pub fn events(
     if last.state == State::Withdrawn && answered.is_none() {
         return Vec::new();
     }
-    let starts = |s: &&Step| match channel {
-        Channel::Email => s.state == State::Sent,
-        Channel::Paper | Channel::Hand => s.state == State::Delivered,
-    };
-    let Some(start) = steps.iter().rev().find(starts) else {
+    let Some(start) = clock_step(channel, steps.iter()) else {
         return Vec::new();
     };
     let (sent, answer) = t.events();
