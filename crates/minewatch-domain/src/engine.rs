@@ -79,7 +79,9 @@ pub struct Event {
 }
 
 /// The event kind of an extension granted to a deadline (e.g. an authority giving
-/// itself more time to answer a request); its `days` move the due date on.
+/// itself more time to answer a request); its `days` move the due date on. It moves
+/// every deadline owed about its subject that was triggered on or before its date, so
+/// give it a subject with one deadline (a request), not a licence.
 pub const EXTENSION_KIND: &str = "deadline-extended";
 
 /// A measured value.

@@ -586,7 +586,7 @@ mod tests {
     #[test]
     fn every_form_label_choice_and_problem_is_translated() {
         let mut keys = Vec::new();
-        for kind in crate::routes::PAGE_KINDS {
+        for kind in crate::routes::page_kinds() {
             for c in table::columns(kind)
                 .into_iter()
                 .filter(|c| c.field.shape != Shape::Id)
