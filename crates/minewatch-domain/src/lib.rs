@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod case;
 pub mod engine;
 pub mod geo;
+pub mod letter;
 pub mod licence;
 pub mod pack;
 pub mod record;

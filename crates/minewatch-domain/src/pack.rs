@@ -18,7 +18,7 @@ use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, DayCount, NonWorkingDue};
-use crate::text::Localized;
+use crate::text::{Lang, Localized};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -809,6 +809,21 @@ impl Pack {
                         &here,
                         "template.duties",
                         format!("{:?}: unknown duty {d:?}", t.id),
+                    );
+                }
+            }
+            for lang in Lang::ALL {
+                for p in crate::letter::unknown_placeholders(t.body.get(lang)) {
+                    checker.at(
+                        *o,
+                        &here,
+                        "template.body",
+                        format!(
+                            "{:?}: unknown placeholder {{{p}}} in {}; known: {}",
+                            t.id,
+                            lang.code(),
+                            crate::letter::PLACEHOLDERS.map(|(k, _)| k).join(", ")
+                        ),
                     );
                 }
             }

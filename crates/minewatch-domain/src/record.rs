@@ -245,8 +245,26 @@ pub struct Polygon {
 /// A person's contact details. Always restricted: never shown in public views.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Where reminders reach the person (e.g. a requester told of an overdue request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A plausible email address: something@host.domain, no spaces.
+pub fn is_email(s: &str) -> bool {
+    s.split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !s.contains(' '))
+}
+
+impl Contact {
+    /// The contact as stored.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("a contact serialises")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1273,10 +1291,7 @@ impl<'a> Fields<'a> {
 
     fn email(&mut self, name: &'static str) -> Option<String> {
         let s = self.text(name, Optional, 254)?;
-        let valid = s
-            .split_once('@')
-            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !s.contains(' '));
-        if valid {
+        if is_email(&s) {
             Some(s)
         } else {
             self.push(FieldError::new(
@@ -1611,27 +1626,45 @@ impl<'a> Fields<'a> {
     fn contact(&mut self, name: &'static str) -> Option<Contact> {
         let v = self.value(name, Optional)?;
         let Value::Object(obj) = v else {
-            self.wrong_type(name, "an object with \"name\" and/or \"phone\"", v);
+            self.wrong_type(
+                name,
+                "an object with \"name\", \"phone\" and/or \"email\"",
+                v,
+            );
             return None;
         };
         let mut contact = Contact {
             name: None,
             phone: None,
+            email: None,
         };
         for (key, val) in obj {
             let field = format!("{name}.{key}");
             let slot = match key.as_str() {
                 "name" => &mut contact.name,
                 "phone" => &mut contact.phone,
+                "email" => &mut contact.email,
                 _ => {
                     self.push(FieldError::new(
                         field,
                         "unknown-field",
-                        "expected only \"name\" and \"phone\"",
+                        "expected only \"name\", \"phone\" and \"email\"",
                     ));
                     continue;
                 }
             };
+            if key == "email"
+                && let Value::String(s) = val
+                && !s.trim().is_empty()
+                && !is_email(s.trim())
+            {
+                self.push(FieldError::new(
+                    field,
+                    "bad-email",
+                    format!("{s:?} is not an email address"),
+                ));
+                continue;
+            }
             match val {
                 Value::String(s) if s.chars().count() <= MAX_NAME => {
                     let s = s.trim();
@@ -1643,7 +1676,8 @@ impl<'a> Fields<'a> {
                 other => self.wrong_type(&field, "text", other),
             }
         }
-        (contact.name.is_some() || contact.phone.is_some()).then_some(contact)
+        (contact.name.is_some() || contact.phone.is_some() || contact.email.is_some())
+            .then_some(contact)
     }
 
     fn finish(mut self) -> Result<(), Vec<FieldError>> {

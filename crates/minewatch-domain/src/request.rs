@@ -238,7 +238,31 @@ pub struct Step {
     pub note: Option<String>,
     /// An extension's length, counted as the duty counts.
     pub days: Option<u32>,
+    /// What an answer says about the duty the request asked about (its basis duty and
+    /// licence): that the action was not done, or that it was done on a day.
+    pub finding: Option<Finding>,
 }
+
+/// What a reply establishes about the duty a request asked about. A reply saying no
+/// consultation took place turns that gap from unverified into breached, citing the
+/// request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding {
+    NotDone,
+    Done(Date),
+}
+
+impl Finding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::NotDone => "not-done",
+            Finding::Done(_) => "done",
+        }
+    }
+}
+
+/// The fields of a step.
+pub const STEP_FIELDS: [&str; 6] = ["date", "state", "note", "days", "finding", "done_on"];
 
 /// Reads the steps of a request (a JSON list of `{date, state, note?, days?}`),
 /// checking each move against the one before. Errors name the step:
@@ -257,14 +281,11 @@ pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String
             "wrong-type",
             "expected {\"date\", \"state\"}".to_owned(),
         ))?;
-        if let Some(k) = obj
-            .keys()
-            .find(|k| !["date", "state", "note", "days"].contains(&k.as_str()))
-        {
+        if let Some(k) = obj.keys().find(|k| !STEP_FIELDS.contains(&k.as_str())) {
             return Err((
                 at(k),
                 "unknown-field",
-                "a step has date, state, note and days".into(),
+                format!("a step has {}", STEP_FIELDS.join(", ")),
             ));
         }
         let date = obj
@@ -333,6 +354,67 @@ pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String
             }
             _ => {}
         }
+        let finding = match obj.get("finding").and_then(|v| (!v.is_null()).then_some(v)) {
+            None => None,
+            Some(v) => {
+                if !state.is_answer() {
+                    return Err((
+                        at("finding"),
+                        "unexpected",
+                        "only an answer (answered, partially answered, refused, not held) has a finding".into(),
+                    ));
+                }
+                let done_on = obj.get("done_on").and_then(Value::as_str);
+                match (v.as_str(), done_on) {
+                    (Some("not-done"), None) => Some(Finding::NotDone),
+                    (Some("not-done"), Some(_)) => {
+                        return Err((
+                            at("done_on"),
+                            "unexpected",
+                            "a not-done finding has no date".into(),
+                        ));
+                    }
+                    (Some("done"), Some(d)) => match d.parse::<Date>() {
+                        Ok(d) if d <= date => Some(Finding::Done(d)),
+                        Ok(d) => {
+                            return Err((
+                                at("done_on"),
+                                "after-answer",
+                                format!("{d} is after the answer's date ({date})"),
+                            ));
+                        }
+                        Err(_) => {
+                            return Err((
+                                at("done_on"),
+                                "bad-date",
+                                "expected a date as YYYY-MM-DD".into(),
+                            ));
+                        }
+                    },
+                    (Some("done"), None) => {
+                        return Err((
+                            at("done_on"),
+                            "required",
+                            "a done finding says when it was done".into(),
+                        ));
+                    }
+                    _ => {
+                        return Err((
+                            at("finding"),
+                            "unknown-value",
+                            "expected not-done or done".into(),
+                        ));
+                    }
+                }
+            }
+        };
+        if finding.is_none() && obj.get("done_on").is_some_and(|v| !v.is_null()) {
+            return Err((
+                at("done_on"),
+                "unexpected",
+                "done_on goes with finding = done".into(),
+            ));
+        }
         if state == State::Refused && note.is_none() {
             return Err((at("note"), "required", "a refusal cites its ground".into()));
         }
@@ -360,6 +442,7 @@ pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String
             state,
             note,
             days,
+            finding,
         });
     }
     Ok(steps)
@@ -537,6 +620,85 @@ pub fn events(
         out.push(event(answer, a.date, None));
     }
     out
+}
+
+/// The engine event of what the last answer with a finding says about the request's
+/// basis duty for its licence: the duty's action, not done (a negative event) or done
+/// on a day. Its id is the request's, so the gap cites the request as its evidence.
+pub fn finding_event(
+    pack: &Pack,
+    id: &RecordId,
+    basis_duty: Option<&str>,
+    subject: Option<&RecordId>,
+    steps: &[Step],
+) -> Option<Event> {
+    let duty = pack.duty(basis_duty?)?;
+    let kind = duty.action.first()?;
+    let subject = subject?;
+    let (step, finding) = steps.iter().rev().find_map(|s| s.finding.map(|f| (s, f)))?;
+    let (date, negative) = match finding {
+        Finding::NotDone => (step.date, true),
+        Finding::Done(d) => (d, false),
+    };
+    Some(Event {
+        id: id.as_str().into(),
+        kind: kind.clone(),
+        subject: subject.as_str().into(),
+        date,
+        by: None,
+        to: None,
+        negative,
+        retracted: false,
+        days: None,
+    })
+}
+
+/// A draft information request for a gap: to the duty's bearer (when the bearer is
+/// a record), asking what the duty's next step says, citing the duty as its basis and
+/// naming the licence, so the answer's finding settles that gap. The payload is a
+/// draft to edit, not a record yet.
+pub fn draft_for_gap(pack: &Pack, gap: &crate::engine::Gap, lang: crate::text::Lang) -> Value {
+    let duty = pack.duty(&gap.duty);
+    let mut o = serde_json::Map::new();
+    o.insert(
+        "request_type".into(),
+        Value::from(RequestType::Information.as_str()),
+    );
+    o.insert("channel".into(), Value::from(Channel::Email.as_str()));
+    if RecordId::parse(&gap.bearer).is_some() {
+        o.insert("authority_id".into(), Value::from(&*gap.bearer));
+    }
+    if let Some(d) = duty {
+        o.insert("subject".into(), Value::from(d.title.get(lang)));
+        o.insert("ask".into(), Value::from(d.next_step.get(lang)));
+        if d.subject == "licence" {
+            o.insert("licence_id".into(), Value::from(&*gap.subject));
+        }
+    }
+    o.insert("basis_duty".into(), Value::from(&*gap.duty));
+    Value::Object(o)
+}
+
+impl Step {
+    /// The step as stored (`{date, state, note?, days?, finding?, done_on?}`).
+    pub fn to_json(&self) -> Value {
+        let mut o = serde_json::Map::new();
+        o.insert("date".into(), Value::String(self.date.to_string()));
+        o.insert("state".into(), Value::String(self.state.as_str().into()));
+        if let Some(n) = &self.note {
+            o.insert("note".into(), Value::String(n.clone()));
+        }
+        if let Some(d) = self.days {
+            o.insert("days".into(), Value::from(d));
+        }
+        if let Some(f) = self.finding {
+            o.insert("finding".into(), Value::String(f.as_str().into()));
+            if let Finding::Done(d) = f {
+                o.insert("done_on".into(), Value::String(d.to_string()));
+            }
+        }
+        Value::Object(o)
+    }
 }
 
 #[cfg(test)]
@@ -864,5 +1026,78 @@ mod tests {
         assert!(events(&id, RequestType::Complaint, Channel::Email, &to, &withdrawn).is_empty());
         let c = events(&id, RequestType::Appeal, Channel::Email, &to, &s[..1]);
         assert_eq!(c[0].kind, "complaint-sent");
+    }
+
+    #[test]
+    fn an_answers_finding_becomes_an_event_about_the_basis_duty() {
+        let p = pack();
+        let id = RecordId::parse("req-1").unwrap();
+        let lic = RecordId::parse("lic-1").unwrap();
+        let s = steps(json!([
+            {"date": "2025-03-03", "state": "sent"},
+            {"date": "2025-03-10", "state": "answered", "note": "no meeting was held",
+             "finding": "not-done"}
+        ]));
+        let e = finding_event(
+            &p,
+            &id,
+            Some("mn.consultation-before-licensing"),
+            Some(&lic),
+            &s,
+        )
+        .expect("an event");
+        assert_eq!(e.kind, "community-consultation");
+        assert_eq!(&*e.subject, "lic-1");
+        assert_eq!(&*e.id, "req-1");
+        assert!(e.negative);
+        assert_eq!(e.date, date(2025, 3, 10));
+        // A later answer saying it was done, on a day, wins.
+        let s2 = steps(json!([
+            {"date": "2025-03-03", "state": "sent"},
+            {"date": "2025-03-10", "state": "partially_answered", "finding": "not-done"},
+            {"date": "2025-03-20", "state": "answered", "finding": "done", "done_on": "2024-12-01"}
+        ]));
+        let e2 = finding_event(
+            &p,
+            &id,
+            Some("mn.consultation-before-licensing"),
+            Some(&lic),
+            &s2,
+        )
+        .unwrap();
+        assert!(!e2.negative);
+        assert_eq!(e2.date, date(2024, 12, 1));
+        // Without a basis duty, a licence or a finding there is nothing to say.
+        assert!(finding_event(&p, &id, None, Some(&lic), &s).is_none());
+        assert!(
+            finding_event(&p, &id, Some("mn.consultation-before-licensing"), None, &s).is_none()
+        );
+        // Round trip through JSON.
+        let back: Vec<Value> = s2.iter().map(Step::to_json).collect();
+        assert_eq!(parse_steps(&Value::Array(back)).unwrap(), s2);
+        // Findings belong to answers, and a done finding needs its day.
+        for (bad, field) in [
+            (
+                json!([{"date": "2025-03-03", "state": "sent", "finding": "not-done"}]),
+                "steps[0].finding",
+            ),
+            (
+                json!([{"date": "2025-03-03", "state": "sent"},
+                    {"date": "2025-03-04", "state": "answered", "finding": "done"}]),
+                "steps[1].done_on",
+            ),
+            (
+                json!([{"date": "2025-03-03", "state": "sent"},
+                    {"date": "2025-03-04", "state": "answered", "finding": "done", "done_on": "2025-04-01"}]),
+                "steps[1].done_on",
+            ),
+            (
+                json!([{"date": "2025-03-03", "state": "sent"},
+                    {"date": "2025-03-04", "state": "answered", "finding": "maybe"}]),
+                "steps[1].finding",
+            ),
+        ] {
+            assert_eq!(parse_steps(&bad).unwrap_err().0, field, "{bad}");
+        }
     }
 }

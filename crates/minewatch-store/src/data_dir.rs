@@ -3,13 +3,15 @@
 //! Layout:
 //! - `device.key` — the device's ed25519 secret seed in hex, mode 0600;
 //! - `minewatch.db` — the SQLite database, unless `minewatch.toml` names another;
-//! - `minewatch.toml` — optional settings, e.g. `database = "postgres://…"`.
+//! - `minewatch.toml` — optional settings, e.g. `database = "postgres://…"` and a
+//!   `[mail]` table for sending requests (see [`crate::mail`]).
 
 use std::fs;
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
+use crate::mail::MailConfig;
 use crate::{DeviceKey, Store, StoreError};
 
 const KEY_FILE: &str = "device.key";
@@ -157,13 +159,7 @@ impl DataDir {
             return Ok(url.to_owned());
         }
         let config_path = self.path.join(CONFIG_FILE);
-        if config_path.exists() {
-            let text = fs::read_to_string(&config_path).map_err(io_err(&config_path))?;
-            let table: toml::Table =
-                toml::from_str(&text).map_err(|e| DataDirError::BadConfig {
-                    path: config_path.clone(),
-                    message: e.message().to_owned(),
-                })?;
+        if let Some(table) = self.config()? {
             if let Some(value) = table.get("database") {
                 return value
                     .as_str()
@@ -178,6 +174,43 @@ impl DataDir {
             "sqlite://{}?mode=rwc",
             self.path.join(DB_FILE).display()
         ))
+    }
+
+    /// `minewatch.toml`, if there is one.
+    fn config(&self) -> Result<Option<toml::Table>, DataDirError> {
+        let path = self.path.join(CONFIG_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = fs::read_to_string(&path).map_err(io_err(&path))?;
+        toml::from_str(&text)
+            .map(Some)
+            .map_err(|e| DataDirError::BadConfig {
+                path,
+                message: e.message().to_owned(),
+            })
+    }
+
+    /// The `[mail]` settings of `minewatch.toml` (see [`crate::mail`]), if any.
+    pub fn mail_config(&self) -> Result<Option<MailConfig>, DataDirError> {
+        let Some(table) = self.config()? else {
+            return Ok(None);
+        };
+        match table.get("mail") {
+            None => Ok(None),
+            Some(toml::Value::Table(t)) => {
+                MailConfig::from_table(t)
+                    .map(Some)
+                    .map_err(|message| DataDirError::BadConfig {
+                        path: self.path.join(CONFIG_FILE),
+                        message,
+                    })
+            }
+            Some(_) => Err(DataDirError::BadConfig {
+                path: self.path.join(CONFIG_FILE),
+                message: "mail: expected a [mail] table".into(),
+            }),
+        }
     }
 
     /// Opens the store, creating the SQLite file if the directory is new.

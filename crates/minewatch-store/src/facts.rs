@@ -13,13 +13,13 @@ use jiff::civil::Date;
 use minewatch_domain::engine::{Facts, LicenceFact, ZoneCheck};
 use minewatch_domain::geo::{self, BBox};
 use minewatch_domain::record::{ADMIN_ZONE_TYPES, Zone};
-use minewatch_domain::{Record, RecordKind};
+use minewatch_domain::{Pack, Record, RecordKind};
 
 use crate::{FieldFilter, ListQuery, Store, StoreError, StoredRecord};
 
 impl Store {
     /// Every current record the engine reads, as typed facts.
-    pub async fn facts(&self) -> Result<Facts, StoreError> {
+    pub async fn facts(&self, pack: &Pack) -> Result<Facts, StoreError> {
         let mut facts = Facts::default();
         let authorities: Vec<_> = self
             .all_of(RecordKind::Authority)
@@ -87,7 +87,7 @@ impl Store {
                     .collect(),
             });
         }
-        // Requests: their sending (to the addressee) and their answer.
+        // Requests: their sending (to the addressee), extensions and answer.
         for r in self.all_of(RecordKind::Request).await? {
             if let Ok(Record::Request(q)) = r.typed() {
                 facts.events.extend(minewatch_domain::request::events(
@@ -97,6 +97,16 @@ impl Store {
                     &q.authority_id,
                     &q.steps,
                 ));
+                // What an answer says about the duty it asked about.
+                facts
+                    .events
+                    .extend(minewatch_domain::request::finding_event(
+                        pack,
+                        &r.id,
+                        q.basis_duty.as_deref(),
+                        q.licence_id.as_ref(),
+                        &q.steps,
+                    ));
             }
         }
         for kind in RecordKind::CASE {

@@ -20,8 +20,10 @@ mod error;
 mod exchange;
 mod facts;
 mod ledger;
+pub mod mail;
 mod projection;
 mod records;
+mod requests;
 pub mod testing;
 mod verify;
 
@@ -36,6 +38,7 @@ pub use exchange::{ImportReport, Problem};
 pub use ledger::{Author, EntryView, Op};
 pub use projection::RebuildReport;
 pub use records::{AccessEvent, Batch, FieldFilter, ListQuery, StoredRecord, Written};
+pub use requests::{DailyReport, LETTER_LANG, SendOutcome};
 pub use verify::{VerifyFailure, VerifyReport};
 
 use sqlx::any::AnyPoolOptions;

@@ -193,3 +193,145 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("binding a loopback port")
 }
+
+/// A real SMTP server on loopback for tests: Python's aiosmtpd, requiring STARTTLS
+/// with a self-signed certificate made by `openssl`, and `AUTH` with any password for
+/// user `minewatch`. Each accepted message is written whole to `dir/mail/N.eml`; a
+/// recipient whose address starts with `bounce` is refused with `550`.
+pub struct SmtpServer {
+    pub dir: PathBuf,
+    pub port: u16,
+    child: std::process::Child,
+}
+
+const SMTP_SERVER_PY: &str = r#"
+import asyncio, os, ssl, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+out, cert, key, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert, key)
+
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+    async def handle_DATA(self, server, session, envelope):
+        n = len(os.listdir(out))
+        tmp = os.path.join(out, f".{n}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(f"X-Envelope-From: {envelope.mail_from}\r\n".encode())
+            f.write(f"X-Envelope-To: {','.join(envelope.rcpt_tos)}\r\n".encode())
+            f.write(f"X-Was-Tls: {session.ssl is not None}\r\n".encode())
+            f.write(envelope.original_content)
+        os.rename(tmp, os.path.join(out, f"{n}.eml"))
+        return "250 Message accepted"
+
+def auth(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"minewatch"
+    return AuthResult(success=ok)
+
+c = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=ctx,
+               require_starttls=True, authenticator=auth, auth_require_tls=True)
+c.start()
+print("ready", flush=True)
+try:
+    sys.stdin.read()
+finally:
+    c.stop()
+"#;
+
+impl SmtpServer {
+    /// Starts the server, or returns `None` (after `skip_or_fail`) when `python3` with
+    /// aiosmtpd or `openssl` is missing.
+    pub fn start() -> Option<SmtpServer> {
+        let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
+        if !has(Command::new("python3").args(["-c", "import aiosmtpd"]))
+            || !has(Command::new("openssl").arg("version"))
+        {
+            skip_or_fail(
+                "SMTP tests",
+                "install openssl and aiosmtpd (pip install aiosmtpd) to run them",
+            );
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "minewatch-smtp-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        ));
+        std::fs::create_dir_all(dir.join("mail")).expect("creating the SMTP temp directory");
+        run(
+            Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(dir.join("key.pem"))
+                .arg("-out")
+                .arg(dir.join("cert.pem"))
+                .stderr(std::process::Stdio::null()),
+            "openssl req",
+        );
+        let port = free_port();
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(SMTP_SERVER_PY)
+            .arg(dir.join("mail"))
+            .arg(dir.join("cert.pem"))
+            .arg(dir.join("key.pem"))
+            .arg(port.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting aiosmtpd");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("reading aiosmtpd's first line");
+        assert_eq!(line.trim(), "ready", "aiosmtpd did not start");
+        Some(SmtpServer { dir, port, child })
+    }
+
+    /// `[mail]` settings that reach this server (STARTTLS, trusting its certificate).
+    pub fn mail_toml(&self) -> String {
+        format!(
+            "[mail]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"starttls\"\n\
+             username = \"minewatch\"\npassword = \"test\"\n\
+             from = \"Zaamar coalition <coalition@example.org>\"\nca_file = \"{}\"\n\
+             timeout_seconds = 10\n",
+            self.port,
+            self.dir.join("cert.pem").display()
+        )
+    }
+
+    /// The messages received so far, oldest first, as raw bytes.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for n in 0.. {
+            match std::fs::read(self.dir.join("mail").join(format!("{n}.eml"))) {
+                Ok(b) => out.push(b),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -342,7 +342,7 @@ pub async fn for_record(
         ),
         _ => return Ok(None),
     };
-    let facts = state.store.facts().await?;
+    let facts = state.store.facts(&state.pack).await?;
     let eval = evaluate(
         &state.pack,
         &facts,
@@ -379,7 +379,7 @@ pub async fn list(
     ui: Ui,
     Query(filter): Query<GapFilter>,
 ) -> PageResult {
-    let facts = state.store.facts().await.page(&ui)?;
+    let facts = state.store.facts(&state.pack).await.page(&ui)?;
     let today = state.pack.today(jiff::Timestamp::now());
     let eval = evaluate(&state.pack, &facts, today);
     let (rows, counts) = views(&state, &viewer, &ui, &eval, &facts, &filter).await;
@@ -427,7 +427,7 @@ pub async fn show(
     ui: Ui,
     Path(id): Path<String>,
 ) -> PageResult {
-    let facts = state.store.facts().await.page(&ui)?;
+    let facts = state.store.facts(&state.pack).await.page(&ui)?;
     let today = state.pack.today(jiff::Timestamp::now());
     let eval = evaluate(&state.pack, &facts, today);
     let Some(gap) = eval.gaps.iter().find(|g| gap_id(g) == id) else {

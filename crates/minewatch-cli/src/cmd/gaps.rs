@@ -103,7 +103,7 @@ pub async fn deadline(_global: &Global, args: DeadlineArgs) -> anyhow::Result<Ex
 pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     let pack = load_pack(args.pack.as_ref())?;
     let store = global.open_store().await?;
-    let mut facts = store.facts().await?;
+    let mut facts = store.facts(&pack).await?;
     store.close().await;
     if let Some(path) = &args.facts {
         let text =

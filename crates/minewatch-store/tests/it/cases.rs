@@ -500,14 +500,14 @@ pub async fn zones_become_spatial_facts(store: Store) {
         zone("Zaamar", "soum", square(104.0, 47.5, 2.0)),
     )
     .await;
-    let facts = store.facts().await.unwrap();
+    let pack = minewatch_domain::Pack::mongolian().unwrap();
+    let facts = store.facts(&pack).await.unwrap();
     let checks: Vec<(&str, &str, &str)> = facts
         .zones
         .iter()
         .map(|z| (&*z.licence, z.zone.as_str(), &*z.id))
         .collect();
     assert_eq!(checks, vec![("l-in", "water-protection", "z-river")]);
-    let pack = minewatch_domain::Pack::mongolian().unwrap();
     let as_of = jiff::civil::date(2026, 1, 1);
     let status = |facts: &minewatch_domain::engine::Facts, licence: &str| {
         let eval = evaluate(&pack, facts, as_of);
@@ -563,7 +563,7 @@ pub async fn zones_become_spatial_facts(store: Store) {
         .retract(&me, &id("z-river"), "drawn wrong")
         .await
         .unwrap();
-    let facts = store.facts().await.unwrap();
+    let facts = store.facts(&pack).await.unwrap();
     assert!(facts.zones.is_empty());
     assert_eq!(status(&facts, "l-in").0, Status::Unverified);
 }

@@ -4,6 +4,7 @@
 mod access;
 mod cases;
 mod geography;
+mod requests;
 mod tamper;
 
 use std::future::Future;
@@ -33,6 +34,8 @@ fn all_cases() -> Vec<(&'static str, CaseFn)> {
         cases::a_failed_batch_leaves_nothing,
         cases::lists_filter_by_linked_records,
         cases::zones_become_spatial_facts,
+        requests::compose_send_overdue_complain_and_settle,
+        requests::failed_sends_stay_unsent_and_are_retried,
         tamper::any_changed_byte_of_any_entry_is_detected,
         tamper::removed_entries_are_detected,
         access::accounts_passwords_and_lockout,

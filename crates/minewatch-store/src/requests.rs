@@ -1,0 +1,402 @@
+//! The request workflow: moving a request from state to state (each move a ledger
+//! entry, checked against the allowed moves), its letter from the pack's template,
+//! sending it by email, and the daily job that retries failed sends, drafts a
+//! complaint for every overdue request and reminds the requester.
+//!
+//! Overdue is never stored: it is computed from the steps and the pack on every read,
+//! so the job "marks" nothing; it acts on what it finds overdue, once. Its actions are
+//! idempotent: a complaint is drafted only for a request no complaint is about yet.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use minewatch_domain::letter::{self, Letter};
+use minewatch_domain::record::Request;
+use minewatch_domain::request::{self, RequestType, State, Step};
+use minewatch_domain::{Lang, Pack, Record, RecordId, RecordKind};
+use serde_json::{Value, json};
+
+use crate::mail::{Mailer, OutgoingMail};
+use crate::{Author, Store, StoreError, StoredRecord, Written};
+
+/// What sending a request did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The server accepted it; the request is `sent` (the clock runs).
+    Sent,
+    /// It was not sent; the request is `failed` with this error, and will be retried.
+    Failed(String),
+}
+
+/// What one run of the daily job did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DailyReport {
+    pub today: Option<Date>,
+    /// Requests overdue or very overdue today.
+    pub overdue: Vec<RecordId>,
+    /// Complaints drafted: (the overdue request, the new draft).
+    pub drafted: Vec<(RecordId, RecordId)>,
+    /// Sends retried, with their outcome.
+    pub retried: Vec<(RecordId, SendOutcome)>,
+    /// Reminders sent to requesters (the overdue request), and failures.
+    pub reminded: Vec<RecordId>,
+    pub reminder_errors: Vec<(RecordId, String)>,
+}
+
+/// The language letters are written in when none is asked for: the pack's country's.
+pub const LETTER_LANG: Lang = Lang::Mn;
+
+impl Store {
+    /// A request record, typed.
+    pub async fn request(&self, id: &RecordId) -> Result<(StoredRecord, Request), StoreError> {
+        let r = self.get(id).await?;
+        match r.typed() {
+            Ok(Record::Request(q)) if !r.retracted => Ok((r, q)),
+            Ok(Record::Request(_)) => {
+                Err(StoreError::Conflict(format!("request {id} was retracted")))
+            }
+            _ => Err(StoreError::NotFound { id: id.to_string() }),
+        }
+    }
+
+    /// Moves a request on by one step (a correction in the ledger, by `author`). The
+    /// move is checked against the allowed moves; `base` (the version the user saw)
+    /// refuses a move on a request someone else changed meanwhile.
+    pub async fn add_request_step(
+        &self,
+        author: &Author,
+        id: &RecordId,
+        step: &Step,
+        base: Option<&str>,
+    ) -> Result<Written, StoreError> {
+        let (r, _) = self.request(id).await?;
+        let mut payload = r.payload.clone();
+        let obj = payload
+            .as_object_mut()
+            .ok_or_else(|| StoreError::Corrupt(format!("request {id}: payload")))?;
+        let steps = obj
+            .entry("steps")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        match steps {
+            Value::Array(list) => list.push(step.to_json()),
+            _ => return Err(StoreError::Corrupt(format!("request {id}: steps"))),
+        }
+        self.correct(author, id, payload, Some(base.unwrap_or(&r.head)))
+            .await
+    }
+
+    /// The letter of a request in `lang`, filled from the pack's template for its type.
+    pub async fn request_letter(
+        &self,
+        pack: &Pack,
+        id: &RecordId,
+        lang: Lang,
+        today: Date,
+    ) -> Result<Letter, StoreError> {
+        let (_, q) = self.request(id).await?;
+        let template = letter::template_for(pack, q.request_type).ok_or_else(|| {
+            StoreError::Config(format!(
+                "the pack has no letter template for {} requests (templates.toml)",
+                q.request_type.as_str()
+            ))
+        })?;
+        let mut values: BTreeMap<&str, String> = BTreeMap::new();
+        values.insert(
+            "addressee",
+            self.authority_name(&q.authority_id, lang).await,
+        );
+        if let Some(who) = q
+            .requester
+            .clone()
+            .or_else(|| q.requester_contact.as_ref().and_then(|c| c.name.clone()))
+        {
+            values.insert("requester", who);
+        }
+        values.insert("basis", basis(pack, &q, lang));
+        values.insert("ask", q.ask.clone());
+        let st = request::standing(pack, q.request_type, q.channel, &q.steps, today);
+        let (date, due) = match (st.clock_start, st.due) {
+            (Some(start), due) => (start, due),
+            // Not sent yet: the due date if it went today.
+            (None, _) => {
+                let as_if = [Step {
+                    date: today,
+                    state: clock_state(q.channel),
+                    note: None,
+                    days: None,
+                    finding: None,
+                }];
+                let st = request::standing(pack, q.request_type, q.channel, &as_if, today);
+                (today, st.due)
+            }
+        };
+        values.insert("date", date.to_string());
+        if let Some(due) = due {
+            values.insert("due", due.to_string());
+        }
+        if let Some(about) = &q.about_request_id
+            && let Ok((_, first)) = self.request(about).await
+        {
+            let st =
+                request::standing(pack, first.request_type, first.channel, &first.steps, today);
+            if let Some(sent) = st.clock_start {
+                values.insert("sent", sent.to_string());
+            }
+            if let Some(due) = st.due {
+                // The complaint's {due} is the missed deadline.
+                values.insert("due", due.to_string());
+            }
+            values.insert(
+                "original_addressee",
+                self.authority_name(&first.authority_id, lang).await,
+            );
+        }
+        Ok(letter::fill(template, lang, &values))
+    }
+
+    async fn authority_name(&self, id: &RecordId, lang: Lang) -> String {
+        match self.get(id).await.map(|r| r.typed()) {
+            Ok(Ok(Record::Authority(a))) => a.name.get(lang).to_owned(),
+            _ => id.to_string(),
+        }
+    }
+
+    /// Where an email request goes: its own address, else the authority's.
+    async fn request_address(&self, q: &Request) -> Option<String> {
+        if let Some(e) = &q.email {
+            return Some(e.clone());
+        }
+        match self.get(&q.authority_id).await.map(|r| r.typed()) {
+            Ok(Ok(Record::Authority(a))) => a.email,
+            _ => None,
+        }
+    }
+
+    /// Sends an email request: records `sending`, hands the letter to `mailer`, then
+    /// records `sent` (the clock starts) or `failed` with the server's error. Nothing
+    /// is recorded sent that the server did not accept; a crash between the two leaves
+    /// it `sending`, which the daily job retries.
+    pub async fn send_request<M: Mailer>(
+        &self,
+        author: &Author,
+        pack: &Pack,
+        mailer: &M,
+        id: &RecordId,
+        today: Date,
+    ) -> Result<SendOutcome, StoreError> {
+        let (r, q) = self.request(id).await?;
+        if q.channel != request::Channel::Email {
+            return Err(StoreError::Conflict(format!(
+                "request {id} goes by {}: record its delivery instead of sending it",
+                q.channel.as_str()
+            )));
+        }
+        let last = q.steps.last().map_or(State::Draft, |s| s.state);
+        if !matches!(last, State::Draft | State::Failed | State::Sending) {
+            return Err(StoreError::Conflict(format!(
+                "request {id} is {last}; only a draft or a failed request is sent"
+            )));
+        }
+        let mut head = r.head.clone();
+        if last != State::Sending {
+            head = self
+                .add_request_step(author, id, &step(today, State::Sending, None), Some(&head))
+                .await?
+                .entry_id;
+        }
+        let attempt = q.steps.iter().filter(|s| s.state == State::Sending).count() + 1;
+        let result = match self.request_address(&q).await {
+            None => {
+                Err("no email address: give the request an email, or the authority one".to_owned())
+            }
+            Some(to) => {
+                let letter = self.request_letter(pack, id, LETTER_LANG, today).await?;
+                let mail = OutgoingMail {
+                    to,
+                    subject: q.subject.clone(),
+                    body: letter.body,
+                    message_id: format!("<{id}.{attempt}@minewatch.invalid>"),
+                };
+                mailer.send(&mail).await
+            }
+        };
+        let (state, note, outcome) = match result {
+            Ok(()) => (State::Sent, None, SendOutcome::Sent),
+            Err(e) => {
+                tracing::warn!(request = %id, error = %e, "sending a request failed");
+                let e: String = e.chars().take(1_500).collect();
+                (State::Failed, Some(e.clone()), SendOutcome::Failed(e))
+            }
+        };
+        self.add_request_step(author, id, &step(today, state, note), Some(&head))
+            .await?;
+        Ok(outcome)
+    }
+
+    /// The daily job (idempotent; `today` is injected so tests need no clock): retries
+    /// email requests left `failed` or `sending`, drafts a complaint (or, for an
+    /// overdue complaint, an appeal) for every overdue request no complaint is about
+    /// yet, and sends the requester a reminder where their email is known.
+    pub async fn run_daily<M: Mailer>(
+        &self,
+        pack: &Pack,
+        mailer: Option<&M>,
+        today: Date,
+    ) -> Result<DailyReport, StoreError> {
+        let author = Author::system();
+        let mut report = DailyReport {
+            today: Some(today),
+            ..DailyReport::default()
+        };
+        let requests = self.all_of(RecordKind::Request).await?;
+        let about: Vec<RecordId> = requests
+            .iter()
+            .filter_map(|r| match r.typed() {
+                Ok(Record::Request(q)) => q.about_request_id,
+                _ => None,
+            })
+            .collect();
+        for r in &requests {
+            let Ok(Record::Request(q)) = r.typed() else {
+                continue;
+            };
+            let last = q.steps.last().map_or(State::Draft, |s| s.state);
+            if let Some(m) = mailer
+                && q.channel == request::Channel::Email
+                && matches!(last, State::Failed | State::Sending)
+            {
+                let outcome = self.send_request(&author, pack, m, &r.id, today).await?;
+                report.retried.push((r.id.clone(), outcome));
+                continue;
+            }
+            let st = request::standing(pack, q.request_type, q.channel, &q.steps, today);
+            if !matches!(st.state, State::Overdue | State::VeryOverdue) {
+                continue;
+            }
+            report.overdue.push(r.id.clone());
+            if about.contains(&r.id) {
+                continue;
+            }
+            let draft = complaint_draft(&r.id, &q, st.clock_start, st.due);
+            let written = self.put(&author, RecordKind::Request, draft).await?;
+            report
+                .drafted
+                .push((r.id.clone(), written.record_id.clone()));
+            // The requester's own address: never the authority's.
+            let to = q.requester_contact.as_ref().and_then(|c| c.email.clone());
+            if let (Some(m), Some(to)) = (mailer, to) {
+                let mail = OutgoingMail {
+                    to,
+                    subject: format!("Overdue / Хугацаа хэтэрсэн: {}", q.subject),
+                    body: reminder_body(&q, st.due, &written.record_id),
+                    message_id: format!("<{}.reminder@minewatch.invalid>", r.id),
+                };
+                match m.send(&mail).await {
+                    Ok(()) => report.reminded.push(r.id.clone()),
+                    Err(e) => report.reminder_errors.push((r.id.clone(), e)),
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn step(date: Date, state: State, note: Option<String>) -> Step {
+    Step {
+        date,
+        state,
+        note,
+        days: None,
+        finding: None,
+    }
+}
+
+/// The state that starts the clock on a channel.
+fn clock_state(channel: request::Channel) -> State {
+    match channel {
+        request::Channel::Email => State::Sent,
+        _ => State::Delivered,
+    }
+}
+
+/// The legal basis a letter cites: the articles of the duty to answer and of the
+/// duty the request asks about. A duty the pack holds as coalition policy (no article)
+/// is not cited to an authority.
+fn basis(pack: &Pack, q: &Request, lang: Lang) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let duties = [
+        request::duty_for(pack, q.request_type),
+        q.basis_duty.as_deref().and_then(|id| pack.duty(id)),
+    ];
+    for d in duties
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.articles.is_empty())
+    {
+        let c = pack.citation(d, lang);
+        if !parts.contains(&c) {
+            parts.push(c);
+        }
+    }
+    parts.join("; ")
+}
+
+/// A complaint about an overdue request (an appeal about an overdue complaint), to the
+/// same authority: the pack does not say which body hears complaints about which, so
+/// the draft says to check the addressee before it goes.
+fn complaint_draft(id: &RecordId, q: &Request, sent: Option<Date>, due: Option<Date>) -> Value {
+    let kind = match q.request_type {
+        RequestType::Information => RequestType::Complaint,
+        RequestType::Complaint | RequestType::Appeal => RequestType::Appeal,
+    };
+    let when = |d: Option<Date>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let mut v = json!({
+        "request_type": kind.as_str(),
+        "authority_id": q.authority_id.as_str(),
+        "channel": q.channel.as_str(),
+        "subject": format!("Complaint: no answer to \"{}\"", q.subject)
+            .chars()
+            .take(200)
+            .collect::<String>(),
+        "ask": format!(
+            "An answer to our request \"{}\", sent {}, which was due by {}. \
+             (Drafted by minewatch: check the addressee before sending — the body that \
+             hears this complaint may be a superior one.)",
+            q.subject,
+            when(sent),
+            when(due)
+        ),
+        "about_request_id": id.as_str(),
+    });
+    let o = v.as_object_mut().expect("an object");
+    if let Some(b) = &q.basis_duty {
+        o.insert("basis_duty".into(), json!(b));
+    }
+    if let Some(l) = &q.licence_id {
+        o.insert("licence_id".into(), json!(l.as_str()));
+    }
+    if let Some(c) = &q.community_id {
+        o.insert("community_id".into(), json!(c.as_str()));
+    }
+    if let Some(r) = &q.requester {
+        o.insert("requester".into(), json!(r));
+    }
+    if let Some(e) = &q.email {
+        o.insert("email".into(), json!(e));
+    }
+    if let Some(c) = &q.requester_contact {
+        o.insert("requester_contact".into(), c.to_json());
+    }
+    v
+}
+
+fn reminder_body(q: &Request, due: Option<Date>, draft: &RecordId) -> String {
+    let due = due.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    format!(
+        "Таны хүсэлт \"{subject}\" хариугүй байна: хариу өгөх хугацаа {due}-нд дууссан.\n\
+         Гомдлын төсөл бэлэн: /requests/{draft}\n\n\
+         Your request \"{subject}\" has no answer: it was due by {due}.\n\
+         A complaint is drafted for you to check and send: /requests/{draft}\n",
+        subject = q.subject,
+    )
+}

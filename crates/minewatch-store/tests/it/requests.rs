@@ -1,0 +1,323 @@
+//! Requests end to end against a real SMTP server on loopback: composed from a gap,
+//! sent with STARTTLS, overdue when the (injected) clock passes the due date, a
+//! complaint drafted once, and a reply's finding changing the gap.
+
+use std::process::Command;
+
+use jiff::civil::{Date, date};
+use minewatch_domain::engine::{Status, evaluate};
+use minewatch_domain::request::{self, Finding, State, Step};
+use minewatch_domain::{Lang, Pack, RecordId, RecordKind};
+use minewatch_store::demo;
+use minewatch_store::mail::{MailConfig, SmtpMailer};
+use minewatch_store::testing::SmtpServer;
+use minewatch_store::{Author, SendOutcome, Store};
+
+fn mailer(toml_text: &str) -> SmtpMailer {
+    let t: toml::Table = toml::from_str(toml_text).unwrap();
+    let mail = t["mail"].as_table().unwrap();
+    SmtpMailer::new(&MailConfig::from_table(mail).unwrap()).unwrap()
+}
+
+async fn gap_status(store: &Store, pack: &Pack, as_of: Date) -> (Status, Vec<String>) {
+    let facts = store.facts(pack).await.unwrap();
+    let eval = evaluate(pack, &facts, as_of);
+    let g = eval
+        .gaps
+        .iter()
+        .find(|g| {
+            &*g.duty == "mn.consultation-before-licensing" && &*g.subject == "demo-licence-mv900101"
+        })
+        .expect("the consultation gap");
+    (g.status, g.evidence.iter().map(|e| e.to_string()).collect())
+}
+
+async fn state_of(store: &Store, pack: &Pack, r: &RecordId, day: Date) -> State {
+    let (_, q) = store.request(r).await.unwrap();
+    request::standing(pack, q.request_type, q.channel, &q.steps, day).state
+}
+
+/// Reads a received message with Python's `email` package (an independent parser):
+/// the decoded headers and the decoded text body.
+fn parse_mail(raw: &[u8]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.eml");
+    std::fs::write(&path, raw).unwrap();
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import email, email.policy, json, sys\n\
+             m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)\n\
+             print(json.dumps({k: str(m[k]) for k in ['From', 'To', 'Subject', 'Message-ID', 'Content-Type', 'Date', 'X-Was-Tls', 'X-Envelope-To']} | {'body': m.get_content()}))",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+pub async fn compose_send_overdue_complain_and_settle(store: Store) {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let pack = Pack::mongolian().unwrap();
+    let me = Author::system();
+    demo::load(&store).await.unwrap();
+    let d0 = date(2026, 12, 1);
+    assert_eq!(gap_status(&store, &pack, d0).await.0, Status::Unverified);
+
+    // Compose from the gap: addressee, basis and licence come from it.
+    let facts = store.facts(&pack).await.unwrap();
+    let gap = evaluate(&pack, &facts, d0)
+        .gaps
+        .into_iter()
+        .find(|g| {
+            &*g.duty == "mn.consultation-before-licensing" && &*g.subject == "demo-licence-mv900101"
+        })
+        .unwrap();
+    let mut draft = request::draft_for_gap(&pack, &gap, Lang::Mn);
+    assert_eq!(draft["authority_id"], "demo-auth-zaamar-governor");
+    assert_eq!(draft["licence_id"], "demo-licence-mv900101");
+    assert_eq!(draft["basis_duty"], "mn.consultation-before-licensing");
+    draft["requester"] = "Заамарын иргэдийн хяналтын бүлэг".into();
+    draft["email"] = "governor@zaamar.example".into();
+    draft["requester_contact"] =
+        serde_json::json!({"name": "Бат-Эрдэнэ", "email": "bat@coalition.example"});
+    let r = store
+        .put(&me, RecordKind::Request, draft)
+        .await
+        .unwrap()
+        .record_id;
+    let letter = store.request_letter(&pack, &r, Lang::Mn, d0).await.unwrap();
+    assert!(
+        letter.body.starts_with("Заамар сумын Засаг дарга-д"),
+        "{}",
+        letter.body
+    );
+    assert!(letter.missing.is_empty(), "{:?}", letter.missing);
+
+    // Send over SMTP with STARTTLS: it arrives with the right headers and Cyrillic.
+    let good = mailer(&smtp.mail_toml());
+    let outcome = store.send_request(&me, &pack, &good, &r, d0).await.unwrap();
+    assert_eq!(outcome, SendOutcome::Sent);
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    let m = parse_mail(&mails[0]);
+    assert_eq!(m["X-Was-Tls"], "True", "{m}");
+    assert_eq!(m["X-Envelope-To"], "governor@zaamar.example");
+    assert_eq!(m["To"], "governor@zaamar.example");
+    assert_eq!(m["From"], "Zaamar coalition <coalition@example.org>");
+    assert_eq!(m["Message-ID"], format!("<{r}.1@minewatch.invalid>"));
+    let ct = m["Content-Type"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .replace('"', "");
+    assert!(
+        ct.starts_with("text/plain") && ct.contains("charset=utf-8"),
+        "{m}"
+    );
+    assert!(
+        !body_of(&m).contains("хуульд заагаагүй"),
+        "policy is not cited to an authority"
+    );
+    assert_eq!(m["Subject"], gap_title(&pack));
+    let body = m["body"].as_str().unwrap();
+    assert!(body.contains("Заамар сумын Засаг дарга-д"), "{body}");
+    assert!(body.contains("Заамарын иргэдийн хяналтын бүлэг"), "{body}");
+    // The private contact never goes to the authority.
+    assert!(!body.contains("bat@coalition.example"));
+    let (_, q) = store.request(&r).await.unwrap();
+    let states: Vec<State> = q.steps.iter().map(|s| s.state).collect();
+    assert_eq!(states, [State::Sending, State::Sent]);
+
+    // Time passes: on the due date it is still awaited, the day after it is overdue.
+    let st = request::standing(&pack, q.request_type, q.channel, &q.steps, d0);
+    let due = st.due.unwrap();
+    assert_eq!(state_of(&store, &pack, &r, due).await, State::Sent);
+    let late = due.tomorrow().unwrap();
+    assert_eq!(state_of(&store, &pack, &r, late).await, State::Overdue);
+    let nothing = store.run_daily(&pack, Some(&good), due).await.unwrap();
+    assert!(!nothing.overdue.contains(&r), "{nothing:?}");
+    let report = store.run_daily(&pack, Some(&good), late).await.unwrap();
+    assert!(report.overdue.contains(&r), "{report:?}");
+    let (_, complaint) = report
+        .drafted
+        .iter()
+        .find(|(of, _)| *of == r)
+        .cloned()
+        .expect("a complaint drafted");
+    assert_eq!(report.reminded, vec![r.clone()]);
+    // Idempotent: a second run the same day (or later) drafts and reminds nothing new.
+    let again = store.run_daily(&pack, Some(&good), late).await.unwrap();
+    assert!(again.overdue.contains(&r));
+    assert!(again.drafted.iter().all(|(of, _)| *of != r), "{again:?}");
+    assert!(again.reminded.is_empty());
+    let reminder = parse_mail(smtp.messages().last().unwrap());
+    assert_eq!(reminder["To"], "bat@coalition.example");
+    assert!(
+        reminder["body"]
+            .as_str()
+            .unwrap()
+            .contains(complaint.as_str())
+    );
+    let (_, c) = store.request(&complaint).await.unwrap();
+    assert_eq!(c.request_type, request::RequestType::Complaint);
+    assert_eq!(c.about_request_id.as_ref(), Some(&r));
+    assert!(c.steps.is_empty(), "a draft");
+    let cl = store
+        .request_letter(&pack, &complaint, Lang::En, late)
+        .await
+        .unwrap();
+    assert!(
+        cl.body
+            .contains(&format!("had no answer by the due date of {due}")),
+        "{}",
+        cl.body
+    );
+
+    // The reply comes: no consultation was held. The gap turns breached, citing it.
+    let reply = Step {
+        date: late,
+        state: State::Answered,
+        note: Some("The governor writes that no consultation meeting was held.".into()),
+        days: None,
+        finding: Some(Finding::NotDone),
+    };
+    store.add_request_step(&me, &r, &reply, None).await.unwrap();
+    let (status, evidence) = gap_status(&store, &pack, late).await;
+    assert_eq!(status, Status::Breached);
+    assert!(evidence.contains(&r.to_string()), "{evidence:?}");
+    assert_eq!(state_of(&store, &pack, &r, late).await, State::Answered);
+    // Every move is a ledger entry by its author.
+    let history = store.history(&r).await.unwrap();
+    assert_eq!(history.len(), 4, "put, sending, sent, answered");
+}
+
+fn body_of(m: &serde_json::Value) -> &str {
+    m["body"].as_str().unwrap()
+}
+
+fn gap_title(pack: &Pack) -> String {
+    pack.duty("mn.consultation-before-licensing")
+        .unwrap()
+        .title
+        .get(Lang::Mn)
+        .to_owned()
+}
+
+pub async fn failed_sends_stay_unsent_and_are_retried(store: Store) {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let pack = Pack::mongolian().unwrap();
+    let me = Author::system();
+    demo::load(&store).await.unwrap();
+    let today = date(2026, 12, 1);
+    let new = |email: &str| {
+        serde_json::json!({
+            "request_type": "information",
+            "authority_id": "demo-auth-mrpam",
+            "channel": "email",
+            "subject": "Лицензийн жагсаалт",
+            "ask": "Заамар сумын лицензийн жагсаалт",
+            "email": email,
+        })
+    };
+    // A recipient the server refuses: failed, with the server's words, not sent.
+    let bounce = store
+        .put(&me, RecordKind::Request, new("bounce@mrpam.example"))
+        .await
+        .unwrap()
+        .record_id;
+    let good = mailer(&smtp.mail_toml());
+    let SendOutcome::Failed(why) = store
+        .send_request(&me, &pack, &good, &bounce, today)
+        .await
+        .unwrap()
+    else {
+        panic!("a refused recipient is not sent");
+    };
+    assert!(why.contains("550"), "{why}");
+    let (_, q) = store.request(&bounce).await.unwrap();
+    assert_eq!(q.steps.last().unwrap().state, State::Failed);
+    assert_eq!(q.steps.last().unwrap().note.as_deref(), Some(why.as_str()));
+    assert!(q.steps.iter().all(|s| s.state != State::Sent));
+    assert!(smtp.messages().is_empty());
+
+    // The server is down: failed, and the daily job sends it once the server is back.
+    let down_port = minewatch_store::testing::free_port();
+    let down = mailer(&smtp.mail_toml().replace(
+        &format!("port = {}", smtp.port),
+        &format!("port = {down_port}"),
+    ));
+    let r = store
+        .put(&me, RecordKind::Request, new("info@mrpam.example"))
+        .await
+        .unwrap()
+        .record_id;
+    let outcome = store
+        .send_request(&me, &pack, &down, &r, today)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, SendOutcome::Failed(_)), "{outcome:?}");
+    assert_eq!(state_of(&store, &pack, &r, today).await, State::Failed);
+    let retry = store.run_daily(&pack, Some(&down), today).await.unwrap();
+    assert!(
+        retry
+            .retried
+            .iter()
+            .any(|(x, o)| *x == r && matches!(o, SendOutcome::Failed(_)))
+    );
+    let next_day = today.tomorrow().unwrap();
+    let retry = store.run_daily(&pack, Some(&good), next_day).await.unwrap();
+    assert!(
+        retry.retried.contains(&(r.clone(), SendOutcome::Sent)),
+        "{retry:?}"
+    );
+    let (_, q) = store.request(&r).await.unwrap();
+    let st = request::standing(&pack, q.request_type, q.channel, &q.steps, next_day);
+    assert_eq!(
+        st.clock_start,
+        Some(next_day),
+        "the clock starts when it was really sent"
+    );
+    assert_eq!(smtp.messages().len(), 1);
+
+    // Without an address anywhere: failed with a message that says what to do.
+    let mut no_addr = new("x@y.example");
+    no_addr.as_object_mut().unwrap().remove("email");
+    let r2 = store
+        .put(&me, RecordKind::Request, no_addr)
+        .await
+        .unwrap()
+        .record_id;
+    let SendOutcome::Failed(why) = store
+        .send_request(&me, &pack, &good, &r2, today)
+        .await
+        .unwrap()
+    else {
+        panic!("nowhere to send");
+    };
+    assert!(why.contains("no email address"), "{why}");
+    // A paper request is not sent by email, and a sent one is not sent again.
+    let err = store
+        .send_request(&me, &pack, &good, &r, next_day)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("only a draft or a failed request"),
+        "{err}"
+    );
+    // Nothing is sent by a job without a mailer, and it drafts without reminding.
+    let report = store
+        .run_daily::<SmtpMailer>(&pack, None, next_day)
+        .await
+        .unwrap();
+    assert!(report.retried.is_empty());
+}
