@@ -43,7 +43,7 @@ pub fn template_for(pack: &Pack, t: RequestType) -> Option<&Template> {
     let duty = duty_for(pack, t)?;
     pack.templates
         .iter()
-        .find(|tpl| tpl.duties.iter().any(|d| *d == duty.id))
+        .find(|tpl| tpl.duties.contains(&duty.id))
 }
 
 /// The placeholder names in `text`, in order, each once.

@@ -679,6 +679,69 @@ pub fn draft_for_gap(pack: &Pack, gap: &crate::engine::Gap, lang: crate::text::L
     Value::Object(o)
 }
 
+/// How an authority treats the requests sent to it, on a day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    /// Requests whose clock started (sent by email, delivered on paper or by hand).
+    pub sent: usize,
+    pub answered_in_time: usize,
+    pub answered_late: usize,
+    /// Overdue or very overdue, no answer.
+    pub never: usize,
+    /// Refusals (counted among the answers as well).
+    pub refused: usize,
+    /// Not answered and not yet due.
+    pub waiting: usize,
+    /// The median of calendar days from the clock's start to the answer.
+    pub median_days: Option<f64>,
+}
+
+/// [`Stats`] of `requests` (type, channel, steps) on `as_of`. A withdrawn request
+/// without an answer counts for nothing.
+pub fn stats<'a>(
+    pack: &Pack,
+    requests: impl IntoIterator<Item = (RequestType, Channel, &'a [Step])>,
+    as_of: Date,
+) -> Stats {
+    let mut out = Stats::default();
+    let mut days: Vec<i32> = Vec::new();
+    for (t, channel, steps) in requests {
+        let st = standing(pack, t, channel, steps, as_of);
+        let Some(start) = st.clock_start else {
+            continue;
+        };
+        if st.answered.is_none() && st.state == State::Withdrawn {
+            continue;
+        }
+        out.sent += 1;
+        match st.answered {
+            Some(a) => {
+                if st.due.is_none_or(|due| a <= due) {
+                    out.answered_in_time += 1;
+                } else {
+                    out.answered_late += 1;
+                }
+                if steps
+                    .iter()
+                    .any(|s| s.state == State::Refused && s.date <= as_of)
+                {
+                    out.refused += 1;
+                }
+                days.push((a - start).get_days());
+            }
+            None if matches!(st.state, State::Overdue | State::VeryOverdue) => out.never += 1,
+            None => out.waiting += 1,
+        }
+    }
+    days.sort_unstable();
+    out.median_days = match days.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(f64::from(days[n / 2])),
+        n => Some(f64::from(days[n / 2 - 1] + days[n / 2]) / 2.0),
+    };
+    out
+}
+
 impl Step {
     /// The step as stored (`{date, state, note?, days?, finding?, done_on?}`).
     pub fn to_json(&self) -> Value {
@@ -1099,5 +1162,45 @@ mod tests {
         ] {
             assert_eq!(parse_steps(&bad).unwrap_err().0, field, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_authoritys_stats_count_in_time_late_never_refused_and_the_median() {
+        let p = pack();
+        let lists = [
+            // Sent Tue 3 Mar 2026, answered two days later: in time.
+            json!([{"date": "2026-03-03", "state": "sent"}, {"date": "2026-03-05", "state": "answered"}]),
+            // Answered a month later: late.
+            json!([{"date": "2026-03-03", "state": "sent"}, {"date": "2026-04-03", "state": "answered"}]),
+            // Refused in time.
+            json!([{"date": "2026-03-03", "state": "sent"}, {"date": "2026-03-09", "state": "refused", "note": "secret"}]),
+            // Never answered.
+            json!([{"date": "2026-03-03", "state": "sent"}]),
+            // Sent yesterday: waiting.
+            json!([{"date": "2026-05-31", "state": "sent"}]),
+            // A draft and a withdrawn request count for nothing.
+            json!([]),
+            json!([{"date": "2026-03-03", "state": "sent"}, {"date": "2026-03-04", "state": "withdrawn"}]),
+        ];
+        let parsed: Vec<Vec<Step>> = lists.iter().map(|v| steps(v.clone())).collect();
+        let st = stats(
+            &p,
+            parsed
+                .iter()
+                .map(|s| (RequestType::Information, Channel::Email, s.as_slice())),
+            date(2026, 6, 1),
+        );
+        assert_eq!(
+            st,
+            Stats {
+                sent: 5,
+                answered_in_time: 2,
+                answered_late: 1,
+                never: 1,
+                refused: 1,
+                waiting: 1,
+                median_days: Some(6.0),
+            }
+        );
     }
 }

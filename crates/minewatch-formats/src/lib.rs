@@ -1,8 +1,10 @@
 //! minewatch file formats: bytes to domain values and back.
 //!
 //! The canonical JSON the ledger signs (RFC 8785), and records as tables: the columns
-//! of each record kind ([`table`]) and CSV, XLSX and GeoJSON files of them ([`sheet`]).
+//! of each record kind ([`table`]) and CSV, XLSX and GeoJSON files of them ([`sheet`]);
+//! iCalendar feeds of deadlines ([`ics`]).
 
 pub mod canonical_json;
+pub mod ics;
 pub mod sheet;
 pub mod table;

@@ -158,17 +158,16 @@ impl DataDir {
         if let Some(url) = database {
             return Ok(url.to_owned());
         }
-        let config_path = self.path.join(CONFIG_FILE);
-        if let Some(table) = self.config()? {
-            if let Some(value) = table.get("database") {
-                return value
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| DataDirError::BadConfig {
-                        path: config_path.clone(),
-                        message: "database: expected a URL in quotes".into(),
-                    });
-            }
+        if let Some(table) = self.config()?
+            && let Some(value) = table.get("database")
+        {
+            return value
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| DataDirError::BadConfig {
+                    path: self.path.join(CONFIG_FILE),
+                    message: "database: expected a URL in quotes".into(),
+                });
         }
         Ok(format!(
             "sqlite://{}?mode=rwc",

@@ -147,7 +147,7 @@ impl Store {
     }
 
     /// Every current record of a kind, page by page.
-    pub(crate) async fn all_of(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
+    pub async fn all_of(&self, kind: RecordKind) -> Result<Vec<StoredRecord>, StoreError> {
         self.all_matching(kind, None).await
     }
 

@@ -124,6 +124,19 @@ impl Store {
         self.device.id()
     }
 
+    /// A secret token for `purpose` (e.g. a calendar feed's URL): derived from the
+    /// device key, so it is stable across restarts, differs per purpose and per
+    /// instance, and cannot be guessed without the key. 128 bits, hex.
+    pub fn secret_token(&self, purpose: &str) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(b"minewatch secret token v1\0");
+        h.update(self.device.to_hex().as_bytes());
+        h.update(b"\0");
+        h.update(purpose.as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
+
     /// Closes the pool, waiting for connections to finish their work.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -59,14 +59,14 @@ impl Store {
         }
     }
 
-    /// Moves a request on by one step (a correction in the ledger, by `author`). The
-    /// move is checked against the allowed moves; `base` (the version the user saw)
+    /// Moves a request on by one step (`{date, state, …}` as stored; a correction in
+    /// the ledger, by `author`). The move is checked against the allowed moves; `base` (the version the user saw)
     /// refuses a move on a request someone else changed meanwhile.
     pub async fn add_request_step(
         &self,
         author: &Author,
         id: &RecordId,
-        step: &Step,
+        step: Value,
         base: Option<&str>,
     ) -> Result<Written, StoreError> {
         let (r, _) = self.request(id).await?;
@@ -78,7 +78,7 @@ impl Store {
             .entry("steps")
             .or_insert_with(|| Value::Array(Vec::new()));
         match steps {
-            Value::Array(list) => list.push(step.to_json()),
+            Value::Array(list) => list.push(step),
             _ => return Err(StoreError::Corrupt(format!("request {id}: steps"))),
         }
         self.correct(author, id, payload, Some(base.unwrap_or(&r.head)))
@@ -200,7 +200,12 @@ impl Store {
         let mut head = r.head.clone();
         if last != State::Sending {
             head = self
-                .add_request_step(author, id, &step(today, State::Sending, None), Some(&head))
+                .add_request_step(
+                    author,
+                    id,
+                    step(today, State::Sending, None).to_json(),
+                    Some(&head),
+                )
                 .await?
                 .entry_id;
         }
@@ -228,7 +233,7 @@ impl Store {
                 (State::Failed, Some(e.clone()), SendOutcome::Failed(e))
             }
         };
-        self.add_request_step(author, id, &step(today, state, note), Some(&head))
+        self.add_request_step(author, id, step(today, state, note).to_json(), Some(&head))
             .await?;
         Ok(outcome)
     }

@@ -10,7 +10,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
@@ -309,20 +309,46 @@ async fn render_form(
     Ok((status, Html(page.render().page(ui)?)).into_response())
 }
 
+/// The new-record form's query.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    /// For a request: the gap it is about.
+    gap: Option<String>,
+}
+
 /// `GET /{kind}/new`.
 pub async fn new_form(
     State(state): State<AppState>,
     viewer: Viewer,
     ui: Ui,
+    Query(q): Query<NewQuery>,
     kind: RecordKind,
 ) -> PageResult {
+    // A request about a gap starts filled in from it (`?gap=ID`).
+    let mut values = Vec::new();
+    if kind == RecordKind::Request
+        && let Some(gap) = q.gap.as_deref()
+    {
+        let gap = crate::gaps::find_gap(&state, gap)
+            .await
+            .page(&ui)?
+            .ok_or(AppError::NotFound)
+            .page(&ui)?;
+        let draft = minewatch_domain::request::draft_for_gap(&state.pack, &gap, ui.lang);
+        let id = RecordId::parse("new").expect("a valid id");
+        values = values_of(kind, &id, &draft)
+            .into_iter()
+            .filter(|(c, v)| c != "id" && !v.is_empty())
+            .collect();
+    }
     render_form(
         &state,
         &viewer,
         &ui,
         kind,
         None,
-        &[],
+        &values,
         &[],
         &[],
         None,

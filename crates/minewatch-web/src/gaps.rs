@@ -418,6 +418,16 @@ pub struct GapPage<'a> {
     pub ui: &'a Ui,
     pub as_of: String,
     pub g: GapView,
+    /// The gap's id (a request drafted about it names it).
+    pub id: String,
+}
+
+/// The gap with this id as evaluated today, if there is one.
+pub async fn find_gap(state: &AppState, id: &str) -> Result<Option<Gap>, AppError> {
+    let facts = state.store.facts(&state.pack).await?;
+    let today = state.pack.today(jiff::Timestamp::now());
+    let eval = evaluate(&state.pack, &facts, today);
+    Ok(eval.gaps.into_iter().find(|g| gap_id(g) == id))
 }
 
 /// One gap with its whole explanation.
@@ -446,6 +456,7 @@ pub async fn show(
         ui: &ui,
         as_of: today.to_string(),
         g,
+        id,
     };
     Ok(Html(page.render().page(&ui)?).into_response())
 }

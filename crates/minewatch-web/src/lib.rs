@@ -19,6 +19,7 @@ pub mod i18n;
 mod import;
 mod law;
 mod pages;
+mod requests;
 mod routes;
 mod templates;
 mod tracker;
@@ -33,6 +34,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use minewatch_domain::Pack;
 use minewatch_store::Store;
+use minewatch_store::mail::SmtpMailer;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -91,6 +93,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Uploaded files waiting between their preview and their import.
     pub uploads: Arc<import::Stash>,
+    /// Sends email requests, when `[mail]` is configured.
+    pub mailer: Option<Arc<SmtpMailer>>,
 }
 
 impl AppState {
@@ -106,7 +110,14 @@ impl AppState {
             security: Arc::new(security),
             limiter: Arc::new(RateLimiter::default()),
             uploads: Arc::new(import::Stash::default()),
+            mailer: None,
         }
+    }
+
+    /// The state with a mailer for email requests.
+    pub fn with_mailer(mut self, mailer: SmtpMailer) -> AppState {
+        self.mailer = Some(Arc::new(mailer));
+        self
     }
 }
 

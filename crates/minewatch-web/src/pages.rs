@@ -245,9 +245,23 @@ pub async fn show(
         None
     };
     let day = crate::tracker::as_of(&state, params.as_of.as_deref());
+    let may_edit = !record.retracted && viewer.principal.may_write(shown.access.owner.as_ref());
     let request = (kind == RecordKind::Request)
-        .then(|| views::request_section(&ui, &state.pack, record, day))
+        .then(|| views::request_section(&ui, &state.pack, record, day, may_edit))
         .flatten();
+    let request_stats = if kind == RecordKind::Authority {
+        let mut q = ListQuery::all(RecordKind::Request).visible_to(&viewer.filter());
+        q.field = Some(minewatch_store::FieldFilter {
+            field: "authority_id",
+            values: vec![id.to_string()],
+            negate: false,
+        });
+        q.limit = 100_000;
+        let requests = state.store.list(&q).await.page(&ui)?;
+        views::request_stats(&ui, &state.pack, &requests, day)
+    } else {
+        None
+    };
     // The tracker reads every visible agreement, commitment and payment: only for the
     // pages that show them (a licence's, when it has an agreement).
     let needs_book = match kind {
@@ -305,10 +319,8 @@ pub async fn show(
     )
     .await;
     let path = list_path(kind).expect("shown kinds have a path");
-    let edit_href = (kind != RecordKind::Observation
-        && !record.retracted
-        && viewer.principal.may_write(shown.access.owner.as_ref()))
-    .then(|| format!("{path}/{id}/edit"));
+    let edit_href =
+        (kind != RecordKind::Observation && may_edit).then(|| format!("{path}/{id}/edit"));
     render(
         &ui,
         DetailPage {
@@ -324,6 +336,7 @@ pub async fn show(
             gaps,
             hub,
             request,
+            request_stats,
             zone,
             company,
             agreement,

@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, forms, gaps, import, law, pages, tracker};
+use crate::{account, api, forms, gaps, import, law, pages, requests, tracker};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,8 +112,8 @@ pub(crate) fn build() -> Routes {
             continue;
         }
         let edit = RoutePolicy::Action(Action::EditRecords);
-        r.get(&format!("{path}/new"), edit, move |state, viewer, ui| {
-            forms::new_form(state, viewer, ui, kind)
+        r.get(&format!("{path}/new"), edit, move |state, viewer, ui, q| {
+            forms::new_form(state, viewer, ui, q, kind)
         });
         r.post(path, edit, move |state, viewer, ui, form| {
             forms::create(state, viewer, ui, form, kind)
@@ -129,6 +129,22 @@ pub(crate) fn build() -> Routes {
             move |state, viewer, ui, id, form| forms::correct(state, viewer, ui, id, form, kind),
         );
     }
+    // A request's letter and actions (for those who may correct it) and the secret
+    // calendar feeds of open deadlines.
+    let edit_request = RoutePolicy::Edit(RecordKind::Request);
+    r.get("/requests/{id}/letter", edit_request, requests::letter);
+    r.post("/requests/{id}/send", edit_request, requests::send);
+    r.post("/requests/{id}/step", edit_request, requests::step);
+    r.get(
+        "/requests/calendar",
+        RoutePolicy::Action(Action::EditRecords),
+        requests::calendar_page,
+    );
+    r.get(
+        "/calendar/{scope}/{token}/deadlines.ics",
+        Limited(Limit::Intake),
+        requests::feed,
+    );
     r.get("/law", Open, law::library);
     r.get("/gaps", Open, gaps::list);
     r.get("/gaps/{gap}", Open, gaps::show);

@@ -54,6 +54,8 @@ pub struct DetailPage<'a> {
     pub hub: Option<crate::hub::Hub>,
     /// A request's state, clock and due date.
     pub request: Option<crate::views::RequestSection>,
+    /// An authority's record of answering requests.
+    pub request_stats: Option<crate::views::RequestStatsView>,
     /// A zone's map and the licences in it.
     pub zone: Option<crate::hub::ZoneSection>,
     /// A company's licences, violations, decisions and repeat-violator flag.

@@ -612,6 +612,21 @@ pub struct RequestSection {
     pub answered: Option<String>,
     /// The duty whose deadline applies, and its citation.
     pub duty: Option<String>,
+    /// The last send's error, while the request is `failed`.
+    pub error: Option<String>,
+    /// What an editor may do: `None` for a reader.
+    pub actions: Option<RequestActions>,
+}
+
+/// The buttons and forms of a request's page, for an editor.
+pub struct RequestActions {
+    pub letter_href: String,
+    pub step_action: String,
+    pub send_action: Option<String>,
+    /// The states the request may move to next.
+    pub next: Vec<Choice>,
+    pub head: String,
+    pub today: String,
 }
 
 /// A request's standing on `day`, from its steps and the pack (nothing is stored).
@@ -620,12 +635,41 @@ pub fn request_section(
     pack: &Pack,
     record: &StoredRecord,
     day: jiff::civil::Date,
+    editor: bool,
 ) -> Option<RequestSection> {
+    use minewatch_domain::request::{Channel, State};
     let Ok(minewatch_domain::Record::Request(q)) = record.typed() else {
         return None;
     };
     let st = minewatch_domain::request::standing(pack, q.request_type, q.channel, &q.steps, day);
+    let last = q.steps.last();
+    let last_state = last.map_or(State::Draft, |s| s.state);
+    let error = last
+        .filter(|s| s.state == State::Failed)
+        .map(|s| s.note.clone().unwrap_or_default());
+    let id = &record.id;
+    let actions = (editor && !record.retracted).then(|| RequestActions {
+        letter_href: format!("/requests/{id}/letter"),
+        step_action: format!("/requests/{id}/step"),
+        send_action: (q.channel == Channel::Email
+            && matches!(last_state, State::Draft | State::Failed | State::Sending))
+        .then(|| format!("/requests/{id}/send")),
+        next: last_state
+            .next()
+            .iter()
+            .filter(|s| !matches!(s, State::Sending | State::Failed))
+            .map(|s| Choice {
+                value: s.as_str().to_owned(),
+                label: ui.t(&format!("request-state-{}", s.as_str())),
+                selected: false,
+            })
+            .collect(),
+        head: record.head.clone(),
+        today: day.to_string(),
+    });
     Some(RequestSection {
+        error,
+        actions,
         state_id: st.state.as_str(),
         state: ui.t(&format!("request-state-{}", st.state.as_str())),
         clock_start: st.clock_start.map(|d| d.to_string()),
@@ -638,5 +682,50 @@ pub fn request_section(
             .as_deref()
             .and_then(|id| pack.duty(id))
             .map(|d| format!("{} ({})", ui.pick(&d.title), pack.citation(d, ui.lang))),
+    })
+}
+
+/// An authority's record with requests, for its page: (label, figure) rows.
+pub struct RequestStatsView {
+    pub rows: Vec<(String, String)>,
+}
+
+/// The statistics of the requests sent to an authority, on `day`.
+pub fn request_stats(
+    ui: &Ui,
+    pack: &Pack,
+    requests: &[StoredRecord],
+    day: jiff::civil::Date,
+) -> Option<RequestStatsView> {
+    let typed: Vec<minewatch_domain::record::Request> = requests
+        .iter()
+        .filter_map(|r| match r.typed() {
+            Ok(minewatch_domain::Record::Request(q)) => Some(q),
+            _ => None,
+        })
+        .collect();
+    let st = minewatch_domain::request::stats(
+        pack,
+        typed
+            .iter()
+            .map(|q| (q.request_type, q.channel, q.steps.as_slice())),
+        day,
+    );
+    if st.sent == 0 {
+        return None;
+    }
+    let median = st
+        .median_days
+        .map_or_else(|| "—".to_owned(), |d| format!("{d}"));
+    Some(RequestStatsView {
+        rows: vec![
+            (ui.t("stats-sent"), st.sent.to_string()),
+            (ui.t("stats-in-time"), st.answered_in_time.to_string()),
+            (ui.t("stats-late"), st.answered_late.to_string()),
+            (ui.t("stats-never"), st.never.to_string()),
+            (ui.t("stats-refused"), st.refused.to_string()),
+            (ui.t("stats-waiting"), st.waiting.to_string()),
+            (ui.t("stats-median"), median),
+        ],
     })
 }

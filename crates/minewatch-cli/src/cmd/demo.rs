@@ -50,5 +50,6 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    super::serve::serve(store, args.addr, &args.security, Some(&note)).await
+    let mail = dir.mail_config()?;
+    super::serve::serve(store, args.addr, &args.security, Some(&note), mail).await
 }

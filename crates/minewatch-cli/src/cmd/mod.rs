@@ -66,6 +66,9 @@ pub enum Command {
     Deadline(gaps::DeadlineArgs),
     /// Information requests, complaints and appeals: state, due date and how it was counted.
     Requests(requests::Args),
+    /// Run the daily job now: retry failed sends, draft complaints for overdue requests,
+    /// remind requesters (`serve` runs it by itself).
+    Daily(requests::DailyArgs),
     /// Import records from a CSV, XLSX or GeoJSON file: all rows or none.
     Import(exchange::ImportArgs),
     /// Export records as a CSV, XLSX or GeoJSON file.
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Gaps(args) => gaps::gaps(&global, args).await,
             Command::Deadline(args) => gaps::deadline(&global, args).await,
             Command::Requests(args) => requests::run(&global, args).await,
+            Command::Daily(args) => requests::daily(&global, args).await,
             Command::Import(args) => exchange::import(&global, args).await,
             Command::Export(args) => exchange::export(&global, args).await,
         }
@@ -110,6 +114,11 @@ impl Global {
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         let dir = DataDir::open(&self.data)?;
         open(&dir, self.database.as_deref()).await
+    }
+
+    /// The `[mail]` settings of the data directory, if any.
+    pub fn mail_config(&self) -> anyhow::Result<Option<minewatch_store::mail::MailConfig>> {
+        Ok(DataDir::open(&self.data)?.mail_config()?)
     }
 }
 

@@ -109,3 +109,52 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct DailyArgs {
+    /// The day to run as (default: today, Ulaanbaatar time).
+    #[arg(long)]
+    pub today: Option<Date>,
+    /// A legal pack folder instead of the built-in Mongolian pack.
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+}
+
+/// `minewatch daily`: the daily request job, once.
+pub async fn daily(global: &Global, args: DailyArgs) -> anyhow::Result<ExitCode> {
+    let pack = super::gaps::load_pack(args.pack.as_ref())?;
+    let today = args
+        .today
+        .unwrap_or_else(|| pack.today(jiff::Timestamp::now()));
+    let mailer = match global.mail_config()? {
+        Some(c) => Some(minewatch_store::mail::SmtpMailer::new(&c).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let store = global.open_store().await?;
+    let report = store.run_daily(&pack, mailer.as_ref(), today).await?;
+    store.close().await;
+    println!("daily job for {today}:");
+    println!("  overdue: {}", report.overdue.len());
+    for id in &report.overdue {
+        println!("    {id}");
+    }
+    for (of, draft) in &report.drafted {
+        println!("  complaint drafted for {of}: {draft}");
+    }
+    for (id, outcome) in &report.retried {
+        match outcome {
+            minewatch_store::SendOutcome::Sent => println!("  sent on retry: {id}"),
+            minewatch_store::SendOutcome::Failed(e) => println!("  still not sent: {id}: {e}"),
+        }
+    }
+    for id in &report.reminded {
+        println!("  requester reminded: {id}");
+    }
+    for (id, e) in &report.reminder_errors {
+        println!("  reminder not sent: {id}: {e}");
+    }
+    if mailer.is_none() {
+        println!("  (email is not set up: nothing was sent)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use minewatch_domain::RedactionOptions;
 use minewatch_store::Store;
+use minewatch_store::mail::{MailConfig, SmtpMailer};
 use minewatch_web::{AppState, SecurityConfig, WindowLimit};
 
 use super::Global;
@@ -73,7 +74,8 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         .await?
         .is_empty()
         .then_some("no accounts yet: create one with `minewatch user add NAME --role admin`");
-    serve(store, args.addr, &args.security, banner).await
+    let mail = global.mail_config()?;
+    serve(store, args.addr, &args.security, banner, mail).await
 }
 
 /// Serves `store` on `addr`; `banner` is printed after the URL (the demo's logins).
@@ -82,6 +84,7 @@ pub async fn serve(
     addr: SocketAddr,
     security: &SecurityArgs,
     banner: Option<&str>,
+    mail: Option<MailConfig>,
 ) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -93,17 +96,55 @@ pub async fn serve(
     if let Some(banner) = banner {
         println!("{banner}");
     }
-    let state = AppState::with_security(
+    let mut state = AppState::with_security(
         store.clone(),
         minewatch_web::builtin_pack(),
         security.config(),
     );
+    match mail {
+        Some(config) => {
+            let mailer = SmtpMailer::new(&config).map_err(anyhow::Error::msg)?;
+            println!("email requests go through {}:{}", config.host, config.port);
+            state = state.with_mailer(mailer);
+        }
+        None => println!(
+            "email is not set up ([mail] in minewatch.toml): requests are printed and delivered by hand"
+        ),
+    }
+    // The daily job: at start, then every few hours (it is idempotent, so a restart
+    // or a second run the same day changes nothing).
+    let jobs = tokio::spawn(daily_jobs(state.clone()));
     minewatch_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving")?;
+    jobs.abort();
     store.close().await;
     println!("minewatch stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the daily request job now and every six hours, logging what it did.
+async fn daily_jobs(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(6 * 3600));
+    loop {
+        every.tick().await;
+        let today = state.pack.today(jiff::Timestamp::now());
+        match state
+            .store
+            .run_daily(&state.pack, state.mailer.as_deref(), today)
+            .await
+        {
+            Ok(r) => tracing::info!(
+                %today,
+                overdue = r.overdue.len(),
+                drafted = r.drafted.len(),
+                retried = r.retried.len(),
+                reminded = r.reminded.len(),
+                "daily request job"
+            ),
+            Err(e) => tracing::error!(error = %e, "daily request job failed"),
+        }
+    }
 }
 
 /// Resolves at SIGINT (Ctrl-C) or SIGTERM.

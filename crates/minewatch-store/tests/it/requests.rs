@@ -189,7 +189,10 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
         days: None,
         finding: Some(Finding::NotDone),
     };
-    store.add_request_step(&me, &r, &reply, None).await.unwrap();
+    store
+        .add_request_step(&me, &r, reply.to_json(), None)
+        .await
+        .unwrap();
     let (status, evidence) = gap_status(&store, &pack, late).await;
     assert_eq!(status, Status::Breached);
     assert!(evidence.contains(&r.to_string()), "{evidence:?}");

@@ -322,7 +322,9 @@ async fn every_route_for_every_role_and_visibility() {
                     let path = route
                         .path
                         .replace("{code}", "en")
-                        .replace("{gap}", "0123456789abcdef");
+                        .replace("{gap}", "0123456789abcdef")
+                        .replace("{scope}", "workspace")
+                        .replace("{token}", "0123456789abcdef0123456789abcdef");
                     assert!(!path.contains('{'), "no sample value for {}", route.path);
                     let reply = if route.method == Method::GET {
                         client.get(&path).await
