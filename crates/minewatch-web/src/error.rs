@@ -118,7 +118,14 @@ impl IntoResponse for PageError {
                 ui.t("bad-request-title"),
                 fields
                     .iter()
-                    .map(|f| format!("{}: {}", f.field, ui.t(&format!("error-{}", f.code))))
+                    .map(|f| {
+                        let what = ui.t(&format!("error-{}", f.code));
+                        if f.detail.is_empty() {
+                            format!("{}: {what}", f.field)
+                        } else {
+                            format!("{}: {what} ({})", f.field, f.detail)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             ),

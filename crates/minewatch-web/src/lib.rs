@@ -41,6 +41,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use access::{Limit, RateLimiter, RoutePolicy, SecurityConfig, WindowLimit};
 pub use error::AppError;
+pub use gaps::gap_id;
 pub use routes::RouteInfo;
 
 /// Largest request body accepted: forms and JSON records are small; media uploads get

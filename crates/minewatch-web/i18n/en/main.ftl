@@ -558,3 +558,7 @@ stats-never = Never answered (overdue)
 stats-refused = Refused
 stats-median = Median days to answer
 stats-waiting = Waiting, not yet due
+error-not-allowed = This move is not allowed from the request's current state.
+error-before-previous = This date is before the step before it.
+error-after-answer = This date is after the answer's date.
+error-unexpected = This value does not belong here.

@@ -9,6 +9,7 @@ mod import;
 mod matrix;
 mod public;
 mod records;
+mod requests;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -35,8 +36,20 @@ impl TestApp {
         TestApp::demo_with(SecurityConfig::default()).await
     }
 
+    /// The demo with a mailer for email requests.
+    pub async fn demo_with_mailer(mailer: minewatch_store::mail::SmtpMailer) -> TestApp {
+        TestApp::build(SecurityConfig::default(), Some(mailer)).await
+    }
+
     /// The demo with these security settings (rate limits, lockout).
     pub async fn demo_with(security: SecurityConfig) -> TestApp {
+        TestApp::build(security, None).await
+    }
+
+    async fn build(
+        security: SecurityConfig,
+        mailer: Option<minewatch_store::mail::SmtpMailer>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("a temp dir");
         let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
         let store = Store::open(&url, DeviceKey::generate())
@@ -45,7 +58,10 @@ impl TestApp {
         minewatch_store::demo::load(&store)
             .await
             .expect("loading the demo");
-        let state = AppState::with_security(store.clone(), builtin_pack(), security);
+        let mut state = AppState::with_security(store.clone(), builtin_pack(), security);
+        if let Some(m) = mailer {
+            state = state.with_mailer(m);
+        }
         TestApp {
             router: app(state),
             store,

@@ -1,0 +1,403 @@
+//! Requests through the web app, end to end: a request drafted from a gap's page, sent
+//! by email to a real SMTP server (aiosmtpd, STARTTLS), its letter printed, its
+//! deadline in a calendar feed read by a real iCalendar parser, a reply recorded with
+//! its finding, and the gap and the authority's statistics changed by it.
+
+use std::process::Command;
+
+use axum::http::StatusCode;
+use minewatch_domain::engine::evaluate;
+use minewatch_domain::{Role, Scope};
+use minewatch_store::mail::{MailConfig, SmtpMailer};
+use minewatch_store::testing::SmtpServer;
+use minewatch_web::builtin_pack;
+
+use crate::TestApp;
+
+fn mailer(toml_text: &str) -> SmtpMailer {
+    let t: toml::Table = toml::from_str(toml_text).unwrap();
+    SmtpMailer::new(&MailConfig::from_table(t["mail"].as_table().unwrap()).unwrap()).unwrap()
+}
+
+/// The value of the form field `name` in a page (inputs and textareas).
+fn field<'a>(page: &'a str, name: &str) -> Option<&'a str> {
+    let input = format!("name=\"{name}\" value=\"");
+    if let Some(i) = page.find(&input) {
+        let rest = &page[i + input.len()..];
+        return rest.split('"').next();
+    }
+    let area = format!("name=\"{name}\"");
+    let i = page.find(&area)?;
+    let rest = &page[i..];
+    let open = rest.find('>')? + 1;
+    let close = rest.find("</textarea>")?;
+    Some(&rest[open..close])
+}
+
+/// Parses an iCalendar text with Python's `icalendar` package; returns its events as
+/// (uid, date, summary) JSON.
+fn parse_ics(text: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.ics");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import icalendar, json, sys\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             print(json.dumps([{'uid': str(e['UID']), 'date': e.decoded('DTSTART').isoformat(), \
+             'end': e.decoded('DTEND').isoformat(), 'summary': str(e['SUMMARY']), \
+             'description': str(e['DESCRIPTION'])} for e in cal.walk('VEVENT')]))",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "icalendar refused the feed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_settles_the_gap() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let has_icalendar = Command::new("python3")
+        .args(["-c", "import icalendar"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_icalendar {
+        minewatch_store::testing::skip_or_fail(
+            "the calendar feed test",
+            "pip install icalendar to run it",
+        );
+        return;
+    }
+    let app = TestApp::demo_with_mailer(mailer(&smtp.mail_toml())).await;
+    let pw = app
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let coord = app.login("coord", &pw).await;
+    let pack = builtin_pack();
+    let today = pack.today(jiff::Timestamp::now());
+
+    // The consultation gap of MV-900101 is unverified, and its page offers a request.
+    let facts = app.store.facts(&pack).await.unwrap();
+    let gap = evaluate(&pack, &facts, today)
+        .gaps
+        .into_iter()
+        .find(|g| {
+            &*g.duty == "mn.consultation-before-licensing" && &*g.subject == "demo-licence-mv900101"
+        })
+        .unwrap();
+    let gap_href = format!("/gaps/{}", minewatch_web::gap_id(&gap));
+    let page = coord.get(&gap_href).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("class=\"gap gap-unverified\""),
+        "{}",
+        page.body
+    );
+    let marker = "id=\"draft-request\" href=\"";
+    let i = page.body.find(marker).expect("a draft-request link") + marker.len();
+    let draft_href = page.body[i..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    // Readers are not offered it.
+    assert!(
+        !app.client()
+            .get(&gap_href)
+            .await
+            .body
+            .contains("draft-request")
+    );
+
+    // The new-request form comes filled in from the gap.
+    let form = coord.get(&draft_href).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let b = &form.body;
+    assert!(
+        b.contains("<option value=\"demo-auth-zaamar-governor\" selected"),
+        "addressee"
+    );
+    assert_eq!(
+        field(b, "basis_duty"),
+        Some("mn.consultation-before-licensing")
+    );
+    assert!(
+        b.contains("<option value=\"demo-licence-mv900101\" selected"),
+        "licence"
+    );
+    assert!(
+        field(b, "ask").is_some_and(|a| a.contains("consultation meeting")),
+        "ask: {:?}",
+        field(b, "ask")
+    );
+    let subject = field(b, "subject").unwrap().to_owned();
+    let post = coord
+        .post_form(
+            "/requests",
+            &format!(
+                "request_type=information&authority_id=demo-auth-zaamar-governor&channel=email\
+                 &subject={}&ask={}&basis_duty=mn.consultation-before-licensing\
+                 &licence_id=demo-licence-mv900101&requester={}&email=governor%40zaamar.example",
+                minewatch_web::i18n::percent_encode(&subject),
+                minewatch_web::i18n::percent_encode("Зөвлөлдсөн хурлын тэмдэглэл, ирцийн хуулбар"),
+                minewatch_web::i18n::percent_encode("Заамарын иргэдийн хяналтын бүлэг"),
+            ),
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::SEE_OTHER, "{}", post.body);
+    let location = post.header("location").to_owned();
+    let id = location
+        .trim_start_matches("/requests/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The letter, ready to print, in Mongolian and in English.
+    let letter = coord.get(&format!("/requests/{id}/letter")).await;
+    assert_eq!(letter.status, StatusCode::OK);
+    assert!(
+        letter.body.contains("Заамар сумын Засаг дарга-д"),
+        "{}",
+        letter.body
+    );
+    assert!(
+        letter
+            .body
+            .contains("Зөвлөлдсөн хурлын тэмдэглэл, ирцийн хуулбар")
+    );
+    assert!(
+        !letter.body.contains("id=\"letter-missing\""),
+        "nothing left blank"
+    );
+    let en = coord.get(&format!("/requests/{id}/letter?lang=en")).await;
+    assert!(
+        en.body.contains("To Governor of Zaamar soum"),
+        "{}",
+        en.body
+    );
+    // The public may not print it (it names the requester), nor send it.
+    assert_ne!(
+        app.client()
+            .get(&format!("/requests/{id}/letter"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Sent by email: the message arrives, and the page shows the clock running.
+    let page = coord.get(&location).await;
+    assert!(page.body.contains("id=\"request-send\""), "{}", page.body);
+    let sent = coord.post_form(&format!("/requests/{id}/send"), "").await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    let raw = String::from_utf8_lossy(&mails[0]);
+    assert!(raw.contains("X-Was-Tls: True"));
+    assert!(raw.contains("X-Envelope-To: governor@zaamar.example"));
+    let page = coord.get(&format!("/requests/{id}")).await.body;
+    assert!(
+        page.contains("class=\"request-state state-sent\""),
+        "{page}"
+    );
+    assert!(!page.contains("id=\"request-send\""), "not offered twice");
+
+    // The deadline is in the workspace's calendar feed, read by a real parser.
+    let cal = coord.get("/requests/calendar").await;
+    assert_eq!(cal.status, StatusCode::OK);
+    let marker = "id=\"feed-workspace\" href=\"";
+    let i = cal.body.find(marker).unwrap() + marker.len();
+    let feed_href = cal.body[i..].split('"').next().unwrap().to_owned();
+    let feed = app.client().get(&feed_href).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(feed.header("content-type").starts_with("text/calendar"));
+    let events = parse_ics(&feed.body);
+    let mine = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["uid"] == format!("{id}@minewatch"))
+        .expect("the request's deadline in the feed");
+    let (_, q) = app
+        .store
+        .request(&minewatch_domain::RecordId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    let due =
+        minewatch_domain::request::standing(&pack, q.request_type, q.channel, &q.steps, today)
+            .due
+            .unwrap();
+    assert_eq!(mine["date"], due.to_string());
+    assert_eq!(mine["end"], due.tomorrow().unwrap().to_string());
+    assert!(
+        mine["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Заамар сумын Засаг дарга")
+    );
+    assert!(
+        mine["description"]
+            .as_str()
+            .unwrap()
+            .contains("working days")
+    );
+    // The overdue demo request is there too; a wrong token finds nothing.
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["uid"] == "demo-request-licences@minewatch")
+    );
+    let wrong = feed_href
+        .replace("/workspace/", "/workspace/0")
+        .replace("/deadlines", "0/deadlines");
+    assert_eq!(app.client().get(&wrong).await.status, StatusCode::NOT_FOUND);
+    // The coordinator's own feed has only the requests they created.
+    let marker = "id=\"feed-mine\" href=\"";
+    let i = cal.body.find(marker).unwrap() + marker.len();
+    let own = parse_ics(
+        &app.client()
+            .get(cal.body[i..].split('"').next().unwrap())
+            .await
+            .body,
+    );
+    let uids: Vec<&str> = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(uids, [format!("{id}@minewatch")]);
+
+    // The reply: no consultation took place. The gap turns breached, citing the request.
+    let step = coord
+        .post_form(
+            &format!("/requests/{id}/step"),
+            &format!(
+                "state=answered&date={today}&note={}&finding=not-done",
+                minewatch_web::i18n::percent_encode("Хурал хийгдээгүй гэж хариулсан")
+            ),
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::SEE_OTHER, "{}", step.body);
+    let gap_page = coord.get(&gap_href).await.body;
+    assert!(
+        gap_page.contains("class=\"gap gap-breached\""),
+        "{gap_page}"
+    );
+    assert!(
+        gap_page.contains(&format!("/requests/{id}")),
+        "the reply is the evidence"
+    );
+    // A move the states do not allow is refused with the step named.
+    let bad = coord
+        .post_form(
+            &format!("/requests/{id}/step"),
+            &format!("state=sent&date={today}"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("cannot go from answered to sent"),
+        "{}",
+        bad.body
+    );
+
+    // The authority's page counts it: sent and answered in time.
+    let auth = app.get("/authorities/demo-auth-zaamar-governor").await.body;
+    assert!(auth.contains("id=\"request-stats\""), "{auth}");
+    let stats = &auth[auth.find("id=\"request-stats\"").unwrap()..];
+    assert!(
+        stats.contains("<dt>Answered in time</dt><dd>1</dd>"),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("<dt>Never answered (overdue)</dt><dd>1</dd>"),
+        "the demo's minutes request: {stats}"
+    );
+}
+
+#[tokio::test]
+async fn sending_without_mail_set_up_or_to_a_refusing_server_marks_nothing_sent() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = TestApp::demo_with_mailer(mailer(&smtp.mail_toml())).await;
+    let pw = app
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let coord = app.login("coord", &pw).await;
+    let post = coord
+        .post_form(
+            "/requests",
+            "request_type=information&authority_id=demo-auth-mrpam&channel=email\
+             &subject=Licences&ask=The+list&email=bounce%40mrpam.example",
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::SEE_OTHER, "{}", post.body);
+    let id = post
+        .header("location")
+        .trim_start_matches("/requests/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = coord.post_form(&format!("/requests/{id}/send"), "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = coord.get(&format!("/requests/{id}")).await.body;
+    assert!(
+        page.contains("class=\"request-state state-failed\""),
+        "{page}"
+    );
+    assert!(page.contains("id=\"send-error\""), "the error is shown");
+    assert!(page.contains("550"), "with the server's words: {page}");
+    assert!(
+        page.contains("id=\"request-send\""),
+        "and sending is offered again"
+    );
+    assert!(smtp.messages().is_empty());
+
+    // Without [mail], sending is refused with a message that says what to do.
+    let plain = TestApp::demo().await;
+    let pw = plain
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let coord = plain.login("coord", &pw).await;
+    let r = coord
+        .post_form(
+            "/requests/demo-request-complaint/step",
+            "state=withdrawn&date=2026-11-26",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let post = coord
+        .post_form(
+            "/requests",
+            "request_type=information&authority_id=demo-auth-mrpam&channel=email&subject=X&ask=Y&email=a%40b.example",
+        )
+        .await;
+    let id = post
+        .header("location")
+        .trim_start_matches("/requests/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = coord.post_form(&format!("/requests/{id}/send"), "").await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("[mail]"), "{}", r.body);
+    let page = coord.get(&format!("/requests/{id}")).await.body;
+    assert!(
+        page.contains("class=\"request-state state-draft\""),
+        "{page}"
+    );
+}
