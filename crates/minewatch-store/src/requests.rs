@@ -326,21 +326,28 @@ fn clock_state(channel: request::Channel) -> State {
 
 /// The legal basis a letter cites: the articles of the duty to answer and of the
 /// duty the request asks about. A duty the pack holds as coalition policy (no article)
-/// is not cited to an authority.
+/// is not cited to an authority, and an article whose number the pack does not know
+/// is cited by its law's title alone.
 fn basis(pack: &Pack, q: &Request, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
     let duties = [
         request::duty_for(pack, q.request_type),
         q.basis_duty.as_deref().and_then(|id| pack.duty(id)),
     ];
-    for d in duties
-        .into_iter()
-        .flatten()
-        .filter(|d| !d.articles.is_empty())
-    {
-        let c = pack.citation(d, lang);
-        if !parts.contains(&c) {
-            parts.push(c);
+    for d in duties.into_iter().flatten() {
+        for a in d.articles.iter().filter_map(|id| pack.article(id)) {
+            let Some(law) = pack.law(&a.law) else {
+                continue;
+            };
+            // An article the pack does not know the number of is cited by its law.
+            let c = if a.citation.starts_with("unknown") {
+                law.title.get(lang).to_owned()
+            } else {
+                format!("{}, {}", law.title.get(lang), a.citation)
+            };
+            if !parts.contains(&c) {
+                parts.push(c);
+            }
         }
     }
     parts.join("; ")

@@ -24,6 +24,7 @@ type PageResult = Result<Response, PageError>;
 struct LetterPage<'a> {
     ui: &'a Ui,
     back: String,
+    pdf: String,
     lang_code: &'static str,
     title: String,
     body: String,
@@ -62,11 +63,7 @@ pub async fn letter(
     Query(q): Query<LetterQuery>,
 ) -> PageResult {
     let id = editable(&state, &viewer, &id).await.page(&ui)?;
-    let lang = match q.lang.as_deref() {
-        Some("en") => Lang::En,
-        Some("mn") => Lang::Mn,
-        _ => minewatch_store::LETTER_LANG,
-    };
+    let lang = letter_lang(&q);
     let today = state.pack.today(jiff::Timestamp::now());
     let letter = state
         .store
@@ -77,12 +74,57 @@ pub async fn letter(
     let page = LetterPage {
         ui: &ui,
         back: format!("/requests/{id}"),
+        pdf: format!("/requests/{id}/letter.pdf?lang={}", lang.code()),
         lang_code: lang.code(),
         title: letter.title,
         body: letter.body,
         missing: letter.missing,
     };
     Ok(Html(page.render().page(&ui)?).into_response())
+}
+
+/// `GET /requests/{id}/letter.pdf[?lang=mn|en]`: the letter as a PDF (A4, the font
+/// embedded, so Cyrillic prints and extracts as written).
+pub async fn letter_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(q): Query<LetterQuery>,
+) -> PageResult {
+    let id = editable(&state, &viewer, &id).await.page(&ui)?;
+    let lang = letter_lang(&q);
+    let today = state.pack.today(jiff::Timestamp::now());
+    let letter = state
+        .store
+        .request_letter(&state.pack, &id, lang, today)
+        .await
+        .map_err(AppError::from)
+        .page(&ui)?;
+    let footer = format!("minewatch · {id}");
+    let bytes = minewatch_pdf::letter(&minewatch_pdf::LetterDoc {
+        title: &letter.title,
+        body: &letter.body,
+        footer: &footer,
+        lang: lang.code(),
+    });
+    let disposition = format!("inline; filename=\"letter-{id}.pdf\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn letter_lang(q: &LetterQuery) -> Lang {
+    match q.lang.as_deref() {
+        Some("en") => Lang::En,
+        Some("mn") => Lang::Mn,
+        _ => minewatch_store::LETTER_LANG,
+    }
 }
 
 /// `POST /requests/{id}/send`: sends an email request now; the page then shows it

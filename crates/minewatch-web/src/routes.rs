@@ -133,6 +133,11 @@ pub(crate) fn build() -> Routes {
     // calendar feeds of open deadlines.
     let edit_request = RoutePolicy::Edit(RecordKind::Request);
     r.get("/requests/{id}/letter", edit_request, requests::letter);
+    r.get(
+        "/requests/{id}/letter.pdf",
+        edit_request,
+        requests::letter_pdf,
+    );
     r.post("/requests/{id}/send", edit_request, requests::send);
     r.post("/requests/{id}/step", edit_request, requests::step);
     r.get(

@@ -174,6 +174,7 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
         .request_letter(&pack, &complaint, Lang::En, late)
         .await
         .unwrap();
+    assert!(!cl.body.contains("unknown"), "{}", cl.body);
     assert!(
         cl.body
             .contains(&format!("had no answer by the due date of {due}")),

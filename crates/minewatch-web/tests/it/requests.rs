@@ -60,6 +60,25 @@ fn parse_ics(text: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The text of a PDF as `pdftotext` (poppler) reads it.
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("letter.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (apt-get install poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_settles_the_gap() {
     let Some(smtp) = SmtpServer::start() else {
@@ -183,6 +202,36 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
         en.body.contains("To Governor of Zaamar soum"),
         "{}",
         en.body
+    );
+    // And as a PDF, whose text pdftotext (poppler) extracts as written, Cyrillic too.
+    let pdf = coord.get(&format!("/requests/{id}/letter.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    let text = pdftotext(&pdf.bytes);
+    for want in [
+        "Мэдээлэл хүсэх албан бичиг",
+        "Заамар сумын Засаг дарга-д",
+        "Зөвлөлдсөн хурлын тэмдэглэл, ирцийн хуулбар",
+        "Заамарын иргэдийн хяналтын бүлэг",
+    ] {
+        assert!(
+            text.contains(want),
+            "{want:?} not in the PDF's text:\n{text}"
+        );
+    }
+    let text_en = pdftotext(
+        &coord
+            .get(&format!("/requests/{id}/letter.pdf?lang=en"))
+            .await
+            .bytes,
+    );
+    assert!(text_en.contains("To Governor of Zaamar soum"), "{text_en}");
+    assert_ne!(
+        app.client()
+            .get(&format!("/requests/{id}/letter.pdf"))
+            .await
+            .status,
+        StatusCode::OK
     );
     // The public may not print it (it names the requester), nor send it.
     assert_ne!(
