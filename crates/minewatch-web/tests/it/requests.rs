@@ -86,12 +86,13 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
     };
     let has_icalendar = Command::new("python3")
         .args(["-c", "import icalendar"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_icalendar {
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let has_pdftotext = Command::new("pdftotext").arg("-v").output().is_ok();
+    if !has_icalendar || !has_pdftotext {
         minewatch_store::testing::skip_or_fail(
-            "the calendar feed test",
-            "pip install icalendar to run it",
+            "the request end-to-end test",
+            "pip install icalendar and apt-get install poppler-utils to run it",
         );
         return;
     }
