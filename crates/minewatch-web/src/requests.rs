@@ -62,15 +62,7 @@ pub async fn letter(
     Path(id): Path<String>,
     Query(q): Query<LetterQuery>,
 ) -> PageResult {
-    let id = editable(&state, &viewer, &id).await.page(&ui)?;
-    let lang = letter_lang(&q);
-    let today = state.pack.today(jiff::Timestamp::now());
-    let letter = state
-        .store
-        .request_letter(&state.pack, &id, lang, today)
-        .await
-        .map_err(AppError::from)
-        .page(&ui)?;
+    let (id, lang, letter) = load_letter(&state, &viewer, &id, &q).await.page(&ui)?;
     let page = LetterPage {
         ui: &ui,
         back: format!("/requests/{id}"),
@@ -92,15 +84,7 @@ pub async fn letter_pdf(
     Path(id): Path<String>,
     Query(q): Query<LetterQuery>,
 ) -> PageResult {
-    let id = editable(&state, &viewer, &id).await.page(&ui)?;
-    let lang = letter_lang(&q);
-    let today = state.pack.today(jiff::Timestamp::now());
-    let letter = state
-        .store
-        .request_letter(&state.pack, &id, lang, today)
-        .await
-        .map_err(AppError::from)
-        .page(&ui)?;
+    let (id, lang, letter) = load_letter(&state, &viewer, &id, &q).await.page(&ui)?;
     let footer = format!("minewatch · {id}");
     let bytes = minewatch_pdf::letter(&minewatch_pdf::LetterDoc {
         title: &letter.title,
@@ -119,12 +103,32 @@ pub async fn letter_pdf(
         .into_response())
 }
 
-fn letter_lang(q: &LetterQuery) -> Lang {
-    match q.lang.as_deref() {
+/// The letter of a request the viewer may correct, in the language asked for.
+async fn load_letter(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    q: &LetterQuery,
+) -> Result<
+    (
+        minewatch_domain::RecordId,
+        Lang,
+        minewatch_domain::letter::Letter,
+    ),
+    AppError,
+> {
+    let id = editable(state, viewer, id).await?;
+    let lang = match q.lang.as_deref() {
         Some("en") => Lang::En,
         Some("mn") => Lang::Mn,
         _ => minewatch_store::LETTER_LANG,
-    }
+    };
+    let today = state.pack.today(jiff::Timestamp::now());
+    let letter = state
+        .store
+        .request_letter(&state.pack, &id, lang, today)
+        .await?;
+    Ok((id, lang, letter))
 }
 
 /// `POST /requests/{id}/send`: sends an email request now; the page then shows it
