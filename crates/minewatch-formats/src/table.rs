@@ -3,7 +3,8 @@
 //!
 //! The column names are the payload's field names; a field with parts takes one column
 //! per part: `name.mn` and `name.en` for text in both languages, `centre.lat` and
-//! `centre.lon` for a point, `contact.name` and `contact.phone` for a contact. A polygon
+//! `centre.lon` for a point, `contact.name`, `contact.phone` and `contact.email` for a
+//! contact. A polygon
 //! is one column of WKT (`POLYGON ((lon lat, …))`); in GeoJSON it is the geometry. The
 //! README lists every kind's columns.
 //!
@@ -38,7 +39,7 @@ pub enum Shape {
     List,
     /// Latitude and longitude: two columns, `.lat` and `.lon`.
     Point,
-    /// A person: two columns, `.name` and `.phone`.
+    /// A person: three columns, `.name`, `.phone` and `.email`.
     Contact,
     /// An area as WKT: a `POLYGON`, or a `MULTIPOLYGON` where the kind allows one.
     Polygon,
@@ -254,7 +255,7 @@ fn parts(shape: Shape) -> &'static [&'static str] {
     match shape {
         Shape::Localized => &["mn", "en"],
         Shape::Point => &["lat", "lon"],
-        Shape::Contact => &["name", "phone"],
+        Shape::Contact => &["name", "phone", "email"],
         _ => &[],
     }
 }

@@ -143,12 +143,17 @@ pub fn letter(doc: &LetterDoc<'_>) -> Vec<u8> {
     }
 
     // The glyphs used, for the widths and the ToUnicode map.
+    // A character the font lacks prints as glyph 0 (a box) and is left out of the
+    // ToUnicode map: several such characters share that glyph, so no one of them may
+    // claim it.
     let mut used: BTreeMap<u16, char> = BTreeMap::new();
     for p in pages.iter().flatten() {
         for c in p.text.chars() {
             used.entry(font.glyph(c).0).or_insert(c);
         }
     }
+    let widths = used.clone();
+    used.remove(&0);
 
     let mut next = 1;
     let mut alloc = || {
@@ -196,7 +201,7 @@ pub fn letter(doc: &LetterDoc<'_>) -> Vec<u8> {
             .default_width(0.0)
             .cid_to_gid_map_predefined(Name(b"Identity"));
         let mut w = c.widths();
-        for gid in used.keys() {
+        for gid in widths.keys() {
             let adv = f32::from(font.face.glyph_hor_advance(GlyphId(*gid)).unwrap_or(0));
             w.consecutive(*gid, [adv * per_em]);
         }

@@ -41,6 +41,8 @@ pub struct DailyReport {
     /// Reminders sent to requesters (the overdue request), and failures.
     pub reminded: Vec<RecordId>,
     pub reminder_errors: Vec<(RecordId, String)>,
+    /// Complaints that could not be drafted, and why (the job goes on with the rest).
+    pub errors: Vec<(RecordId, String)>,
 }
 
 /// The language letters are written in when none is asked for: the pack's country's.
@@ -192,13 +194,28 @@ impl Store {
             )));
         }
         let last = q.steps.last().map_or(State::Draft, |s| s.state);
+        // A `sending` step of today may be a send still in flight (a second click, the
+        // job): only one left from an earlier day (a crash) is resumed.
+        let stale_sending = q
+            .steps
+            .last()
+            .is_some_and(|s| s.state == State::Sending && s.date < today);
+        if last == State::Sending && !stale_sending {
+            return Err(StoreError::Conflict(format!(
+                "request {id} is being sent; if nothing changes, it is retried tomorrow"
+            )));
+        }
         if !matches!(last, State::Draft | State::Failed | State::Sending) {
             return Err(StoreError::Conflict(format!(
                 "request {id} is {last}; only a draft or a failed request is sent"
             )));
         }
+        // Attempts are numbered by their `sending` step; a resumed attempt keeps its
+        // number, so its Message-ID is the one the crashed attempt may have used.
+        let earlier = q.steps.iter().filter(|s| s.state == State::Sending).count();
+        let attempt = if stale_sending { earlier } else { earlier + 1 };
         let mut head = r.head.clone();
-        if last != State::Sending {
+        if !stale_sending {
             head = self
                 .add_request_step(
                     author,
@@ -209,7 +226,6 @@ impl Store {
                 .await?
                 .entry_id;
         }
-        let attempt = q.steps.iter().filter(|s| s.state == State::Sending).count() + 1;
         let result = match self.request_address(&q).await {
             None => {
                 Err("no email address: give the request an email, or the authority one".to_owned())
@@ -239,7 +255,7 @@ impl Store {
     }
 
     /// The daily job (idempotent; `today` is injected so tests need no clock): retries
-    /// email requests left `failed` or `sending`, drafts a complaint (or, for an
+    /// email requests left `failed`, or `sending` since an earlier day (a crash), drafts a complaint (or, for an
     /// overdue complaint, an appeal) for every overdue request no complaint is about
     /// yet, and sends the requester a reminder where their email is known.
     pub async fn run_daily<M: Mailer>(
@@ -265,12 +281,19 @@ impl Store {
             let Ok(Record::Request(q)) = r.typed() else {
                 continue;
             };
-            let last = q.steps.last().map_or(State::Draft, |s| s.state);
+            let retry = q.steps.last().is_some_and(|s| {
+                s.state == State::Failed || (s.state == State::Sending && s.date < today)
+            });
             if let Some(m) = mailer
                 && q.channel == request::Channel::Email
-                && matches!(last, State::Failed | State::Sending)
+                && retry
             {
-                let outcome = self.send_request(&author, pack, m, &r.id, today).await?;
+                // One request's trouble (a conflicting edit, a pack without a
+                // template) is reported and does not stop the others.
+                let outcome = match self.send_request(&author, pack, m, &r.id, today).await {
+                    Ok(o) => o,
+                    Err(e) => SendOutcome::Failed(e.to_string()),
+                };
                 report.retried.push((r.id.clone(), outcome));
                 continue;
             }
@@ -283,7 +306,13 @@ impl Store {
                 continue;
             }
             let draft = complaint_draft(&r.id, &q, st.clock_start, st.due);
-            let written = self.put(&author, RecordKind::Request, draft).await?;
+            let written = match self.put(&author, RecordKind::Request, draft).await {
+                Ok(w) => w,
+                Err(e) => {
+                    report.errors.push((r.id.clone(), e.to_string()));
+                    continue;
+                }
+            };
             report
                 .drafted
                 .push((r.id.clone(), written.record_id.clone()));

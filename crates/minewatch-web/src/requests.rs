@@ -253,6 +253,8 @@ pub async fn feed(
     };
     let today = state.pack.today(jiff::Timestamp::now());
     let mut events = Vec::new();
+    let mut names: std::collections::HashMap<minewatch_domain::RecordId, String> =
+        std::collections::HashMap::new();
     for r in state.store.all_of(RecordKind::Request).await? {
         if author.as_ref().is_some_and(|a| *a != r.created_by) {
             continue;
@@ -268,17 +270,22 @@ pub async fn feed(
         ) else {
             continue;
         };
-        let authority = match state.store.get(&q.authority_id).await.map(|a| a.typed()) {
-            Ok(Ok(Record::Authority(a))) => {
-                let (mn, en) = (a.name.get(Lang::Mn), a.name.get(Lang::En));
-                if mn == en {
-                    mn.to_owned()
-                } else {
-                    format!("{mn} / {en}")
+        // Many requests go to the same few authorities: read each name once.
+        if !names.contains_key(&q.authority_id) {
+            let name = match state.store.get(&q.authority_id).await.map(|a| a.typed()) {
+                Ok(Ok(Record::Authority(a))) => {
+                    let (mn, en) = (a.name.get(Lang::Mn), a.name.get(Lang::En));
+                    if mn == en {
+                        mn.to_owned()
+                    } else {
+                        format!("{mn} / {en}")
+                    }
                 }
-            }
-            _ => q.authority_id.to_string(),
-        };
+                _ => q.authority_id.to_string(),
+            };
+            names.insert(q.authority_id.clone(), name);
+        }
+        let authority = &names[&q.authority_id];
         events.push(IcsEvent {
             uid: format!("{}@minewatch", r.id),
             date: due,

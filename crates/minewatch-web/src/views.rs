@@ -651,8 +651,11 @@ pub fn request_section(
     let actions = (editor && !record.retracted).then(|| RequestActions {
         letter_href: format!("/requests/{id}/letter"),
         step_action: format!("/requests/{id}/step"),
+        // A `sending` of today may still be in flight; one from an earlier day is a
+        // crash's leftover and may be sent again.
         send_action: (q.channel == Channel::Email
-            && matches!(last_state, State::Draft | State::Failed | State::Sending))
+            && (matches!(last_state, State::Draft | State::Failed)
+                || last.is_some_and(|s| s.state == State::Sending && s.date < day)))
         .then(|| format!("/requests/{id}/send")),
         next: last_state
             .next()

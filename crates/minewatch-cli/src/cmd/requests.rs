@@ -153,6 +153,9 @@ pub async fn daily(global: &Global, args: DailyArgs) -> anyhow::Result<ExitCode>
     for (id, e) in &report.reminder_errors {
         println!("  reminder not sent: {id}: {e}");
     }
+    for (id, e) in &report.errors {
+        println!("  no complaint drafted for {id}: {e}");
+    }
     if mailer.is_none() {
         println!("  (email is not set up: nothing was sent)");
     }

@@ -140,6 +140,7 @@ async fn daily_jobs(state: AppState) {
                 drafted = r.drafted.len(),
                 retried = r.retried.len(),
                 reminded = r.reminded.len(),
+                errors = r.errors.len() + r.reminder_errors.len(),
                 "daily request job"
             ),
             Err(e) => tracing::error!(error = %e, "daily request job failed"),

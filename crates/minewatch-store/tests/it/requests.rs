@@ -293,6 +293,57 @@ pub async fn failed_sends_stay_unsent_and_are_retried(store: Store) {
     );
     assert_eq!(smtp.messages().len(), 1);
 
+    // A crash mid-send leaves `sending`: the same day a second send is refused (it may
+    // still be in flight) and the job leaves it; the next day it is resumed with the
+    // crashed attempt's Message-ID, so the receiving side can tell a duplicate.
+    let crashed = store
+        .put(&me, RecordKind::Request, new("info2@mrpam.example"))
+        .await
+        .unwrap()
+        .record_id;
+    let sending = Step {
+        date: today,
+        state: State::Sending,
+        note: None,
+        days: None,
+        finding: None,
+    };
+    store
+        .add_request_step(&me, &crashed, sending.to_json(), None)
+        .await
+        .unwrap();
+    let err = store
+        .send_request(&me, &pack, &good, &crashed, today)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is being sent"), "{err}");
+    let same_day = store.run_daily(&pack, Some(&good), today).await.unwrap();
+    assert!(
+        same_day.retried.iter().all(|(x, _)| *x != crashed),
+        "{same_day:?}"
+    );
+    let resumed = store.run_daily(&pack, Some(&good), next_day).await.unwrap();
+    assert!(
+        resumed
+            .retried
+            .contains(&(crashed.clone(), SendOutcome::Sent)),
+        "{resumed:?}"
+    );
+    let (_, q) = store.request(&crashed).await.unwrap();
+    let states: Vec<State> = q.steps.iter().map(|s| s.state).collect();
+    assert_eq!(
+        states,
+        [State::Sending, State::Sent],
+        "no second sending step"
+    );
+    let raw = smtp.messages().pop().unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(
+        text.contains(&format!("<{crashed}.1@minewatch.invalid>")),
+        "{text}"
+    );
+    let before = smtp.messages().len();
+
     // Without an address anywhere: failed with a message that says what to do.
     let mut no_addr = new("x@y.example");
     no_addr.as_object_mut().unwrap().remove("email");
@@ -318,6 +369,7 @@ pub async fn failed_sends_stay_unsent_and_are_retried(store: Store) {
         err.to_string().contains("only a draft or a failed request"),
         "{err}"
     );
+    assert_eq!(smtp.messages().len(), before, "nothing sent twice");
     // Nothing is sent by a job without a mailer, and it drafts without reminding.
     let report = store
         .run_daily::<SmtpMailer>(&pack, None, next_day)

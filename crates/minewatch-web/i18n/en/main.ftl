@@ -454,6 +454,7 @@ part-lat = latitude
 part-lon = longitude
 part-name = name
 part-phone = phone
+part-email = email
 field-field_visibility = Who can see single fields
 list-any = Any
 

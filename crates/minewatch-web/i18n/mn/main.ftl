@@ -442,6 +442,7 @@ part-lat = өргөрөг
 part-lon = уртраг
 part-name = нэр
 part-phone = утас
+part-email = цахим шуудан
 field-field_visibility = Тусдаа талбарыг хэн харах
 list-any = Бүгд
 

@@ -165,7 +165,8 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
             &format!(
                 "request_type=information&authority_id=demo-auth-zaamar-governor&channel=email\
                  &subject={}&ask={}&basis_duty=mn.consultation-before-licensing\
-                 &licence_id=demo-licence-mv900101&requester={}&email=governor%40zaamar.example",
+                 &licence_id=demo-licence-mv900101&requester={}&email=governor%40zaamar.example\
+                 &requester_contact.name=Bat&requester_contact.email=bat%40coalition.example",
                 minewatch_web::i18n::percent_encode(&subject),
                 minewatch_web::i18n::percent_encode("Зөвлөлдсөн хурлын тэмдэглэл, ирцийн хуулбар"),
                 minewatch_web::i18n::percent_encode("Заамарын иргэдийн хяналтын бүлэг"),
@@ -180,6 +181,26 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
         .next()
         .unwrap()
         .to_owned();
+
+    // The requester's private email (where reminders go) is kept, and the correction
+    // form shows it, so correcting the request does not drop it.
+    let rid = minewatch_domain::RecordId::parse(&id).unwrap();
+    let (_, q) = app.store.request(&rid).await.unwrap();
+    let contact = q.requester_contact.expect("the private contact");
+    assert_eq!(contact.email.as_deref(), Some("bat@coalition.example"));
+    let edit = coord.get(&format!("/requests/{id}/edit")).await.body;
+    assert_eq!(
+        field(&edit, "requester_contact.email"),
+        Some("bat@coalition.example")
+    );
+    // …and it never reaches the public page.
+    assert!(
+        !app.client()
+            .get(&location)
+            .await
+            .body
+            .contains("bat@coalition.example")
+    );
 
     // The letter, ready to print, in Mongolian and in English.
     let letter = coord.get(&format!("/requests/{id}/letter")).await;
