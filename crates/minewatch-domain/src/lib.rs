@@ -14,6 +14,7 @@ pub mod engine;
 pub mod geo;
 pub mod letter;
 pub mod licence;
+pub mod media;
 pub mod pack;
 pub mod record;
 pub mod redact;
@@ -26,6 +27,7 @@ pub use access::{
 };
 pub use case::{CaseDetail, CaseRecord, Installment};
 pub use licence::{LicenceNumber, LicenceType};
+pub use media::{Capture, Media, PublicCopy};
 pub use pack::{Pack, PackDiagnostic};
 pub use record::{FieldError, Link, Record, RecordId, RecordKind};
 pub use redact::{RedactionOptions, public_payload, shareable_payload};

@@ -16,6 +16,7 @@ use crate::case::{
     CONSULTATION_PURPOSES, CaseDetail, CaseRecord, EvidenceSource, Installment, VIOLATION_FINDERS,
 };
 use crate::licence::{LicenceNumber, LicenceType};
+use crate::media::{Capture, Media, PublicCopy, is_sha256_hex};
 use crate::request::{Channel, RequestType, Step};
 use crate::text::Localized;
 
@@ -42,10 +43,11 @@ pub enum RecordKind {
     Commitment,
     Payment,
     Note,
+    Media,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 19] = [
+    pub const ALL: [RecordKind; 20] = [
         RecordKind::Workspace,
         RecordKind::Organisation,
         RecordKind::Community,
@@ -65,6 +67,7 @@ impl RecordKind {
         RecordKind::Commitment,
         RecordKind::Payment,
         RecordKind::Note,
+        RecordKind::Media,
     ];
 
     /// The dated case records (see [`CaseRecord`]), most of which the duty engine reads.
@@ -102,6 +105,7 @@ impl RecordKind {
             RecordKind::Commitment => "commitment",
             RecordKind::Payment => "payment",
             RecordKind::Note => "note",
+            RecordKind::Media => "media",
         }
     }
 
@@ -115,6 +119,9 @@ impl RecordKind {
             RecordKind::Community => &["contact"],
             RecordKind::Observation => &["reporter"],
             RecordKind::Request => &["requester_contact"],
+            // Capture metadata holds the exact place a photo was taken (often a herder
+            // camp) and the reporter's device; an uploaded name may name a person.
+            RecordKind::Media => &["filename", "capture"],
             _ => &[],
         }
     }
@@ -135,6 +142,7 @@ impl RecordKind {
             RecordKind::Commitment => &["date", "what"],
             RecordKind::Payment => &["date"],
             RecordKind::Note => &["date", "text"],
+            RecordKind::Media => &["date", "caption", "content_type"],
             _ => &["name"],
         }
     }
@@ -510,6 +518,7 @@ pub enum Record {
     Request(Request),
     Observation(Observation),
     Case(CaseRecord),
+    Media(Media),
 }
 
 const MAX_NAME: usize = 300;
@@ -529,6 +538,7 @@ impl Record {
             RecordKind::Zone => parse_zone(&mut f),
             RecordKind::Request => parse_request(&mut f),
             RecordKind::Observation => parse_observation(&mut f),
+            RecordKind::Media => parse_media(&mut f),
             case => parse_case(&mut f, case),
         };
         f.access_settings(kind);
@@ -552,6 +562,7 @@ impl Record {
             RecordKind::Zone => drop(parse_zone(&mut f)),
             RecordKind::Request => drop(parse_request(&mut f)),
             RecordKind::Observation => drop(parse_observation(&mut f)),
+            RecordKind::Media => drop(parse_media(&mut f)),
             case => drop(parse_case(&mut f, case)),
         }
         f.access_settings(kind);
@@ -576,6 +587,7 @@ impl Record {
             Record::Request(_) => RecordKind::Request,
             Record::Observation(_) => RecordKind::Observation,
             Record::Case(r) => r.kind(),
+            Record::Media(_) => RecordKind::Media,
         }
     }
 
@@ -608,6 +620,14 @@ impl Record {
                 }
             }
             Record::Case(r) => r.name(),
+            Record::Media(r) => {
+                let what = r.caption.clone().unwrap_or_else(|| r.content_type.clone());
+                let label = format!("{} · {}", r.date, what.chars().take(80).collect::<String>());
+                Localized {
+                    mn: Some(label.clone()),
+                    en: Some(label),
+                }
+            }
         }
     }
 
@@ -659,6 +679,11 @@ impl Record {
                 }
                 if let Some(l) = &r.licence_id {
                     links.push(link("licence_id", l, RecordKind::Licence));
+                }
+            }
+            Record::Media(r) => {
+                for (kind, id) in &r.about {
+                    links.push(link("about", id, *kind));
                 }
             }
             Record::Case(r) => {
@@ -911,6 +936,65 @@ fn parse_observation(f: &mut Fields<'_>) -> Option<Record> {
         location,
         reporter,
         follow_ups,
+    }))
+    .filter(|_| f.ok())
+}
+
+fn parse_media(f: &mut Fields<'_>) -> Option<Record> {
+    let date = f.date("date", Required);
+    let sha256 = f.text("sha256", Required, 64);
+    if let Some(h) = &sha256
+        && !is_sha256_hex(h)
+    {
+        f.push(FieldError::new(
+            "sha256",
+            "bad-hash",
+            "expected 64 lowercase hexadecimal digits",
+        ));
+    }
+    let size = f.number("size", Required, 0.0, 1e15);
+    let content_type = f.text("content_type", Required, 100);
+    let filename = f.text("filename", Optional, MAX_NAME);
+    let caption = f.text("caption", Optional, MAX_TEXT);
+    let about = f.about("about");
+    let capture = f.value("capture", Optional).and_then(|v| {
+        match serde_json::from_value::<Capture>(v.clone()) {
+            Ok(c) if c.taken_at.is_none() || c.taken().is_some() => Some(c),
+            _ => {
+                f.push(FieldError::new(
+                    "capture",
+                    "bad-capture",
+                    "expected {\"taken_at\": \"YYYY-MM-DDTHH:MM:SS\", \"offset\", \"location\": {\"lat\", \"lon\"}, \"device\", \"software\"}",
+                ));
+                None
+            }
+        }
+    });
+    let public_copy = f.value("public_copy", Optional).and_then(|v| {
+        match serde_json::from_value::<PublicCopy>(v.clone()) {
+            Ok(c) if is_sha256_hex(&c.sha256) => Some(c),
+            _ => {
+                f.push(FieldError::new(
+                    "public_copy",
+                    "bad-hash",
+                    "expected {\"sha256\": 64 lowercase hex digits, \"size\": bytes}",
+                ));
+                None
+            }
+        }
+    });
+    let original_published = f.flag("original_published", Optional).unwrap_or(false);
+    Some(Record::Media(Media {
+        date: date?,
+        sha256: sha256?,
+        size: size? as u64,
+        content_type: content_type?,
+        filename,
+        caption,
+        about,
+        capture: capture.filter(|c| !c.is_empty()),
+        public_copy,
+        original_published,
     }))
     .filter(|_| f.ok())
 }
@@ -1621,6 +1705,38 @@ impl<'a> Fields<'a> {
                 None
             }
         }
+    }
+
+    /// A list of records as `[{"kind": …, "id": …}, …]`.
+    fn about(&mut self, name: &'static str) -> Vec<(RecordKind, RecordId)> {
+        let Some(v) = self.value(name, Optional) else {
+            return Vec::new();
+        };
+        let Value::Array(items) = v else {
+            self.wrong_type(name, "a list of {\"kind\", \"id\"}", v);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let kind = item
+                .get("kind")
+                .and_then(Value::as_str)
+                .and_then(RecordKind::parse);
+            let id = item.get("id").and_then(Value::as_str).and_then(RecordId::parse);
+            match (kind, id) {
+                (Some(k), Some(id)) if item.as_object().is_some_and(|o| o.len() == 2) => {
+                    if !out.iter().any(|(_, o)| *o == id) {
+                        out.push((k, id));
+                    }
+                }
+                _ => self.push(FieldError::new(
+                    format!("{name}[{i}]"),
+                    "wrong-reference",
+                    "expected {\"kind\": a record kind, \"id\": a record id}",
+                )),
+            }
+        }
+        out
     }
 
     fn contact(&mut self, name: &'static str) -> Option<Contact> {

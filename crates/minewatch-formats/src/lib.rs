@@ -2,9 +2,12 @@
 //!
 //! The canonical JSON the ledger signs (RFC 8785), and records as tables: the columns
 //! of each record kind ([`table`]) and CSV, XLSX and GeoJSON files of them ([`sheet`]);
-//! iCalendar feeds of deadlines ([`ics`]).
+//! iCalendar feeds of deadlines ([`ics`]); media types, capture metadata and public
+//! copies ([`media`]); evidence bundles ([`bundle`]).
 
 pub mod canonical_json;
 pub mod ics;
 pub mod sheet;
 pub mod table;
+pub mod bundle;
+pub mod media;

@@ -175,6 +175,18 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             f("reporter", Contact),
             f("follow_ups", List),
         ],
+        RecordKind::Media => &[
+            req("date", Date),
+            req("sha256", Text),
+            req("size", Number),
+            req("content_type", Text),
+            f("filename", Text),
+            f("caption", Text),
+            f("about", Json),
+            f("capture", Json),
+            f("public_copy", Json),
+            f("original_published", Flag),
+        ],
         _ => &[],
     };
     out.extend_from_slice(own);

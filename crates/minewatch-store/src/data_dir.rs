@@ -4,13 +4,16 @@
 //! - `device.key` — the device's ed25519 secret seed in hex, mode 0600;
 //! - `minewatch.db` — the SQLite database, unless `minewatch.toml` names another;
 //! - `minewatch.toml` — optional settings, e.g. `database = "postgres://…"` and a
-//!   `[mail]` table for sending requests (see [`crate::mail`]).
+//!   `[mail]` table for sending requests (see [`crate::mail`]) and a `[blobs]` table
+//!   for where media are kept (see [`crate::blobs`]);
+//! - `blobs/` — media files by SHA-256, unless `[blobs]` names other storage.
 
 use std::fs;
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
+use crate::blobs::{BlobConfig, BlobStore};
 use crate::mail::MailConfig;
 use crate::{DeviceKey, Store, StoreError};
 
@@ -210,6 +213,28 @@ impl DataDir {
                 message: "mail: expected a [mail] table".into(),
             }),
         }
+    }
+
+    /// The `[blobs]` settings of `minewatch.toml` (see [`crate::blobs`]); without them,
+    /// the `blobs` folder of the directory.
+    pub fn blob_config(&self) -> Result<BlobConfig, DataDirError> {
+        let bad = |message| DataDirError::BadConfig {
+            path: self.path.join(CONFIG_FILE),
+            message,
+        };
+        match self.config()?.as_ref().and_then(|t| t.get("blobs")) {
+            None => Ok(BlobConfig::local(&self.path.join("blobs"))),
+            Some(toml::Value::Table(t)) => BlobConfig::from_table(t, &self.path).map_err(bad),
+            Some(_) => Err(bad("blobs: expected a [blobs] table".into())),
+        }
+    }
+
+    /// The blob store the settings name.
+    pub fn blob_store(&self) -> Result<BlobStore, DataDirError> {
+        BlobStore::open(&self.blob_config()?).map_err(|e| DataDirError::BadConfig {
+            path: self.path.join(CONFIG_FILE),
+            message: e.to_string(),
+        })
     }
 
     /// Opens the store, creating the SQLite file if the directory is new.

@@ -143,6 +143,11 @@ impl Store {
             notes: sheet.notes,
             dry_run,
         };
+        if kind == RecordKind::Media {
+            return Err(StoreError::Config(
+                "media cannot be imported from a table: add files with `minewatch media add` or on a record's page, which hash and store them".into(),
+            ));
+        }
         let header = match Header::read(kind, &sheet.header) {
             Ok(h) => h,
             Err(problems) => {

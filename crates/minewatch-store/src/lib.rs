@@ -13,6 +13,7 @@
 //! for times, 0/1 integers for booleans, and one migration folder per database.
 
 mod accounts;
+pub mod blobs;
 mod data_dir;
 pub mod demo;
 mod device;
@@ -21,6 +22,7 @@ mod exchange;
 mod facts;
 mod ledger;
 pub mod mail;
+pub mod media;
 mod projection;
 mod records;
 mod requests;

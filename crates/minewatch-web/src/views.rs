@@ -32,11 +32,15 @@ pub fn list_path(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Commitment => Some("/commitments"),
         RecordKind::Payment => Some("/payments"),
         RecordKind::Note => Some("/notes"),
-        RecordKind::Workspace | RecordKind::Organisation => None,
+        // Media have their own pages (upload, metadata, custody), not the generic ones.
+        RecordKind::Media | RecordKind::Workspace | RecordKind::Organisation => None,
     }
 }
 
 pub fn record_href(kind: RecordKind, id: &RecordId) -> Option<String> {
+    if kind == RecordKind::Media {
+        return Some(format!("/media/{id}"));
+    }
     list_path(kind).map(|p| format!("{p}/{id}"))
 }
 
