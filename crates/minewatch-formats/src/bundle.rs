@@ -254,6 +254,9 @@ impl<W: Write + Seek> BundleWriter<W> {
         for (device, key) in &keys {
             self.add_small(&format!("keys/{device}.pem"), public_key_pem(key).as_bytes())?;
         }
+        self.add_small("HOW-TO-VERIFY.txt", HOW_TO_VERIFY.as_bytes())?;
+        // The signed manifest lists every file written so far by hash, so the one
+        // signature covers them all.
         let manifest = json!({
             "format": FORMAT,
             "version": VERSION,
@@ -262,22 +265,22 @@ impl<W: Write + Seek> BundleWriter<W> {
             "selection": selection,
             "devices": keys.keys().collect::<Vec<_>>(),
             "items": self.items,
+            "files": self.sums,
         });
         let bytes = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
         let signature = sign(&bytes);
         self.add_small("manifest.json", &bytes)?;
         self.add_small("manifest.json.sig", &signature)?;
         self.add_small("public-key.pem", public_key_pem(&exporter).as_bytes())?;
-        let mut sums = String::new();
-        for (path, hash) in &self.sums {
-            sums.push_str(&format!("{hash}  {path}\n"));
-        }
         self.zip.start_file("SHA256SUMS", deflated())?;
-        self.zip.write_all(sums.as_bytes())?;
-        self.zip.start_file("HOW-TO-VERIFY.txt", deflated())?;
-        self.zip.write_all(HOW_TO_VERIFY.as_bytes())?;
+        self.zip.write_all(sha256sums(&self.sums).as_bytes())?;
         Ok(self.zip.finish()?)
     }
+}
+
+/// `sha256sum`'s format: `HASH  NAME` lines, sorted by name.
+fn sha256sums(sums: &BTreeMap<String, String>) -> String {
+    sums.iter().map(|(path, hash)| format!("{hash}  {path}\n")).collect()
 }
 
 /// The instructions put in every bundle.
@@ -618,33 +621,31 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
         (_, _, None) => p("manifest.json.sig: missing".into()),
         _ => {}
     }
-    // SHA256SUMS: every line must match, and every file but itself and the
-    // instructions must be listed.
-    match small("SHA256SUMS").and_then(|b| std::str::from_utf8(b).ok()) {
-        None => p("SHA256SUMS: missing or not text".into()),
-        Some(text) => {
-            let mut listed = BTreeSet::new();
-            for (n, line) in text.lines().enumerate() {
-                let Some((hash, name)) = line.split_once("  ") else {
-                    p(format!("SHA256SUMS line {}: expected \"HASH  NAME\"", n + 1));
-                    continue;
-                };
-                listed.insert(name);
-                match files.get(name) {
-                    None => p(format!("{name}: listed in SHA256SUMS but missing from the bundle")),
-                    Some(f) if f.sha256 != hash => p(format!(
-                        "{name}: its SHA-256 is {}, SHA256SUMS says {hash}",
-                        f.sha256
-                    )),
-                    Some(_) => {}
+    // SHA256SUMS must be exactly the hashes of the other files.
+    let actual: BTreeMap<String, String> = files
+        .iter()
+        .filter(|(n, _)| n.as_str() != "SHA256SUMS")
+        .map(|(n, f)| (n.clone(), f.sha256.clone()))
+        .collect();
+    match small("SHA256SUMS") {
+        None => p("SHA256SUMS: missing".into()),
+        Some(text) if text != sha256sums(&actual).as_bytes() => {
+            let text = String::from_utf8_lossy(text);
+            let mut named = false;
+            for line in text.lines() {
+                if let Some((hash, name)) = line.split_once("  ")
+                    && let Some(f) = files.get(name)
+                    && f.sha256 != hash
+                {
+                    p(format!("{name}: its SHA-256 is {}, SHA256SUMS says {hash}", f.sha256));
+                    named = true;
                 }
             }
-            for name in files.keys() {
-                if name != "SHA256SUMS" && name != "HOW-TO-VERIFY.txt" && !listed.contains(name.as_str()) {
-                    p(format!("{name}: not listed in SHA256SUMS"));
-                }
+            if !named {
+                p("SHA256SUMS: does not list exactly the bundle's files and their hashes".into());
             }
         }
+        Some(_) => {}
     }
     let Some(manifest) = manifest else {
         return report;
@@ -662,6 +663,40 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
         p("public-key.pem: not the key of the device the manifest names as exporter".into());
     }
     report.exporter = Some(exported_by.to_owned());
+
+    // The signed list of files: each must be there with its hash, and nothing else
+    // may be (but the manifest, its signature, the key and SHA256SUMS).
+    let listed: BTreeMap<String, String> = manifest
+        .get("files")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if listed.is_empty() {
+        p("manifest.json: lists no files".into());
+    }
+    for (name, hash) in &listed {
+        match files.get(name) {
+            None => p(format!("{name}: listed in the manifest but missing from the bundle")),
+            Some(f) if &f.sha256 != hash => p(format!(
+                "{name}: its SHA-256 is {}, the manifest says {hash}",
+                f.sha256
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in files.keys() {
+        let outside = matches!(
+            name.as_str(),
+            "manifest.json" | "manifest.json.sig" | "public-key.pem" | "SHA256SUMS"
+        );
+        if !outside && !listed.contains_key(name) {
+            p(format!("{name}: in the bundle but not in its signed manifest"));
+        }
+    }
 
     // Every device key file must be the key its name says.
     let mut keys: BTreeMap<String, [u8; 32]> = BTreeMap::new();
@@ -788,4 +823,179 @@ fn signature_ok(key: &[u8; 32], bytes: &[u8], sig: &[u8]) -> bool {
         return false;
     };
     key.verify(bytes, &Signature::from_bytes(&sig)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    /// A ledger entry about `record_id` naming `sha256`, signed by `k`.
+    fn entry(k: &SigningKey, record_id: &str, sha256: &str, seq: u64) -> SignedEntry {
+        let device = hex::encode(k.verifying_key().to_bytes());
+        let body = serde_json::to_vec(&json!({
+            "device": device, "seq": seq, "op": "put", "kind": "media",
+            "record_id": record_id, "payload": {"sha256": sha256},
+        }))
+        .unwrap();
+        SignedEntry {
+            id: hex::encode(Sha256::digest(&body)),
+            device,
+            public_key: k.verifying_key().to_bytes(),
+            signature: k.sign(&body).to_bytes(),
+            body,
+        }
+    }
+
+    /// A bundle of three items from two devices (two items share one file).
+    fn bundle() -> Vec<u8> {
+        let (exporter, other) = (key(1), key(2));
+        let files: [Vec<u8>; 2] = [b"\xFF\xD8\xFFphoto bytes".repeat(50), b"%PDF-1.7 minutes".repeat(40)];
+        let mut w = BundleWriter::new(Cursor::new(Vec::new()));
+        for (i, (bytes, signer)) in [(&files[0], &exporter), (&files[1], &other), (&files[0], &exporter)]
+            .into_iter()
+            .enumerate()
+        {
+            let sha = hex::encode(Sha256::digest(bytes));
+            let id = format!("m{i}");
+            let fresh = w
+                .begin_item(ItemInfo {
+                    record_id: id.clone(),
+                    sha256: sha.clone(),
+                    size: bytes.len() as u64,
+                    content_type: "image/jpeg".into(),
+                    ext: "jpg".into(),
+                    caption: Some("dust".into()),
+                    about: json!([{"kind": "observation", "id": "o1"}]),
+                    capture: json!({"location": {"lat": 47.7, "lon": 105.9}}),
+                })
+                .unwrap();
+            if fresh {
+                w.write(&bytes[..10]).unwrap();
+                w.write(&bytes[10..]).unwrap();
+            }
+            w.end_item(&[entry(signer, &id, &sha, i as u64 + 1)]).unwrap();
+        }
+        w.finish(exporter.verifying_key().to_bytes(), "2026-12-01T00:00:00Z", "test", |b| {
+            exporter.sign(b).to_bytes()
+        })
+        .unwrap()
+        .into_inner()
+    }
+
+    fn unpack(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut a = ZipArchive::new(Cursor::new(zip)).unwrap();
+        (0..a.len())
+            .map(|i| {
+                let mut f = a.by_index(i).unwrap();
+                let mut b = Vec::new();
+                f.read_to_end(&mut b).unwrap();
+                (f.name().unwrap().into_owned(), b)
+            })
+            .collect()
+    }
+
+    fn pack(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut z = ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in files {
+            z.start_file(name.as_str(), deflated()).unwrap();
+            z.write_all(bytes).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    fn verify(zip: &[u8]) -> Result<BundleReport, ReadError> {
+        verify_bundle(Cursor::new(zip), ReadLimits::default())
+    }
+
+    #[test]
+    fn an_untouched_bundle_verifies_and_names_its_parts() {
+        let zip = bundle();
+        let report = verify(&zip).unwrap();
+        assert!(report.ok(), "{:?}", report.problems);
+        assert_eq!((report.items, report.entries), (3, 3));
+        let names: Vec<String> = unpack(&zip).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names.iter().filter(|n| n.starts_with("media/")).count(), 2, "{names:?}");
+        assert_eq!(names.iter().filter(|n| n.starts_with("keys/")).count(), 2);
+        // Repacked by another zip tool, the same files still verify.
+        assert!(verify(&pack(&unpack(&zip))).unwrap().ok());
+    }
+
+    #[test]
+    fn a_changed_photo_is_named() {
+        let mut files = unpack(&bundle());
+        let (name, bytes) = files.iter_mut().find(|(n, _)| n.starts_with("media/")).unwrap();
+        bytes[3] ^= 1;
+        let name = name.clone();
+        let report = verify(&pack(&files)).unwrap();
+        assert!(
+            report.problems.iter().any(|p| p.starts_with(&format!("{name}: its SHA-256 is"))),
+            "{:?}",
+            report.problems
+        );
+    }
+
+    #[test]
+    fn unsafe_names_and_zip_bombs_are_refused_before_reading() {
+        let mut files = unpack(&bundle());
+        files.push(("../../etc/cron.d/evil".into(), b"x".to_vec()));
+        assert!(matches!(verify(&pack(&files)), Err(ReadError::UnsafeName(n)) if n == "../../etc/cron.d/evil"));
+        let mut files = unpack(&bundle());
+        files.push(("/etc/passwd".into(), b"x".to_vec()));
+        assert!(matches!(verify(&pack(&files)), Err(ReadError::UnsafeName(_))));
+        // 64 MiB of zeros packs to about 64 KiB.
+        let mut files = unpack(&bundle());
+        let name = format!("media/{}.bin", "0".repeat(64));
+        files.push((name.clone(), vec![0u8; 64 << 20]));
+        match verify(&pack(&files)) {
+            Err(ReadError::Bomb { name: n, size, .. }) => assert_eq!((n, size), (name, 64 << 20)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(verify(b"not a zip at all"), Err(ReadError::NotZip(_))));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Any flipped byte of any file, any removed file and any two swapped files are
+        /// detected: every case, no exception.
+        #[test]
+        fn every_tampering_is_detected(op in 0..3u8, a in any::<usize>(), b in any::<usize>(), bit in 0..8u8) {
+            let original = unpack(&BUNDLE.with(Clone::clone));
+            let mut files = original.clone();
+            let n = files.len();
+            match op {
+                0 => {
+                    let f = &mut files[a % n].1;
+                    if f.is_empty() { return Ok(()); }
+                    let at = b % f.len();
+                    f[at] ^= 1 << bit;
+                }
+                1 => { files.remove(a % n); }
+                _ => {
+                    let (i, j) = (a % n, b % n);
+                    if files[i].1 == files[j].1 { return Ok(()); }
+                    let tmp = files[i].1.clone();
+                    files[i].1 = files[j].1.clone();
+                    files[j].1 = tmp;
+                }
+            }
+            match verify(&pack(&files)) {
+                Ok(report) => prop_assert!(!report.ok(), "undetected: op {} on {:?}", op, files.get(a % n).map(|f| &f.0)),
+                Err(_) => {}
+            }
+        }
+    }
+
+    thread_local! {
+        static BUNDLE: Vec<u8> = bundle();
+    }
 }

@@ -335,3 +335,74 @@ impl Drop for SmtpServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A real S3-compatible server on loopback for tests: moto's server mode (from PyPI),
+/// with one empty bucket, `minewatch`. Stopped on drop.
+pub struct S3Server {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl S3Server {
+    /// Starts the server, or returns `None` (after `skip_or_fail`) when `python3` with
+    /// moto's server and boto3 is missing.
+    pub fn start() -> Option<S3Server> {
+        let has = Command::new("python3")
+            .args(["-c", "import moto.server, boto3, flask"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has {
+            skip_or_fail(
+                "S3 blob store tests",
+                "install moto's server (pip install 'moto[server]') to run them",
+            );
+            return None;
+        }
+        let port = free_port();
+        let child = Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting moto's server");
+        let server = S3Server { port, child };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto's server did not listen on port {port} within 60 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        run(
+            Command::new("python3").args([
+                "-c",
+                &format!(
+                    "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', \
+                     aws_access_key_id='test', aws_secret_access_key='test', \
+                     region_name='us-east-1').create_bucket(Bucket='minewatch')"
+                ),
+            ]),
+            "creating the test bucket",
+        );
+        Some(server)
+    }
+
+    /// `[blobs]` settings that reach this server.
+    pub fn blobs_toml(&self) -> String {
+        format!(
+            "[blobs]\nbackend = \"s3\"\nbucket = \"minewatch\"\nendpoint = \"http://127.0.0.1:{}\"\n\
+             region = \"us-east-1\"\naccess_key_id = \"test\"\nsecret_access_key = \"test\"\n\
+             allow_http = true\n",
+            self.port
+        )
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
