@@ -2,8 +2,10 @@
 //! and against a real, throwaway PostgreSQL server.
 
 mod access;
+mod blobs;
 mod cases;
 mod geography;
+mod media;
 mod requests;
 mod tamper;
 
@@ -34,6 +36,7 @@ fn all_cases() -> Vec<(&'static str, CaseFn)> {
         cases::a_failed_batch_leaves_nothing,
         cases::lists_filter_by_linked_records,
         cases::zones_become_spatial_facts,
+        media::intake_custody_and_bundles,
         requests::compose_send_overdue_complain_and_settle,
         requests::failed_sends_stay_unsent_and_are_retried,
         tamper::any_changed_byte_of_any_entry_is_detected,
