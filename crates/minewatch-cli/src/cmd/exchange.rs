@@ -19,7 +19,11 @@ fn kinds() -> String {
 
 fn parse_kinds(kind: &str) -> anyhow::Result<Vec<RecordKind>> {
     if kind == "all" {
-        return Ok(RecordKind::ALL.to_vec());
+        // Media are listed by `export media` but move with their files in bundles.
+        return Ok(RecordKind::ALL
+            .into_iter()
+            .filter(|k| *k != RecordKind::Media)
+            .collect());
     }
     match RecordKind::parse(kind) {
         Some(k) => Ok(vec![k]),
@@ -230,9 +234,25 @@ pub struct ExportArgs {
     /// Who the ledger records as exporting restricted fields.
     #[arg(long, default_value = "cli:export")]
     pub author: String,
+    /// With `bundle`: a record standing for a case (a licence, company, complaint…);
+    /// its media and those of every record that refers to it.
+    #[arg(long = "case", value_name = "ID")]
+    pub cases: Vec<String>,
+    /// With `bundle`: a licence; its media and those of its reports, inspections…
+    #[arg(long = "licence", value_name = "ID")]
+    pub licences: Vec<String>,
+    /// With `bundle`: a record (or a media item); its media. Repeat for more.
+    #[arg(long = "record", value_name = "ID")]
+    pub records: Vec<String>,
 }
 
 pub async fn export(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if args.kind == "bundle" {
+        return super::media::export_bundle(global, args).await;
+    }
+    if !(args.cases.is_empty() && args.licences.is_empty() && args.records.is_empty()) {
+        bail!("--case, --licence and --record select what goes into `export bundle`");
+    }
     let kinds = parse_kinds(&args.kind)?;
     let format = parse_format(&args.format)?;
     let all = args.kind == "all";

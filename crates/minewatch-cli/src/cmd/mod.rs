@@ -4,6 +4,7 @@ mod demo;
 mod exchange;
 mod gaps;
 mod init;
+mod media;
 pub(crate) mod pack;
 mod rebuild;
 mod requests;
@@ -52,7 +53,8 @@ pub enum Command {
     Serve(serve::Args),
     /// Load the demo workspace (once) and run the web app.
     Demo(demo::Args),
-    /// Check every ledger entry's hash, chain link and signature.
+    /// Check every ledger entry's hash, chain link and signature; or, given a file, an
+    /// evidence bundle's every hash, signature and link.
     Verify(verify::Args),
     /// Drop and re-derive every projection from the ledger.
     Rebuild(rebuild::Args),
@@ -71,8 +73,11 @@ pub enum Command {
     Daily(requests::DailyArgs),
     /// Import records from a CSV, XLSX or GeoJSON file: all rows or none.
     Import(exchange::ImportArgs),
-    /// Export records as a CSV, XLSX or GeoJSON file.
+    /// Export records as a CSV, XLSX or GeoJSON file, or evidence as a signed bundle
+    /// (`export bundle --licence ID -o FILE.zip`).
     Export(exchange::ExportArgs),
+    /// Evidence files: `media add FILE --about ID`.
+    Media(media::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -89,7 +94,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Init(args) => init::run(&global, args).await,
             Command::Serve(args) => serve::run(&global, args).await,
             Command::Demo(args) => demo::run(&global, args).await,
-            Command::Verify(args) => verify::run(&global, args).await,
+            Command::Verify(args) => match args.bundle {
+                Some(path) => media::verify_file(&path),
+                None => verify::run(&global, args).await,
+            },
             Command::Rebuild(args) => rebuild::run(&global, args).await,
             Command::Pack(args) => pack::run(&global, args).await,
             Command::User(args) => user::run(&global, args).await,
@@ -99,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Daily(args) => requests::daily(&global, args).await,
             Command::Import(args) => exchange::import(&global, args).await,
             Command::Export(args) => exchange::export(&global, args).await,
+            Command::Media(args) => media::run(&global, args).await,
         }
     })
 }

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use super::Global;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// An evidence bundle (`.zip`) to check instead of the data directory's ledger.
+    pub bundle: Option<std::path::PathBuf>,
+}
 
 pub async fn run(global: &Global, _args: Args) -> anyhow::Result<ExitCode> {
     let store = global.open_store().await?;

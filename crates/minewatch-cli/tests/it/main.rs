@@ -3,6 +3,7 @@
 
 mod commands;
 mod crash;
+mod evidence;
 mod exchange;
 
 use std::path::Path;

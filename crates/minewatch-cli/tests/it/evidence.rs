@@ -1,0 +1,123 @@
+//! Evidence end to end: `media add`, `export bundle`, `verify BUNDLE.zip` on an
+//! instance with no shared state, and the same bundle checked with standard tools
+//! (`unzip`-free: Python's zipfile unpacks; `sha256sum -c`; `openssl pkeyutl`).
+
+use std::path::Path;
+use std::process::Command;
+
+use minewatch_store::testing::skip_or_fail;
+
+use crate::{assert_exit, minewatch, stdout};
+
+const JPEG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../minewatch-formats/tests/data/dust.jpg");
+
+fn unpack(zip: &Path, into: &Path) {
+    let o = Command::new("python3")
+        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+        .arg(zip)
+        .arg(into)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("demo");
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+
+    let o = minewatch(&data, &["media", "add", JPEG, "--about", "demo-obs-1", "--caption", "dust"]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("image/jpeg") && out.contains("capture: taken 2025-07-08T14:03:21"), "{out}");
+    assert!(out.contains("public copy (metadata removed)"), "{out}");
+    // A renamed PDF is refused, with the reason.
+    let fake = tmp.path().join("photo.jpg");
+    std::fs::write(&fake, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let o = minewatch(&data, &["media", "add", fake.to_str().unwrap(), "--about", "demo-obs-1"]);
+    assert_exit(&o, 2);
+    assert!(crate::stderr(&o).contains("named as jpg (image/jpeg), but its bytes are application/pdf"), "{}", crate::stderr(&o));
+
+    let zip = tmp.path().join("evidence.zip");
+    let o = minewatch(
+        &data,
+        &["export", "bundle", "--licence", "demo-licence-mv900101", "-o", zip.to_str().unwrap()],
+    );
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("1 media item(s)"), "{}", stdout(&o));
+    let o = minewatch(&data, &["export", "bundle", "--record", "demo-licence-xv900203", "-o", tmp.path().join("none.zip").to_str().unwrap()]);
+    assert_exit(&o, 2);
+    assert!(crate::stderr(&o).contains("no media to export"), "{}", crate::stderr(&o));
+    assert!(!tmp.path().join("none.zip").exists() && !tmp.path().join("none.partial").exists());
+
+    // Another instance: no data directory at all.
+    let elsewhere = tmp.path().join("nowhere");
+    let o = minewatch(&elsewhere, &["verify", zip.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("verified — 1 item(s), 2 signed ledger entries"), "{}", stdout(&o));
+    // The export is in the ledger, and the ledger still verifies.
+    assert_exit(&minewatch(&data, &["verify"]), 0);
+
+    // Standard tools.
+    let unpacked = tmp.path().join("unpacked");
+    unpack(&zip, &unpacked);
+    let how = std::fs::read_to_string(unpacked.join("HOW-TO-VERIFY.txt")).unwrap();
+    assert!(how.contains("sha256sum -c SHA256SUMS") && how.contains("ЭНЭ БАГЦЫГ ХЭРХЭН ШАЛГАХ ВЭ"));
+    let o = Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&unpacked).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(unpacked.join("manifest.json")).unwrap()).unwrap();
+    let item = &manifest["items"][0];
+    assert_eq!(item["capture"]["device"], "TestPhone TP-1 (fixture)");
+    assert_eq!(item["entries"].as_array().unwrap().len(), 2);
+    if Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success()) {
+        let o = Command::new("openssl")
+            .args(["pkeyutl", "-verify", "-pubin", "-inkey", "public-key.pem", "-rawin", "-in", "manifest.json", "-sigfile", "manifest.json.sig"])
+            .current_dir(&unpacked)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("Signature Verified Successfully"),
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    } else {
+        skip_or_fail("the openssl check of a bundle", "install openssl");
+    }
+
+    // The photo changed by one byte, repacked: named exactly.
+    let media = std::fs::read_dir(unpacked.join("media")).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&media).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0x01;
+    std::fs::write(&media, bytes).unwrap();
+    let repacked = tmp.path().join("tampered.zip");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import os, sys, zipfile\nz = zipfile.ZipFile(sys.argv[2], 'w')\nfor root, _, files in os.walk(sys.argv[1]):\n    for f in files:\n        p = os.path.join(root, f)\n        z.write(p, os.path.relpath(p, sys.argv[1]))\nz.close()",
+        ])
+        .arg(&unpacked)
+        .arg(&repacked)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let o = minewatch(&elsewhere, &["verify", repacked.to_str().unwrap()]);
+    assert_exit(&o, 1);
+    let name = format!("media/{}", media.file_name().unwrap().to_string_lossy());
+    assert!(stdout(&o).contains(&format!("{name}: its SHA-256 is")), "{}", stdout(&o));
+
+    // A bundle with a path-traversal name is refused before anything is read.
+    let evil = tmp.path().join("evil.zip");
+    let o = Command::new("python3")
+        .args(["-c", "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w')\nz.writestr('../evil.sh', 'x')\nz.close()"])
+        .arg(&evil)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let o = minewatch(&elsewhere, &["verify", evil.to_str().unwrap()]);
+    assert_exit(&o, 2);
+    assert!(crate::stderr(&o).contains("unsafe file name \"../evil.sh\""), "{}", crate::stderr(&o));
+}
