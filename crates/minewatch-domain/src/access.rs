@@ -264,6 +264,9 @@ impl Principal {
                 matches!(g.role, Role::Admin | Role::Coordinator) && g.scope == Scope::Workspace
             }),
             Action::EditRecords => self.grants().iter().any(|g| g.role.is_staff()),
+            Action::HandleEvidence => self.grants().iter().any(|g| {
+                matches!(g.role, Role::Admin | Role::Coordinator | Role::Lawyer)
+            }),
         }
     }
 
@@ -290,6 +293,9 @@ pub enum Action {
     /// Create and correct records through the forms: staff roles (not `member`), for
     /// records their scope covers ([`Principal::may_write`]).
     EditRecords,
+    /// Export evidence bundles (originals with their place and device) and publish an
+    /// original: admins, coordinators and lawyers, who answer for what leaves.
+    HandleEvidence,
 }
 
 /// Whose records of one visibility level a principal may see.
@@ -601,6 +607,10 @@ mod tests {
         assert!(account(Role::Coordinator, Scope::Workspace).may(Action::ImportRecords));
         assert!(!account(Role::Coordinator, Scope::Community(id("c"))).may(Action::ImportRecords));
         assert!(!account(Role::Paralegal, Scope::Workspace).may(Action::ImportRecords));
+        assert!(account(Role::Lawyer, Scope::Workspace).may(Action::HandleEvidence));
+        assert!(account(Role::Coordinator, Scope::Community(id("c"))).may(Action::HandleEvidence));
+        assert!(!account(Role::Monitor, Scope::Workspace).may(Action::HandleEvidence));
+        assert!(!account(Role::Paralegal, Scope::Workspace).may(Action::HandleEvidence));
         assert!(coordinator.may(Action::UseOwnAccount));
         // An admin role scoped to one community is not a workspace admin.
         assert!(!account(Role::Admin, Scope::Community(id("c"))).may(Action::ViewAudit));

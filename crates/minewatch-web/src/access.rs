@@ -548,7 +548,21 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
             return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
         }
         let url_form = content_type.starts_with("application/x-www-form-urlencoded");
-        if url_form || content_type.starts_with("multipart/form-data") {
+        let streamed = content_type.starts_with("multipart/form-data")
+            && crate::media::is_streamed(&parts.method, &path);
+        if streamed {
+            // A media upload is never read whole: its form carries the token in the
+            // query (`?csrf=`), or a script sends it as a header.
+            let sent = parts
+                .uri
+                .query()
+                .and_then(|q| form_field(&Bytes::copy_from_slice(q.as_bytes()), CSRF_FIELD))
+                .or(header_token);
+            if !sent.is_some_and(|t| same_token(&t, &csrf)) || new_csrf {
+                return reject(&path, &ui, AppError::Forbidden("forbidden-csrf"));
+            }
+            body
+        } else if url_form || content_type.starts_with("multipart/form-data") {
             // A form from our own page carries the token as a field: read the body
             // (within its path's limit) to find it, then hand the body on.
             let bytes = match axum::body::to_bytes(body, crate::body_limit_of(&path)).await {

@@ -18,6 +18,7 @@ mod hub;
 pub mod i18n;
 mod import;
 mod law;
+mod media;
 mod pages;
 mod requests;
 mod routes;
@@ -34,10 +35,10 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use minewatch_domain::Pack;
 use minewatch_store::Store;
+use minewatch_store::blobs::BlobStore;
 use minewatch_store::mail::SmtpMailer;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 
 pub use access::{Limit, RateLimiter, RoutePolicy, SecurityConfig, WindowLimit};
 pub use error::AppError;
@@ -70,6 +71,10 @@ async fn body_limit(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
+    // Streamed media bodies are limited by the blob store as they arrive.
+    if media::is_streamed(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
     let limit = body_limit_of(request.uri().path());
     let declared = request
         .headers()
@@ -85,6 +90,21 @@ async fn body_limit(
         .await
 }
 
+/// Answers 408 when a request takes over 30 s, except streamed media uploads and
+/// downloads, which take as long as the connection needs.
+async fn timeout(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if media::is_streamed(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(Duration::from_secs(30), next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -96,6 +116,8 @@ pub struct AppState {
     pub uploads: Arc<import::Stash>,
     /// Sends email requests, when `[mail]` is configured.
     pub mailer: Option<Arc<SmtpMailer>>,
+    /// Where media files are kept; without it, uploads are refused.
+    pub blobs: Option<Arc<BlobStore>>,
 }
 
 impl AppState {
@@ -112,7 +134,14 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
+            blobs: None,
         }
+    }
+
+    /// The state with a blob store for media.
+    pub fn with_blobs(mut self, blobs: BlobStore) -> AppState {
+        self.blobs = Some(Arc::new(blobs));
+        self
     }
 
     /// The state with a mailer for email requests.
@@ -171,10 +200,7 @@ pub fn app_with_unlisted(state: AppState, extra: Router<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(guard, access::guard))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ));
+        .layer(axum::middleware::from_fn(timeout));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

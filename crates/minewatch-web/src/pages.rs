@@ -318,6 +318,9 @@ pub async fn show(
         &entries,
     )
     .await;
+    let (media, upload) = crate::media::section(&state, &viewer, &ui, record, may_edit)
+        .await
+        .page(&ui)?;
     let path = list_path(kind).expect("shown kinds have a path");
     let edit_href =
         (kind != RecordKind::Observation && may_edit).then(|| format!("{path}/{id}/edit"));
@@ -343,6 +346,8 @@ pub async fn show(
             versions,
             commitment,
             as_of: day.to_string(),
+            media,
+            upload,
             history,
         },
     )

@@ -14,7 +14,7 @@ use minewatch_domain::{Action, RecordKind};
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
 use crate::views::list_path;
-use crate::{account, api, forms, gaps, import, law, pages, requests, tracker};
+use crate::{account, api, forms, gaps, import, law, media, pages, requests, tracker};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +150,19 @@ pub(crate) fn build() -> Routes {
         Limited(Limit::Intake),
         requests::feed,
     );
+    // Media evidence: streamed uploads to any record the viewer may write, a page per
+    // item, its public copy, its original (restricted), publishing and bundles.
+    r.post("/media", RoutePolicy::Action(Action::EditRecords), media::upload);
+    let media_item = Record(Some(RecordKind::Media));
+    r.get("/media/{id}", media_item, media::show);
+    r.get("/media/{id}/public", media_item, media::public_copy);
+    r.get("/media/{id}/original", media_item, media::original);
+    r.post(
+        "/media/publish",
+        RoutePolicy::Action(Action::HandleEvidence),
+        media::publish,
+    );
+    r.get("/bundle", RoutePolicy::Action(Action::HandleEvidence), media::bundle);
     r.get("/law", Open, law::library);
     r.get("/gaps", Open, gaps::list);
     r.get("/gaps/{gap}", Open, gaps::show);

@@ -67,6 +67,9 @@ pub struct DetailPage<'a> {
     pub commitment: Option<crate::tracker::CommitmentRow>,
     /// The day commitment statuses are computed on.
     pub as_of: String,
+    /// The media about this record, and the form to add one.
+    pub media: Vec<MediaCard>,
+    pub upload: Option<UploadForm>,
     pub history: Vec<HistoryRow>,
 }
 
@@ -254,4 +257,64 @@ pub struct ImportPage<'a> {
     /// The report of a finished import.
     pub done: Option<minewatch_store::ImportReport>,
     pub list_href: Option<String>,
+}
+
+/// One media item on a record's page.
+pub struct MediaCard {
+    pub href: String,
+    /// The public copy, for images.
+    pub thumb: Option<String>,
+    pub label: String,
+    pub meta: String,
+}
+
+/// The upload form on a record's page.
+pub struct UploadForm {
+    pub action: String,
+    pub about: String,
+    /// The largest file taken, for the help text.
+    pub max: String,
+}
+
+/// One line of an item's chain of custody.
+pub struct CustodyRow {
+    pub when: String,
+    pub what: String,
+    pub who: String,
+    pub device: String,
+    pub entry: String,
+    pub via: String,
+}
+
+#[derive(Template)]
+#[template(path = "media.html")]
+pub struct MediaPage<'a> {
+    pub ui: &'a Ui,
+    pub title: String,
+    pub added: bool,
+    pub content_type: String,
+    pub size: String,
+    pub sha256: String,
+    pub date: String,
+    pub caption: Option<String>,
+    pub filename: Option<String>,
+    pub image: bool,
+    pub public_href: Option<String>,
+    pub original_href: Option<String>,
+    pub bundle_href: Option<String>,
+    /// The item's id, for the publish button of those who may publish.
+    pub publish: Option<String>,
+    pub published: bool,
+    /// Whether this viewer may see the capture metadata (else it is not mentioned).
+    pub capture_visible: bool,
+    pub taken_at: Option<String>,
+    pub place: Option<String>,
+    pub device: Option<String>,
+    pub software: Option<String>,
+    /// An image whose file carried no time, place or device.
+    pub no_metadata: bool,
+    /// Where the file's metadata and the report disagree.
+    pub warnings: Vec<String>,
+    pub about: Vec<crate::views::RecordLink>,
+    pub custody: Vec<CustodyRow>,
 }

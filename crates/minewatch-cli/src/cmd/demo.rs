@@ -51,5 +51,6 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mail = dir.mail_config()?;
-    super::serve::serve(store, args.addr, &args.security, Some(&note), mail).await
+    let blobs = dir.blob_store()?;
+    super::serve::serve(store, args.addr, &args.security, Some(&note), mail, blobs).await
 }

@@ -75,7 +75,8 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         .is_empty()
         .then_some("no accounts yet: create one with `minewatch user add NAME --role admin`");
     let mail = global.mail_config()?;
-    serve(store, args.addr, &args.security, banner, mail).await
+    let blobs = minewatch_store::DataDir::open(&global.data)?.blob_store()?;
+    serve(store, args.addr, &args.security, banner, mail, blobs).await
 }
 
 /// Serves `store` on `addr`; `banner` is printed after the URL (the demo's logins).
@@ -85,6 +86,7 @@ pub async fn serve(
     security: &SecurityArgs,
     banner: Option<&str>,
     mail: Option<MailConfig>,
+    blobs: minewatch_store::blobs::BlobStore,
 ) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -101,6 +103,8 @@ pub async fn serve(
         minewatch_web::builtin_pack(),
         security.config(),
     );
+    println!("media files are kept in the {}", blobs.describe());
+    state = state.with_blobs(blobs);
     match mail {
         Some(config) => {
             let mailer = SmtpMailer::new(&config).map_err(anyhow::Error::msg)?;

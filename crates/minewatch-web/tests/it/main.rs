@@ -7,6 +7,7 @@ mod http;
 mod i18n;
 mod import;
 mod matrix;
+mod media;
 mod public;
 mod records;
 mod requests;
@@ -58,7 +59,12 @@ impl TestApp {
         minewatch_store::demo::load(&store)
             .await
             .expect("loading the demo");
-        let mut state = AppState::with_security(store.clone(), builtin_pack(), security);
+        let blobs = minewatch_store::blobs::BlobStore::open(
+            &minewatch_store::blobs::BlobConfig::local(&dir.path().join("blobs")),
+        )
+        .expect("a blob store");
+        let mut state =
+            AppState::with_security(store.clone(), builtin_pack(), security).with_blobs(blobs);
         if let Some(m) = mailer {
             state = state.with_mailer(m);
         }

@@ -1,0 +1,550 @@
+//! Media evidence on the web: streamed uploads to any record, a page per item (its
+//! metadata beside the reported time and place, its chain of custody), the public copy,
+//! the original for those who may have it, and evidence bundles to download.
+//!
+//! Public pages only ever link the public copy, whose metadata was removed at intake.
+//! The original carries the exact place a photo was taken, so only a viewer who may
+//! see the item's restricted fields gets it (every download is in the audit), unless a
+//! coordinator, lawyer or admin published it.
+
+use std::io::{Seek as _, SeekFrom};
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures::StreamExt as _;
+use minewatch_domain::media::{Disagreement, Reported, Tolerance, disagreements};
+use minewatch_domain::record::Point;
+use minewatch_domain::{Action, Capture, Media, Record, RecordId, RecordKind};
+use minewatch_store::blobs::{BlobError, BlobStore};
+use minewatch_store::media::{MediaError, NewMedia};
+use minewatch_store::{Op, StoreError};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::access::Viewer;
+use crate::error::{AppError, OrPage as _, PageError};
+
+type PageResult = Result<Response, PageError>;
+use crate::i18n::Ui;
+use crate::templates::{MediaCard, MediaPage, UploadForm};
+use crate::views;
+
+fn blobs(state: &AppState) -> Result<&BlobStore, AppError> {
+    state
+        .blobs
+        .as_deref()
+        .ok_or_else(|| AppError::Conflict("media storage is not set up on this server".into()))
+}
+
+fn media_error(e: MediaError) -> AppError {
+    match e {
+        MediaError::Blob(BlobError::Refused(why)) => AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, why),
+        MediaError::Blob(e @ BlobError::TooLarge { .. }) => AppError::BadRequest(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+        MediaError::Blob(e @ (BlobError::Empty | BlobError::Interrupted(_))) => {
+            AppError::BadRequest(StatusCode::BAD_REQUEST, e.to_string())
+        }
+        MediaError::Blob(e) => AppError::Internal(e.to_string()),
+        MediaError::Store(e) => e.into(),
+        MediaError::Bundle(e) => AppError::Conflict(e),
+    }
+}
+
+/// `POST /media`: a multipart form whose text fields (`about`, `caption`,
+/// `visibility`) come before the `file`, which is streamed to the blob store as it
+/// arrives. The CSRF token travels in the query (`?csrf=`), so the body is never read
+/// whole.
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let blobs = blobs(&state).page(&ui)?.clone();
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > blobs.max_upload_bytes() + (1 << 20)) {
+        return Err(AppError::BadRequest(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            BlobError::TooLarge { limit: blobs.max_upload_bytes() }.to_string(),
+        ))
+        .page(&ui);
+    }
+    let mut multipart = multipart
+        .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, format!("expected a file upload form: {e}")))
+        .page(&ui)?;
+    let mut about: Vec<String> = Vec::new();
+    let (mut caption, mut visibility): (Option<String>, Option<String>) = (None, None);
+    loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, format!("the upload was cut off: {e}")))
+            .page(&ui)?;
+        let Some(field) = field else {
+            return Err(AppError::BadRequest(StatusCode::BAD_REQUEST, "the form has no file".into())).page(&ui);
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            // Each record must be one the viewer may see and write.
+            let mut ids = Vec::new();
+            for id in &about {
+                let (id, access) = visible(&state, &viewer, id).await.page(&ui)?;
+                if !viewer.principal.may_write(access.owner.as_ref()) {
+                    return Err(AppError::Forbidden("forbidden-body")).page(&ui);
+                }
+                ids.push(id);
+            }
+            let new = NewMedia {
+                about: ids,
+                filename: field.file_name().map(str::to_owned),
+                caption: caption.take(),
+                declared_type: field.content_type().map(str::to_owned),
+                visibility: visibility.take(),
+                today: state.pack.today(jiff::Timestamp::now()),
+            };
+            let added = state
+                .store
+                .add_media(&blobs, &viewer.author(), new, Box::pin(field))
+                .await
+                .map_err(media_error)
+                .page(&ui)?;
+            return Ok(Redirect::to(&format!("/media/{}?added=1", added.written.record_id)).into_response());
+        }
+        let text = field
+            .text()
+            .await
+            .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, e.to_string()))
+            .page(&ui)?;
+        let text = text.trim().to_owned();
+        match name.as_str() {
+            "about" if !text.is_empty() => about.push(text),
+            "caption" if !text.is_empty() => caption = Some(text),
+            "visibility" if !text.is_empty() => visibility = Some(text),
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowParams {
+    #[serde(default)]
+    added: Option<String>,
+}
+
+/// `GET /media/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Path(id): Path<String>,
+    Query(params): Query<ShowParams>,
+) -> PageResult {
+    let shown = viewer.record(&state, &id).await.page(&ui)?;
+    let Ok(Record::Media(media)) = shown.record.typed() else {
+        return Err(AppError::NotFound).page(&ui);
+    };
+    let record_id = shown.record.id.clone();
+    // What this viewer may see of the capture: the restricted part is absent from the
+    // payload they were given.
+    let capture: Option<Capture> = shown
+        .payload
+        .get("capture")
+        .and_then(|c| serde_json::from_value(c.clone()).ok());
+    let capture_visible = shown.payload.get("capture").is_some()
+        || (media.capture.is_none() && viewer.principal.may_write(shown.access.owner.as_ref()));
+    let mut about = Vec::new();
+    let mut warnings = Vec::new();
+    for (kind, about_id) in &media.about {
+        let Ok(r) = state.store.get(about_id).await else { continue };
+        let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
+        if !access.visible_to(&viewer.principal) {
+            continue;
+        }
+        about.push(views::RecordLink::new(&ui, &r));
+        if let Some(c) = &capture {
+            // Compared with the full record: only the result is shown, never its place.
+            for d in disagreements(c, &reported(*kind, &r.payload), Tolerance::default()) {
+                warnings.push(match d {
+                    Disagreement::Time { taken, reported, days } => ui.t_args(
+                        "media-time-disagrees",
+                        &[
+                            ("taken", taken.to_string()),
+                            ("reported", reported.to_string()),
+                            ("days", days.to_string()),
+                        ],
+                    ),
+                    Disagreement::Place { km, .. } => {
+                        ui.t_args("media-place-disagrees", &[("km", format!("{km:.1}"))])
+                    }
+                });
+            }
+        }
+    }
+    let original_allowed = shown.payload.get("capture").is_some()
+        || shown.payload.get("filename").is_some()
+        || media.original_published;
+    let custody = if viewer.may(Action::EditRecords) {
+        state
+            .store
+            .custody(&record_id)
+            .await
+            .page(&ui)?
+            .into_iter()
+            .map(|e| crate::templates::CustodyRow {
+                when: views::format_time(e.at_ms),
+                what: match (e.op, e.payload.get("action").and_then(|a| a.as_str())) {
+                    (Op::Put, _) => ui.t("custody-added"),
+                    (Op::Correct, _) => ui.t("custody-corrected"),
+                    (Op::Retract, _) => ui.t("custody-retracted"),
+                    (Op::Access, Some("export-bundle")) => ui.t("custody-exported"),
+                    (Op::Access, Some("download-original")) => ui.t("custody-downloaded"),
+                    (Op::Access, _) => ui.t("custody-viewed"),
+                },
+                who: e.author,
+                device: e.device.chars().take(16).collect(),
+                entry: e.id,
+                via: e
+                    .payload
+                    .get("via")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = MediaPage {
+        ui: &ui,
+        title: views::display_name(&shown.record, ui.lang),
+        added: params.added.is_some(),
+        content_type: media.content_type.clone(),
+        size: human_size(media.size),
+        sha256: media.sha256.clone(),
+        date: media.date.to_string(),
+        caption: media.caption.clone(),
+        filename: shown.payload.get("filename").and_then(|f| f.as_str()).map(str::to_owned),
+        image: media.public_copy.is_some(),
+        public_href: media.public_copy.as_ref().map(|_| format!("/media/{record_id}/public")),
+        original_href: original_allowed.then(|| format!("/media/{record_id}/original")),
+        bundle_href: viewer
+            .may(Action::HandleEvidence)
+            .then(|| format!("/bundle?record={record_id}")),
+        publish: (viewer.may(Action::HandleEvidence) && !media.original_published && !shown.record.retracted)
+            .then(|| record_id.to_string()),
+        published: media.original_published,
+        capture_visible,
+        taken_at: capture.as_ref().and_then(|c| {
+            c.taken_at
+                .as_ref()
+                .map(|t| format!("{}{}", t.replace('T', " "), c.offset.as_deref().map(|o| format!(" ({o})")).unwrap_or_default()))
+        }),
+        place: capture
+            .as_ref()
+            .and_then(|c| c.location)
+            .map(|p| format!("{:.5}, {:.5}", p.lat, p.lon)),
+        device: capture.as_ref().and_then(|c| c.device.clone()),
+        software: capture.as_ref().and_then(|c| c.software.clone()),
+        no_metadata: capture_visible && media.capture.is_none() && media.content_type.starts_with("image/"),
+        warnings,
+        about,
+        custody,
+    };
+    Ok(axum::response::Html(askama::Template::render(&page).page(&ui)?).into_response())
+}
+
+/// A record the viewer may see (else not found), without showing it: nothing of it
+/// reaches the page, so no audit entry is written.
+async fn visible(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(RecordId, minewatch_domain::RecordAccess), AppError> {
+    let id = RecordId::parse(id).ok_or(AppError::NotFound)?;
+    let r = state.store.get(&id).await?;
+    let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
+    if !access.visible_to(&viewer.principal) {
+        return Err(AppError::NotFound);
+    }
+    Ok((id, access))
+}
+
+/// What a record reported about its event, to set beside a file's metadata.
+fn reported(kind: RecordKind, payload: &serde_json::Value) -> Reported {
+    let date = |field: &str| {
+        payload
+            .get(field)
+            .and_then(|d| d.as_str())
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+    };
+    let location = payload
+        .get("location")
+        .and_then(|l| serde_json::from_value::<Point>(l.clone()).ok());
+    match kind {
+        RecordKind::Observation => Reported {
+            date: date("observed_on"),
+            location,
+        },
+        k if RecordKind::CASE.contains(&k) => Reported {
+            date: date("date"),
+            location: None,
+        },
+        _ => Reported::default(),
+    }
+}
+
+fn human_size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+async fn media_of(state: &AppState, viewer: &Viewer, id: &str) -> Result<(RecordId, Media, serde_json::Value), AppError> {
+    let shown = viewer.record(state, id).await?;
+    match shown.record.typed() {
+        Ok(Record::Media(m)) => Ok((shown.record.id, m, shown.payload)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn stream_blob(state: &AppState, sha256: &str, content_type: &str, disposition: String) -> Result<Response, AppError> {
+    let blobs = blobs(state)?;
+    let stream = blobs.get_stream(sha256).await.map_err(|e| match e {
+        BlobError::NotFound(_) => AppError::NotFound,
+        other => AppError::Internal(other.to_string()),
+    })?;
+    let size = blobs.size(sha256).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut response = Response::new(Body::from_stream(stream));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type.parse().expect("a sniffed MIME type is a header value"));
+    if let Some(n) = size {
+        h.insert(header::CONTENT_LENGTH, n.into());
+    }
+    h.insert(header::CONTENT_DISPOSITION, disposition.parse().unwrap_or_else(|_| "attachment".parse().expect("static")));
+    h.insert(header::CACHE_CONTROL, "private, no-store".parse().expect("static"));
+    Ok(response)
+}
+
+/// `GET /media/{id}/public`: the copy without metadata, to anyone who may see the item.
+pub async fn public_copy(State(state): State<AppState>, viewer: Viewer, ui: Ui, Path(id): Path<String>) -> PageResult {
+    let (_, media, _) = media_of(&state, &viewer, &id).await.page(&ui)?;
+    let copy = media.public_copy.ok_or(AppError::NotFound).page(&ui)?;
+    stream_blob(&state, &copy.sha256, &media.content_type, "inline".into())
+        .await
+        .page(&ui)
+}
+
+/// `GET /media/{id}/original`: the file as received, for those who may see the item's
+/// restricted fields (each download is in the audit) or once published; anyone else is
+/// sent to the public copy.
+pub async fn original(State(state): State<AppState>, viewer: Viewer, ui: Ui, Path(id): Path<String>) -> PageResult {
+    let (record_id, media, payload) = media_of(&state, &viewer, &id).await.page(&ui)?;
+    let allowed = payload.get("capture").is_some() || payload.get("filename").is_some() || media.original_published;
+    if !allowed {
+        let to = if media.public_copy.is_some() {
+            format!("/media/{record_id}/public")
+        } else {
+            format!("/media/{record_id}")
+        };
+        return Ok(Redirect::to(&to).into_response());
+    }
+    if viewer.is_signed_in() {
+        state
+            .store
+            .record_access(&viewer.author(), &record_id, "download-original", &viewer.path, &[])
+            .await
+            .page(&ui)?;
+    }
+    let ext = minewatch_formats::media::TYPES
+        .iter()
+        .find(|t| t.mime == media.content_type)
+        .map(|t| t.ext)
+        .unwrap_or("bin");
+    stream_blob(
+        &state,
+        &media.sha256,
+        &media.content_type,
+        format!("attachment; filename=\"{}.{ext}\"", &media.sha256[..16]),
+    )
+    .await
+    .page(&ui)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    id: String,
+}
+
+/// `POST /media/publish`: makes an original public, by a coordinator, lawyer or admin.
+pub async fn publish(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    axum::Form(form): axum::Form<PublishForm>,
+) -> PageResult {
+    if form.id.is_empty() {
+        return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, "say which item to publish".into())).page(&ui);
+    }
+    let shown = viewer.record(&state, &form.id).await.page(&ui)?;
+    if shown.record.kind != RecordKind::Media {
+        return Err(AppError::NotFound).page(&ui);
+    }
+    let mut payload = shown.record.payload.clone();
+    payload["original_published"] = serde_json::Value::Bool(true);
+    state
+        .store
+        .correct(&viewer.author(), &shown.record.id, payload, Some(&shown.record.head))
+        .await
+        .page(&ui)?;
+    Ok(Redirect::to(&format!("/media/{}", shown.record.id)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BundleParams {
+    #[serde(default)]
+    record: Vec<String>,
+}
+
+/// `GET /bundle?record=ID…`: the evidence bundle of records (their media, and those
+/// of every record that refers to them), for coordinators, lawyers and admins. The
+/// export is recorded in the ledger before the file is made.
+pub async fn bundle(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> PageResult {
+    let params: BundleParams = serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
+        .map(|pairs| BundleParams {
+            record: pairs.into_iter().filter(|(k, _)| k == "record").map(|(_, v)| v).collect(),
+        })
+        .unwrap_or(BundleParams { record: Vec::new() });
+    if params.record.is_empty() {
+        return Err(AppError::BadRequest(StatusCode::BAD_REQUEST, "say which records: ?record=ID".into())).page(&ui);
+    }
+    let blobs = blobs(&state).page(&ui)?.clone();
+    let mut ids = Vec::new();
+    for id in &params.record {
+        ids.push(visible(&state, &viewer, id).await.page(&ui)?.0);
+    }
+    // Only what the viewer may see goes in.
+    let media: Vec<_> = state
+        .store
+        .bundle_media(&ids)
+        .await
+        .page(&ui)?
+        .into_iter()
+        .filter(|m| minewatch_domain::RecordAccess::of(m.kind, &m.id, &m.payload).visible_to(&viewer.principal))
+        .collect();
+    let selection = ids.iter().map(|i| format!("record {i}")).collect::<Vec<_>>().join(", ");
+    // Written to an unnamed temporary file (removed as soon as it is closed), then
+    // streamed: a bundle can be larger than memory.
+    let file = tempfile_unnamed().map_err(|e| AppError::Internal(e.to_string())).page(&ui)?;
+    let mut file = state
+        .store
+        .write_bundle(&blobs, &viewer.author(), &media, &format!("{selection} via {}", viewer.path), std::io::BufWriter::new(file))
+        .await
+        .map_err(media_error)
+        .page(&ui)?
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
+        .page(&ui)?;
+    let size = file.seek(SeekFrom::End(0)).map_err(|e| AppError::Internal(e.to_string())).page(&ui)?;
+    file.seek(SeekFrom::Start(0)).map_err(|e| AppError::Internal(e.to_string())).page(&ui)?;
+    let file = tokio::fs::File::from_std(file);
+    let stream = futures::stream::unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt as _;
+        let mut buf = vec![0u8; 256 * 1024];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    let name = format!("minewatch-evidence-{}.zip", state.pack.today(jiff::Timestamp::now()));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        Body::from_stream(stream.boxed()),
+    )
+        .into_response())
+}
+
+/// A temporary file with no name: gone when closed, even after a crash.
+fn tempfile_unnamed() -> std::io::Result<std::fs::File> {
+    let path = std::env::temp_dir().join(format!("minewatch-bundle-{}", uuid_like()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
+}
+
+fn uuid_like() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the system's random source works");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The media about a record, as cards for its page, and the upload form for those
+/// who may add to it.
+pub async fn section(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    record: &minewatch_store::StoredRecord,
+    may_edit: bool,
+) -> Result<(Vec<MediaCard>, Option<UploadForm>), StoreError> {
+    if record.kind == RecordKind::Media {
+        return Ok((Vec::new(), None));
+    }
+    let items = state.store.media_about(&record.id, Some(&viewer.filter())).await?;
+    let cards = items
+        .iter()
+        .filter_map(|r| match r.typed() {
+            Ok(Record::Media(m)) => Some(MediaCard {
+                href: format!("/media/{}", r.id),
+                thumb: m.public_copy.as_ref().map(|_| format!("/media/{}/public", r.id)),
+                label: views::display_name(r, ui.lang),
+                meta: format!("{} · {}", m.content_type, human_size(m.size)),
+            }),
+            _ => None,
+        })
+        .collect();
+    let upload = (may_edit && state.blobs.is_some() && !record.retracted).then(|| UploadForm {
+        action: format!("/media?csrf={}", viewer.csrf),
+        about: record.id.to_string(),
+        max: state
+            .blobs
+            .as_ref()
+            .map(|b| human_size(b.max_upload_bytes()))
+            .unwrap_or_default(),
+    });
+    Ok((cards, upload))
+}
+
+/// Whether a request is a streamed media upload or download, which the body limit and
+/// the request timeout leave alone (the blob store enforces its own size limit).
+pub fn is_streamed(method: &axum::http::Method, path: &str) -> bool {
+    (method == axum::http::Method::POST && path == "/media")
+        || (method == axum::http::Method::GET
+            && (path == "/bundle" || (path.starts_with("/media/") && path.ends_with("/original"))))
+}
