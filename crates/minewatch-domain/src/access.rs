@@ -264,9 +264,10 @@ impl Principal {
                 matches!(g.role, Role::Admin | Role::Coordinator) && g.scope == Scope::Workspace
             }),
             Action::EditRecords => self.grants().iter().any(|g| g.role.is_staff()),
-            Action::HandleEvidence => self.grants().iter().any(|g| {
-                matches!(g.role, Role::Admin | Role::Coordinator | Role::Lawyer)
-            }),
+            Action::HandleEvidence => self
+                .grants()
+                .iter()
+                .any(|g| matches!(g.role, Role::Admin | Role::Coordinator | Role::Lawyer)),
         }
     }
 

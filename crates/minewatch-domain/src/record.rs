@@ -1722,7 +1722,10 @@ impl<'a> Fields<'a> {
                 .get("kind")
                 .and_then(Value::as_str)
                 .and_then(RecordKind::parse);
-            let id = item.get("id").and_then(Value::as_str).and_then(RecordId::parse);
+            let id = item
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(RecordId::parse);
             match (kind, id) {
                 (Some(k), Some(id)) if item.as_object().is_some_and(|o| o.len() == 2) => {
                     if !out.iter().any(|(_, o)| *o == id) {

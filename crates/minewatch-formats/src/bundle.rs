@@ -160,7 +160,11 @@ impl<W: Write + Seek> BundleWriter<W> {
             .filter(char::is_ascii_alphanumeric)
             .take(8)
             .collect();
-        let path = format!("media/{}.{}", info.sha256, if ext.is_empty() { "bin" } else { &ext });
+        let path = format!(
+            "media/{}.{}",
+            info.sha256,
+            if ext.is_empty() { "bin" } else { &ext }
+        );
         let fresh = !self.sums.contains_key(&path);
         if fresh {
             self.zip.start_file(path.as_str(), stored())?;
@@ -179,7 +183,9 @@ impl<W: Write + Seek> BundleWriter<W> {
             return Err(BundleError::Misuse("no item is open"));
         };
         let Some(h) = p.hasher.as_mut() else {
-            return Err(BundleError::Misuse("this item's file is in the bundle already"));
+            return Err(BundleError::Misuse(
+                "this item's file is in the bundle already",
+            ));
         };
         h.update(chunk);
         p.written += chunk.len() as u64;
@@ -252,7 +258,10 @@ impl<W: Write + Seek> BundleWriter<W> {
         }
         let keys = std::mem::take(&mut self.keys);
         for (device, key) in &keys {
-            self.add_small(&format!("keys/{device}.pem"), public_key_pem(key).as_bytes())?;
+            self.add_small(
+                &format!("keys/{device}.pem"),
+                public_key_pem(key).as_bytes(),
+            )?;
         }
         self.add_small("HOW-TO-VERIFY.txt", HOW_TO_VERIFY.as_bytes())?;
         // The signed manifest lists every file written so far by hash, so the one
@@ -280,7 +289,9 @@ impl<W: Write + Seek> BundleWriter<W> {
 
 /// `sha256sum`'s format: `HASH  NAME` lines, sorted by name.
 fn sha256sums(sums: &BTreeMap<String, String>) -> String {
-    sums.iter().map(|(path, hash)| format!("{hash}  {path}\n")).collect()
+    sums.iter()
+        .map(|(path, hash)| format!("{hash}  {path}\n"))
+        .collect()
 }
 
 /// The instructions put in every bundle.
@@ -383,10 +394,16 @@ impl Default for ReadLimits {
 pub enum ReadError {
     #[error("not a zip file: {0}")]
     NotZip(String),
-    #[error("unsafe file name {0:?}: a bundle's names never leave its folder; this file may be an attack")]
+    #[error(
+        "unsafe file name {0:?}: a bundle's names never leave its folder; this file may be an attack"
+    )]
     UnsafeName(String),
     #[error("{name:?} unpacks to {size} bytes from {packed}: a zip bomb, refused")]
-    Bomb { name: String, size: u64, packed: u64 },
+    Bomb {
+        name: String,
+        size: u64,
+        packed: u64,
+    },
     #[error("too large: {0}")]
     TooLarge(String),
     #[error("reading {name}: {message}")]
@@ -445,7 +462,9 @@ fn is_unsafe(name: &str) -> bool {
         || name.contains('\\')
         || name.contains(':')
         || name.contains('\0')
-        || name.split('/').any(|part| part == ".." || part == "." || part.is_empty())
+        || name
+            .split('/')
+            .any(|part| part == ".." || part == "." || part.is_empty())
 }
 
 /// One file of a bundle as read: its hash and size, and its bytes when it is small.
@@ -637,7 +656,10 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
                     && let Some(f) = files.get(name)
                     && f.sha256 != hash
                 {
-                    p(format!("{name}: its SHA-256 is {}, SHA256SUMS says {hash}", f.sha256));
+                    p(format!(
+                        "{name}: its SHA-256 is {}, SHA256SUMS says {hash}",
+                        f.sha256
+                    ));
                     named = true;
                 }
             }
@@ -680,7 +702,9 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
     }
     for (name, hash) in &listed {
         match files.get(name) {
-            None => p(format!("{name}: listed in the manifest but missing from the bundle")),
+            None => p(format!(
+                "{name}: listed in the manifest but missing from the bundle"
+            )),
             Some(f) if &f.sha256 != hash => p(format!(
                 "{name}: its SHA-256 is {}, the manifest says {hash}",
                 f.sha256
@@ -694,7 +718,9 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
             "manifest.json" | "manifest.json.sig" | "public-key.pem" | "SHA256SUMS"
         );
         if !outside && !listed.contains_key(name) {
-            p(format!("{name}: in the bundle but not in its signed manifest"));
+            p(format!(
+                "{name}: in the bundle but not in its signed manifest"
+            ));
         }
     }
 
@@ -729,7 +755,12 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
     let mut seen_records = BTreeSet::new();
     let mut entries_checked = BTreeSet::new();
     for (i, item) in items.iter().enumerate() {
-        let s = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let s = |k: &str| {
+            item.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let (record_id, path, hash) = (s("record_id"), s("path"), s("sha256"));
         let what = format!("item {} (record {record_id})", i + 1);
         if !seen_records.insert(record_id.clone()) {
@@ -746,7 +777,10 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
                     ));
                 }
                 if Some(f.size) != item.get("size").and_then(Value::as_u64) {
-                    p(format!("{path}: its size is {}, not the manifest's ({what})", f.size));
+                    p(format!(
+                        "{path}: its size is {}, not the manifest's ({what})",
+                        f.size
+                    ));
                 }
                 if !path.starts_with(&format!("media/{hash}.")) {
                     p(format!("{path}: not named by its hash {hash} ({what})"));
@@ -756,7 +790,11 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
         let ids: Vec<String> = item
             .get("entries")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut names_hash = false;
         for id in &ids {
@@ -771,7 +809,9 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
             let first = entries_checked.insert(id.clone());
             let found = hex::encode(Sha256::digest(body));
             if &found != id {
-                p(format!("{json_name}: its SHA-256 is {found}, not its id: the entry was changed"));
+                p(format!(
+                    "{json_name}: its SHA-256 is {found}, not its id: the entry was changed"
+                ));
                 continue;
             }
             let parsed: Value = match serde_json::from_slice(body) {
@@ -781,18 +821,27 @@ fn check(files: &BTreeMap<String, Read1>) -> BundleReport {
                     continue;
                 }
             };
-            let device = parsed.get("device").and_then(Value::as_str).unwrap_or_default();
+            let device = parsed
+                .get("device")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             match keys.get(device) {
-                None => p(format!("{json_name}: signed by device {device}, whose key keys/{device}.pem is missing")),
+                None => p(format!(
+                    "{json_name}: signed by device {device}, whose key keys/{device}.pem is missing"
+                )),
                 Some(k) if !signature_ok(k, body, sig) => {
                     if first {
-                        p(format!("{sig_name}: the signature does not verify with keys/{device}.pem"));
+                        p(format!(
+                            "{sig_name}: the signature does not verify with keys/{device}.pem"
+                        ));
                     }
                 }
                 Some(_) => {}
             }
             if parsed.get("record_id").and_then(Value::as_str) != Some(record_id.as_str()) {
-                p(format!("{json_name}: is about another record, not {record_id} ({what})"));
+                p(format!(
+                    "{json_name}: is about another record, not {record_id} ({what})"
+                ));
             }
             if parsed.pointer("/payload/sha256").and_then(Value::as_str) == Some(hash.as_str()) {
                 names_hash = true;
@@ -858,11 +907,18 @@ mod tests {
     /// A bundle of three items from two devices (two items share one file).
     fn bundle() -> Vec<u8> {
         let (exporter, other) = (key(1), key(2));
-        let files: [Vec<u8>; 2] = [b"\xFF\xD8\xFFphoto bytes".repeat(50), b"%PDF-1.7 minutes".repeat(40)];
+        let files: [Vec<u8>; 2] = [
+            b"\xFF\xD8\xFFphoto bytes".repeat(50),
+            b"%PDF-1.7 minutes".repeat(40),
+        ];
         let mut w = BundleWriter::new(Cursor::new(Vec::new()));
-        for (i, (bytes, signer)) in [(&files[0], &exporter), (&files[1], &other), (&files[0], &exporter)]
-            .into_iter()
-            .enumerate()
+        for (i, (bytes, signer)) in [
+            (&files[0], &exporter),
+            (&files[1], &other),
+            (&files[0], &exporter),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let sha = hex::encode(Sha256::digest(bytes));
             let id = format!("m{i}");
@@ -882,11 +938,15 @@ mod tests {
                 w.write(&bytes[..10]).unwrap();
                 w.write(&bytes[10..]).unwrap();
             }
-            w.end_item(&[entry(signer, &id, &sha, i as u64 + 1)]).unwrap();
+            w.end_item(&[entry(signer, &id, &sha, i as u64 + 1)])
+                .unwrap();
         }
-        w.finish(exporter.verifying_key().to_bytes(), "2026-12-01T00:00:00Z", "test", |b| {
-            exporter.sign(b).to_bytes()
-        })
+        w.finish(
+            exporter.verifying_key().to_bytes(),
+            "2026-12-01T00:00:00Z",
+            "test",
+            |b| exporter.sign(b).to_bytes(),
+        )
         .unwrap()
         .into_inner()
     }
@@ -923,7 +983,11 @@ mod tests {
         assert!(report.ok(), "{:?}", report.problems);
         assert_eq!((report.items, report.entries), (3, 3));
         let names: Vec<String> = unpack(&zip).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names.iter().filter(|n| n.starts_with("media/")).count(), 2, "{names:?}");
+        assert_eq!(
+            names.iter().filter(|n| n.starts_with("media/")).count(),
+            2,
+            "{names:?}"
+        );
         assert_eq!(names.iter().filter(|n| n.starts_with("keys/")).count(), 2);
         // Repacked by another zip tool, the same files still verify.
         assert!(verify(&pack(&unpack(&zip))).unwrap().ok());
@@ -932,12 +996,18 @@ mod tests {
     #[test]
     fn a_changed_photo_is_named() {
         let mut files = unpack(&bundle());
-        let (name, bytes) = files.iter_mut().find(|(n, _)| n.starts_with("media/")).unwrap();
+        let (name, bytes) = files
+            .iter_mut()
+            .find(|(n, _)| n.starts_with("media/"))
+            .unwrap();
         bytes[3] ^= 1;
         let name = name.clone();
         let report = verify(&pack(&files)).unwrap();
         assert!(
-            report.problems.iter().any(|p| p.starts_with(&format!("{name}: its SHA-256 is"))),
+            report
+                .problems
+                .iter()
+                .any(|p| p.starts_with(&format!("{name}: its SHA-256 is"))),
             "{:?}",
             report.problems
         );
@@ -947,10 +1017,15 @@ mod tests {
     fn unsafe_names_and_zip_bombs_are_refused_before_reading() {
         let mut files = unpack(&bundle());
         files.push(("../../etc/cron.d/evil".into(), b"x".to_vec()));
-        assert!(matches!(verify(&pack(&files)), Err(ReadError::UnsafeName(n)) if n == "../../etc/cron.d/evil"));
+        assert!(
+            matches!(verify(&pack(&files)), Err(ReadError::UnsafeName(n)) if n == "../../etc/cron.d/evil")
+        );
         let mut files = unpack(&bundle());
         files.push(("/etc/passwd".into(), b"x".to_vec()));
-        assert!(matches!(verify(&pack(&files)), Err(ReadError::UnsafeName(_))));
+        assert!(matches!(
+            verify(&pack(&files)),
+            Err(ReadError::UnsafeName(_))
+        ));
         // 64 MiB of zeros packs to about 64 KiB.
         let mut files = unpack(&bundle());
         let name = format!("media/{}.bin", "0".repeat(64));
@@ -959,7 +1034,10 @@ mod tests {
             Err(ReadError::Bomb { name: n, size, .. }) => assert_eq!((n, size), (name, 64 << 20)),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(verify(b"not a zip at all"), Err(ReadError::NotZip(_))));
+        assert!(matches!(
+            verify(b"not a zip at all"),
+            Err(ReadError::NotZip(_))
+        ));
     }
 
     proptest! {

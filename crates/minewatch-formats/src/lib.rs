@@ -5,9 +5,9 @@
 //! iCalendar feeds of deadlines ([`ics`]); media types, capture metadata and public
 //! copies ([`media`]); evidence bundles ([`bundle`]).
 
+pub mod bundle;
 pub mod canonical_json;
 pub mod ics;
+pub mod media;
 pub mod sheet;
 pub mod table;
-pub mod bundle;
-pub mod media;

@@ -175,7 +175,10 @@ fn office_zip(head: &[u8]) -> Option<&'static str> {
     if head.get(30..38) == Some(b"mimetype") {
         let rest = head.get(38..).unwrap_or_default();
         for (needle, mime) in [
-            (&b"application/vnd.oasis.opendocument.text"[..], "application/vnd.oasis.opendocument.text"),
+            (
+                &b"application/vnd.oasis.opendocument.text"[..],
+                "application/vnd.oasis.opendocument.text",
+            ),
             (
                 &b"application/vnd.oasis.opendocument.spreadsheet"[..],
                 "application/vnd.oasis.opendocument.spreadsheet",
@@ -225,13 +228,19 @@ pub fn read_capture(bytes: &[u8]) -> Capture {
         return Capture::default();
     };
     let text = |tag| {
-        exif.get_field(tag, exif::In::PRIMARY).and_then(|f| match &f.value {
-            exif::Value::Ascii(v) => v
-                .first()
-                .map(|s| String::from_utf8_lossy(s).trim().trim_end_matches('\0').to_owned())
-                .filter(|s| !s.is_empty()),
-            _ => None,
-        })
+        exif.get_field(tag, exif::In::PRIMARY)
+            .and_then(|f| match &f.value {
+                exif::Value::Ascii(v) => v
+                    .first()
+                    .map(|s| {
+                        String::from_utf8_lossy(s)
+                            .trim()
+                            .trim_end_matches('\0')
+                            .to_owned()
+                    })
+                    .filter(|s| !s.is_empty()),
+                _ => None,
+            })
     };
     let taken_at = text(exif::Tag::DateTimeOriginal)
         .or_else(|| text(exif::Tag::DateTimeDigitized))
@@ -333,7 +342,9 @@ fn strip_jpeg(b: &[u8]) -> Result<Vec<u8>, StripError> {
         if b.get(i) != Some(&0xFF) {
             return Err(damaged(&format!("expected a marker at byte {i}")));
         }
-        let marker = *b.get(i + 1).ok_or_else(|| damaged("cut off before the end of the image"))?;
+        let marker = *b
+            .get(i + 1)
+            .ok_or_else(|| damaged("cut off before the end of the image"))?;
         match marker {
             0xD9 => {
                 out.extend_from_slice(&[0xFF, 0xD9]);
@@ -397,7 +408,9 @@ fn strip_png(b: &[u8]) -> Result<Vec<u8>, StripError> {
     let mut out = b[..8].to_vec();
     let mut i = 8;
     while i < b.len() {
-        let head = b.get(i..i + 8).ok_or_else(|| damaged("cut off in a chunk header"))?;
+        let head = b
+            .get(i..i + 8)
+            .ok_or_else(|| damaged("cut off in a chunk header"))?;
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
         let end = i
             .checked_add(12 + len)
@@ -423,7 +436,9 @@ fn strip_webp(b: &[u8]) -> Result<Vec<u8>, StripError> {
     let mut out = b"RIFF\0\0\0\0WEBP".to_vec();
     let mut i = 12;
     while i < b.len() {
-        let head = b.get(i..i + 8).ok_or_else(|| damaged("cut off in a chunk header"))?;
+        let head = b
+            .get(i..i + 8)
+            .ok_or_else(|| damaged("cut off in a chunk header"))?;
         let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
         let padded = len + (len & 1);
         let end = (i + 8 + padded).min(b.len());
@@ -463,7 +478,11 @@ mod tests {
         assert_eq!(sniff(b"\0\0\0\x18ftypmp42\0\0").unwrap().mime, "video/mp4");
         assert_eq!(sniff("Тайлан\n".as_bytes()).unwrap().mime, "text/plain");
         assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None, "an executable");
-        assert_eq!(sniff(b"PK\x03\x04\x14\0\0\0plain.zip"), None, "a zip that is no document");
+        assert_eq!(
+            sniff(b"PK\x03\x04\x14\0\0\0plain.zip"),
+            None,
+            "a zip that is no document"
+        );
         assert_eq!(type_of_extension("JPEG").unwrap().mime, "image/jpeg");
     }
 
@@ -474,7 +493,10 @@ mod tests {
         assert_eq!(c.offset.as_deref(), Some("+08:00"));
         assert_eq!(c.device.as_deref(), Some("TestPhone TP-1 (fixture)"));
         let p = c.location.expect("GPS");
-        assert!((p.lat - 47.7043).abs() < 1e-4 && (p.lon - 105.9124).abs() < 1e-4, "{p:?}");
+        assert!(
+            (p.lat - 47.7043).abs() < 1e-4 && (p.lon - 105.9124).abs() < 1e-4,
+            "{p:?}"
+        );
         assert!(read_capture(PNG).location.is_some());
         assert!(read_capture(WEBP).location.is_some());
     }
@@ -484,8 +506,16 @@ mod tests {
         for (bytes, name) in [(JPEG, "jpeg"), (PNG, "png"), (WEBP, "webp")] {
             let kind = sniff(bytes).unwrap();
             let copy = strip_metadata(bytes, kind).unwrap();
-            assert!(read_capture(&copy).is_empty(), "{name}: {:?}", read_capture(&copy));
-            for needle in [&b"Reporter Name Fixture"[..], b"camp of reporter", b"TestPhone"] {
+            assert!(
+                read_capture(&copy).is_empty(),
+                "{name}: {:?}",
+                read_capture(&copy)
+            );
+            for needle in [
+                &b"Reporter Name Fixture"[..],
+                b"camp of reporter",
+                b"TestPhone",
+            ] {
                 assert!(
                     !copy.windows(needle.len()).any(|w| w == needle),
                     "{name} still holds {:?}",

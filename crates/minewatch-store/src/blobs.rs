@@ -113,7 +113,10 @@ impl BlobConfig {
 
     /// Reads a `[blobs]` table; `data_dir` anchors a relative local path. Errors name
     /// the key and what was expected.
-    pub fn from_table(table: &toml::Table, data_dir: &std::path::Path) -> Result<BlobConfig, String> {
+    pub fn from_table(
+        table: &toml::Table,
+        data_dir: &std::path::Path,
+    ) -> Result<BlobConfig, String> {
         const KEYS: [&str; 9] = [
             "backend",
             "path",
@@ -126,19 +129,29 @@ impl BlobConfig {
             "max_upload_mb",
         ];
         if let Some(k) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(format!("blobs.{k}: unknown setting; expected one of {}", KEYS.join(", ")));
+            return Err(format!(
+                "blobs.{k}: unknown setting; expected one of {}",
+                KEYS.join(", ")
+            ));
         }
         let text = |key: &str| -> Result<Option<String>, String> {
             match table.get(key) {
                 None => Ok(None),
-                Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
+                Some(toml::Value::String(s)) if !s.trim().is_empty() => {
+                    Ok(Some(s.trim().to_owned()))
+                }
                 Some(_) => Err(format!("blobs.{key}: expected text in quotes")),
             }
         };
         let max_upload_bytes = match table.get("max_upload_mb") {
             None => DEFAULT_MAX_UPLOAD_BYTES,
             Some(toml::Value::Integer(mb)) if (1..=1_000_000).contains(mb) => (*mb as u64) << 20,
-            Some(_) => return Err("blobs.max_upload_mb: expected a whole number of megabytes, 1 to 1000000".into()),
+            Some(_) => {
+                return Err(
+                    "blobs.max_upload_mb: expected a whole number of megabytes, 1 to 1000000"
+                        .into(),
+                );
+            }
         };
         let backend = match text("backend")?.as_deref() {
             None | Some("local") => {
@@ -172,7 +185,9 @@ impl BlobConfig {
                 }
             }
             Some(other) => {
-                return Err(format!("blobs.backend: {other:?}: expected \"local\" or \"s3\""));
+                return Err(format!(
+                    "blobs.backend: {other:?}: expected \"local\" or \"s3\""
+                ));
             }
         };
         Ok(BlobConfig {
@@ -185,7 +200,10 @@ impl BlobConfig {
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.strip_prefix("http://").unwrap_or(url);
     let host = rest.split(['/', ':']).next().unwrap_or_default();
-    host == "localhost" || host == "127.0.0.1" || host.starts_with("127.") || rest.starts_with("[::1]")
+    host == "localhost"
+        || host == "127.0.0.1"
+        || host.starts_with("127.")
+        || rest.starts_with("[::1]")
 }
 
 /// Media files by their SHA-256.
@@ -210,9 +228,8 @@ impl BlobStore {
     pub fn open(config: &BlobConfig) -> Result<BlobStore, BlobError> {
         let (inner, describe): (Arc<dyn ObjectStore>, String) = match &config.backend {
             BlobBackend::Local { path } => {
-                std::fs::create_dir_all(path).map_err(|e| {
-                    BlobError::Config(format!("creating {}: {e}", path.display()))
-                })?;
+                std::fs::create_dir_all(path)
+                    .map_err(|e| BlobError::Config(format!("creating {}: {e}", path.display())))?;
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(path)
                     .map_err(|e| BlobError::Config(format!("{}: {e}", path.display())))?;
                 (Arc::new(fs), format!("local folder {}", path.display()))
@@ -239,7 +256,10 @@ impl BlobStore {
                     Arc::new(s3),
                     format!(
                         "S3 bucket {bucket}{}",
-                        endpoint.as_deref().map(|e| format!(" at {e}")).unwrap_or_default()
+                        endpoint
+                            .as_deref()
+                            .map(|e| format!(" at {e}"))
+                            .unwrap_or_default()
                     ),
                 )
             }
@@ -365,11 +385,18 @@ impl BlobStore {
         if !is_sha256_hex(sha256) {
             return Err(BlobError::NotFound(sha256.to_owned()));
         }
-        let got = self.inner.get(&blob_path(sha256)).await.map_err(|e| match e {
-            object_store::Error::NotFound { .. } => BlobError::NotFound(sha256.to_owned()),
-            other => other.into(),
-        })?;
-        Ok(got.into_stream().map(|r| r.map_err(BlobError::from)).boxed())
+        let got = self
+            .inner
+            .get(&blob_path(sha256))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => BlobError::NotFound(sha256.to_owned()),
+                other => other.into(),
+            })?;
+        Ok(got
+            .into_stream()
+            .map(|r| r.map_err(BlobError::from))
+            .boxed())
     }
 
     /// The whole blob, refusing one larger than `max` bytes (for images made into

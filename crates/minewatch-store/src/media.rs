@@ -74,12 +74,21 @@ pub struct MediaAdded {
 /// Whether the name's or the declared type agrees with the bytes. ISO media files
 /// (MP4, MOV, 3GP, M4A) share one container, so they are taken for one another.
 fn agrees(claimed: MediaType, found: MediaType) -> bool {
-    let iso = |m: &str| matches!(m, "video/mp4" | "video/quicktime" | "video/3gpp" | "audio/mp4");
+    let iso = |m: &str| {
+        matches!(
+            m,
+            "video/mp4" | "video/quicktime" | "video/3gpp" | "audio/mp4"
+        )
+    };
     claimed.mime == found.mime || (iso(claimed.mime) && iso(found.mime))
 }
 
 /// Checks a file's first bytes against what its name and declared type claim.
-pub fn inspect(head: &[u8], filename: Option<&str>, declared: Option<&str>) -> Result<MediaType, String> {
+pub fn inspect(
+    head: &[u8],
+    filename: Option<&str>,
+    declared: Option<&str>,
+) -> Result<MediaType, String> {
     let found = formats_media::sniff(head).ok_or_else(|| {
         "the file is not a type minewatch stores: photos (JPEG, PNG, WebP, GIF, HEIC, TIFF), video (MP4, MOV, 3GP, WebM, AVI), audio (MP3, M4A, OGG, WAV, AMR, FLAC), PDF, office documents and plain text".to_owned()
     })?;
@@ -145,11 +154,19 @@ impl Store {
             }
             about.push(json!({"kind": r.kind.as_str(), "id": id.as_str()}));
         }
-        let filename = new.filename.as_deref().map(clean_filename).filter(|s| !s.is_empty());
+        let filename = new
+            .filename
+            .as_deref()
+            .map(clean_filename)
+            .filter(|s| !s.is_empty());
         let mut sniffed = None;
         let put = blobs
             .put_stream(chunks, |head| {
-                sniffed = Some(inspect(head, filename.as_deref(), new.declared_type.as_deref())?);
+                sniffed = Some(inspect(
+                    head,
+                    filename.as_deref(),
+                    new.declared_type.as_deref(),
+                )?);
                 Ok(())
             })
             .await?;
@@ -167,7 +184,10 @@ impl Store {
             let c = formats_media::read_capture(whole.as_deref().unwrap_or(&put.head));
             capture = (!c.is_empty()).then_some(c);
             match whole {
-                None => no_public_copy = Some(format!("the image is larger than {MAX_STRIP_BYTES} bytes")),
+                None => {
+                    no_public_copy =
+                        Some(format!("the image is larger than {MAX_STRIP_BYTES} bytes"))
+                }
                 Some(bytes) => match formats_media::strip_metadata(&bytes, kind) {
                     Ok(copy) => {
                         let stored = blobs.put_bytes(copy).await?;
@@ -189,11 +209,19 @@ impl Store {
         if let Some(f) = &filename {
             obj.insert("filename".into(), json!(f));
         }
-        if let Some(c) = new.caption.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        if let Some(c) = new
+            .caption
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             obj.insert("caption".into(), json!(c));
         }
         if let Some(c) = &capture {
-            obj.insert("capture".into(), serde_json::to_value(c).expect("a capture serialises"));
+            obj.insert(
+                "capture".into(),
+                serde_json::to_value(c).expect("a capture serialises"),
+            );
         }
         if let Some((h, n)) = &public_copy {
             obj.insert("public_copy".into(), json!({"sha256": h, "size": n}));
@@ -268,7 +296,9 @@ impl Store {
                     device: row.try_get("device")?,
                     public_key: key.try_into().map_err(|_| corrupt("bad device key"))?,
                     body: row.try_get("body")?,
-                    signature: sig.try_into().map_err(|_| corrupt("bad signature length"))?,
+                    signature: sig
+                        .try_into()
+                        .map_err(|_| corrupt("bad signature length"))?,
                     id,
                 })
             })
@@ -278,7 +308,10 @@ impl Store {
     /// The media records a bundle of `selection` holds: the given media records, the
     /// media about the given records, and the media about every record that refers to
     /// one of them (a licence's reports, inspections and violations), once each.
-    pub async fn bundle_media(&self, selection: &[RecordId]) -> Result<Vec<crate::StoredRecord>, StoreError> {
+    pub async fn bundle_media(
+        &self,
+        selection: &[RecordId],
+    ) -> Result<Vec<crate::StoredRecord>, StoreError> {
         let mut out: Vec<crate::StoredRecord> = Vec::new();
         let push = |r: crate::StoredRecord, out: &mut Vec<crate::StoredRecord>| {
             if r.kind == RecordKind::Media && !r.retracted && !out.iter().any(|o| o.id == r.id) {
@@ -326,14 +359,24 @@ impl Store {
         let mut batch = self.begin().await?;
         for m in media {
             batch
-                .record_access(author, &m.id, "export-bundle", selection, &["capture".into(), "filename".into()])
+                .record_access(
+                    author,
+                    &m.id,
+                    "export-bundle",
+                    selection,
+                    &["capture".into(), "filename".into()],
+                )
                 .await?;
         }
         batch.commit().await?;
         let mut writer = BundleWriter::new(out);
         for m in media {
             let Ok(Record::Media(item)) = m.typed() else {
-                return Err(StoreError::Corrupt(format!("media record {} does not read back", m.id)).into());
+                return Err(StoreError::Corrupt(format!(
+                    "media record {} does not read back",
+                    m.id
+                ))
+                .into());
             };
             let fresh = writer.begin_item(item_info(&m.id, &item))?;
             if fresh {
@@ -344,10 +387,14 @@ impl Store {
             }
             writer.end_item(&self.signed_entries(&m.id).await?)?;
         }
-        let created_at = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let created_at = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
         let key = self.device.public_key().to_bytes();
         let device = self.device.clone();
-        Ok(writer.finish(key, &created_at, selection, |bytes| device.sign(bytes).to_bytes())?)
+        Ok(writer.finish(key, &created_at, selection, |bytes| {
+            device.sign(bytes).to_bytes()
+        })?)
     }
 }
 
@@ -381,5 +428,10 @@ fn item_info(id: &RecordId, m: &Media) -> ItemInfo {
 /// An uploaded name without folders or control characters, at most 200 characters.
 fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    base.chars().filter(|c| !c.is_control()).take(200).collect::<String>().trim().to_owned()
+    base.chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }

@@ -40,8 +40,12 @@ fn blobs(state: &AppState) -> Result<&BlobStore, AppError> {
 
 fn media_error(e: MediaError) -> AppError {
     match e {
-        MediaError::Blob(BlobError::Refused(why)) => AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, why),
-        MediaError::Blob(e @ BlobError::TooLarge { .. }) => AppError::BadRequest(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+        MediaError::Blob(BlobError::Refused(why)) => {
+            AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, why)
+        }
+        MediaError::Blob(e @ BlobError::TooLarge { .. }) => {
+            AppError::BadRequest(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
         MediaError::Blob(e @ (BlobError::Empty | BlobError::Interrupted(_))) => {
             AppError::BadRequest(StatusCode::BAD_REQUEST, e.to_string())
         }
@@ -70,12 +74,20 @@ pub async fn upload(
     if declared.is_some_and(|n| n > blobs.max_upload_bytes() + (1 << 20)) {
         return Err(AppError::BadRequest(
             StatusCode::PAYLOAD_TOO_LARGE,
-            BlobError::TooLarge { limit: blobs.max_upload_bytes() }.to_string(),
+            BlobError::TooLarge {
+                limit: blobs.max_upload_bytes(),
+            }
+            .to_string(),
         ))
         .page(&ui);
     }
     let mut multipart = multipart
-        .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, format!("expected a file upload form: {e}")))
+        .map_err(|e| {
+            AppError::BadRequest(
+                StatusCode::BAD_REQUEST,
+                format!("expected a file upload form: {e}"),
+            )
+        })
         .page(&ui)?;
     let mut about: Vec<String> = Vec::new();
     let (mut caption, mut visibility): (Option<String>, Option<String>) = (None, None);
@@ -83,10 +95,19 @@ pub async fn upload(
         let field = multipart
             .next_field()
             .await
-            .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, format!("the upload was cut off: {e}")))
+            .map_err(|e| {
+                AppError::BadRequest(
+                    StatusCode::BAD_REQUEST,
+                    format!("the upload was cut off: {e}"),
+                )
+            })
             .page(&ui)?;
         let Some(field) = field else {
-            return Err(AppError::BadRequest(StatusCode::BAD_REQUEST, "the form has no file".into())).page(&ui);
+            return Err(AppError::BadRequest(
+                StatusCode::BAD_REQUEST,
+                "the form has no file".into(),
+            ))
+            .page(&ui);
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
@@ -113,7 +134,10 @@ pub async fn upload(
                 .await
                 .map_err(media_error)
                 .page(&ui)?;
-            return Ok(Redirect::to(&format!("/media/{}?added=1", added.written.record_id)).into_response());
+            return Ok(
+                Redirect::to(&format!("/media/{}?added=1", added.written.record_id))
+                    .into_response(),
+            );
         }
         let text = field
             .text()
@@ -160,7 +184,9 @@ pub async fn show(
     let mut about = Vec::new();
     let mut warnings = Vec::new();
     for (kind, about_id) in &media.about {
-        let Ok(r) = state.store.get(about_id).await else { continue };
+        let Ok(r) = state.store.get(about_id).await else {
+            continue;
+        };
         let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
         if !access.visible_to(&viewer.principal) {
             continue;
@@ -170,7 +196,11 @@ pub async fn show(
             // Compared with the full record: only the result is shown, never its place.
             for d in disagreements(c, &reported(*kind, &r.payload), Tolerance::default()) {
                 warnings.push(match d {
-                    Disagreement::Time { taken, reported, days } => ui.t_args(
+                    Disagreement::Time {
+                        taken,
+                        reported,
+                        days,
+                    } => ui.t_args(
                         "media-time-disagrees",
                         &[
                             ("taken", taken.to_string()),
@@ -228,21 +258,37 @@ pub async fn show(
         sha256: media.sha256.clone(),
         date: media.date.to_string(),
         caption: media.caption.clone(),
-        filename: shown.payload.get("filename").and_then(|f| f.as_str()).map(str::to_owned),
+        filename: shown
+            .payload
+            .get("filename")
+            .and_then(|f| f.as_str())
+            .map(str::to_owned),
         image: media.public_copy.is_some(),
-        public_href: media.public_copy.as_ref().map(|_| format!("/media/{record_id}/public")),
+        public_href: media
+            .public_copy
+            .as_ref()
+            .map(|_| format!("/media/{record_id}/public")),
         original_href: original_allowed.then(|| format!("/media/{record_id}/original")),
         bundle_href: viewer
             .may(Action::HandleEvidence)
             .then(|| format!("/bundle?record={record_id}")),
-        publish: (viewer.may(Action::HandleEvidence) && !media.original_published && !shown.record.retracted)
+        publish: (viewer.may(Action::HandleEvidence)
+            && !media.original_published
+            && !shown.record.retracted)
             .then(|| record_id.to_string()),
         published: media.original_published,
         capture_visible,
         taken_at: capture.as_ref().and_then(|c| {
-            c.taken_at
-                .as_ref()
-                .map(|t| format!("{}{}", t.replace('T', " "), c.offset.as_deref().map(|o| format!(" ({o})")).unwrap_or_default()))
+            c.taken_at.as_ref().map(|t| {
+                format!(
+                    "{}{}",
+                    t.replace('T', " "),
+                    c.offset
+                        .as_deref()
+                        .map(|o| format!(" ({o})"))
+                        .unwrap_or_default()
+                )
+            })
         }),
         place: capture
             .as_ref()
@@ -250,7 +296,9 @@ pub async fn show(
             .map(|p| format!("{:.5}, {:.5}", p.lat, p.lon)),
         device: capture.as_ref().and_then(|c| c.device.clone()),
         software: capture.as_ref().and_then(|c| c.software.clone()),
-        no_metadata: capture_visible && media.capture.is_none() && media.content_type.starts_with("image/"),
+        no_metadata: capture_visible
+            && media.capture.is_none()
+            && media.content_type.starts_with("image/"),
         warnings,
         about,
         custody,
@@ -307,7 +355,11 @@ fn human_size(n: u64) -> String {
     }
 }
 
-async fn media_of(state: &AppState, viewer: &Viewer, id: &str) -> Result<(RecordId, Media, serde_json::Value), AppError> {
+async fn media_of(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(RecordId, Media, serde_json::Value), AppError> {
     let shown = viewer.record(state, id).await?;
     match shown.record.typed() {
         Ok(Record::Media(m)) => Ok((shown.record.id, m, shown.payload)),
@@ -315,26 +367,52 @@ async fn media_of(state: &AppState, viewer: &Viewer, id: &str) -> Result<(Record
     }
 }
 
-async fn stream_blob(state: &AppState, sha256: &str, content_type: &str, disposition: String) -> Result<Response, AppError> {
+async fn stream_blob(
+    state: &AppState,
+    sha256: &str,
+    content_type: &str,
+    disposition: String,
+) -> Result<Response, AppError> {
     let blobs = blobs(state)?;
     let stream = blobs.get_stream(sha256).await.map_err(|e| match e {
         BlobError::NotFound(_) => AppError::NotFound,
         other => AppError::Internal(other.to_string()),
     })?;
-    let size = blobs.size(sha256).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let size = blobs
+        .size(sha256)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, content_type.parse().expect("a sniffed MIME type is a header value"));
+    h.insert(
+        header::CONTENT_TYPE,
+        content_type
+            .parse()
+            .expect("a sniffed MIME type is a header value"),
+    );
     if let Some(n) = size {
         h.insert(header::CONTENT_LENGTH, n.into());
     }
-    h.insert(header::CONTENT_DISPOSITION, disposition.parse().unwrap_or_else(|_| "attachment".parse().expect("static")));
-    h.insert(header::CACHE_CONTROL, "private, no-store".parse().expect("static"));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        disposition
+            .parse()
+            .unwrap_or_else(|_| "attachment".parse().expect("static")),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        "private, no-store".parse().expect("static"),
+    );
     Ok(response)
 }
 
 /// `GET /media/{id}/public`: the copy without metadata, to anyone who may see the item.
-pub async fn public_copy(State(state): State<AppState>, viewer: Viewer, ui: Ui, Path(id): Path<String>) -> PageResult {
+pub async fn public_copy(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Path(id): Path<String>,
+) -> PageResult {
     let (_, media, _) = media_of(&state, &viewer, &id).await.page(&ui)?;
     let copy = media.public_copy.ok_or(AppError::NotFound).page(&ui)?;
     stream_blob(&state, &copy.sha256, &media.content_type, "inline".into())
@@ -345,9 +423,16 @@ pub async fn public_copy(State(state): State<AppState>, viewer: Viewer, ui: Ui, 
 /// `GET /media/{id}/original`: the file as received, for those who may see the item's
 /// restricted fields (each download is in the audit) or once published; anyone else is
 /// sent to the public copy.
-pub async fn original(State(state): State<AppState>, viewer: Viewer, ui: Ui, Path(id): Path<String>) -> PageResult {
+pub async fn original(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ui: Ui,
+    Path(id): Path<String>,
+) -> PageResult {
     let (record_id, media, payload) = media_of(&state, &viewer, &id).await.page(&ui)?;
-    let allowed = payload.get("capture").is_some() || payload.get("filename").is_some() || media.original_published;
+    let allowed = payload.get("capture").is_some()
+        || payload.get("filename").is_some()
+        || media.original_published;
     if !allowed {
         let to = if media.public_copy.is_some() {
             format!("/media/{record_id}/public")
@@ -359,7 +444,13 @@ pub async fn original(State(state): State<AppState>, viewer: Viewer, ui: Ui, Pat
     if viewer.is_signed_in() {
         state
             .store
-            .record_access(&viewer.author(), &record_id, "download-original", &viewer.path, &[])
+            .record_access(
+                &viewer.author(),
+                &record_id,
+                "download-original",
+                &viewer.path,
+                &[],
+            )
             .await
             .page(&ui)?;
     }
@@ -392,7 +483,11 @@ pub async fn publish(
     axum::Form(form): axum::Form<PublishForm>,
 ) -> PageResult {
     if form.id.is_empty() {
-        return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, "say which item to publish".into())).page(&ui);
+        return Err(AppError::BadRequest(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "say which item to publish".into(),
+        ))
+        .page(&ui);
     }
     let shown = viewer.record(&state, &form.id).await.page(&ui)?;
     if shown.record.kind != RecordKind::Media {
@@ -402,7 +497,12 @@ pub async fn publish(
     payload["original_published"] = serde_json::Value::Bool(true);
     state
         .store
-        .correct(&viewer.author(), &shown.record.id, payload, Some(&shown.record.head))
+        .correct(
+            &viewer.author(),
+            &shown.record.id,
+            payload,
+            Some(&shown.record.head),
+        )
         .await
         .page(&ui)?;
     Ok(Redirect::to(&format!("/media/{}", shown.record.id)).into_response())
@@ -423,13 +523,22 @@ pub async fn bundle(
     ui: Ui,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> PageResult {
-    let params: BundleParams = serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
-        .map(|pairs| BundleParams {
-            record: pairs.into_iter().filter(|(k, _)| k == "record").map(|(_, v)| v).collect(),
-        })
-        .unwrap_or(BundleParams { record: Vec::new() });
+    let params: BundleParams =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
+            .map(|pairs| BundleParams {
+                record: pairs
+                    .into_iter()
+                    .filter(|(k, _)| k == "record")
+                    .map(|(_, v)| v)
+                    .collect(),
+            })
+            .unwrap_or(BundleParams { record: Vec::new() });
     if params.record.is_empty() {
-        return Err(AppError::BadRequest(StatusCode::BAD_REQUEST, "say which records: ?record=ID".into())).page(&ui);
+        return Err(AppError::BadRequest(
+            StatusCode::BAD_REQUEST,
+            "say which records: ?record=ID".into(),
+        ))
+        .page(&ui);
     }
     let blobs = blobs(&state).page(&ui)?.clone();
     let mut ids = Vec::new();
@@ -443,23 +552,43 @@ pub async fn bundle(
         .await
         .page(&ui)?
         .into_iter()
-        .filter(|m| minewatch_domain::RecordAccess::of(m.kind, &m.id, &m.payload).visible_to(&viewer.principal))
+        .filter(|m| {
+            minewatch_domain::RecordAccess::of(m.kind, &m.id, &m.payload)
+                .visible_to(&viewer.principal)
+        })
         .collect();
-    let selection = ids.iter().map(|i| format!("record {i}")).collect::<Vec<_>>().join(", ");
+    let selection = ids
+        .iter()
+        .map(|i| format!("record {i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     // Written to an unnamed temporary file (removed as soon as it is closed), then
     // streamed: a bundle can be larger than memory.
-    let file = tempfile_unnamed().map_err(|e| AppError::Internal(e.to_string())).page(&ui)?;
+    let file = tempfile_unnamed()
+        .map_err(|e| AppError::Internal(e.to_string()))
+        .page(&ui)?;
     let mut file = state
         .store
-        .write_bundle(&blobs, &viewer.author(), &media, &format!("{selection} via {}", viewer.path), std::io::BufWriter::new(file))
+        .write_bundle(
+            &blobs,
+            &viewer.author(),
+            &media,
+            &format!("{selection} via {}", viewer.path),
+            std::io::BufWriter::new(file),
+        )
         .await
         .map_err(media_error)
         .page(&ui)?
         .into_inner()
         .map_err(|e| AppError::Internal(e.to_string()))
         .page(&ui)?;
-    let size = file.seek(SeekFrom::End(0)).map_err(|e| AppError::Internal(e.to_string())).page(&ui)?;
-    file.seek(SeekFrom::Start(0)).map_err(|e| AppError::Internal(e.to_string())).page(&ui)?;
+    let size = file
+        .seek(SeekFrom::End(0))
+        .map_err(|e| AppError::Internal(e.to_string()))
+        .page(&ui)?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| AppError::Internal(e.to_string()))
+        .page(&ui)?;
     let file = tokio::fs::File::from_std(file);
     let stream = futures::stream::unfold(file, |mut f| async move {
         use tokio::io::AsyncReadExt as _;
@@ -473,12 +602,18 @@ pub async fn bundle(
             Err(e) => Some((Err(e), f)),
         }
     });
-    let name = format!("minewatch-evidence-{}.zip", state.pack.today(jiff::Timestamp::now()));
+    let name = format!(
+        "minewatch-evidence-{}.zip",
+        state.pack.today(jiff::Timestamp::now())
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),
             (header::CONTENT_LENGTH, size.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         Body::from_stream(stream.boxed()),
@@ -516,13 +651,19 @@ pub async fn section(
     if record.kind == RecordKind::Media {
         return Ok((Vec::new(), None));
     }
-    let items = state.store.media_about(&record.id, Some(&viewer.filter())).await?;
+    let items = state
+        .store
+        .media_about(&record.id, Some(&viewer.filter()))
+        .await?;
     let cards = items
         .iter()
         .filter_map(|r| match r.typed() {
             Ok(Record::Media(m)) => Some(MediaCard {
                 href: format!("/media/{}", r.id),
-                thumb: m.public_copy.as_ref().map(|_| format!("/media/{}/public", r.id)),
+                thumb: m
+                    .public_copy
+                    .as_ref()
+                    .map(|_| format!("/media/{}/public", r.id)),
                 label: views::display_name(r, ui.lang),
                 meta: format!("{} · {}", m.content_type, human_size(m.size)),
             }),

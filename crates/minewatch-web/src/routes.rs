@@ -152,7 +152,11 @@ pub(crate) fn build() -> Routes {
     );
     // Media evidence: streamed uploads to any record the viewer may write, a page per
     // item, its public copy, its original (restricted), publishing and bundles.
-    r.post("/media", RoutePolicy::Action(Action::EditRecords), media::upload);
+    r.post(
+        "/media",
+        RoutePolicy::Action(Action::EditRecords),
+        media::upload,
+    );
     let media_item = Record(Some(RecordKind::Media));
     r.get("/media/{id}", media_item, media::show);
     r.get("/media/{id}/public", media_item, media::public_copy);
@@ -162,7 +166,11 @@ pub(crate) fn build() -> Routes {
         RoutePolicy::Action(Action::HandleEvidence),
         media::publish,
     );
-    r.get("/bundle", RoutePolicy::Action(Action::HandleEvidence), media::bundle);
+    r.get(
+        "/bundle",
+        RoutePolicy::Action(Action::HandleEvidence),
+        media::bundle,
+    );
     r.get("/law", Open, law::library);
     r.get("/gaps", Open, gaps::list);
     r.get("/gaps/{gap}", Open, gaps::show);

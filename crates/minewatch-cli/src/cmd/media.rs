@@ -71,7 +71,10 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let pack = minewatch_web::builtin_pack();
     let new = NewMedia {
         about,
-        filename: args.file.file_name().map(|n| n.to_string_lossy().into_owned()),
+        filename: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
         caption: args.caption,
         declared_type: None,
         visibility: Some(args.visibility),
@@ -89,13 +92,19 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         added.content_type,
         added.size,
         added.sha256,
-        if added.deduplicated { " (the file was stored already)" } else { "" }
+        if added.deduplicated {
+            " (the file was stored already)"
+        } else {
+            ""
+        }
     );
     if let Some(c) = &added.capture {
         println!(
             "capture: taken {} · place {} · device {}",
             c.taken_at.as_deref().unwrap_or("unknown"),
-            c.location.map(|p| format!("{:.5}, {:.5}", p.lat, p.lon)).unwrap_or_else(|| "unknown".into()),
+            c.location
+                .map(|p| format!("{:.5}, {:.5}", p.lat, p.lon))
+                .unwrap_or_else(|| "unknown".into()),
             c.device.as_deref().unwrap_or("unknown")
         );
     }
@@ -111,9 +120,16 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
 pub async fn export_bundle(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let mut selection = Vec::new();
     let mut described = Vec::new();
-    for (what, ids) in [("case", &args.cases), ("licence", &args.licences), ("record", &args.records)] {
+    for (what, ids) in [
+        ("case", &args.cases),
+        ("licence", &args.licences),
+        ("record", &args.records),
+    ] {
         for id in ids {
-            selection.push(RecordId::parse(id).with_context(|| format!("--{what} {id:?} is not a record id"))?);
+            selection.push(
+                RecordId::parse(id)
+                    .with_context(|| format!("--{what} {id:?} is not a record id"))?,
+            );
             described.push(format!("{what} {id}"));
         }
     }
@@ -127,18 +143,28 @@ pub async fn export_bundle(global: &Global, args: ExportArgs) -> anyhow::Result<
     let tmp = args.output.with_extension("partial");
     let file = std::fs::File::create(&tmp).with_context(|| format!("writing {}", display(&tmp)))?;
     let result = store
-        .write_bundle(&blobs, &Author::named(&args.author), &media, &described.join(", "), std::io::BufWriter::new(file))
+        .write_bundle(
+            &blobs,
+            &Author::named(&args.author),
+            &media,
+            &described.join(", "),
+            std::io::BufWriter::new(file),
+        )
         .await;
     store.close().await;
     let written = match result {
-        Ok(w) => w.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_all()),
+        Ok(w) => w
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all()),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e.into());
         }
     };
     written.with_context(|| format!("writing {}", display(&tmp)))?;
-    std::fs::rename(&tmp, &args.output).with_context(|| format!("writing {}", display(&args.output)))?;
+    std::fs::rename(&tmp, &args.output)
+        .with_context(|| format!("writing {}", display(&args.output)))?;
     println!(
         "{}: {} media item(s) for {}; check it with `minewatch verify {}`",
         display(&args.output),

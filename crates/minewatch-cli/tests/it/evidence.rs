@@ -9,11 +9,17 @@ use minewatch_store::testing::skip_or_fail;
 
 use crate::{assert_exit, minewatch, stdout};
 
-const JPEG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../minewatch-formats/tests/data/dust.jpg");
+const JPEG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../minewatch-formats/tests/data/dust.jpg"
+);
 
 fn unpack(zip: &Path, into: &Path) {
     let o = Command::new("python3")
-        .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+        ])
         .arg(zip)
         .arg(into)
         .output()
@@ -27,35 +33,87 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
     let data = tmp.path().join("demo");
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
 
-    let o = minewatch(&data, &["media", "add", JPEG, "--about", "demo-obs-1", "--caption", "dust"]);
+    let o = minewatch(
+        &data,
+        &[
+            "media",
+            "add",
+            JPEG,
+            "--about",
+            "demo-obs-1",
+            "--caption",
+            "dust",
+        ],
+    );
     assert_exit(&o, 0);
     let out = stdout(&o);
-    assert!(out.contains("image/jpeg") && out.contains("capture: taken 2025-07-08T14:03:21"), "{out}");
+    assert!(
+        out.contains("image/jpeg") && out.contains("capture: taken 2025-07-08T14:03:21"),
+        "{out}"
+    );
     assert!(out.contains("public copy (metadata removed)"), "{out}");
     // A renamed PDF is refused, with the reason.
     let fake = tmp.path().join("photo.jpg");
     std::fs::write(&fake, b"%PDF-1.4\n%%EOF\n").unwrap();
-    let o = minewatch(&data, &["media", "add", fake.to_str().unwrap(), "--about", "demo-obs-1"]);
+    let o = minewatch(
+        &data,
+        &[
+            "media",
+            "add",
+            fake.to_str().unwrap(),
+            "--about",
+            "demo-obs-1",
+        ],
+    );
     assert_exit(&o, 2);
-    assert!(crate::stderr(&o).contains("named as jpg (image/jpeg), but its bytes are application/pdf"), "{}", crate::stderr(&o));
+    assert!(
+        crate::stderr(&o).contains("named as jpg (image/jpeg), but its bytes are application/pdf"),
+        "{}",
+        crate::stderr(&o)
+    );
 
     let zip = tmp.path().join("evidence.zip");
     let o = minewatch(
         &data,
-        &["export", "bundle", "--licence", "demo-licence-mv900101", "-o", zip.to_str().unwrap()],
+        &[
+            "export",
+            "bundle",
+            "--licence",
+            "demo-licence-mv900101",
+            "-o",
+            zip.to_str().unwrap(),
+        ],
     );
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("1 media item(s)"), "{}", stdout(&o));
-    let o = minewatch(&data, &["export", "bundle", "--record", "demo-licence-xv900203", "-o", tmp.path().join("none.zip").to_str().unwrap()]);
+    let o = minewatch(
+        &data,
+        &[
+            "export",
+            "bundle",
+            "--record",
+            "demo-licence-xv900203",
+            "-o",
+            tmp.path().join("none.zip").to_str().unwrap(),
+        ],
+    );
     assert_exit(&o, 2);
-    assert!(crate::stderr(&o).contains("no media to export"), "{}", crate::stderr(&o));
+    assert!(
+        crate::stderr(&o).contains("no media to export"),
+        "{}",
+        crate::stderr(&o)
+    );
     assert!(!tmp.path().join("none.zip").exists() && !tmp.path().join("none.partial").exists());
 
     // Another instance: no data directory at all.
     let elsewhere = tmp.path().join("nowhere");
     let o = minewatch(&elsewhere, &["verify", zip.to_str().unwrap()]);
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("verified — 1 item(s), 2 signed ledger entries"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("verified — 1 item(s), 2 signed ledger entries"),
+        "{}",
+        stdout(&o)
+    );
     // The export is in the ledger, and the ledger still verifies.
     assert_exit(&minewatch(&data, &["verify"]), 0);
 
@@ -64,16 +122,36 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
     unpack(&zip, &unpacked);
     let how = std::fs::read_to_string(unpacked.join("HOW-TO-VERIFY.txt")).unwrap();
     assert!(how.contains("sha256sum -c SHA256SUMS") && how.contains("ЭНЭ БАГЦЫГ ХЭРХЭН ШАЛГАХ ВЭ"));
-    let o = Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&unpacked).output().unwrap();
+    let o = Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(&unpacked)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(unpacked.join("manifest.json")).unwrap()).unwrap();
     let item = &manifest["items"][0];
     assert_eq!(item["capture"]["device"], "TestPhone TP-1 (fixture)");
     assert_eq!(item["entries"].as_array().unwrap().len(), 2);
-    if Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         let o = Command::new("openssl")
-            .args(["pkeyutl", "-verify", "-pubin", "-inkey", "public-key.pem", "-rawin", "-in", "manifest.json", "-sigfile", "manifest.json.sig"])
+            .args([
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                "public-key.pem",
+                "-rawin",
+                "-in",
+                "manifest.json",
+                "-sigfile",
+                "manifest.json.sig",
+            ])
             .current_dir(&unpacked)
             .output()
             .unwrap();
@@ -88,7 +166,12 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
     }
 
     // The photo changed by one byte, repacked: named exactly.
-    let media = std::fs::read_dir(unpacked.join("media")).unwrap().next().unwrap().unwrap().path();
+    let media = std::fs::read_dir(unpacked.join("media"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let mut bytes = std::fs::read(&media).unwrap();
     let last = bytes.len() - 10;
     bytes[last] ^= 0x01;
@@ -107,7 +190,11 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
     let o = minewatch(&elsewhere, &["verify", repacked.to_str().unwrap()]);
     assert_exit(&o, 1);
     let name = format!("media/{}", media.file_name().unwrap().to_string_lossy());
-    assert!(stdout(&o).contains(&format!("{name}: its SHA-256 is")), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("{name}: its SHA-256 is")),
+        "{}",
+        stdout(&o)
+    );
 
     // A bundle with a path-traversal name is refused before anything is read.
     let evil = tmp.path().join("evil.zip");
@@ -119,5 +206,9 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
     assert!(o.status.success());
     let o = minewatch(&elsewhere, &["verify", evil.to_str().unwrap()]);
     assert_exit(&o, 2);
-    assert!(crate::stderr(&o).contains("unsafe file name \"../evil.sh\""), "{}", crate::stderr(&o));
+    assert!(
+        crate::stderr(&o).contains("unsafe file name \"../evil.sh\""),
+        "{}",
+        crate::stderr(&o)
+    );
 }

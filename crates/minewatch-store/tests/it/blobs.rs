@@ -9,10 +9,15 @@ use sha2::{Digest as _, Sha256};
 
 /// A deterministic file of `len` bytes, streamed in chunks of `chunk` bytes.
 fn file(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u64 * 2654435761 % 251) as u8 ^ seed).collect()
+    (0..len)
+        .map(|i| (i as u64 * 2654435761 % 251) as u8 ^ seed)
+        .collect()
 }
 
-fn chunks(bytes: &[u8], chunk: usize) -> impl futures::Stream<Item = Result<Bytes, String>> + Unpin + use<> {
+fn chunks(
+    bytes: &[u8],
+    chunk: usize,
+) -> impl futures::Stream<Item = Result<Bytes, String>> + Unpin + use<> {
     let parts: Vec<Result<Bytes, String>> = bytes
         .chunks(chunk)
         .map(|c| Ok(Bytes::copy_from_slice(c)))
@@ -40,11 +45,20 @@ async fn suite(blobs: BlobStore) {
     assert_eq!(put.size, big.len() as u64);
     assert!(!put.deduplicated);
     assert_eq!(put.head, big[..64 * 1024]);
-    assert!(read_back(&blobs, &put.sha256).await == big, "the bytes read back differ");
-    assert_eq!(blobs.size(&put.sha256).await.unwrap(), Some(big.len() as u64));
+    assert!(
+        read_back(&blobs, &put.sha256).await == big,
+        "the bytes read back differ"
+    );
+    assert_eq!(
+        blobs.size(&put.sha256).await.unwrap(),
+        Some(big.len() as u64)
+    );
 
     // The same file again is stored once.
-    let again = blobs.put_stream(chunks(&big, 65_536), |_| Ok(())).await.unwrap();
+    let again = blobs
+        .put_stream(chunks(&big, 65_536), |_| Ok(()))
+        .await
+        .unwrap();
     assert_eq!(again.sha256, put.sha256);
     assert!(again.deduplicated);
     let small = blobs.put_bytes(b"a small file".to_vec()).await.unwrap();
@@ -61,15 +75,22 @@ async fn suite(blobs: BlobStore) {
             Err("not a photo".into())
         })
         .await;
-    assert!(matches!(refused, Err(BlobError::Refused(ref m)) if m == "not a photo"), "{refused:?}");
+    assert!(
+        matches!(refused, Err(BlobError::Refused(ref m)) if m == "not a photo"),
+        "{refused:?}"
+    );
 
     // Cut off half-way: nothing stored, nothing left in incoming.
     let cut = file(10 << 20, 3);
-    let mut parts: Vec<Result<Bytes, String>> =
-        cut.chunks(1 << 20).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let mut parts: Vec<Result<Bytes, String>> = cut
+        .chunks(1 << 20)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
     parts.truncate(9);
     parts.push(Err("connection reset by peer".into()));
-    let interrupted = blobs.put_stream(futures::stream::iter(parts), |_| Ok(())).await;
+    let interrupted = blobs
+        .put_stream(futures::stream::iter(parts), |_| Ok(()))
+        .await;
     assert!(
         matches!(interrupted, Err(BlobError::Interrupted(ref m)) if m.contains("reset")),
         "{interrupted:?}"
@@ -81,7 +102,10 @@ async fn suite(blobs: BlobStore) {
 
     assert_eq!(blobs.inventory().await.unwrap(), (expected.clone(), 0));
     let missing = "0".repeat(64);
-    assert!(matches!(blobs.get_stream(&missing).await, Err(BlobError::NotFound(_))));
+    assert!(matches!(
+        blobs.get_stream(&missing).await,
+        Err(BlobError::NotFound(_))
+    ));
     assert_eq!(blobs.size(&missing).await.unwrap(), None);
 }
 
@@ -90,9 +114,15 @@ async fn limit_suite(blobs: BlobStore) {
     assert_eq!(blobs.max_upload_bytes(), 1 << 20);
     let too_big = file((1 << 20) + 1, 5);
     let r = blobs.put_stream(chunks(&too_big, 70_000), |_| Ok(())).await;
-    assert!(matches!(r, Err(BlobError::TooLarge { limit }) if limit == 1 << 20), "{r:?}");
+    assert!(
+        matches!(r, Err(BlobError::TooLarge { limit }) if limit == 1 << 20),
+        "{r:?}"
+    );
     let just = file(1 << 20, 5);
-    blobs.put_stream(chunks(&just, 70_000), |_| Ok(())).await.expect("exactly the limit");
+    blobs
+        .put_stream(chunks(&just, 70_000), |_| Ok(()))
+        .await
+        .expect("exactly the limit");
     let (hashes, incoming) = blobs.inventory().await.unwrap();
     assert_eq!((hashes.len(), incoming), (1, 0));
 }
@@ -130,7 +160,8 @@ fn s3_blob_store() {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {
         let table: toml::Table = toml::from_str(&server.blobs_toml()).unwrap();
-        let config = BlobConfig::from_table(table["blobs"].as_table().unwrap(), dir.path()).unwrap();
+        let config =
+            BlobConfig::from_table(table["blobs"].as_table().unwrap(), dir.path()).unwrap();
         let blobs = BlobStore::open(&config).unwrap();
         assert!(blobs.describe().starts_with("S3 bucket minewatch"));
         suite(blobs).await;
@@ -148,9 +179,15 @@ fn s3_blob_store() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     runtime().block_on(async {
-        let text = server.blobs_toml().replace("bucket = \"minewatch\"", "bucket = \"limits\"");
+        let text = server
+            .blobs_toml()
+            .replace("bucket = \"minewatch\"", "bucket = \"limits\"");
         limit_suite(BlobStore::open(&with_limit(&text, dir.path())).unwrap()).await;
     });
 }
@@ -171,14 +208,31 @@ fn blob_settings_are_checked_key_by_key() {
          access_key_id = \"k\"\nsecret_access_key = \"s\"\nallow_http = true\n",
     )
     .unwrap_err();
-    assert!(e.starts_with("blobs.allow_http: plain HTTP is allowed only"), "{e}");
-    assert!(read("[blobs]\nbackend = \"ftp\"\n").unwrap_err().starts_with("blobs.backend"));
-    assert!(read("[blobs]\nmax_upload_mb = 0\n").unwrap_err().starts_with("blobs.max_upload_mb"));
-    assert!(read("[blobs]\nbukket = \"x\"\n").unwrap_err().starts_with("blobs.bukket: unknown"));
+    assert!(
+        e.starts_with("blobs.allow_http: plain HTTP is allowed only"),
+        "{e}"
+    );
+    assert!(
+        read("[blobs]\nbackend = \"ftp\"\n")
+            .unwrap_err()
+            .starts_with("blobs.backend")
+    );
+    assert!(
+        read("[blobs]\nmax_upload_mb = 0\n")
+            .unwrap_err()
+            .starts_with("blobs.max_upload_mb")
+    );
+    assert!(
+        read("[blobs]\nbukket = \"x\"\n")
+            .unwrap_err()
+            .starts_with("blobs.bukket: unknown")
+    );
     assert_eq!(
         read("[blobs]\npath = \"media\"\nmax_upload_mb = 10\n").unwrap(),
         BlobConfig {
-            backend: minewatch_store::blobs::BlobBackend::Local { path: dir.join("media") },
+            backend: minewatch_store::blobs::BlobBackend::Local {
+                path: dir.join("media")
+            },
             max_upload_bytes: 10 << 20,
         }
     );

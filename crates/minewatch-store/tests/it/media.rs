@@ -14,8 +14,10 @@ use sha2::{Digest as _, Sha256};
 const JPEG: &[u8] = include_bytes!("../../../minewatch-formats/tests/data/dust.jpg");
 
 fn stream(bytes: &[u8]) -> impl futures::Stream<Item = Result<Bytes, String>> + Unpin + use<> {
-    let parts: Vec<Result<Bytes, String>> =
-        bytes.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let parts: Vec<Result<Bytes, String>> = bytes
+        .chunks(1000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
     futures::stream::iter(parts)
 }
 
@@ -47,40 +49,81 @@ pub async fn intake_custody_and_bundles(store: Store) {
     // A photo for a field report: hashed, typed from its bytes, its capture read, a
     // public copy without metadata stored beside it.
     let added = store
-        .add_media(&blobs, &monitor, new("demo-obs-1", "IMG_0001.JPG"), stream(JPEG))
+        .add_media(
+            &blobs,
+            &monitor,
+            new("demo-obs-1", "IMG_0001.JPG"),
+            stream(JPEG),
+        )
         .await
         .expect("adding a photo");
     assert_eq!(added.sha256, hex::encode(Sha256::digest(JPEG)));
-    assert_eq!((added.size, added.content_type), (JPEG.len() as u64, "image/jpeg"));
+    assert_eq!(
+        (added.size, added.content_type),
+        (JPEG.len() as u64, "image/jpeg")
+    );
     let capture = added.capture.clone().expect("EXIF");
     assert_eq!(capture.taken_at.as_deref(), Some("2025-07-08T14:03:21"));
     assert!((capture.location.unwrap().lat - 47.7043).abs() < 1e-4);
     let public = added.public_copy.clone().expect("a public copy");
     let copy = blobs.get_bytes(&public, 1 << 20).await.unwrap();
-    assert!(read_capture(&copy).is_empty(), "the public copy has no metadata");
+    assert!(
+        read_capture(&copy).is_empty(),
+        "the public copy has no metadata"
+    );
     assert!(!copy.windows(9).any(|w| w == b"TestPhone"));
     let record = store.get(&added.written.record_id).await.unwrap();
     assert_eq!(record.payload["about"][0]["id"], "demo-obs-1");
     assert_eq!(record.payload["filename"], "IMG_0001.JPG");
-    assert_eq!(store.media_about(&RecordId::parse("demo-obs-1").unwrap(), None).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .media_about(&RecordId::parse("demo-obs-1").unwrap(), None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // The same file for the licence: a second record, one blob.
     let again = store
-        .add_media(&blobs, &monitor, new("demo-licence-mv900101", "dust.jpg"), stream(JPEG))
+        .add_media(
+            &blobs,
+            &monitor,
+            new("demo-licence-mv900101", "dust.jpg"),
+            stream(JPEG),
+        )
         .await
         .unwrap();
     assert!(again.deduplicated);
     assert_ne!(again.written.record_id, added.written.record_id);
     let (hashes, incoming) = blobs.inventory().await.unwrap();
-    assert_eq!((hashes.len(), incoming), (2, 0), "original and public copy, once each");
+    assert_eq!(
+        (hashes.len(), incoming),
+        (2, 0),
+        "original and public copy, once each"
+    );
 
     // Refusals store nothing: a PDF named .jpg, a program, a cut-off upload, a record
     // that does not exist.
-    let before = (media_count(&store).await, store.ledger_size().await.unwrap());
+    let before = (
+        media_count(&store).await,
+        store.ledger_size().await.unwrap(),
+    );
     let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n".repeat(10);
-    match store.add_media(&blobs, &monitor, new("demo-obs-1", "photo.jpg"), stream(&pdf)).await {
+    match store
+        .add_media(
+            &blobs,
+            &monitor,
+            new("demo-obs-1", "photo.jpg"),
+            stream(&pdf),
+        )
+        .await
+    {
         Err(MediaError::Blob(BlobError::Refused(m))) => {
-            assert!(m.contains("named as jpg") && m.contains("application/pdf"), "{m}")
+            assert!(
+                m.contains("named as jpg") && m.contains("application/pdf"),
+                "{m}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -96,24 +139,59 @@ pub async fn intake_custody_and_bundles(store: Store) {
         Err(MediaError::Blob(BlobError::Refused(m))) if m.contains("not a type minewatch stores")
     ));
     let big: Vec<u8> = JPEG.iter().copied().cycle().take(300_000).collect();
-    let mut parts: Vec<Result<Bytes, String>> = big.chunks(50_000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let mut parts: Vec<Result<Bytes, String>> = big
+        .chunks(50_000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
     parts.truncate(4);
     parts.push(Err("the client went away".into()));
     assert!(matches!(
-        store.add_media(&blobs, &monitor, new("demo-obs-1", "a.jpg"), futures::stream::iter(parts)).await,
+        store
+            .add_media(
+                &blobs,
+                &monitor,
+                new("demo-obs-1", "a.jpg"),
+                futures::stream::iter(parts)
+            )
+            .await,
         Err(MediaError::Blob(BlobError::Interrupted(_)))
     ));
-    assert!(store.add_media(&blobs, &monitor, new("no-such-record", "a.jpg"), stream(JPEG)).await.is_err());
-    assert_eq!((media_count(&store).await, store.ledger_size().await.unwrap()), before);
+    assert!(
+        store
+            .add_media(
+                &blobs,
+                &monitor,
+                new("no-such-record", "a.jpg"),
+                stream(JPEG)
+            )
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        (
+            media_count(&store).await,
+            store.ledger_size().await.unwrap()
+        ),
+        before
+    );
     assert_eq!(blobs.inventory().await.unwrap(), (hashes.clone(), 0));
 
     // A bundle for the licence holds both records (the report is about the licence).
     let licence = RecordId::parse("demo-licence-mv900101").unwrap();
-    let media = store.bundle_media(std::slice::from_ref(&licence)).await.unwrap();
+    let media = store
+        .bundle_media(std::slice::from_ref(&licence))
+        .await
+        .unwrap();
     assert_eq!(media.len(), 2);
     let lawyer = Author::named("user:lawyer");
     let zip = store
-        .write_bundle(&blobs, &lawyer, &media, "licence demo-licence-mv900101", Cursor::new(Vec::new()))
+        .write_bundle(
+            &blobs,
+            &lawyer,
+            &media,
+            "licence demo-licence-mv900101",
+            Cursor::new(Vec::new()),
+        )
         .await
         .unwrap()
         .into_inner();
@@ -126,9 +204,15 @@ pub async fn intake_custody_and_bundles(store: Store) {
     // The custody record: who added it, from which device, and the export.
     let custody = store.custody(&added.written.record_id).await.unwrap();
     assert_eq!(custody.len(), 2);
-    assert_eq!((custody[0].op, custody[0].author.as_str()), (Op::Put, "user:monitor"));
+    assert_eq!(
+        (custody[0].op, custody[0].author.as_str()),
+        (Op::Put, "user:monitor")
+    );
     assert_eq!(custody[0].device, store.device_id());
-    assert_eq!((custody[1].op, custody[1].author.as_str()), (Op::Access, "user:lawyer"));
+    assert_eq!(
+        (custody[1].op, custody[1].author.as_str()),
+        (Op::Access, "user:lawyer")
+    );
     assert_eq!(custody[1].payload["action"], "export-bundle");
 
     // A missing blob stops the export with the record named, before a bundle exists.

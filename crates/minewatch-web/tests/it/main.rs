@@ -27,6 +27,7 @@ use tower::ServiceExt as _;
 
 pub struct TestApp {
     pub store: Store,
+    pub blobs: minewatch_store::blobs::BlobStore,
     pub router: Router,
     _dir: tempfile::TempDir,
 }
@@ -63,14 +64,15 @@ impl TestApp {
             &minewatch_store::blobs::BlobConfig::local(&dir.path().join("blobs")),
         )
         .expect("a blob store");
-        let mut state =
-            AppState::with_security(store.clone(), builtin_pack(), security).with_blobs(blobs);
+        let mut state = AppState::with_security(store.clone(), builtin_pack(), security)
+            .with_blobs(blobs.clone());
         if let Some(m) = mailer {
             state = state.with_mailer(m);
         }
         TestApp {
             router: app(state),
             store,
+            blobs,
             _dir: dir,
         }
     }

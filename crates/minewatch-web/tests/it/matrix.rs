@@ -123,6 +123,45 @@ async fn plant(app: &TestApp) -> Vec<Planted> {
                 Ownership::Other,
             ),
         ];
+        // A photo of each level, about a public report (media are shared records).
+        let about = app
+            .store
+            .put(
+                &sys,
+                RecordKind::Observation,
+                json!({"observed_on": "2025-05-05", "category": "dust", "description": "MX media host",
+                       "community_id": A, "visibility": "public"}),
+            )
+            .await
+            .unwrap();
+        let added = app
+            .store
+            .add_media(
+                &app.blobs,
+                &sys,
+                minewatch_store::media::NewMedia {
+                    about: vec![about.record_id],
+                    filename: Some("p.jpg".into()),
+                    caption: Some(format!("MX-media-{level}")),
+                    declared_type: None,
+                    visibility: Some(level.into()),
+                    today: jiff::civil::date(2026, 12, 1),
+                },
+                Box::pin(futures::stream::iter([Ok::<_, String>(
+                    bytes::Bytes::from_static(include_bytes!(
+                        "../../../minewatch-formats/tests/data/dust.jpg"
+                    )),
+                )])),
+            )
+            .await
+            .unwrap();
+        planted.push(Planted {
+            kind: RecordKind::Media,
+            id: added.written.record_id,
+            label: format!("MX-media-{level}"),
+            level,
+            ownership: Ownership::Shared,
+        });
         for (kind, label, mut payload, ownership) in records {
             payload["visibility"] = json!(level);
             let w = app
@@ -188,6 +227,8 @@ fn sample_body(path: &str) -> &'static str {
         // before it), which is all the matrix asks.
         "/import" => "kind=company",
         "/import/confirm" => "token=0123",
+        // Without an id the publish form is refused (422) by those who may publish.
+        "/media/publish" => "",
         // Create and correct forms: an empty form is refused field by field (422).
         p if p.ends_with("/edit")
             || minewatch_web::routes().iter().any(|r| {
@@ -245,6 +286,10 @@ fn expected_for_action(principal: usize, policy: RoutePolicy, method: &Method) -
         // decided per record (see `writes`).
         RoutePolicy::Action(minewatch_domain::Action::EditRecords) => {
             signed_in && name != "member-a"
+        }
+        // Bundles and publishing: coordinators (of any scope), lawyers and admins.
+        RoutePolicy::Action(minewatch_domain::Action::HandleEvidence) => {
+            matches!(name, "admin" | "lawyer" | "coord-a" | "coord-b")
         }
         _ => unreachable!(),
     };

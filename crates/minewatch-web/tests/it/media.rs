@@ -21,8 +21,10 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     let (name, content_type, bytes) = file;
@@ -39,7 +41,10 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Vec<u8> {
 
 async fn upload(client: &Client<'_>, action: &str, body: Vec<u8>) -> Reply {
     let request = Request::post(action)
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .header("accept-language", "en")
         .body(Body::from(body))
         .unwrap();
@@ -52,7 +57,11 @@ async fn upload_action(client: &Client<'_>, page: &str) -> String {
     let start = body.find("id=\"media-upload\"").expect("an upload form");
     let form = &body[..start];
     let action = form.rfind("action=\"").expect("an action") + 8;
-    form[action..].split('"').next().unwrap().replace("&amp;", "&")
+    form[action..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
 }
 
 async fn media_count(app: &TestApp) -> usize {
@@ -66,24 +75,46 @@ async fn media_count(app: &TestApp) -> usize {
 #[tokio::test]
 async fn upload_page_public_copy_original_and_bundle() {
     let app = TestApp::demo().await;
-    let pw = app.add_user("coord", Role::Coordinator, Scope::Workspace).await;
+    let pw = app
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
     let coord = app.login("coord", &pw).await;
-    let pw = app.add_user("monitor", Role::Monitor, Scope::Workspace).await;
+    let pw = app
+        .add_user("monitor", Role::Monitor, Scope::Workspace)
+        .await;
     let monitor = app.login("monitor", &pw).await;
     let anonymous = app.client();
 
     let action = upload_action(&coord, "/observations/demo-obs-1").await;
     assert!(action.starts_with("/media?csrf="), "{action}");
-    let fields = [("about", "demo-obs-1"), ("caption", "Dust at the Tuul road"), ("visibility", "public")];
+    let fields = [
+        ("about", "demo-obs-1"),
+        ("caption", "Dust at the Tuul road"),
+        ("visibility", "public"),
+    ];
 
     // Refusals store nothing: no token, a PDF named .jpg, a body cut off half-way.
     let before = (media_count(&app).await, app.entries().await);
-    let r = upload(&coord, "/media", multipart(&fields, ("dust.jpg", "image/jpeg", JPEG))).await;
+    let r = upload(
+        &coord,
+        "/media",
+        multipart(&fields, ("dust.jpg", "image/jpeg", JPEG)),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
     let pdf = b"%PDF-1.7\n% not a photo\n".repeat(20);
-    let r = upload(&coord, &action, multipart(&fields, ("photo.jpg", "image/jpeg", &pdf))).await;
+    let r = upload(
+        &coord,
+        &action,
+        multipart(&fields, ("photo.jpg", "image/jpeg", &pdf)),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("its bytes are application/pdf"), "{}", r.body);
+    assert!(
+        r.body.contains("its bytes are application/pdf"),
+        "{}",
+        r.body
+    );
     let mut cut = multipart(&fields, ("dust.jpg", "image/jpeg", JPEG));
     cut.truncate(cut.len() - 2000);
     let r = upload(&coord, &action, cut).await;
@@ -91,7 +122,12 @@ async fn upload_page_public_copy_original_and_bundle() {
     assert_eq!((media_count(&app).await, app.entries().await), before);
 
     // The upload.
-    let r = upload(&coord, &action, multipart(&fields, ("dust.jpg", "image/jpeg", JPEG))).await;
+    let r = upload(
+        &coord,
+        &action,
+        multipart(&fields, ("dust.jpg", "image/jpeg", JPEG)),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let location = r.header("location").to_owned();
     assert!(location.ends_with("?added=1"), "{location}");
@@ -119,42 +155,92 @@ async fn upload_page_public_copy_original_and_bundle() {
     // The record's page lists it, with the public copy as its picture.
     let record = anonymous.get("/observations/demo-obs-1").await;
     if record.status == StatusCode::OK {
-        assert!(!record.body.contains("media-upload"), "no upload form for the public");
+        assert!(
+            !record.body.contains("media-upload"),
+            "no upload form for the public"
+        );
     }
-    assert!(coord.get("/observations/demo-obs-1").await.body.contains(&format!("/media/{id}/public")));
+    assert!(
+        coord
+            .get("/observations/demo-obs-1")
+            .await
+            .body
+            .contains(&format!("/media/{id}/public"))
+    );
 
     // The public view: the picture without metadata, and nothing restricted.
     let public = anonymous.get(&page_path).await;
     assert_eq!(public.status, StatusCode::OK);
-    for secret in ["47.70430", "105.9124", "TestPhone", "dust.jpg", "Chain of custody", "user:coord", "14:03:21"] {
-        assert!(!public.body.contains(secret), "the public page shows {secret:?}");
+    for secret in [
+        "47.70430",
+        "105.9124",
+        "TestPhone",
+        "dust.jpg",
+        "Chain of custody",
+        "user:coord",
+        "14:03:21",
+    ] {
+        assert!(
+            !public.body.contains(secret),
+            "the public page shows {secret:?}"
+        );
     }
     let copy = anonymous.get(&format!("/media/{id}/public")).await;
-    assert_eq!((copy.status, copy.header("content-type")), (StatusCode::OK, "image/jpeg"));
+    assert_eq!(
+        (copy.status, copy.header("content-type")),
+        (StatusCode::OK, "image/jpeg")
+    );
     assert!(read_capture(&copy.bytes).is_empty());
     assert_no_gps_by_exiftool(&copy.bytes);
     // The original is not the public's: they are sent to the public copy.
     let r = anonymous.get(&format!("/media/{id}/original")).await;
-    assert_eq!((r.status, r.header("location")), (StatusCode::SEE_OTHER, format!("/media/{id}/public").as_str()));
+    assert_eq!(
+        (r.status, r.header("location")),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/media/{id}/public").as_str()
+        )
+    );
 
     // The coordinator gets the original, byte for byte, and the download is audited.
     let original = coord.get(&format!("/media/{id}/original")).await;
     assert_eq!(original.status, StatusCode::OK);
     assert!(original.bytes == JPEG, "the original is unchanged");
-    assert!(coord.get(&page_path).await.body.contains("original downloaded"));
+    assert!(
+        coord
+            .get(&page_path)
+            .await
+            .body
+            .contains("original downloaded")
+    );
 
     // Bundles: for coordinators, lawyers and admins only.
-    assert_eq!(monitor.get(&format!("/bundle?record={id}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        monitor.get(&format!("/bundle?record={id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
     let zip = coord.get("/bundle?record=demo-obs-1").await;
-    assert_eq!((zip.status, zip.header("content-type")), (StatusCode::OK, "application/zip"));
+    assert_eq!(
+        (zip.status, zip.header("content-type")),
+        (StatusCode::OK, "application/zip")
+    );
     let report = verify_bundle(Cursor::new(&zip.bytes), ReadLimits::default()).unwrap();
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.items, 1);
-    assert!(coord.get(&page_path).await.body.contains("exported in a bundle"));
+    assert!(
+        coord
+            .get(&page_path)
+            .await
+            .body
+            .contains("exported in a bundle")
+    );
 
     // Publishing the original: then anyone may have it.
     assert_eq!(
-        monitor.post_form("/media/publish", &format!("id={id}")).await.status,
+        monitor
+            .post_form("/media/publish", &format!("id={id}"))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let r = coord.post_form("/media/publish", &format!("id={id}")).await;
@@ -168,14 +254,34 @@ fn assert_no_gps_by_exiftool(bytes: &[u8]) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("copy.jpg");
     std::fs::write(&path, bytes).unwrap();
-    let Ok(out) = std::process::Command::new("exiftool").args(["-a", "-G1", "-s"]).arg(&path).output() else {
-        skip_or_fail("the exiftool check of public copies", "install libimage-exiftool-perl");
+    let Ok(out) = std::process::Command::new("exiftool")
+        .args(["-a", "-G1", "-s"])
+        .arg(&path)
+        .output()
+    else {
+        skip_or_fail(
+            "the exiftool check of public copies",
+            "install libimage-exiftool-perl",
+        );
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("ImageWidth"), "exiftool read the image: {text}");
-    for tag in ["GPS", "Make", "Model", "DateTimeOriginal", "Creator", "Comment"] {
-        assert!(!text.contains(tag), "exiftool finds {tag} in a public copy:\n{text}");
+    assert!(
+        text.contains("ImageWidth"),
+        "exiftool read the image: {text}"
+    );
+    for tag in [
+        "GPS",
+        "Make",
+        "Model",
+        "DateTimeOriginal",
+        "Creator",
+        "Comment",
+    ] {
+        assert!(
+            !text.contains(tag),
+            "exiftool finds {tag} in a public copy:\n{text}"
+        );
     }
 }
