@@ -10,7 +10,7 @@
 use std::io::{Seek as _, SeekFrom};
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::StreamExt as _;
@@ -64,7 +64,7 @@ pub async fn upload(
     viewer: Viewer,
     ui: Ui,
     headers: HeaderMap,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    body: Body,
 ) -> PageResult {
     let blobs = blobs(&state).page(&ui)?.clone();
     let declared = headers
@@ -81,14 +81,19 @@ pub async fn upload(
         ))
         .page(&ui);
     }
-    let mut multipart = multipart
-        .map_err(|e| {
+    // multer straight on the body: axum's extractor would put the form body limit on it.
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())
+        .ok_or_else(|| {
             AppError::BadRequest(
                 StatusCode::BAD_REQUEST,
-                format!("expected a file upload form: {e}"),
+                "expected a file upload form (multipart/form-data)".into(),
             )
         })
         .page(&ui)?;
+    let mut multipart = multer::Multipart::new(body.into_data_stream(), boundary);
     let mut about: Vec<String> = Vec::new();
     let (mut caption, mut visibility): (Option<String>, Option<String>) = (None, None);
     loop {
@@ -98,7 +103,7 @@ pub async fn upload(
             .map_err(|e| {
                 AppError::BadRequest(
                     StatusCode::BAD_REQUEST,
-                    format!("the upload was cut off: {e}"),
+                    format!("the upload was cut off: {}", error_chain(&e)),
                 )
             })
             .page(&ui)?;
@@ -124,13 +129,18 @@ pub async fn upload(
                 about: ids,
                 filename: field.file_name().map(str::to_owned),
                 caption: caption.take(),
-                declared_type: field.content_type().map(str::to_owned),
+                declared_type: field.content_type().map(|m| m.essence_str().to_owned()),
                 visibility: visibility.take(),
                 today: state.pack.today(jiff::Timestamp::now()),
             };
             let added = state
                 .store
-                .add_media(&blobs, &viewer.author(), new, Box::pin(field))
+                .add_media(
+                    &blobs,
+                    &viewer.author(),
+                    new,
+                    Box::pin(field.map(|chunk| chunk.map_err(|e| error_chain(&e)))),
+                )
                 .await
                 .map_err(media_error)
                 .page(&ui)?;
@@ -152,6 +162,18 @@ pub async fn upload(
             _ => {}
         }
     }
+}
+
+/// An error with its causes, for a message that says what went wrong.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 #[derive(Debug, Deserialize)]
