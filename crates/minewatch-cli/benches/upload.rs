@@ -14,13 +14,24 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_minewatch");
 
 fn curl(args: &[&str]) -> String {
-    let out = Command::new("curl").args(["-s", "--max-time", "600"]).args(args).output().expect("running curl");
-    assert!(out.status.success(), "curl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "600"])
+        .args(args)
+        .output()
+        .expect("running curl");
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn after<'a>(text: &'a str, marker: &str) -> &'a str {
-    let start = text.find(marker).unwrap_or_else(|| panic!("no {marker:?} in the page")) + marker.len();
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker:?} in the page"))
+        + marker.len();
     text[start..].split('"').next().unwrap()
 }
 
@@ -39,11 +50,19 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let mb: u64 = std::env::var("MINEWATCH_UPLOAD_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let mb: u64 = std::env::var("MINEWATCH_UPLOAD_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
     let tmp = std::env::temp_dir().join(format!("minewatch-upload-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let data = tmp.join("data");
-    let demo = Command::new(BIN).arg("--data").arg(&data).args(["demo", "--no-serve"]).output().unwrap();
+    let demo = Command::new(BIN)
+        .arg("--data")
+        .arg(&data)
+        .args(["demo", "--no-serve"])
+        .output()
+        .unwrap();
     assert!(demo.status.success());
     let logins = String::from_utf8_lossy(&demo.stdout).into_owned();
     let password = logins
@@ -52,7 +71,11 @@ fn main() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the demo admin's password")
         .to_owned();
-    std::fs::write(data.join("minewatch.toml"), "[blobs]\nmax_upload_mb = 4096\n").unwrap();
+    std::fs::write(
+        data.join("minewatch.toml"),
+        "[blobs]\nmax_upload_mb = 4096\n",
+    )
+    .unwrap();
 
     // A video: an MP4 header, then varied bytes (so nothing downstream can compress).
     let file = tmp.join("big.mp4");
@@ -74,7 +97,11 @@ fn main() {
     let bytes = std::fs::metadata(&file).unwrap().len();
     let path = file.to_str().unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let server = Command::new(BIN)
         .arg("--data")
         .arg(&data)
@@ -104,15 +131,27 @@ fn main() {
     let login = curl(&["-c", jar, &format!("{base}/login")]);
     let token = after(&login, "name=\"csrf\" value=\"").to_owned();
     curl(&[
-        "-b", jar, "-c", jar, "-o", "/dev/null",
-        "--data-urlencode", "username=demo-admin",
-        "--data-urlencode", &format!("password={password}"),
-        "--data-urlencode", &format!("csrf={token}"),
+        "-b",
+        jar,
+        "-c",
+        jar,
+        "-o",
+        "/dev/null",
+        "--data-urlencode",
+        "username=demo-admin",
+        "--data-urlencode",
+        &format!("password={password}"),
+        "--data-urlencode",
+        &format!("csrf={token}"),
         &format!("{base}/login"),
     ]);
     let page = curl(&["-b", jar, &format!("{base}/observations/demo-obs-1")]);
     let form_start = page.find("id=\"media-upload\"").expect("the upload form");
-    let action = page[..form_start].rfind("action=\"").map(|i| after(&page[i..], "action=\"")).unwrap().replace("&amp;", "&");
+    let action = page[..form_start]
+        .rfind("action=\"")
+        .map(|i| after(&page[i..], "action=\""))
+        .unwrap()
+        .replace("&amp;", "&");
 
     let sha = || {
         let start = Instant::now();
@@ -125,12 +164,24 @@ fn main() {
         let start = Instant::now();
         let reply = tmp.join("reply.html");
         let code = curl(&[
-            "-b", jar, "-o", reply.to_str().unwrap(), "-w", "%{http_code}",
-            "-F", "about=demo-obs-1",
-            "-F", &format!("file=@{path};type=video/mp4"),
+            "-b",
+            jar,
+            "-o",
+            reply.to_str().unwrap(),
+            "-w",
+            "%{http_code}",
+            "-F",
+            "about=demo-obs-1",
+            "-F",
+            &format!("file=@{path};type=video/mp4"),
             &format!("{base}{action}"),
         ]);
-        assert_eq!(code, "303", "the upload was refused: {}", std::fs::read_to_string(&reply).unwrap_or_default());
+        assert_eq!(
+            code,
+            "303",
+            "the upload was refused: {}",
+            std::fs::read_to_string(&reply).unwrap_or_default()
+        );
         start.elapsed().as_secs_f64()
     };
     let (mut shas, mut ups) = (Vec::new(), Vec::new());
@@ -144,8 +195,17 @@ fn main() {
     let mib = bytes as f64 / (1u64 << 20) as f64;
     println!("file: {mib:.0} MiB");
     println!("sha256sum: {s:.2} s ({:.0} MiB/s)", mib / s);
-    println!("HTTP upload (curl -F → minewatch serve, hashed and stored): {u:.2} s ({:.0} MiB/s)", mib / u);
-    println!("throughput ratio upload/sha256sum: {:.2} (goal ≥ 0.8)", s / u);
-    println!("server peak memory (VmHWM): {:.1} MB (goal < 100 MB)", peak as f64 / 1024.0);
+    println!(
+        "HTTP upload (curl -F → minewatch serve, hashed and stored): {u:.2} s ({:.0} MiB/s)",
+        mib / u
+    );
+    println!(
+        "throughput ratio upload/sha256sum: {:.2} (goal ≥ 0.8)",
+        s / u
+    );
+    println!(
+        "server peak memory (VmHWM): {:.1} MB (goal < 100 MB)",
+        peak as f64 / 1024.0
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -37,7 +37,10 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 2 << 30;
 /// How many leading bytes of an upload its inspector sees before anything is stored.
 pub const HEAD_BYTES: usize = 64 * 1024;
 
-const PART_BYTES: usize = 8 << 20;
+/// Parts of a multipart upload: S3's smallest, so memory stays low (at most
+/// `MAX_PARTS_IN_FLIGHT` parts are buffered while they are written).
+const PART_BYTES: usize = 5 << 20;
+const MAX_PARTS_IN_FLIGHT: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -323,26 +326,27 @@ impl BlobStore {
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let outcome: Result<(), BlobError> = async {
-            let mut feed = |b: &[u8], writer: &mut WriteMultipart| -> Result<(), BlobError> {
+            let mut feed = async |b: Bytes, writer: &mut WriteMultipart| -> Result<(), BlobError> {
                 size += b.len() as u64;
                 if size > self.max_upload_bytes {
                     return Err(BlobError::TooLarge {
                         limit: self.max_upload_bytes,
                     });
                 }
-                hasher.update(b);
-                writer.write(b);
+                hasher.update(&b);
+                // `put` keeps the shared chunk: no copy.
+                writer.put(b);
+                writer.wait_for_capacity(MAX_PARTS_IN_FLIGHT).await?;
                 Ok(())
             };
-            feed(&head, &mut writer)?;
+            feed(Bytes::copy_from_slice(&head), &mut writer).await?;
             if let Some(b) = pending.take() {
-                feed(&b, &mut writer)?;
+                feed(b, &mut writer).await?;
             }
             if !ended {
                 while let Some(chunk) = chunks.next().await {
                     let b = chunk.map_err(|e| BlobError::Interrupted(e.to_string()))?;
-                    feed(&b, &mut writer)?;
-                    writer.wait_for_capacity(4).await?;
+                    feed(b, &mut writer).await?;
                 }
             }
             Ok(())

@@ -35,7 +35,7 @@ async fn read_back(blobs: &BlobStore, hash: &str) -> Vec<u8> {
 }
 
 async fn suite(blobs: BlobStore) {
-    // A file of several parts (parts are 8 MiB) streams in and out unchanged.
+    // A file of several parts (parts are 5 MiB) streams in and out unchanged.
     let big = file(19 << 20, 7);
     let put = blobs
         .put_stream(chunks(&big, 100_003), |_| Ok(()))

@@ -238,7 +238,15 @@ async fn upload_page_public_copy_original_and_bundle() {
     // A video larger than any form's body limit streams through.
     let mut video = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
     video.extend((0..(24u32 << 20)).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
-    let r = upload(&coord, &action, multipart(&[("about", "demo-obs-1")], ("river.mp4", "video/mp4", &video))).await;
+    let r = upload(
+        &coord,
+        &action,
+        multipart(
+            &[("about", "demo-obs-1")],
+            ("river.mp4", "video/mp4", &video),
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     // Publishing the original: then anyone may have it.
