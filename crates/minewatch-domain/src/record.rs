@@ -669,6 +669,13 @@ impl Record {
                         links.push(link(rel, t, kind));
                     }
                 }
+                for step in &r.steps {
+                    if let Some(m) = &step.media_id
+                        && !links.iter().any(|l| l.target == *m)
+                    {
+                        links.push(link("step_media", m, RecordKind::Media));
+                    }
+                }
             }
             Record::Observation(r) => {
                 if let Some(w) = &r.workspace_id {

@@ -241,6 +241,9 @@ pub struct Step {
     /// What an answer says about the duty the request asked about (its basis duty and
     /// licence): that the action was not done, or that it was done on a day.
     pub finding: Option<Finding>,
+    /// The evidence file of the step: the photo of a stamped receipt, the scan of a
+    /// paper reply. It must be a media item attached to the request.
+    pub media_id: Option<crate::record::RecordId>,
 }
 
 /// What a reply establishes about the duty a request asked about. A reply saying no
@@ -262,7 +265,9 @@ impl Finding {
 }
 
 /// The fields of a step.
-pub const STEP_FIELDS: [&str; 6] = ["date", "state", "note", "days", "finding", "done_on"];
+pub const STEP_FIELDS: [&str; 7] = [
+    "date", "state", "note", "days", "finding", "done_on", "media_id",
+];
 
 /// Reads the steps of a request (a JSON list of `{date, state, note?, days?}`),
 /// checking each move against the one before. Errors name the step:
@@ -415,6 +420,19 @@ pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String
                 "done_on goes with finding = done".into(),
             ));
         }
+        let media_id = match obj.get("media_id") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_str().and_then(crate::record::RecordId::parse) {
+                Some(id) => Some(id),
+                None => {
+                    return Err((
+                        at("media_id"),
+                        "wrong-reference",
+                        "expected the id of an evidence file".into(),
+                    ));
+                }
+            },
+        };
         if state == State::Refused && note.is_none() {
             return Err((at("note"), "required", "a refusal cites its ground".into()));
         }
@@ -443,6 +461,7 @@ pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String
             note,
             days,
             finding,
+            media_id,
         });
     }
     Ok(steps)
@@ -743,7 +762,7 @@ pub fn stats<'a>(
 }
 
 impl Step {
-    /// The step as stored (`{date, state, note?, days?, finding?, done_on?}`).
+    /// The step as stored (`{date, state, note?, days?, finding?, done_on?, media_id?}`).
     pub fn to_json(&self) -> Value {
         let mut o = serde_json::Map::new();
         o.insert("date".into(), Value::String(self.date.to_string()));
@@ -759,6 +778,9 @@ impl Step {
             if let Finding::Done(d) = f {
                 o.insert("done_on".into(), Value::String(d.to_string()));
             }
+        }
+        if let Some(m) = &self.media_id {
+            o.insert("media_id".into(), Value::String(m.to_string()));
         }
         Value::Object(o)
     }

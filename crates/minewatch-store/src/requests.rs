@@ -72,6 +72,28 @@ impl Store {
         base: Option<&str>,
     ) -> Result<Written, StoreError> {
         let (r, _) = self.request(id).await?;
+        // A step's evidence file must be one attached to this request.
+        if let Some(m) = step.get("media_id").and_then(Value::as_str) {
+            let about_this = match RecordId::parse(m) {
+                Some(mid) => self
+                    .media_about(id, None)
+                    .await?
+                    .iter()
+                    .any(|media| media.id == mid),
+                None => false,
+            };
+            if !about_this {
+                return Err(StoreError::Invalid(vec![
+                    minewatch_domain::FieldError::new(
+                        "media_id",
+                        "wrong-reference",
+                        format!(
+                            "{m} is not an evidence file of this request: add the file on the request's page first"
+                        ),
+                    ),
+                ]));
+            }
+        }
         let mut payload = r.payload.clone();
         let obj = payload
             .as_object_mut()
@@ -127,6 +149,7 @@ impl Store {
                     note: None,
                     days: None,
                     finding: None,
+                    media_id: None,
                 }];
                 let st = request::standing(pack, q.request_type, q.channel, &as_if, today);
                 (today, st.due)
@@ -342,6 +365,7 @@ fn step(date: Date, state: State, note: Option<String>) -> Step {
         note,
         days: None,
         finding: None,
+        media_id: None,
     }
 }
 

@@ -321,6 +321,22 @@ pub async fn show(
     let (media, upload) = crate::media::section(&state, &viewer, &ui, record, may_edit)
         .await
         .page(&ui)?;
+    let mut request = request;
+    if let Some(actions) = request.as_mut().and_then(|q| q.actions.as_mut()) {
+        // A step may cite one of the request's evidence files.
+        actions.media = state
+            .store
+            .media_about(id, Some(&viewer.filter()))
+            .await
+            .page(&ui)?
+            .iter()
+            .map(|m| views::Choice {
+                value: m.id.to_string(),
+                label: views::display_name(m, ui.lang),
+                selected: false,
+            })
+            .collect();
+    }
     let path = list_path(kind).expect("shown kinds have a path");
     let edit_href =
         (kind != RecordKind::Observation && may_edit).then(|| format!("{path}/{id}/edit"));

@@ -620,6 +620,17 @@ pub struct RequestSection {
     pub error: Option<String>,
     /// What an editor may do: `None` for a reader.
     pub actions: Option<RequestActions>,
+    /// The steps so far, oldest first.
+    pub steps: Vec<StepRow>,
+}
+
+/// One step of a request as its page lists it.
+pub struct StepRow {
+    pub date: String,
+    pub state: String,
+    pub note: Option<String>,
+    /// The step's evidence file (a receipt's photo, a reply's scan).
+    pub evidence_href: Option<String>,
 }
 
 /// The buttons and forms of a request's page, for an editor.
@@ -629,6 +640,8 @@ pub struct RequestActions {
     pub send_action: Option<String>,
     /// The states the request may move to next.
     pub next: Vec<Choice>,
+    /// The request's evidence files a step may cite (filled in by the page).
+    pub media: Vec<Choice>,
     pub head: String,
     pub today: String,
 }
@@ -671,12 +684,24 @@ pub fn request_section(
                 selected: false,
             })
             .collect(),
+        media: Vec::new(),
         head: record.head.clone(),
         today: day.to_string(),
     });
+    let steps = q
+        .steps
+        .iter()
+        .map(|s| StepRow {
+            date: s.date.to_string(),
+            state: ui.t(&format!("request-state-{}", s.state.as_str())),
+            note: s.note.clone(),
+            evidence_href: s.media_id.as_ref().map(|m| format!("/media/{m}")),
+        })
+        .collect();
     Some(RequestSection {
         error,
         actions,
+        steps,
         state_id: st.state.as_str(),
         state: ui.t(&format!("request-state-{}", st.state.as_str())),
         clock_start: st.clock_start.map(|d| d.to_string()),

@@ -11,7 +11,7 @@ use minewatch_domain::{Lang, Pack, RecordId, RecordKind};
 use minewatch_store::demo;
 use minewatch_store::mail::{MailConfig, SmtpMailer};
 use minewatch_store::testing::SmtpServer;
-use minewatch_store::{Author, SendOutcome, Store};
+use minewatch_store::{Author, SendOutcome, Store, StoreError};
 
 fn mailer(toml_text: &str) -> SmtpMailer {
     let t: toml::Table = toml::from_str(toml_text).unwrap();
@@ -182,18 +182,60 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
         cl.body
     );
 
-    // The reply comes: no consultation was held. The gap turns breached, citing it.
-    let reply = Step {
+    // The reply comes on paper: no consultation was held. Its scan is attached to the
+    // request, and the answer step cites it. The gap turns breached, citing the request.
+    let blob_dir = tempfile::tempdir().unwrap();
+    let blobs = minewatch_store::blobs::BlobStore::open(
+        &minewatch_store::blobs::BlobConfig::local(blob_dir.path()),
+    )
+    .unwrap();
+    let scan = |about: &RecordId| minewatch_store::media::NewMedia {
+        about: vec![about.clone()],
+        filename: Some("reply-scan.jpg".into()),
+        caption: Some("The governor's reply".into()),
+        declared_type: None,
+        visibility: None,
+        today: late,
+    };
+    let jpeg = || {
+        Box::pin(futures::stream::iter([Ok::<_, String>(
+            bytes::Bytes::from_static(include_bytes!(
+                "../../../minewatch-formats/tests/data/dust.jpg"
+            )),
+        )]))
+    };
+    let reply_scan = store
+        .add_media(&blobs, &me, scan(&r), jpeg())
+        .await
+        .unwrap();
+    let elsewhere = RecordId::parse("demo-licence-mv900101").unwrap();
+    let other_scan = store
+        .add_media(&blobs, &me, scan(&elsewhere), jpeg())
+        .await
+        .unwrap();
+    let mut reply = Step {
         date: late,
         state: State::Answered,
         note: Some("The governor writes that no consultation meeting was held.".into()),
         days: None,
         finding: Some(Finding::NotDone),
+        media_id: Some(other_scan.written.record_id.clone()),
     };
+    let refused = store.add_request_step(&me, &r, reply.to_json(), None).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(f)) if f[0].field == "media_id"),
+        "{refused:?}"
+    );
+    reply.media_id = Some(reply_scan.written.record_id.clone());
     store
         .add_request_step(&me, &r, reply.to_json(), None)
         .await
         .unwrap();
+    let stored = store.get(&r).await.unwrap();
+    assert_eq!(
+        stored.payload["steps"].as_array().unwrap().last().unwrap()["media_id"],
+        reply_scan.written.record_id.as_str()
+    );
     let (status, evidence) = gap_status(&store, &pack, late).await;
     assert_eq!(status, Status::Breached);
     assert!(evidence.contains(&r.to_string()), "{evidence:?}");
@@ -307,6 +349,7 @@ pub async fn failed_sends_stay_unsent_and_are_retried(store: Store) {
         note: None,
         days: None,
         finding: None,
+        media_id: None,
     };
     store
         .add_request_step(&me, &crashed, sending.to_json(), None)

@@ -612,3 +612,6 @@ field-public_copy = Public copy
 field-original_published = Original published
 error-bad-hash = This is not a SHA-256 hash.
 error-bad-capture = The capture metadata is not in the expected form.
+request-step-evidence = Evidence file (a receipt's photo, a reply's scan)
+request-step-evidence-help = To cite a stamped receipt's photo or a paper reply, add the file under Evidence files below first.
+request-step-evidence-link = evidence

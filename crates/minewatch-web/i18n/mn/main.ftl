@@ -597,3 +597,6 @@ field-public_copy = Нийтийн хуулбар
 field-original_published = Эх файлыг нийтэлсэн
 error-bad-hash = Энэ SHA-256 хэш биш байна.
 error-bad-capture = Авалтын мэдээлэл хүлээгдэж буй хэлбэрт алга.
+request-step-evidence = Нотлох файл (тамга дарсан баримтын зураг, хариу бичгийн хуулбар)
+request-step-evidence-help = Тамга дарсан баримтын зураг эсвэл цаасан хариуг иш татахын тулд эхлээд доорх «Нотлох файлууд» хэсэгт файлаа нэмнэ үү.
+request-step-evidence-link = нотлох баримт

@@ -299,3 +299,94 @@ fn assert_no_gps_by_exiftool(bytes: &[u8]) {
         );
     }
 }
+
+/// Issue 6's paper trail: the photo of a stamped receipt is attached to a request and
+/// cited by its delivery step, which starts the clock; a file of another record is
+/// refused.
+#[tokio::test]
+async fn a_receipt_photo_is_cited_by_the_delivery_step() {
+    let app = TestApp::demo().await;
+    let pw = app
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let coord = app.login("coord", &pw).await;
+    let page = "/requests/demo-request-complaint";
+    let before = coord.get(page).await.body;
+    assert!(
+        before.contains("add the file under Evidence files below first"),
+        "no file yet"
+    );
+    let action = upload_action(&coord, page).await;
+    let r = upload(
+        &coord,
+        &action,
+        multipart(
+            &[
+                ("about", "demo-request-complaint"),
+                ("caption", "Stamped receipt no. 7"),
+            ],
+            ("receipt.jpg", "image/jpeg", JPEG),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let receipt = r
+        .header("location")
+        .trim_end_matches("?added=1")
+        .trim_start_matches("/media/")
+        .to_owned();
+    // A photo attached to another record is no evidence of this step.
+    let other = upload(
+        &coord,
+        &upload_action(&coord, "/observations/demo-obs-1").await,
+        multipart(&[("about", "demo-obs-1")], ("x.jpg", "image/jpeg", JPEG)),
+    )
+    .await;
+    let other = other
+        .header("location")
+        .trim_end_matches("?added=1")
+        .trim_start_matches("/media/")
+        .to_owned();
+
+    let with_form = coord.get(page).await.body;
+    assert!(
+        with_form.contains("id=\"step-media\"") && with_form.contains(&receipt),
+        "the step form offers the file"
+    );
+    let r = coord
+        .post_form(
+            &format!("{page}/step"),
+            &format!("state=delivered&date=2026-11-30&note=receipt+7&media_id={other}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("not an evidence file of this request"),
+        "{}",
+        r.body
+    );
+    let r = coord
+        .post_form(
+            &format!("{page}/step"),
+            &format!("state=delivered&date=2026-11-30&note=receipt+7&media_id={receipt}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = coord.get(page).await.body;
+    assert!(
+        after.contains(&format!(
+            "class=\"step-evidence\" href=\"/media/{receipt}\""
+        )),
+        "the step links its evidence"
+    );
+    assert!(
+        after.contains("2026-11-30"),
+        "the clock starts at the delivery"
+    );
+    let stored = app
+        .store
+        .get(&minewatch_domain::RecordId::parse("demo-request-complaint").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.payload["steps"][0]["media_id"], receipt.as_str());
+}
