@@ -140,3 +140,36 @@ pub async fn demo_users(store: &Store) -> Result<Vec<(String, Role, String, Stri
     }
     Ok(out)
 }
+
+/// The demo's photo: dust on the Zaamar centre road, with made-up EXIF (a fictional
+/// phone, the report's day, a place beside the report's) so the item page shows its
+/// capture metadata, and the public sees only the copy without it.
+const DEMO_PHOTO: &[u8] = include_bytes!("../demo/dust-zaamar.jpg");
+const DEMO_PHOTO_ABOUT: &str = "demo-obs-2";
+
+/// Adds the demo's evidence photo to the field report it shows, unless it is there
+/// already. Runs after [`load`], with the instance's blob store.
+pub async fn load_media(
+    store: &Store,
+    blobs: &crate::blobs::BlobStore,
+) -> Result<bool, crate::media::MediaError> {
+    let about = RecordId::parse(DEMO_PHOTO_ABOUT).expect("a valid id");
+    if !store.exists(&about).await? || !store.media_about(&about, None).await?.is_empty() {
+        return Ok(false);
+    }
+    let new = crate::media::NewMedia {
+        about: vec![about],
+        filename: Some("IMG_20250703_162005.jpg".into()),
+        caption: Some("Тоос, сумын төвийн зам / Dust on the soum centre road (demo photo)".into()),
+        declared_type: Some("image/jpeg".into()),
+        visibility: Some("public".into()),
+        today: jiff::civil::date(2025, 7, 4),
+    };
+    let chunks = futures::stream::iter([Ok::<_, std::convert::Infallible>(
+        bytes::Bytes::from_static(DEMO_PHOTO),
+    )]);
+    store
+        .add_media(blobs, &Author::system(), new, chunks)
+        .await?;
+    Ok(true)
+}

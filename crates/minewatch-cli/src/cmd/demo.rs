@@ -37,6 +37,10 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             display(dir.path())
         ),
     }
+    let blobs = dir.blob_store()?;
+    if demo::load_media(&store, &blobs).await? {
+        println!("added the demo's evidence photo (to field report demo-obs-2)");
+    }
     let users = demo::demo_users(&store).await?;
     let mut note = String::from(
         "demo logins (new passwords at every start; without logging in you see the public view):\n",
@@ -51,6 +55,5 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mail = dir.mail_config()?;
-    let blobs = dir.blob_store()?;
     super::serve::serve(store, args.addr, &args.security, Some(&note), mail, blobs).await
 }

@@ -62,6 +62,7 @@ fn init_demo_verify_rebuild_on_sqlite() {
         "{}",
         stdout(&o)
     );
+    assert!(stdout(&o).contains("added the demo's evidence photo"), "{}", stdout(&o));
     let o = minewatch(&data, &["demo", "--no-serve"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("loaded already"));
@@ -70,14 +71,14 @@ fn init_demo_verify_rebuild_on_sqlite() {
     assert_exit(&o, 0);
     assert_eq!(
         stdout(&o).trim(),
-        "68 entries from 1 devices verified",
-        "running demo twice adds nothing"
+        "69 entries from 1 devices verified",
+        "running demo twice adds nothing (68 records and the photo)"
     );
 
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("rebuilt 68 records from 68 entries"),
+        stdout(&o).contains("rebuilt 69 records from 69 entries"),
         "{}",
         stdout(&o)
     );
@@ -205,7 +206,7 @@ fn the_same_commands_on_postgresql() {
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
     let o = minewatch(&data, &["verify"]);
     assert_exit(&o, 0);
-    assert_eq!(stdout(&o).trim(), "68 entries from 1 devices verified");
+    assert_eq!(stdout(&o).trim(), "69 entries from 1 devices verified");
     let o = minewatch(&data, &["rebuild"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("projections identical to before"));

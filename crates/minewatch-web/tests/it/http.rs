@@ -330,6 +330,31 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
             }
         }
     }
+    // The demo photo's capture metadata and file name, as stored and as a page would
+    // print them; any of them in a public page or file is a leak.
+    let photos = app
+        .store
+        .list(&minewatch_store::ListQuery::all(
+            minewatch_domain::RecordKind::Media,
+        ))
+        .await
+        .unwrap();
+    assert!(!photos.is_empty(), "the demo has a public photo");
+    for m in &photos {
+        let c = &m.payload["capture"];
+        let (lat, lon) = (
+            c["location"]["lat"].as_f64().unwrap(),
+            c["location"]["lon"].as_f64().unwrap(),
+        );
+        secrets.extend([
+            format!("{lat:.5}"),
+            format!("{lon:.5}"),
+            c["device"].as_str().unwrap().to_owned(),
+            "Demo phone".to_owned(),
+            "16:20:05".to_owned(),
+            m.payload["filename"].as_str().unwrap().to_owned(),
+        ]);
+    }
     assert!(
         secrets.len() >= 12,
         "the demo holds restricted data, so a leak would show"
@@ -382,6 +407,16 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
         "the crawl reached the record pages ({})",
         seen.len()
     );
+    for m in &photos {
+        assert!(
+            seen.contains(&format!("/media/{}", m.id)),
+            "the crawl reached the photo's page"
+        );
+        assert!(
+            seen.contains(&format!("/media/{}/public", m.id)),
+            "and its public copy"
+        );
+    }
 }
 
 #[tokio::test]

@@ -64,6 +64,9 @@ impl TestApp {
             &minewatch_store::blobs::BlobConfig::local(&dir.path().join("blobs")),
         )
         .expect("a blob store");
+        minewatch_store::demo::load_media(&store, &blobs)
+            .await
+            .expect("loading the demo's photo");
         let mut state = AppState::with_security(store.clone(), builtin_pack(), security)
             .with_blobs(blobs.clone());
         if let Some(m) = mailer {
