@@ -70,6 +70,9 @@ pub struct Media {
     /// A person with the right role chose to publish the original itself (with its
     /// metadata); until then only the public copy leaves the instance.
     pub original_published: bool,
+    /// Where it came from when it was not uploaded here: the evidence bundle it was
+    /// imported from, its exporting device, its record there and signed entries.
+    pub provenance: Option<String>,
 }
 
 /// Whether `s` is a lowercase hex SHA-256.

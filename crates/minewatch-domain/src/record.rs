@@ -991,6 +991,7 @@ fn parse_media(f: &mut Fields<'_>) -> Option<Record> {
         }
     });
     let original_published = f.flag("original_published", Optional).unwrap_or(false);
+    let provenance = f.text("provenance", Optional, MAX_TEXT);
     Some(Record::Media(Media {
         date: date?,
         sha256: sha256?,
@@ -1002,6 +1003,7 @@ fn parse_media(f: &mut Fields<'_>) -> Option<Record> {
         capture: capture.filter(|c| !c.is_empty()),
         public_copy,
         original_published,
+        provenance,
     }))
     .filter(|_| f.ok())
 }

@@ -480,15 +480,113 @@ pub fn verify_bundle<R: Read + Seek>(
     reader: R,
     limits: ReadLimits,
 ) -> Result<BundleReport, ReadError> {
-    let files = read_all(reader, limits)?;
+    let mut zip = ZipArchive::new(reader).map_err(|e| ReadError::NotZip(e.to_string()))?;
+    let files = read_all(&mut zip, limits)?;
     Ok(check(&files))
 }
 
-fn read_all<R: Read + Seek>(
+/// One item of a verified bundle, as its manifest describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BundleItem {
+    pub record_id: String,
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    pub content_type: String,
+    pub caption: Option<String>,
+    pub capture: Value,
+    pub entries: Vec<String>,
+}
+
+/// A bundle whose every check passed, open for reading its files.
+pub struct VerifiedBundle<R: Read + Seek> {
+    zip: ZipArchive<R>,
+    pub report: BundleReport,
+    pub items: Vec<BundleItem>,
+    pub created_at: String,
+}
+
+/// Why a bundle cannot be taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("the bundle does not verify: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+}
+
+/// Opens a bundle for import: it is verified whole first (every hash, signature and
+/// link), so nothing is taken from a bundle that fails any check.
+pub fn open_verified<R: Read + Seek>(
     reader: R,
     limits: ReadLimits,
-) -> Result<BTreeMap<String, Read1>, ReadError> {
+) -> Result<VerifiedBundle<R>, OpenError> {
     let mut zip = ZipArchive::new(reader).map_err(|e| ReadError::NotZip(e.to_string()))?;
+    let files = read_all(&mut zip, limits)?;
+    let report = check(&files);
+    if !report.ok() {
+        return Err(OpenError::Invalid(report.problems));
+    }
+    let manifest: Value = files
+        .get("manifest.json")
+        .and_then(|f| f.bytes.as_deref())
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .ok_or_else(|| OpenError::Invalid(vec!["manifest.json: unreadable".into()]))?;
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let items = manifest
+        .get("items")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| BundleItem {
+                    record_id: text(i, "record_id"),
+                    path: text(i, "path"),
+                    sha256: text(i, "sha256"),
+                    size: i.get("size").and_then(Value::as_u64).unwrap_or(0),
+                    content_type: text(i, "content_type"),
+                    caption: i.get("caption").and_then(Value::as_str).map(str::to_owned),
+                    capture: i.get("capture").cloned().unwrap_or(Value::Null),
+                    entries: i
+                        .get("entries")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|e| e.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(VerifiedBundle {
+        zip,
+        report,
+        items,
+        created_at: text(&manifest, "created_at"),
+    })
+}
+
+impl<R: Read + Seek> VerifiedBundle<R> {
+    /// Reads one of the bundle's files as a stream of bytes.
+    pub fn file(&mut self, path: &str) -> Result<impl Read + '_, ReadError> {
+        self.zip.by_name(path).map_err(|e| ReadError::Read {
+            name: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn read_all<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    limits: ReadLimits,
+) -> Result<BTreeMap<String, Read1>, ReadError> {
     if zip.len() > limits.max_files {
         return Err(ReadError::TooLarge(format!(
             "{} files, at most {} are read",

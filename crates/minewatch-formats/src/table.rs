@@ -186,6 +186,7 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             f("capture", Json),
             f("public_copy", Json),
             f("original_published", Flag),
+            f("provenance", Text),
         ],
         _ => &[],
     };

@@ -164,6 +164,7 @@ pub async fn load_media(
         declared_type: Some("image/jpeg".into()),
         visibility: Some("public".into()),
         today: jiff::civil::date(2025, 7, 4),
+        provenance: None,
     };
     let chunks = futures::stream::iter([Ok::<_, std::convert::Infallible>(
         bytes::Bytes::from_static(DEMO_PHOTO),

@@ -54,6 +54,8 @@ pub struct NewMedia {
     pub visibility: Option<String>,
     /// The day it is taken in, in the pack's time zone ([`minewatch_domain::Pack::today`]).
     pub today: jiff::civil::Date,
+    /// Where it came from, when it was not uploaded here (an imported bundle).
+    pub provenance: Option<String>,
 }
 
 /// The outcome of an intake.
@@ -129,8 +131,16 @@ impl Store {
         S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        // The records must exist before the bytes are taken.
-        if new.about.is_empty() {
+        let about = self.about_json(&new.about).await?;
+        let (payload, mut added) = self.ingest(blobs, &new, about, chunks).await?;
+        added.written = self.put(author, RecordKind::Media, payload).await?;
+        Ok(added)
+    }
+
+    /// The records a file is evidence for, as its `about` field; they must exist, be
+    /// current and not be files themselves. Checked before any byte is taken.
+    async fn about_json(&self, ids: &[RecordId]) -> Result<Vec<Value>, MediaError> {
+        if ids.is_empty() {
             return Err(StoreError::Invalid(vec![minewatch_domain::FieldError::new(
                 "about",
                 "required",
@@ -139,7 +149,7 @@ impl Store {
             .into());
         }
         let mut about = Vec::new();
-        for id in &new.about {
+        for id in ids {
             let r = self.get(id).await?;
             if r.retracted {
                 return Err(StoreError::Conflict(format!("record {id} was retracted")).into());
@@ -154,6 +164,22 @@ impl Store {
             }
             about.push(json!({"kind": r.kind.as_str(), "id": id.as_str()}));
         }
+        Ok(about)
+    }
+
+    /// Stores a file's blob and public copy and builds its record's payload; the
+    /// caller writes the record.
+    async fn ingest<S, E>(
+        &self,
+        blobs: &BlobStore,
+        new: &NewMedia,
+        about: Vec<Value>,
+        chunks: S,
+    ) -> Result<(Value, MediaAdded), MediaError>
+    where
+        S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
         let filename = new
             .filename
             .as_deref()
@@ -226,9 +252,15 @@ impl Store {
         if let Some((h, n)) = &public_copy {
             obj.insert("public_copy".into(), json!({"sha256": h, "size": n}));
         }
-        let written = self.put(author, RecordKind::Media, payload).await?;
-        Ok(MediaAdded {
-            written,
+        if let Some(p) = &new.provenance {
+            obj.insert("provenance".into(), json!(p));
+        }
+        let added = MediaAdded {
+            written: Written {
+                record_id: RecordId::parse("pending").expect("a valid id"),
+                entry_id: String::new(),
+                version: 0,
+            },
             sha256: put.sha256,
             size: put.size,
             content_type: kind.mime,
@@ -236,7 +268,83 @@ impl Store {
             capture,
             public_copy: public_copy.map(|(h, _)| h),
             no_public_copy,
-        })
+        };
+        Ok((payload, added))
+    }
+
+    /// Imports the files of an evidence bundle as evidence for `about`, all or none.
+    /// The bundle is verified whole first (every hash, signature and link; unsafe
+    /// names and zip bombs are refused before anything is unpacked); each file then
+    /// goes through the same intake as an upload, and one transaction writes every
+    /// record, with where it came from (the exporting device, the record there, its
+    /// signed entries).
+    pub async fn import_bundle<R: std::io::Read + Seek>(
+        &self,
+        blobs: &BlobStore,
+        author: &Author,
+        reader: R,
+        about: &[RecordId],
+        visibility: Option<String>,
+        today: jiff::civil::Date,
+    ) -> Result<Vec<MediaAdded>, MediaError> {
+        use minewatch_formats::bundle::{ReadLimits, open_verified};
+        let about_json = self.about_json(about).await?;
+        let mut bundle = open_verified(reader, ReadLimits::default())
+            .map_err(|e| MediaError::Bundle(e.to_string()))?;
+        let exporter = bundle.report.exporter.clone().unwrap_or_default();
+        let created_at = bundle.created_at.clone();
+        let items = bundle.items.clone();
+        let mut taken = Vec::new();
+        for item in &items {
+            let provenance = format!(
+                "imported from an evidence bundle exported on {created_at} by device {exporter}; \
+                 its record there: {}; its signed entries: {}",
+                item.record_id,
+                item.entries.join(", ")
+            );
+            let new = NewMedia {
+                about: about.to_vec(),
+                filename: None,
+                caption: item.caption.clone(),
+                declared_type: Some(item.content_type.clone()),
+                visibility: visibility.clone(),
+                today,
+                provenance: Some(provenance),
+            };
+            let file = bundle
+                .file(&item.path)
+                .map_err(|e| MediaError::Bundle(e.to_string()))?;
+            // The zip is read in 1 MiB chunks; a file is never held whole.
+            let chunks = futures::stream::unfold(file, |mut file| async move {
+                let mut buf = vec![0u8; 1 << 20];
+                match std::io::Read::read(&mut file, &mut buf) {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Some((Ok(Bytes::from(buf)), file))
+                    }
+                    Err(e) => Some((Err(e), file)),
+                }
+            });
+            let (payload, added) = self
+                .ingest(blobs, &new, about_json.clone(), Box::pin(chunks))
+                .await?;
+            if added.sha256 != item.sha256 {
+                return Err(MediaError::Bundle(format!(
+                    "{}: read back as {}, not its verified hash {}",
+                    item.path, added.sha256, item.sha256
+                )));
+            }
+            taken.push((payload, added));
+        }
+        let mut batch = self.begin().await?;
+        let mut out = Vec::new();
+        for (payload, mut added) in taken {
+            added.written = batch.put(author, RecordKind::Media, None, payload).await?;
+            out.push(added);
+        }
+        batch.commit().await?;
+        Ok(out)
     }
 
     /// The media about `id`, as `filter` lets one see them (all with `None`).

@@ -132,6 +132,7 @@ pub async fn upload(
                 declared_type: field.content_type().map(|m| m.essence_str().to_owned()),
                 visibility: visibility.take(),
                 today: state.pack.today(jiff::Timestamp::now()),
+                provenance: None,
             };
             let added = state
                 .store

@@ -60,9 +60,23 @@ pub struct ImportArgs {
     /// Who the ledger records as the author.
     #[arg(long, default_value = "cli:import")]
     pub author: String,
+    /// With `bundle`: the record the bundle's files are evidence for (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub about: Vec<String>,
+    /// With `bundle`: the imported items' visibility.
+    #[arg(long, default_value = "case_team")]
+    pub visibility: String,
 }
 
 pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    if args.kind == "bundle" {
+        return super::media::import_bundle(global, args).await;
+    }
+    if !args.about.is_empty() {
+        bail!(
+            "--about says what an imported bundle's files are evidence for: `import bundle FILE.zip --about ID`"
+        );
+    }
     let kinds = parse_kinds(&args.kind)?;
     let encoding = match &args.encoding {
         Some(label) => Some(sheet::encoding(label).with_context(|| {

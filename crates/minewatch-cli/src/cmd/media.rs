@@ -11,7 +11,7 @@ use minewatch_store::media::NewMedia;
 use minewatch_store::{Author, DataDir};
 use tokio::io::AsyncReadExt as _;
 
-use super::exchange::ExportArgs;
+use super::exchange::{ExportArgs, ImportArgs};
 use super::{Global, display};
 
 #[derive(Debug, clap::Args)]
@@ -79,6 +79,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         declared_type: None,
         visibility: Some(args.visibility),
         today: pack.today(jiff::Timestamp::now()),
+        provenance: None,
     };
     let added = store
         .add_media(&blobs, &Author::named(&args.author), new, Box::pin(chunks))
@@ -171,6 +172,49 @@ pub async fn export_bundle(global: &Global, args: ExportArgs) -> anyhow::Result<
         media.len(),
         described.join(", "),
         display(&args.output)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `minewatch import bundle FILE.zip --about ID`: the bundle's files as evidence for
+/// records of this instance, all or none, after the whole bundle verifies.
+pub async fn import_bundle(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let about = args
+        .about
+        .iter()
+        .map(|id| RecordId::parse(id).with_context(|| format!("--about {id:?} is not a record id")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if about.is_empty() {
+        bail!("say which record the bundle's files are evidence for: --about ID");
+    }
+    let dir = DataDir::open(&global.data)?;
+    let blobs = dir.blob_store()?;
+    let store = super::open(&dir, global.database.as_deref()).await?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", display(&args.file)))?;
+    let pack = minewatch_web::builtin_pack();
+    let result = store
+        .import_bundle(
+            &blobs,
+            &Author::named(&args.author),
+            std::io::BufReader::new(file),
+            &about,
+            Some(args.visibility.clone()),
+            pack.today(jiff::Timestamp::now()),
+        )
+        .await;
+    store.close().await;
+    let added = result.with_context(|| format!("importing {}", display(&args.file)))?;
+    for a in &added {
+        println!(
+            "media {} · {} · sha256 {}",
+            a.written.record_id, a.content_type, a.sha256
+        );
+    }
+    println!(
+        "{}: imported {} media item(s); nothing else changed",
+        display(&args.file),
+        added.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -62,7 +62,11 @@ fn init_demo_verify_rebuild_on_sqlite() {
         "{}",
         stdout(&o)
     );
-    assert!(stdout(&o).contains("added the demo's evidence photo"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("added the demo's evidence photo"),
+        "{}",
+        stdout(&o)
+    );
     let o = minewatch(&data, &["demo", "--no-serve"]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("loaded already"));

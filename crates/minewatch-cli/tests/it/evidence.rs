@@ -14,6 +14,35 @@ const JPEG: &str = concat!(
     "/../minewatch-formats/tests/data/dust.jpg"
 );
 
+fn python(script: &str, arg: &Path) {
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(arg)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// A zip whose one file's name climbs out of the folder.
+fn evil_zip(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("evil-import.zip");
+    python(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w')\nz.writestr('../evil.sh', 'x')\nz.close()",
+        &path,
+    );
+    path
+}
+
+/// A zip whose 256 MiB of zeros pack to about 256 KiB.
+fn bomb_zip(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("bomb.zip");
+    python(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\nz.writestr('media/' + '0' * 64 + '.jpg', bytes(256 << 20))\nz.close()",
+        &path,
+    );
+    path
+}
+
 fn unpack(zip: &Path, into: &Path) {
     let o = Command::new("python3")
         .args([
@@ -194,6 +223,88 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
         stdout(&o).contains(&format!("{name}: its SHA-256 is")),
         "{}",
         stdout(&o)
+    );
+
+    // Another instance imports the untouched bundle as evidence for one of its
+    // records: same file, same capture, and where it came from.
+    let other = tmp.path().join("other");
+    assert_exit(&minewatch(&other, &["demo", "--no-serve"]), 0);
+    let entries = |data: &Path| stdout(&minewatch(data, &["verify"])).trim().to_owned();
+    let before = entries(&other);
+    for (bad, why) in [
+        (repacked.clone(), "the bundle does not verify"),
+        (evil_zip(tmp.path()), "unsafe file name \"../evil.sh\""),
+        (bomb_zip(tmp.path()), "a zip bomb, refused"),
+    ] {
+        let o = minewatch(
+            &other,
+            &[
+                "import",
+                "bundle",
+                bad.to_str().unwrap(),
+                "--about",
+                "demo-obs-3",
+            ],
+        );
+        assert_exit(&o, 2);
+        assert!(crate::stderr(&o).contains(why), "{}", crate::stderr(&o));
+        assert_eq!(
+            entries(&other),
+            before,
+            "nothing stored from {}",
+            bad.display()
+        );
+    }
+    let o = minewatch(
+        &other,
+        &[
+            "import",
+            "bundle",
+            zip.to_str().unwrap(),
+            "--about",
+            "demo-obs-3",
+        ],
+    );
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("imported 1 media item(s)"),
+        "{}",
+        stdout(&o)
+    );
+    let listing = tmp.path().join("media.csv");
+    assert_exit(
+        &minewatch(
+            &other,
+            &[
+                "export",
+                "media",
+                "--include-restricted",
+                "-o",
+                listing.to_str().unwrap(),
+            ],
+        ),
+        0,
+    );
+    let csv = std::fs::read_to_string(&listing).unwrap();
+    let hash = media
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_owned();
+    let row = csv
+        .lines()
+        .find(|l| l.contains(&hash))
+        .expect("the imported file is listed by its hash");
+    assert!(
+        row.contains("imported from an evidence bundle") && row.contains("demo-obs-3"),
+        "{row}"
+    );
+    assert!(
+        row.contains("TestPhone TP-1 (fixture)"),
+        "its capture came along: {row}"
     );
 
     // A bundle with a path-traversal name is refused before anything is read.

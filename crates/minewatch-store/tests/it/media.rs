@@ -29,6 +29,7 @@ fn new(about: &str, filename: &str) -> NewMedia {
         declared_type: None,
         visibility: Some("public".into()),
         today: jiff::civil::date(2026, 12, 1),
+        provenance: None,
     }
 }
 

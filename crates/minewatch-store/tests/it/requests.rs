@@ -196,6 +196,7 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
         declared_type: None,
         visibility: None,
         today: late,
+        provenance: None,
     };
     let jpeg = || {
         Box::pin(futures::stream::iter([Ok::<_, String>(

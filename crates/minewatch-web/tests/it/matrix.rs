@@ -146,6 +146,7 @@ async fn plant(app: &TestApp) -> Vec<Planted> {
                     declared_type: None,
                     visibility: Some(level.into()),
                     today: jiff::civil::date(2026, 12, 1),
+                    provenance: None,
                 },
                 Box::pin(futures::stream::iter([Ok::<_, String>(
                     bytes::Bytes::from_static(include_bytes!(
