@@ -81,7 +81,7 @@ impl TestApp {
     }
 
     pub fn state(&self) -> AppState {
-        AppState::new(self.store.clone(), builtin_pack())
+        AppState::new(self.store.clone(), builtin_pack()).with_blobs(self.blobs.clone())
     }
 
     /// An account with one grant; returns its password.
