@@ -263,12 +263,24 @@ impl Store {
 
     /// Every change of `id`, oldest first (access entries are [`Store::access_events`]).
     pub async fn history(&self, id: &RecordId) -> Result<Vec<EntryView>, StoreError> {
-        let rows = sqlx::query(
-            "select id, body from entry where record_id = $1 and op <> 'access' order by pos",
-        )
-        .bind(id.as_str().to_owned())
-        .fetch_all(&self.pool)
-        .await?;
+        self.entries_of(id, false).await
+    }
+
+    /// Every entry about `id`, oldest first; with `with_access`, the audit's too.
+    pub(crate) async fn entries_of(
+        &self,
+        id: &RecordId,
+        with_access: bool,
+    ) -> Result<Vec<EntryView>, StoreError> {
+        let sql = if with_access {
+            "select id, body from entry where record_id = $1 order by pos"
+        } else {
+            "select id, body from entry where record_id = $1 and op <> 'access' order by pos"
+        };
+        let rows = sqlx::query(sql)
+            .bind(id.as_str().to_owned())
+            .fetch_all(&self.pool)
+            .await?;
         if rows.is_empty() {
             return Err(StoreError::NotFound { id: id.to_string() });
         }

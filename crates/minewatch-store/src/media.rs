@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use sqlx::Row as _;
 
 use crate::blobs::{BlobError, BlobStore};
-use crate::ledger::{Author, EntryBody, EntryView};
+use crate::ledger::{Author, EntryView};
 use crate::{Store, StoreError, Written};
 
 /// Images up to this size are read whole to make their public copy.
@@ -366,23 +366,7 @@ impl Store {
     /// when, from which device, each correction, and every view or export of its
     /// restricted parts.
     pub async fn custody(&self, id: &RecordId) -> Result<Vec<EntryView>, StoreError> {
-        let rows = sqlx::query("select id, body from entry where record_id = $1 order by pos")
-            .bind(id.as_str().to_owned())
-            .fetch_all(&self.pool)
-            .await?;
-        if rows.is_empty() {
-            return Err(StoreError::NotFound { id: id.to_string() });
-        }
-        rows.into_iter()
-            .map(|row| {
-                let entry_id: String = row.try_get("id")?;
-                let bytes: Vec<u8> = row.try_get("body")?;
-                let body: EntryBody = serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreError::Corrupt(format!("entry {entry_id}: {e}")))?;
-                EntryView::from_body(entry_id.clone(), body)
-                    .map_err(|e| StoreError::Corrupt(format!("entry {entry_id}: {e}")))
-            })
-            .collect()
+        self.entries_of(id, true).await
     }
 
     /// The stored entries of a record, as a bundle carries them.
