@@ -267,7 +267,7 @@ pub fn read_capture(bytes: &[u8]) -> Capture {
 /// `2025:07:08 14:03:21` as `2025-07-08T14:03:21`, if it is a real time.
 fn exif_datetime(s: &str) -> Option<String> {
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b':' || b[7] != b':' || b[10] != b' ' {
+    if b.len() < 19 || !b[..19].is_ascii() || b[4] != b':' || b[7] != b':' || b[10] != b' ' {
         return None;
     }
     let iso = format!("{}-{}-{}T{}", &s[0..4], &s[5..7], &s[8..10], &s[11..19]);
@@ -463,6 +463,8 @@ fn strip_webp(b: &[u8]) -> Result<Vec<u8>, StripError> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const JPEG: &[u8] = include_bytes!("../tests/data/dust.jpg");
@@ -533,5 +535,34 @@ mod tests {
             strip_metadata(&JPEG[..JPEG.len() / 2], sniff(JPEG).unwrap()),
             Err(StripError::Damaged(_))
         ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Damaged or hostile images never panic the readers, and whatever public copy
+        /// comes out of one carries no capture metadata.
+        #[test]
+        fn damaged_images_never_panic_nor_leak(
+            which in 0..3usize,
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..12),
+            cut in proptest::option::of(any::<usize>()),
+        ) {
+            let mut bytes = [JPEG, PNG, WEBP][which].to_vec();
+            for (at, x) in flips {
+                let i = at % bytes.len();
+                bytes[i] ^= x;
+            }
+            if let Some(c) = cut {
+                bytes.truncate(c % (bytes.len() + 1));
+            }
+            let _ = read_capture(&bytes);
+            if let Some(kind) = sniff(&bytes)
+                && let Ok(copy) = strip_metadata(&bytes, kind)
+            {
+                prop_assert!(read_capture(&copy).location.is_none());
+                prop_assert!(!copy.windows(9).any(|w| w == b"TestPhone"));
+            }
+        }
     }
 }

@@ -203,7 +203,7 @@ pub async fn show(
         .get("capture")
         .and_then(|c| serde_json::from_value(c.clone()).ok());
     let capture_visible = shown.payload.get("capture").is_some()
-        || (media.capture.is_none() && viewer.principal.may_write(shown.access.owner.as_ref()));
+        || (media.capture.is_none() && may_see_capture(&viewer, &shown.access));
     let mut about = Vec::new();
     let mut warnings = Vec::new();
     for (kind, about_id) in &media.about {
@@ -238,9 +238,7 @@ pub async fn show(
             }
         }
     }
-    let original_allowed = shown.payload.get("capture").is_some()
-        || shown.payload.get("filename").is_some()
-        || media.original_published;
+    let original_allowed = may_have_original(&viewer, &shown.access, &media);
     let custody = if viewer.may(Action::EditRecords) {
         state
             .store
@@ -382,12 +380,31 @@ async fn media_of(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-) -> Result<(RecordId, Media, serde_json::Value), AppError> {
+) -> Result<(RecordId, Media, minewatch_domain::RecordAccess), AppError> {
     let shown = viewer.record(state, id).await?;
     match shown.record.typed() {
-        Ok(Record::Media(m)) => Ok((shown.record.id, m, shown.payload)),
+        Ok(Record::Media(m)) => Ok((shown.record.id, m, shown.access)),
         _ => Err(AppError::NotFound),
     }
+}
+
+/// Whether the viewer may see an item's capture metadata: its field's level, and never
+/// less than the case team's (whether or not this file carries any).
+fn may_see_capture(viewer: &Viewer, access: &minewatch_domain::RecordAccess) -> bool {
+    let level = access
+        .field_level("capture")
+        .max(minewatch_domain::Visibility::CaseTeam);
+    viewer.principal.can_see(level, access.owner.as_ref())
+}
+
+/// The original carries the capture metadata, so it is as restricted, unless it was
+/// published on purpose.
+fn may_have_original(
+    viewer: &Viewer,
+    access: &minewatch_domain::RecordAccess,
+    media: &Media,
+) -> bool {
+    media.original_published || may_see_capture(viewer, access)
 }
 
 async fn stream_blob(
@@ -452,10 +469,8 @@ pub async fn original(
     ui: Ui,
     Path(id): Path<String>,
 ) -> PageResult {
-    let (record_id, media, payload) = media_of(&state, &viewer, &id).await.page(&ui)?;
-    let allowed = payload.get("capture").is_some()
-        || payload.get("filename").is_some()
-        || media.original_published;
+    let (record_id, media, access) = media_of(&state, &viewer, &id).await.page(&ui)?;
+    let allowed = may_have_original(&viewer, &access, &media);
     if !allowed {
         let to = if media.public_copy.is_some() {
             format!("/media/{record_id}/public")
@@ -576,8 +591,10 @@ pub async fn bundle(
         .page(&ui)?
         .into_iter()
         .filter(|m| {
-            minewatch_domain::RecordAccess::of(m.kind, &m.id, &m.payload)
-                .visible_to(&viewer.principal)
+            // A bundle holds originals and their capture metadata: only items whose
+            // capture the viewer may see go in.
+            let access = minewatch_domain::RecordAccess::of(m.kind, &m.id, &m.payload);
+            access.visible_to(&viewer.principal) && may_see_capture(&viewer, &access)
         })
         .collect();
     let selection = ids
