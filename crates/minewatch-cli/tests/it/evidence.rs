@@ -75,6 +75,23 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
         ],
     );
     assert_exit(&o, 0);
+    // A safe-by-default export of the media list has no capture metadata or file name.
+    let listing = tmp.path().join("public-media.csv");
+    assert_exit(
+        &minewatch(&data, &["export", "media", "-o", listing.to_str().unwrap()]),
+        0,
+    );
+    let csv = std::fs::read_to_string(&listing).unwrap();
+    assert!(csv.contains("image/jpeg"), "{csv}");
+    for secret in [
+        "47.7043",
+        "105.9124",
+        "TestPhone",
+        "dust.jpg",
+        "IMG_20250703",
+    ] {
+        assert!(!csv.contains(secret), "the export shows {secret:?}: {csv}");
+    }
     let out = stdout(&o);
     assert!(
         out.contains("image/jpeg") && out.contains("capture: taken 2025-07-08T14:03:21"),

@@ -121,6 +121,23 @@ async fn upload_page_public_copy_original_and_bundle() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert_eq!((media_count(&app).await, app.entries().await), before);
 
+    // A body declared larger than the limit is refused before it is read.
+    let request = Request::post(action.as_str())
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("content-length", (3u64 << 30).to_string())
+        .body(Body::from(multipart(
+            &fields,
+            ("dust.jpg", "image/jpeg", JPEG),
+        )))
+        .unwrap();
+    let r = coord.send(request).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("limit"), "{}", r.body);
+    assert_eq!((media_count(&app).await, app.entries().await), before);
+
     // The upload.
     let r = upload(
         &coord,
