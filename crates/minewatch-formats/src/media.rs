@@ -323,10 +323,10 @@ fn damaged(what: &str) -> StripError {
 }
 
 /// Keeps the JPEG's coding segments (quantisation and Huffman tables, frame and scan
-/// headers, restart intervals), JFIF (APP0), Adobe's colour transform (APP14) and
-/// colour profiles (APP2 `ICC_PROFILE`); drops every other application segment and
-/// comment, and whatever follows the end-of-image marker (where phones put extra
-/// pictures that carry their own EXIF).
+/// headers, restart intervals), JFIF's header (APP0, without its thumbnail), Adobe's
+/// colour transform (APP14) and colour profiles (APP2 `ICC_PROFILE`); drops every other
+/// segment, known or not, and whatever follows the end-of-image marker (where phones
+/// put extra pictures that carry their own EXIF).
 fn strip_jpeg(b: &[u8]) -> Result<Vec<u8>, StripError> {
     if !b.starts_with(&[0xFF, 0xD8]) {
         return Err(damaged("no start-of-image marker"));
@@ -366,14 +366,31 @@ fn strip_jpeg(b: &[u8]) -> Result<Vec<u8>, StripError> {
         }
         let segment = &b[i..i + 2 + len];
         let data = &segment[4..];
+        // Only what decoding needs is kept, by an allow-list: an unknown or damaged
+        // marker could carry anything.
         let keep = match marker {
-            0xE0 => data.starts_with(b"JFIF\0") || data.starts_with(b"JFXX\0"),
+            // Frame headers, Huffman and arithmetic tables, quantisation tables,
+            // restart interval, line count, scan header.
+            0xC0..=0xC3
+            | 0xC5..=0xC7
+            | 0xC9..=0xCB
+            | 0xCD..=0xCF
+            | 0xC4
+            | 0xCC
+            | 0xDB
+            | 0xDD
+            | 0xDC
+            | 0xDA => true,
             0xE2 => data.starts_with(b"ICC_PROFILE\0"),
             0xEE => data.starts_with(b"Adobe"),
-            0xE1 | 0xE3..=0xED | 0xEF | 0xFE => false,
-            _ => true,
+            _ => false,
         };
-        if keep {
+        if marker == 0xE0 && data.starts_with(b"JFIF\0") && data.len() >= 14 {
+            // JFIF's header without its thumbnail (which can be any picture).
+            out.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
+            out.extend_from_slice(&data[..12]);
+            out.extend_from_slice(&[0, 0]);
+        } else if keep {
             out.extend_from_slice(segment);
         }
         i += 2 + len;
@@ -428,7 +445,9 @@ fn strip_png(b: &[u8]) -> Result<Vec<u8>, StripError> {
     Err(damaged("no IEND chunk"))
 }
 
-/// Drops WebP's `EXIF` and `XMP ` chunks and clears their flags in the `VP8X` header.
+/// Keeps WebP's image, alpha, animation and colour-profile chunks (an allow-list: an
+/// unknown chunk could carry anything), so `EXIF` and `XMP ` go, and clears their flags
+/// in the `VP8X` header.
 fn strip_webp(b: &[u8]) -> Result<Vec<u8>, StripError> {
     if b.len() < 12 || !b.starts_with(b"RIFF") || &b[8..12] != b"WEBP" {
         return Err(damaged("no RIFF WEBP header"));
@@ -446,7 +465,10 @@ fn strip_webp(b: &[u8]) -> Result<Vec<u8>, StripError> {
             return Err(damaged(&format!("a chunk at byte {i} runs past the end")));
         }
         let name = &head[..4];
-        if name != b"EXIF" && name != b"XMP " {
+        const KEEP: [&[u8; 4]; 7] = [
+            b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
+        ];
+        if KEEP.iter().any(|k| &k[..] == name) {
             let at = out.len();
             out.extend_from_slice(&b[i..end]);
             if name == b"VP8X" && len >= 1 {
@@ -561,7 +583,13 @@ mod tests {
                 && let Ok(copy) = strip_metadata(&bytes, kind)
             {
                 prop_assert!(read_capture(&copy).location.is_none());
-                prop_assert!(!copy.windows(9).any(|w| w == b"TestPhone"));
+                for needle in [&b"TestPhone"[..], b"Reporter Name Fixture", b"camp of reporter"] {
+                    prop_assert!(
+                        !copy.windows(needle.len()).any(|w| w == needle),
+                        "{} leaks into a public copy",
+                        String::from_utf8_lossy(needle)
+                    );
+                }
             }
         }
     }

@@ -6,7 +6,8 @@
 //! - `minewatch.toml` — optional settings, e.g. `database = "postgres://…"` and a
 //!   `[mail]` table for sending requests (see [`crate::mail`]) and a `[blobs]` table
 //!   for where media are kept (see [`crate::blobs`]);
-//! - `blobs/` — media files by SHA-256, unless `[blobs]` names other storage.
+//! - `blobs/` — media files by SHA-256, unless `[blobs]` names other storage;
+//! - `uploads/` — resumable uploads not finished yet.
 
 use std::fs;
 use std::io::Write as _;
@@ -235,6 +236,11 @@ impl DataDir {
             path: self.path.join(CONFIG_FILE),
             message: e.to_string(),
         })
+    }
+
+    /// Where unfinished resumable uploads wait (`uploads/`).
+    pub fn uploads(&self) -> crate::uploads::Uploads {
+        crate::uploads::Uploads::new(&self.path.join("uploads"))
     }
 
     /// Opens the store, creating the SQLite file if the directory is new.

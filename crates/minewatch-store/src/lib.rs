@@ -27,6 +27,7 @@ mod projection;
 mod records;
 mod requests;
 pub mod testing;
+pub mod uploads;
 mod verify;
 
 pub use accounts::{

@@ -118,6 +118,8 @@ pub struct AppState {
     pub mailer: Option<Arc<SmtpMailer>>,
     /// Where media files are kept; without it, uploads are refused.
     pub blobs: Option<Arc<BlobStore>>,
+    /// Where resumable uploads wait until their last byte.
+    pub resumable: Option<Arc<minewatch_store::uploads::Uploads>>,
 }
 
 impl AppState {
@@ -135,7 +137,14 @@ impl AppState {
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
             blobs: None,
+            resumable: None,
         }
+    }
+
+    /// The state with a folder for resumable uploads.
+    pub fn with_uploads(mut self, uploads: minewatch_store::uploads::Uploads) -> AppState {
+        self.resumable = Some(Arc::new(uploads));
+        self
     }
 
     /// The state with a blob store for media.

@@ -725,7 +725,204 @@ pub async fn section(
 /// Whether a request is a streamed media upload or download, which the body limit and
 /// the request timeout leave alone (the blob store enforces its own size limit).
 pub fn is_streamed(method: &axum::http::Method, path: &str) -> bool {
-    (method == axum::http::Method::POST && path == "/media")
+    (method == axum::http::Method::POST
+        && (path == "/media" || path.starts_with("/api/v1/uploads/")))
         || (method == axum::http::Method::GET
             && (path == "/bundle" || (path.starts_with("/media/") && path.ends_with("/original"))))
 }
+
+fn uploads(state: &AppState) -> Result<&minewatch_store::uploads::Uploads, AppError> {
+    state
+        .resumable
+        .as_deref()
+        .ok_or_else(|| AppError::Conflict("resumable uploads are not set up on this server".into()))
+}
+
+fn upload_error(e: minewatch_store::uploads::UploadError) -> Response {
+    use minewatch_store::uploads::UploadError as E;
+    let (status, extra) = match &e {
+        E::Gone => (StatusCode::GONE, serde_json::Value::Null),
+        E::WrongOffset { current, .. } => (StatusCode::CONFLICT, serde_json::json!(current)),
+        E::PastEnd { .. } => (StatusCode::PAYLOAD_TOO_LARGE, serde_json::Value::Null),
+        E::Interrupted(_) => (StatusCode::BAD_REQUEST, serde_json::Value::Null),
+        E::Io(_) => return AppError::Internal(e.to_string()).into_response(),
+    };
+    let mut body =
+        serde_json::json!({"error": {"status": status.as_u16(), "message": e.to_string()}});
+    if !extra.is_null() {
+        body["offset"] = extra;
+    }
+    (status, axum::Json(body)).into_response()
+}
+
+/// What a client announces to start a resumable upload.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUpload {
+    about: Vec<String>,
+    size: u64,
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    caption: Option<String>,
+    #[serde(default)]
+    visibility: Option<String>,
+    #[serde(default)]
+    content_type: Option<String>,
+}
+
+/// `POST /api/v1/uploads` (JSON `{about, size, filename?, caption?, visibility?,
+/// content_type?}`): starts a resumable upload; answers `201 {id, offset: 0, size, url}`.
+/// The pieces then go to `POST url` with an `Upload-Offset` header.
+pub async fn create_upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Json(new): axum::Json<NewUpload>,
+) -> Result<Response, AppError> {
+    let staging = uploads(&state)?;
+    let blobs = blobs(&state)?;
+    if new.size == 0 || new.size > blobs.max_upload_bytes() {
+        return Err(AppError::BadRequest(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("size: expected 1 to {} bytes", blobs.max_upload_bytes()),
+        ));
+    }
+    let mut about = Vec::new();
+    for id in &new.about {
+        let (id, access) = visible(&state, &viewer, id).await?;
+        if !viewer.principal.may_write(access.owner.as_ref()) {
+            return Err(AppError::Forbidden("forbidden-body"));
+        }
+        about.push(id);
+    }
+    if about.is_empty() {
+        return Err(AppError::BadRequest(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "about: say which record the file is evidence for".into(),
+        ));
+    }
+    let meta = minewatch_store::uploads::UploadMeta {
+        owner: viewer.author().as_str().to_owned(),
+        about,
+        size: new.size,
+        filename: new.filename,
+        caption: new.caption,
+        visibility: new.visibility,
+        content_type: new.content_type,
+        touched_ms: 0,
+    };
+    let id = staging
+        .create(meta)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({
+            "id": id, "offset": 0, "size": new.size, "url": format!("/api/v1/uploads/{id}"),
+        })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/uploads/{id}`: how many bytes have arrived (`{offset, size}`), so a
+/// client that lost its connection knows where to go on.
+pub async fn upload_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let staging = uploads(&state)?;
+    match staging.status(&id, viewer.author().as_str()).await {
+        Ok((meta, offset)) => Ok(axum::Json(
+            serde_json::json!({"offset": offset, "size": meta.size}),
+        )
+        .into_response()),
+        Err(e) => Ok(upload_error(e)),
+    }
+}
+
+/// `POST /api/v1/uploads/{id}` with `Upload-Offset: N` and the next bytes as the body:
+/// appends them (what arrives before a cut is kept). Answers `{offset, size}`; after
+/// the last byte the file goes through the media intake: `201 {media, sha256, …}`.
+pub async fn upload_piece(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let staging = uploads(&state)?;
+    let blobs = blobs(&state)?.clone();
+    let offset = headers
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                StatusCode::BAD_REQUEST,
+                "Upload-Offset: expected the byte offset this piece starts at".into(),
+            )
+        })?;
+    let owner = viewer.author().as_str().to_owned();
+    let (meta, at) = match staging
+        .append(&id, &owner, offset, body.into_data_stream())
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => return Ok(upload_error(e)),
+    };
+    // The type is checked as soon as the first bytes are in, not after a gigabyte.
+    if offset < HEAD && (at >= HEAD || at == meta.size) {
+        let head = staging
+            .head(&id, HEAD as usize)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if let Err(why) = minewatch_store::media::inspect(
+            &head,
+            meta.filename.as_deref(),
+            meta.content_type.as_deref(),
+        ) {
+            let _ = staging.remove(&id).await;
+            return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, why));
+        }
+    }
+    if at < meta.size {
+        return Ok(
+            axum::Json(serde_json::json!({"offset": at, "size": meta.size})).into_response(),
+        );
+    }
+    let bytes = staging
+        .bytes(&id)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let new = NewMedia {
+        about: meta.about.clone(),
+        filename: meta.filename.clone(),
+        caption: meta.caption.clone(),
+        declared_type: meta.content_type.clone(),
+        visibility: meta.visibility.clone(),
+        today: state.pack.today(jiff::Timestamp::now()),
+        provenance: None,
+    };
+    let added = state
+        .store
+        .add_media(&blobs, &viewer.author(), new, bytes)
+        .await;
+    let _ = staging.remove(&id).await;
+    let added = added.map_err(media_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({
+            "media": added.written.record_id.as_str(),
+            "href": format!("/media/{}", added.written.record_id),
+            "sha256": added.sha256,
+            "size": added.size,
+            "content_type": added.content_type,
+            "deduplicated": added.deduplicated,
+        })),
+    )
+        .into_response())
+}
+
+/// The bytes an early type check reads.
+const HEAD: u64 = 64 * 1024;

@@ -229,6 +229,11 @@ pub(crate) fn build() -> Routes {
     );
 
     r.get("/api/v1/records/{id}", Record(None), api::show);
+    // Resumable uploads, for clients on bad connections (see `media::create_upload`).
+    let edit = RoutePolicy::Action(Action::EditRecords);
+    r.post("/api/v1/uploads", edit, media::create_upload);
+    r.get("/api/v1/uploads/{id}", edit, media::upload_status);
+    r.post("/api/v1/uploads/{id}", edit, media::upload_piece);
     r.post(
         "/api/v1/observations",
         Limited(Limit::Intake),

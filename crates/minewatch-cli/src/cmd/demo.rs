@@ -55,5 +55,14 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mail = dir.mail_config()?;
-    super::serve::serve(store, args.addr, &args.security, Some(&note), mail, blobs).await
+    super::serve::serve(
+        store,
+        args.addr,
+        &args.security,
+        Some(&note),
+        mail,
+        blobs,
+        dir.uploads(),
+    )
+    .await
 }

@@ -75,8 +75,18 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         .is_empty()
         .then_some("no accounts yet: create one with `minewatch user add NAME --role admin`");
     let mail = global.mail_config()?;
-    let blobs = minewatch_store::DataDir::open(&global.data)?.blob_store()?;
-    serve(store, args.addr, &args.security, banner, mail, blobs).await
+    let dir = minewatch_store::DataDir::open(&global.data)?;
+    let blobs = dir.blob_store()?;
+    serve(
+        store,
+        args.addr,
+        &args.security,
+        banner,
+        mail,
+        blobs,
+        dir.uploads(),
+    )
+    .await
 }
 
 /// Serves `store` on `addr`; `banner` is printed after the URL (the demo's logins).
@@ -87,6 +97,7 @@ pub async fn serve(
     banner: Option<&str>,
     mail: Option<MailConfig>,
     blobs: minewatch_store::blobs::BlobStore,
+    uploads: minewatch_store::uploads::Uploads,
 ) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -104,7 +115,7 @@ pub async fn serve(
         security.config(),
     );
     println!("media files are kept in the {}", blobs.describe());
-    state = state.with_blobs(blobs);
+    state = state.with_blobs(blobs).with_uploads(uploads);
     match mail {
         Some(config) => {
             let mailer = SmtpMailer::new(&config).map_err(anyhow::Error::msg)?;

@@ -68,7 +68,10 @@ impl TestApp {
             .await
             .expect("loading the demo's photo");
         let mut state = AppState::with_security(store.clone(), builtin_pack(), security)
-            .with_blobs(blobs.clone());
+            .with_blobs(blobs.clone())
+            .with_uploads(minewatch_store::uploads::Uploads::new(
+                &dir.path().join("uploads"),
+            ));
         if let Some(m) = mailer {
             state = state.with_mailer(m);
         }
@@ -81,7 +84,11 @@ impl TestApp {
     }
 
     pub fn state(&self) -> AppState {
-        AppState::new(self.store.clone(), builtin_pack()).with_blobs(self.blobs.clone())
+        AppState::new(self.store.clone(), builtin_pack())
+            .with_blobs(self.blobs.clone())
+            .with_uploads(minewatch_store::uploads::Uploads::new(
+                &self._dir.path().join("uploads"),
+            ))
     }
 
     /// An account with one grant; returns its password.

@@ -407,3 +407,125 @@ async fn a_receipt_photo_is_cited_by_the_delivery_step() {
         .unwrap();
     assert_eq!(stored.payload["steps"][0]["media_id"], receipt.as_str());
 }
+
+async fn piece(client: &Client<'_>, url: &str, offset: usize, body: Body) -> Reply {
+    let request = Request::post(url)
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-offset", offset.to_string())
+        .header("x-csrf-token", client.csrf().await)
+        .body(body)
+        .unwrap();
+    client.send(request).await
+}
+
+/// A resumable upload over a connection that breaks: announced, sent in pieces, one
+/// piece cut half-way (what arrived is kept), a wrong offset told where to go on, and
+/// the last piece turned into a media item by the ordinary intake.
+#[tokio::test]
+async fn a_resumable_upload_survives_a_cut_connection() {
+    let app = TestApp::demo().await;
+    let pw = app
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let coord = app.login("coord", &pw).await;
+    let pw = app.add_user("lawyer", Role::Lawyer, Scope::Workspace).await;
+    let lawyer = app.login("lawyer", &pw).await;
+    let r = coord
+        .post_json(
+            "/api/v1/uploads",
+            &serde_json::json!({"about": ["demo-obs-1"], "size": JPEG.len(), "filename": "dust.jpg",
+                                "caption": "sent in pieces", "content_type": "image/jpeg"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let started: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let url = started["url"].as_str().unwrap().to_owned();
+    assert_eq!(started["offset"], 0);
+
+    let r = piece(&coord, &url, 0, Body::from(JPEG[..1000].to_vec())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("\"offset\":1000"), "{}", r.body);
+    // The connection breaks 500 bytes into the next piece: those 500 are kept.
+    let cut = futures::stream::iter(vec![
+        Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(&JPEG[1000..1500])),
+        Err(std::io::Error::other("connection reset")),
+    ]);
+    let r = piece(&coord, &url, 1000, Body::from_stream(cut)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let status = coord.get(&url).await;
+    assert!(status.body.contains("\"offset\":1500"), "{}", status.body);
+    // A piece sent for the wrong offset is told where the upload stands.
+    let r = piece(&coord, &url, 1000, Body::from(JPEG[1000..].to_vec())).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("\"offset\":1500"), "{}", r.body);
+    // Someone else's upload does not exist for them.
+    assert_eq!(lawyer.get(&url).await.status, StatusCode::GONE);
+    assert_eq!(
+        piece(&lawyer, &url, 1500, Body::from(JPEG[1500..].to_vec()))
+            .await
+            .status,
+        StatusCode::GONE
+    );
+    // Past the announced size: refused, nothing added.
+    let mut too_much = JPEG[1500..].to_vec();
+    too_much.extend_from_slice(b"extra");
+    assert_eq!(
+        piece(&coord, &url, 1500, Body::from(too_much)).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let offset = coord.get(&url).await.body;
+    let at: usize = serde_json::from_str::<serde_json::Value>(&offset).unwrap()["offset"]
+        .as_u64()
+        .unwrap() as usize;
+    // The last piece: the file goes through the intake.
+    let before = media_count(&app).await;
+    let r = piece(&coord, &url, at, Body::from(JPEG[at..].to_vec())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let done: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(done["sha256"], hex_sha256(JPEG));
+    assert_eq!(media_count(&app).await, before + 1);
+    let page = coord.get(done["href"].as_str().unwrap()).await.body;
+    assert!(page.contains("sent in pieces") && page.contains("47.70430, 105.91240"));
+    assert_eq!(
+        coord.get(&url).await.status,
+        StatusCode::GONE,
+        "the staging is gone"
+    );
+
+    // A file that is not what it claims is refused at its first piece.
+    let r = coord
+        .post_json(
+            "/api/v1/uploads",
+            &serde_json::json!({"about": ["demo-obs-1"], "size": 400, "filename": "photo.jpg"}),
+        )
+        .await;
+    let url = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = piece(
+        &coord,
+        &url,
+        0,
+        Body::from(b"%PDF-1.7\n".repeat(40)[..360].to_vec()),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "only 360 of 400 bytes: not checked yet"
+    );
+    let r = piece(&coord, &url, 360, Body::from(vec![b'x'; 40])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("application/pdf"), "{}", r.body);
+    assert_eq!(coord.get(&url).await.status, StatusCode::GONE);
+    assert_eq!(media_count(&app).await, before + 1);
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
