@@ -334,6 +334,7 @@ fn strip_jpeg(b: &[u8]) -> Result<Vec<u8>, StripError> {
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
     let mut i = 2;
+    let mut frames = 0usize;
     loop {
         // Fill bytes may precede a marker.
         while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
@@ -368,23 +369,22 @@ fn strip_jpeg(b: &[u8]) -> Result<Vec<u8>, StripError> {
         let data = &segment[4..];
         // Only what decoding needs is kept, by an allow-list: an unknown or damaged
         // marker could carry anything.
-        let keep = match marker {
-            // Frame headers, Huffman and arithmetic tables, quantisation tables,
-            // restart interval, line count, scan header.
-            0xC0..=0xC3
-            | 0xC5..=0xC7
-            | 0xC9..=0xCB
-            | 0xCD..=0xCF
-            | 0xC4
-            | 0xCC
-            | 0xDB
-            | 0xDD
-            | 0xDC
-            | 0xDA => true,
-            0xE2 => data.starts_with(b"ICC_PROFILE\0"),
-            0xEE => data.starts_with(b"Adobe"),
-            _ => false,
-        };
+        let coding = matches!(
+            marker,
+            0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xC4 | 0xCC | 0xDB | 0xDD | 0xDC | 0xDA
+        );
+        if coding {
+            // A coding segment must have its exact structure, so nothing else can
+            // travel in one; a second frame header is refused too.
+            let is_frame = !matches!(marker, 0xC4 | 0xCC | 0xDB | 0xDD | 0xDC | 0xDA);
+            if !coding_segment_ok(marker, data) || (is_frame && frames > 0) {
+                return Err(damaged(&format!("a malformed coding segment at byte {i}")));
+            }
+            frames += usize::from(is_frame);
+        }
+        let keep = coding
+            || (marker == 0xE2 && data.starts_with(b"ICC_PROFILE\0"))
+            || (marker == 0xEE && data.len() == 12 && data.starts_with(b"Adobe"));
         if marker == 0xE0 && data.starts_with(b"JFIF\0") && data.len() >= 14 {
             // JFIF's header without its thumbnail (which can be any picture).
             out.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
@@ -412,6 +412,41 @@ fn strip_jpeg(b: &[u8]) -> Result<Vec<u8>, StripError> {
     }
 }
 
+/// Whether a JPEG coding segment's payload has exactly its structure (ITU T.81 B.2).
+fn coding_segment_ok(marker: u8, d: &[u8]) -> bool {
+    match marker {
+        // Huffman tables: class and id, 16 counts, then that many values; repeated.
+        0xC4 => {
+            let mut i = 0;
+            while i < d.len() {
+                if d[i] >> 4 > 1 || d[i] & 0x0F > 3 || i + 17 > d.len() {
+                    return false;
+                }
+                let n: usize = d[i + 1..i + 17].iter().map(|&c| usize::from(c)).sum();
+                i += 17 + n;
+            }
+            i == d.len() && !d.is_empty()
+        }
+        // Quantisation tables: precision and id, then 64 values of 1 or 2 bytes.
+        0xDB => {
+            let mut i = 0;
+            while i < d.len() {
+                if d[i] >> 4 > 1 || d[i] & 0x0F > 3 {
+                    return false;
+                }
+                i += 1 + 64 * (1 + usize::from(d[i] >> 4));
+            }
+            i == d.len() && !d.is_empty()
+        }
+        0xDD | 0xDC => d.len() == 2,
+        0xCC => !d.is_empty() && d.len().is_multiple_of(2),
+        // Scan header: component count, two bytes each, then three.
+        0xDA => !d.is_empty() && (1..=4).contains(&d[0]) && d.len() == 4 + 2 * usize::from(d[0]),
+        // Frame header: precision, height, width, component count, three bytes each.
+        _ => d.len() >= 6 && (1..=4).contains(&d[5]) && d.len() == 6 + 3 * usize::from(d[5]),
+    }
+}
+
 /// Keeps PNG's image chunks and those that only change how it looks; drops text,
 /// EXIF, time and any chunk it does not know.
 fn strip_png(b: &[u8]) -> Result<Vec<u8>, StripError> {
@@ -435,6 +470,14 @@ fn strip_png(b: &[u8]) -> Result<Vec<u8>, StripError> {
             .ok_or_else(|| damaged(&format!("a chunk at byte {i} runs past the end")))?;
         let name = &head[4..8];
         if KEEP.iter().any(|k| &k[..] == name) || name == b"fdAT" {
+            // A kept chunk must be what its checksum says: a damaged name or length
+            // could otherwise pass other bytes off as image data.
+            let stored = u32::from_be_bytes([b[end - 4], b[end - 3], b[end - 2], b[end - 1]]);
+            if crc32fast::hash(&b[i + 4..end - 4]) != stored {
+                return Err(damaged(&format!(
+                    "the chunk at byte {i} fails its checksum"
+                )));
+            }
             out.extend_from_slice(&b[i..end]);
         }
         i = end;
@@ -465,14 +508,25 @@ fn strip_webp(b: &[u8]) -> Result<Vec<u8>, StripError> {
             return Err(damaged(&format!("a chunk at byte {i} runs past the end")));
         }
         let name = &head[..4];
-        const KEEP: [&[u8; 4]; 7] = [
-            b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
-        ];
+        if name == b"ANIM" || name == b"ANMF" {
+            // Frames nest chunks of their own: not stripped here.
+            return Err(StripError::Unsupported("animated WebP"));
+        }
+        const KEEP: [&[u8; 4]; 5] = [b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP"];
+        if name == b"VP8X" && len != 10 {
+            // Its size is fixed; a wrong one would carry the chunks after it along.
+            return Err(damaged(&format!(
+                "the VP8X chunk at byte {i} is not 10 bytes"
+            )));
+        }
         if KEEP.iter().any(|k| &k[..] == name) {
             let at = out.len();
             out.extend_from_slice(&b[i..end]);
-            if name == b"VP8X" && len >= 1 {
-                // Flags: bit 3 EXIF, bit 2 XMP.
+            if name == b"VP8X" {
+                // Flags: bit 3 EXIF, bit 2 XMP, bit 1 animation.
+                if out[at + 8] & 0b0000_0010 != 0 {
+                    return Err(StripError::Unsupported("animated WebP"));
+                }
                 out[at + 8] &= !0b0000_1100;
             }
         }
