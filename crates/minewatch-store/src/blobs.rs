@@ -381,11 +381,11 @@ impl BlobStore {
         self.put_stream(stream, |_| Ok(())).await
     }
 
-    /// The blob's bytes as a stream of chunks.
+    /// The blob's size and its bytes as a stream of chunks.
     pub async fn get_stream(
         &self,
         sha256: &str,
-    ) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
+    ) -> Result<(u64, BoxStream<'static, Result<Bytes, BlobError>>), BlobError> {
         if !is_sha256_hex(sha256) {
             return Err(BlobError::NotFound(sha256.to_owned()));
         }
@@ -397,17 +397,20 @@ impl BlobStore {
                 object_store::Error::NotFound { .. } => BlobError::NotFound(sha256.to_owned()),
                 other => other.into(),
             })?;
-        Ok(got
-            .into_stream()
-            .map(|r| r.map_err(BlobError::from))
-            .boxed())
+        let size = got.meta.size;
+        Ok((
+            size,
+            got.into_stream()
+                .map(|r| r.map_err(BlobError::from))
+                .boxed(),
+        ))
     }
 
     /// The whole blob, refusing one larger than `max` bytes (for images made into
     /// public copies, which must be read whole).
     pub async fn get_bytes(&self, sha256: &str, max: u64) -> Result<Vec<u8>, BlobError> {
         let mut out = Vec::new();
-        let mut s = self.get_stream(sha256).await?;
+        let (_, mut s) = self.get_stream(sha256).await?;
         while let Some(chunk) = s.next().await {
             let chunk = chunk?;
             if (out.len() + chunk.len()) as u64 > max {
@@ -450,4 +453,23 @@ impl BlobStore {
         }
         Ok((hashes, incoming))
     }
+}
+
+/// A file's bytes as a stream of 1 MiB chunks: how files on disk are fed to the blob
+/// store and to responses without being read whole.
+pub fn file_chunks(
+    file: tokio::fs::File,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Unpin + Send {
+    Box::pin(futures::stream::unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt as _;
+        let mut buf = vec![0u8; 1 << 20];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    }))
 }

@@ -8,6 +8,7 @@
 //! crash after the blob but before the record leaves a complete blob no record names,
 //! never a record without its file.
 
+use std::collections::BTreeMap;
 use std::io::{Seek, Write};
 
 use bytes::Bytes;
@@ -404,32 +405,30 @@ impl Store {
         &self,
         selection: &[RecordId],
     ) -> Result<Vec<crate::StoredRecord>, StoreError> {
-        let mut out: Vec<crate::StoredRecord> = Vec::new();
-        let push = |r: crate::StoredRecord, out: &mut Vec<crate::StoredRecord>| {
-            if r.kind == RecordKind::Media && !r.retracted && !out.iter().any(|o| o.id == r.id) {
-                out.push(r);
-            }
-        };
+        let mut out: BTreeMap<RecordId, crate::StoredRecord> = BTreeMap::new();
         for id in selection {
             let record = self.get(id).await?;
             if record.kind == RecordKind::Media {
-                push(record, &mut out);
+                if !record.retracted {
+                    out.insert(record.id.clone(), record);
+                }
                 continue;
             }
-            for r in self.media_about(id, None).await? {
-                push(r, &mut out);
-            }
-            for (_, linked) in self.linked_to(id, None).await? {
+            // One pass over what refers to the record: its own media, and the media of
+            // the records about it.
+            for (rel, linked) in self.linked_to(id, None).await? {
                 if linked.kind == RecordKind::Media {
+                    if rel == "about" {
+                        out.insert(linked.id.clone(), linked);
+                    }
                     continue;
                 }
-                for r in self.media_about(&linked.id, None).await? {
-                    push(r, &mut out);
+                for m in self.media_about(&linked.id, None).await? {
+                    out.insert(m.id.clone(), m);
                 }
             }
         }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        Ok(out.into_values().collect())
     }
 
     /// Writes an evidence bundle of `media` to `out`. Each export is first recorded in
@@ -472,7 +471,7 @@ impl Store {
             };
             let fresh = writer.begin_item(item_info(&m.id, &item))?;
             if fresh {
-                let mut chunks = blobs.get_stream(&item.sha256).await?;
+                let (_, mut chunks) = blobs.get_stream(&item.sha256).await?;
                 while let Some(chunk) = chunks.next().await {
                     writer.write(&chunk?)?;
                 }

@@ -7,13 +7,15 @@
 //! restarts. When the last byte arrives the file goes through the ordinary media intake
 //! and the staging files are removed. Uploads not finished within a week are dropped.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::StreamExt as _;
 use minewatch_domain::RecordId;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// An unfinished upload is dropped after this long without a piece.
 const EXPIRES_AFTER_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -34,6 +36,9 @@ pub struct UploadMeta {
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
+    /// Another piece of the same upload is arriving: two at once would interleave.
+    #[error("a piece of this upload is arriving already; wait for it, then ask where it stands")]
+    Busy,
     /// Unknown, finished, expired or someone else's: the same answer for each.
     #[error("no such upload: it finished, expired or never existed")]
     Gone,
@@ -51,12 +56,27 @@ pub enum UploadError {
 #[derive(Debug, Clone)]
 pub struct Uploads {
     dir: PathBuf,
+    /// Uploads a piece is being appended to, in this process.
+    busy: Arc<Mutex<HashSet<String>>>,
+}
+
+/// Marks an upload busy while a piece is appended.
+struct Claim<'a>(&'a Mutex<HashSet<String>>, String);
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .expect("the busy set is never poisoned")
+            .remove(&self.1);
+    }
 }
 
 impl Uploads {
     pub fn new(dir: &Path) -> Uploads {
         Uploads {
             dir: dir.to_owned(),
+            busy: Arc::default(),
         }
     }
 
@@ -112,6 +132,16 @@ impl Uploads {
         S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        // Claimed before the offset is read, so no other piece moves it meanwhile.
+        if !self
+            .busy
+            .lock()
+            .expect("the busy set is never poisoned")
+            .insert(id.to_owned())
+        {
+            return Err(UploadError::Busy);
+        }
+        let _claim = Claim(&self.busy, id.to_owned());
         let (mut meta, current) = self.status(id, owner).await?;
         if offset != current {
             return Err(UploadError::WrongOffset {
@@ -174,22 +204,9 @@ impl Uploads {
         UploadError,
     > {
         let (_, part) = self.paths(id).ok_or(UploadError::Gone)?;
-        let mut file = tokio::fs::File::open(&part).await?;
-        file.seek(std::io::SeekFrom::Start(0)).await?;
-        Ok(Box::pin(futures::stream::unfold(
-            file,
-            |mut f| async move {
-                let mut buf = vec![0u8; 1 << 20];
-                match f.read(&mut buf).await {
-                    Ok(0) => None,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Some((Ok(Bytes::from(buf)), f))
-                    }
-                    Err(e) => Some((Err(e), f)),
-                }
-            },
-        )))
+        Ok(crate::blobs::file_chunks(
+            tokio::fs::File::open(&part).await?,
+        ))
     }
 
     /// Removes an upload's staging files.

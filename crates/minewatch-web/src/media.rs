@@ -25,11 +25,15 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::access::Viewer;
 use crate::error::{AppError, OrPage as _, PageError};
-
-type PageResult = Result<Response, PageError>;
 use crate::i18n::Ui;
 use crate::templates::{MediaCard, MediaPage, UploadForm};
 use crate::views;
+
+type PageResult = Result<Response, PageError>;
+
+/// The longest text field of an upload form (a caption, a record id): the route has no
+/// body limit, so the fields before the file are read with one of their own.
+const MAX_FORM_TEXT: usize = 16 * 1024;
 
 fn blobs(state: &AppState) -> Result<&BlobStore, AppError> {
     state
@@ -116,15 +120,7 @@ pub async fn upload(
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            // Each record must be one the viewer may see and write.
-            let mut ids = Vec::new();
-            for id in &about {
-                let (id, access) = visible(&state, &viewer, id).await.page(&ui)?;
-                if !viewer.principal.may_write(access.owner.as_ref()) {
-                    return Err(AppError::Forbidden("forbidden-body")).page(&ui);
-                }
-                ids.push(id);
-            }
+            let ids = writable(&state, &viewer, &about).await.page(&ui)?;
             let new = NewMedia {
                 about: ids,
                 filename: field.file_name().map(str::to_owned),
@@ -150,12 +146,7 @@ pub async fn upload(
                     .into_response(),
             );
         }
-        let text = field
-            .text()
-            .await
-            .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, e.to_string()))
-            .page(&ui)?;
-        let text = text.trim().to_owned();
+        let text = form_text(field, &name).await.page(&ui)?;
         match name.as_str() {
             "about" if !text.is_empty() => about.push(text),
             "caption" if !text.is_empty() => caption = Some(text),
@@ -163,6 +154,47 @@ pub async fn upload(
             _ => {}
         }
     }
+}
+
+/// A text field of the upload form, refused past [`MAX_FORM_TEXT`] bytes.
+async fn form_text(mut field: multer::Field<'_>, name: &str) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| AppError::BadRequest(StatusCode::BAD_REQUEST, error_chain(&e)))?
+    {
+        if bytes.len() + chunk.len() > MAX_FORM_TEXT {
+            return Err(AppError::BadRequest(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{name}: at most {MAX_FORM_TEXT} bytes"),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes)
+        .map(|t| t.trim().to_owned())
+        .map_err(|_| {
+            AppError::BadRequest(StatusCode::BAD_REQUEST, format!("{name}: not UTF-8 text"))
+        })
+}
+
+/// The records a new file is evidence for: each must be one the viewer may see (else
+/// not found) and write (else forbidden).
+async fn writable(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: &[String],
+) -> Result<Vec<RecordId>, AppError> {
+    let mut out = Vec::new();
+    for id in ids {
+        let (id, access) = visible(state, viewer, id).await?;
+        if !viewer.principal.may_write(access.owner.as_ref()) {
+            return Err(AppError::Forbidden("forbidden-body"));
+        }
+        out.push(id);
+    }
+    Ok(out)
 }
 
 /// An error with its causes, for a message that says what went wrong.
@@ -216,8 +248,10 @@ pub async fn show(
         }
         about.push(views::RecordLink::new(&ui, &r));
         if let Some(c) = &capture {
-            // Compared with the full record: only the result is shown, never its place.
-            for d in disagreements(c, &reported(*kind, &r.payload), Tolerance::default()) {
+            // Compared with the report as this viewer may see it (a place they may not
+            // see exactly is rounded): a distance must not tell more than the page.
+            let seen = viewer.fields(&r, &access).payload;
+            for d in disagreements(c, &reported(*kind, &seen), Tolerance::default()) {
                 warnings.push(match d {
                     Disagreement::Time {
                         taken,
@@ -256,7 +290,7 @@ pub async fn show(
                     (Op::Access, Some("download-original")) => ui.t("custody-downloaded"),
                     (Op::Access, _) => ui.t("custody-viewed"),
                 },
-                who: e.author,
+                who: views::author_label(&ui, &viewer, &e.author),
                 device: e.device.chars().take(16).collect(),
                 entry: e.id,
                 via: e
@@ -413,15 +447,13 @@ async fn stream_blob(
     content_type: &str,
     disposition: String,
 ) -> Result<Response, AppError> {
-    let blobs = blobs(state)?;
-    let stream = blobs.get_stream(sha256).await.map_err(|e| match e {
-        BlobError::NotFound(_) => AppError::NotFound,
-        other => AppError::Internal(other.to_string()),
-    })?;
-    let size = blobs
-        .size(sha256)
+    let (size, stream) = blobs(state)?
+        .get_stream(sha256)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| match e {
+            BlobError::NotFound(_) => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        })?;
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
     h.insert(
@@ -430,9 +462,7 @@ async fn stream_blob(
             .parse()
             .expect("a sniffed MIME type is a header value"),
     );
-    if let Some(n) = size {
-        h.insert(header::CONTENT_LENGTH, n.into());
-    }
+    h.insert(header::CONTENT_LENGTH, size.into());
     h.insert(
         header::CONTENT_DISPOSITION,
         disposition
@@ -531,6 +561,10 @@ pub async fn publish(
     if shown.record.kind != RecordKind::Media {
         return Err(AppError::NotFound).page(&ui);
     }
+    // Publishing gives away the capture: only someone who may see it decides.
+    if !may_see_capture(&viewer, &shown.access) {
+        return Err(AppError::Forbidden("forbidden-body")).page(&ui);
+    }
     let mut payload = shown.record.payload.clone();
     payload["original_published"] = serde_json::Value::Bool(true);
     state
@@ -546,12 +580,6 @@ pub async fn publish(
     Ok(Redirect::to(&format!("/media/{}", shown.record.id)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BundleParams {
-    #[serde(default)]
-    record: Vec<String>,
-}
-
 /// `GET /bundle?record=ID…`: the evidence bundle of records (their media, and those
 /// of every record that refers to them), for coordinators, lawyers and admins. The
 /// export is recorded in the ledger before the file is made.
@@ -561,17 +589,15 @@ pub async fn bundle(
     ui: Ui,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> PageResult {
-    let params: BundleParams =
+    // Repeated `record=` pairs; anything unreadable is no record.
+    let records: Vec<String> =
         serde_urlencoded::from_str::<Vec<(String, String)>>(query.as_deref().unwrap_or(""))
-            .map(|pairs| BundleParams {
-                record: pairs
-                    .into_iter()
-                    .filter(|(k, _)| k == "record")
-                    .map(|(_, v)| v)
-                    .collect(),
-            })
-            .unwrap_or(BundleParams { record: Vec::new() });
-    if params.record.is_empty() {
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k == "record")
+            .map(|(_, v)| v)
+            .collect();
+    if records.is_empty() {
         return Err(AppError::BadRequest(
             StatusCode::BAD_REQUEST,
             "say which records: ?record=ID".into(),
@@ -580,7 +606,7 @@ pub async fn bundle(
     }
     let blobs = blobs(&state).page(&ui)?.clone();
     let mut ids = Vec::new();
-    for id in &params.record {
+    for id in &records {
         ids.push(visible(&state, &viewer, id).await.page(&ui)?.0);
     }
     // Only what the viewer may see goes in.
@@ -629,19 +655,7 @@ pub async fn bundle(
     file.seek(SeekFrom::Start(0))
         .map_err(|e| AppError::Internal(e.to_string()))
         .page(&ui)?;
-    let file = tokio::fs::File::from_std(file);
-    let stream = futures::stream::unfold(file, |mut f| async move {
-        use tokio::io::AsyncReadExt as _;
-        let mut buf = vec![0u8; 256 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    });
+    let stream = minewatch_store::blobs::file_chunks(tokio::fs::File::from_std(file));
     let name = format!(
         "minewatch-evidence-{}.zip",
         state.pack.today(jiff::Timestamp::now())
@@ -656,14 +670,17 @@ pub async fn bundle(
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
-        Body::from_stream(stream.boxed()),
+        Body::from_stream(stream),
     )
         .into_response())
 }
 
 /// A temporary file with no name: gone when closed, even after a crash.
 fn tempfile_unnamed() -> std::io::Result<std::fs::File> {
-    let path = std::env::temp_dir().join(format!("minewatch-bundle-{}", uuid_like()));
+    let path = std::env::temp_dir().join(format!(
+        "minewatch-bundle-{}",
+        minewatch_store::random_hex(16)
+    ));
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -671,12 +688,6 @@ fn tempfile_unnamed() -> std::io::Result<std::fs::File> {
         .open(&path)?;
     std::fs::remove_file(&path)?;
     Ok(file)
-}
-
-fn uuid_like() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the system's random source works");
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The media about a record, as cards for its page, and the upload form for those
@@ -745,6 +756,7 @@ fn upload_error(e: minewatch_store::uploads::UploadError) -> Response {
         E::WrongOffset { current, .. } => (StatusCode::CONFLICT, serde_json::json!(current)),
         E::PastEnd { .. } => (StatusCode::PAYLOAD_TOO_LARGE, serde_json::Value::Null),
         E::Interrupted(_) => (StatusCode::BAD_REQUEST, serde_json::Value::Null),
+        E::Busy => (StatusCode::CONFLICT, serde_json::Value::Null),
         E::Io(_) => return AppError::Internal(e.to_string()).into_response(),
     };
     let mut body =
@@ -787,14 +799,7 @@ pub async fn create_upload(
             format!("size: expected 1 to {} bytes", blobs.max_upload_bytes()),
         ));
     }
-    let mut about = Vec::new();
-    for id in &new.about {
-        let (id, access) = visible(&state, &viewer, id).await?;
-        if !viewer.principal.may_write(access.owner.as_ref()) {
-            return Err(AppError::Forbidden("forbidden-body"));
-        }
-        about.push(id);
-    }
+    let about = writable(&state, &viewer, &new.about).await?;
     if about.is_empty() {
         return Err(AppError::BadRequest(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -904,12 +909,23 @@ pub async fn upload_piece(
         today: state.pack.today(jiff::Timestamp::now()),
         provenance: None,
     };
-    let added = state
+    let added = match state
         .store
         .add_media(&blobs, &viewer.author(), new, bytes)
-        .await;
+        .await
+    {
+        Ok(added) => added,
+        Err(e) => {
+            // A refused file is dropped; after a fault of ours the pieces stay, and an
+            // empty piece at the end retries the intake.
+            let error = media_error(e);
+            if !matches!(error, AppError::Internal(_)) {
+                let _ = staging.remove(&id).await;
+            }
+            return Err(error);
+        }
+    };
     let _ = staging.remove(&id).await;
-    let added = added.map_err(media_error)?;
     Ok((
         StatusCode::CREATED,
         axum::Json(serde_json::json!({

@@ -493,18 +493,23 @@ pub async fn history_rows(
         rows.push(HistoryRow {
             op_label: ui.t(&format!("history-op-{}", entry.op.as_str())),
             when: format_time(entry.at_ms),
-            author: match entry.author.as_str() {
-                "system" => ui.t("author-system"),
-                "anonymous" => ui.t("author-anonymous"),
-                // Who in the coalition recorded what is for the coalition to know.
-                _ if !viewer.is_signed_in() => ui.t("author-coalition"),
-                other => other.to_owned(),
-            },
+            author: author_label(ui, viewer, &entry.author),
             entry_id: entry.id.clone(),
             changes,
         });
     }
     rows
+}
+
+/// Who made a ledger entry, as this viewer may know it.
+pub fn author_label(ui: &Ui, viewer: &Viewer, author: &str) -> String {
+    match author {
+        "system" => ui.t("author-system"),
+        "anonymous" => ui.t("author-anonymous"),
+        // Who in the coalition recorded what is for the coalition to know.
+        _ if !viewer.is_signed_in() => ui.t("author-coalition"),
+        other => other.to_owned(),
+    }
 }
 
 /// The fields of `now` that differ from `before` (removed fields show as empty).

@@ -9,7 +9,6 @@ use minewatch_domain::RecordId;
 use minewatch_formats::bundle::{ReadLimits, verify_bundle};
 use minewatch_store::media::NewMedia;
 use minewatch_store::{Author, DataDir};
-use tokio::io::AsyncReadExt as _;
 
 use super::exchange::{ExportArgs, ImportArgs};
 use super::{Global, display};
@@ -57,17 +56,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("opening {}", display(&args.file)))?;
     // Read in 1 MiB chunks; the file is never held whole.
-    let chunks = futures::stream::unfold(file, |mut file| async move {
-        let mut buf = vec![0u8; 1 << 20];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(bytes::Bytes::from(buf)), file))
-            }
-            Err(e) => Some((Err(e), file)),
-        }
-    });
+    let chunks = minewatch_store::blobs::file_chunks(file);
     let pack = minewatch_web::builtin_pack();
     let new = NewMedia {
         about,
@@ -82,7 +71,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         provenance: None,
     };
     let added = store
-        .add_media(&blobs, &Author::named(&args.author), new, Box::pin(chunks))
+        .add_media(&blobs, &Author::named(&args.author), new, chunks)
         .await
         .with_context(|| format!("adding {}", display(&args.file)))?;
     store.close().await;

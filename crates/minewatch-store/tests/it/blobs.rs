@@ -27,10 +27,11 @@ fn chunks(
 
 async fn read_back(blobs: &BlobStore, hash: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut s = blobs.get_stream(hash).await.expect("the blob is stored");
+    let (size, mut s) = blobs.get_stream(hash).await.expect("the blob is stored");
     while let Some(c) = s.next().await {
         out.extend_from_slice(&c.expect("a chunk"));
     }
+    assert_eq!(size, out.len() as u64, "the size given is the bytes' size");
     out
 }
 

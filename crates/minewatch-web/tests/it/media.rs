@@ -119,6 +119,23 @@ async fn upload_page_public_copy_original_and_bundle() {
     cut.truncate(cut.len() - 2000);
     let r = upload(&coord, &action, cut).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // The route has no body limit, so its text fields have one of their own.
+    let long = "x".repeat(20_000);
+    let r = upload(
+        &coord,
+        &action,
+        multipart(
+            &[("about", "demo-obs-1"), ("caption", &long)],
+            ("dust.jpg", "image/jpeg", JPEG),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(
+        r.body.contains("caption: at most 16384 bytes"),
+        "{}",
+        r.body
+    );
     assert_eq!((media_count(&app).await, app.entries().await), before);
 
     // A body declared larger than the limit is refused before it is read.
@@ -265,6 +282,32 @@ async fn upload_page_public_copy_original_and_bundle() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Publishing gives the capture away: a lawyer may not publish an item whose
+    // capture is private.
+    let pw = app.add_user("lawyer", Role::Lawyer, Scope::Workspace).await;
+    let lawyer = app.login("lawyer", &pw).await;
+    let media_id = minewatch_domain::RecordId::parse(&id).unwrap();
+    let stored = app.store.get(&media_id).await.unwrap();
+    let mut private = stored.payload.clone();
+    private["field_visibility"] = serde_json::json!({"capture": "private"});
+    app.store
+        .correct(&minewatch_store::Author::system(), &media_id, private, None)
+        .await
+        .unwrap();
+    let r = lawyer
+        .post_form("/media/publish", &format!("id={id}"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    app.store
+        .correct(
+            &minewatch_store::Author::system(),
+            &media_id,
+            stored.payload,
+            None,
+        )
+        .await
+        .unwrap();
 
     // Publishing the original: then anyone may have it.
     assert_eq!(
@@ -445,19 +488,56 @@ async fn a_resumable_upload_survives_a_cut_connection() {
     let r = piece(&coord, &url, 0, Body::from(JPEG[..1000].to_vec())).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("\"offset\":1000"), "{}", r.body);
+    // While a piece is arriving, a second one for the same upload waits its turn.
+    let (feed, slow) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(1);
+    let (taken, first_taken) = tokio::sync::oneshot::channel::<()>();
+    // The server reads the body only once it holds the upload: the first chunk taken
+    // says so.
+    let slow = futures::stream::unfold((slow, Some(taken)), |(mut rx, mut taken)| async move {
+        let chunk = rx.recv().await?;
+        if let Some(t) = taken.take() {
+            let _ = t.send(());
+        }
+        Some((chunk, (rx, taken)))
+    });
+    let first = {
+        let request = Request::post(url.as_str())
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", "1000")
+            .header("x-csrf-token", coord.csrf().await)
+            .body(Body::from_stream(slow))
+            .unwrap();
+        coord.send(request)
+    };
+    let second = async {
+        feed.send(Ok(bytes::Bytes::copy_from_slice(&JPEG[1000..1200])))
+            .await
+            .unwrap();
+        first_taken.await.unwrap();
+        let r = piece(&coord, &url, 1000, Body::from(JPEG[1000..].to_vec())).await;
+        drop(feed);
+        r
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert!(second.body.contains("arriving already"), "{}", second.body);
+    assert!(first.body.contains("\"offset\":1200"), "{}", first.body);
+    let r = piece(&coord, &url, 1200, Body::from(JPEG[1200..1500].to_vec())).await;
+    assert!(r.body.contains("\"offset\":1500"), "{}", r.body);
+
     // The connection breaks 500 bytes into the next piece: those 500 are kept.
     let cut = futures::stream::iter(vec![
-        Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(&JPEG[1000..1500])),
+        Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(&JPEG[1500..2000])),
         Err(std::io::Error::other("connection reset")),
     ]);
-    let r = piece(&coord, &url, 1000, Body::from_stream(cut)).await;
+    let r = piece(&coord, &url, 1500, Body::from_stream(cut)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let status = coord.get(&url).await;
-    assert!(status.body.contains("\"offset\":1500"), "{}", status.body);
+    assert!(status.body.contains("\"offset\":2000"), "{}", status.body);
     // A piece sent for the wrong offset is told where the upload stands.
-    let r = piece(&coord, &url, 1000, Body::from(JPEG[1000..].to_vec())).await;
+    let r = piece(&coord, &url, 1500, Body::from(JPEG[1500..].to_vec())).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(r.body.contains("\"offset\":1500"), "{}", r.body);
+    assert!(r.body.contains("\"offset\":2000"), "{}", r.body);
     // Someone else's upload does not exist for them.
     assert_eq!(lawyer.get(&url).await.status, StatusCode::GONE);
     assert_eq!(
@@ -467,10 +547,10 @@ async fn a_resumable_upload_survives_a_cut_connection() {
         StatusCode::GONE
     );
     // Past the announced size: refused, nothing added.
-    let mut too_much = JPEG[1500..].to_vec();
+    let mut too_much = JPEG[2000..].to_vec();
     too_much.extend_from_slice(b"extra");
     assert_eq!(
-        piece(&coord, &url, 1500, Body::from(too_much)).await.status,
+        piece(&coord, &url, 2000, Body::from(too_much)).await.status,
         StatusCode::PAYLOAD_TOO_LARGE
     );
     let offset = coord.get(&url).await.body;
