@@ -382,18 +382,24 @@ impl S3Server {
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+        server.create_bucket("minewatch");
+        Some(server)
+    }
+
+    /// Makes an empty bucket (with boto3).
+    pub fn create_bucket(&self, name: &str) {
         run(
             Command::new("python3").args([
                 "-c",
                 &format!(
-                    "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', \
+                    "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:{}', \
                      aws_access_key_id='test', aws_secret_access_key='test', \
-                     region_name='us-east-1').create_bucket(Bucket='minewatch')"
+                     region_name='us-east-1').create_bucket(Bucket='{name}')",
+                    self.port
                 ),
             ]),
-            "creating the test bucket",
+            "creating a test bucket",
         );
-        Some(server)
     }
 
     /// `[blobs]` settings that reach this server.

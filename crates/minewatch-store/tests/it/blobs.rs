@@ -168,23 +168,7 @@ fn s3_blob_store() {
         suite(blobs).await;
     });
     // A second bucket for the limit, so the suites do not see each other's blobs.
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            &format!(
-                "import boto3; boto3.client('s3', endpoint_url='http://127.0.0.1:{}', \
-                 aws_access_key_id='test', aws_secret_access_key='test', \
-                 region_name='us-east-1').create_bucket(Bucket='limits')",
-                server.port
-            ),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    server.create_bucket("limits");
     runtime().block_on(async {
         let text = server
             .blobs_toml()
