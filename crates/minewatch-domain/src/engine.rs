@@ -273,33 +273,209 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 /// A subject (licence, request, station, authority…) numbered once per evaluation.
 type Sid = u32;
 
+/// The licence type number of a subject that is not a licence.
+const NOT_LICENCE: u32 = u32::MAX;
+
 /// Event kinds that end a licence's obligations.
 const END_KINDS: [&str; 3] = ["licence-revoked", "licence-expires", "licence-ended"];
 
-/// The facts, indexed once: subjects are numbered, and the events of the kinds the
-/// pack reads lie in one array sorted by (kind, subject, date, id), so the events of
-/// one kind about one subject are a slice, oldest first.
+/// Subject names numbered in the order met. The names are copied into one buffer and
+/// the table holds each name's hash beside its number, so a lookup compares bytes in
+/// that compact buffer rather than in the facts, which a million records spread over
+/// far more memory than the processor's caches hold.
+#[derive(Default)]
+struct Interner {
+    /// Open addressing: (the hash's high half, number + 1), 0 for an empty slot; a
+    /// power of two long. The high half places a name, so growing needs no rehash.
+    slots: Vec<(u32, Sid)>,
+    /// Every name's bytes, one after another, and where each name ends.
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl Interner {
+    fn hash(name: &str) -> u64 {
+        use std::hash::Hasher as _;
+        let mut h = Fnv::default();
+        h.write(name.as_bytes());
+        // FNV's low bits mix poorly for names that differ in their last byte.
+        h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn name(&self, s: Sid) -> &[u8] {
+        let start = if s == 0 { 0 } else { self.ends[s as usize - 1] };
+        &self.bytes[start as usize..self.ends[s as usize] as usize]
+    }
+
+    /// The name's first sixteen bytes as a number (zero-padded): ordering these
+    /// orders names by their beginnings.
+    fn prefix(&self, s: Sid) -> u128 {
+        let name = self.name(s);
+        let mut b = [0u8; 16];
+        let n = name.len().min(16);
+        b[..n].copy_from_slice(&name[..n]);
+        u128::from_be_bytes(b)
+    }
+
+    /// The slot of `name`: where it is, or the empty slot where it would go.
+    fn slot(&self, name: &[u8], hash: u64) -> usize {
+        let mask = self.slots.len() - 1;
+        let tag = (hash >> 32) as u32;
+        let mut i = tag as usize & mask;
+        loop {
+            let (t, s) = self.slots[i];
+            if s == 0 || (t == tag && self.name(s - 1) == name) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn str(&self, s: Sid) -> &str {
+        // The bytes of each name were copied from a `str`, whole.
+        std::str::from_utf8(self.name(s)).unwrap_or_default()
+    }
+
+    /// Reads the slots of the names of `hashes`: a batch of loads the processor
+    /// overlaps, so the lookups that follow find the slots in cache.
+    fn touch(&self, hashes: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let mut x = 0;
+        for h in hashes {
+            x ^= self.slots[(h >> 32) as usize & mask].1;
+        }
+        std::hint::black_box(x);
+    }
+
+    /// The number of `name`, numbering it if it is new.
+    fn intern(&mut self, name: &str) -> Sid {
+        self.intern_hashed(name, Self::hash(name))
+    }
+
+    fn intern_hashed(&mut self, name: &str, hash: u64) -> Sid {
+        // At most half full, so a probe ends soon.
+        if self.ends.len() * 2 >= self.slots.len() {
+            self.grow();
+        }
+        let i = self.slot(name.as_bytes(), hash);
+        if let Some(s) = self.slots[i].1.checked_sub(1) {
+            return s;
+        }
+        let s = self.ends.len() as Sid;
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.ends.push(self.bytes.len() as u32);
+        self.slots[i] = ((hash >> 32) as u32, s + 1);
+        s
+    }
+
+    fn grow(&mut self) {
+        let len = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); len]);
+        let mask = self.slots.len() - 1;
+        for (tag, s) in old.into_iter().filter(|x| x.1 != 0) {
+            let mut i = tag as usize & mask;
+            while self.slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (tag, s);
+        }
+    }
+}
+
+/// An event as the index holds it: what the duties compare (date, whether it records
+/// that something did not happen) beside a reference to the whole event, so scanning
+/// a subject's events reads one compact array and not the facts.
+#[derive(Clone, Copy)]
+struct Ev<'f> {
+    date: Date,
+    negative: bool,
+    e: &'f Event,
+}
+
+impl std::ops::Deref for Ev<'_> {
+    type Target = Event;
+
+    fn deref(&self) -> &Event {
+        self.e
+    }
+}
+
+/// The facts, indexed once: subjects are numbered in name order, and the events of
+/// the kinds the pack reads lie in one array sorted by (subject, kind, date, id), so
+/// a subject's events are a slice, and those of one kind a slice of that, oldest
+/// first.
 struct Index<'f> {
-    /// Subject names by number; subjects are numbered in name order, so a duty that
-    /// walks them in number order makes its gaps sorted.
-    names: Vec<&'f Text>,
-    numbers: FastMap<&'f str, Sid>,
+    /// Subject names by number; a duty that walks subjects in number order makes its
+    /// gaps sorted. (Fresh copies, made in that order: the gaps of a duty share them
+    /// from one compact stretch of memory.)
+    names: Vec<Text>,
+    /// Subject numbers in the order met, renumbered.
+    rank: Vec<Sid>,
     /// The event kinds the pack's duties read, numbered.
     kinds: FastMap<String, u32>,
     /// The events by subject, kind, date and id, with their kind numbers.
-    events: Vec<&'f Event>,
+    events: Vec<Ev<'f>>,
     event_kinds: Vec<u32>,
-    /// Where each subject's events start in `events`.
+    /// Where each subject's events start in `events` (one more entry than subjects).
     subject_start: Vec<u32>,
     /// The subjects with events of each kind, with the range of their events.
     subjects: Vec<Vec<(Sid, u32, u32)>>,
     licences: Vec<Option<&'f LicenceFact>>,
+    /// What duties read of a licence, by subject: its type (numbered in
+    /// `licence_types`; `NOT_LICENCE` for other subjects) and its holder (one copy per
+    /// holder name).
+    licence_kind: Vec<u32>,
+    holders: Vec<Option<Text>>,
+    licence_types: Vec<String>,
     /// The subjects that are licences, in name order.
     licence_order: Vec<Sid>,
+    /// The subject of each measurement (`NOT_NUMBERED` for a retracted one).
+    measurement_subjects: Vec<Sid>,
 }
 
-fn key(subject: Sid, kind: u32) -> u64 {
-    (u64::from(subject) << 32) | u64::from(kind)
+/// The subject number of a fact the index left out.
+const NOT_NUMBERED: Sid = Sid::MAX;
+
+/// Sorts by subject number, keeping the order of equal subjects (a least significant
+/// digit radix sort, eleven bits a pass: each pass writes to 2048 places at once,
+/// which the caches hold, where sorting a million events by comparison or scattering
+/// them one by one would reach into memory at random).
+fn radix_sort_by_subject<T: Copy>(
+    mut v: Vec<(Sid, u32, T)>,
+    subjects: usize,
+) -> Vec<(Sid, u32, T)> {
+    const BITS: u32 = 11;
+    let Some(&first) = v.first() else {
+        return v;
+    };
+    let mut tmp = vec![first; v.len()];
+    let mut shift = 0;
+    while shift == 0 || (subjects >> shift) > 0 {
+        let digit = |x: &(Sid, u32, T)| (x.0 >> shift) as usize & ((1 << BITS) - 1);
+        let mut counts = vec![0usize; 1 << BITS];
+        for x in &v {
+            counts[digit(x)] += 1;
+        }
+        let mut sum = 0;
+        for c in &mut counts {
+            (*c, sum) = (sum, sum + *c);
+        }
+        for x in &v {
+            let at = &mut counts[digit(x)];
+            tmp[*at] = *x;
+            *at += 1;
+        }
+        std::mem::swap(&mut v, &mut tmp);
+        shift += BITS;
+    }
+    v
 }
 
 impl<'f> Index<'f> {
@@ -316,111 +492,138 @@ impl<'f> Index<'f> {
         }
         END_KINDS.iter().for_each(|k| add(k));
         add(EXTENSION_KIND);
-        let mut index = Index {
-            names: Vec::new(),
-            numbers: FastMap::default(),
-            subjects: vec![Vec::new(); kinds.len()],
-            kinds,
-            events: Vec::new(),
-            event_kinds: Vec::new(),
-            subject_start: Vec::new(),
-            licences: Vec::new(),
-            licence_order: Vec::new(),
-        };
-        // Number every subject in the order met, then renumber them in name order.
-        for l in &facts.licences {
-            index.number(&l.id);
-        }
-        // (subject and kind, date, event): the date sits beside the key so that sorting
-        // a million events rarely reads the events themselves.
-        let mut keyed: Vec<(u64, Date, &'f Event)> = Vec::with_capacity(facts.events.len());
-        for e in facts.events.iter().chain(implied) {
-            if e.retracted {
-                continue;
-            }
-            // A kind no duty reads cannot change a gap.
-            let Some(&kind) = index.kinds.get(e.kind.as_str()) else {
-                continue;
-            };
-            keyed.push((key(index.number(&e.subject), kind), e.date, e));
-        }
-        for m in facts.measurements.iter().filter(|m| !m.retracted) {
-            index.number(&m.subject);
-        }
-        // Comparing the first eight bytes of names as a number settles most
-        // comparisons without a call to memcmp.
-        let prefix = |s: &str| {
-            let mut b = [0u8; 8];
-            let n = s.len().min(8);
-            b[..n].copy_from_slice(&s.as_bytes()[..n]);
-            u64::from_be_bytes(b)
-        };
-        let mut order: Vec<(u64, Sid)> = (0..index.names.len() as Sid)
-            .map(|s| (prefix(index.names[s as usize]), s))
+        let mut interner = Interner::default();
+        // Number every subject in the order met (licences first)...
+        let licence_sids: Vec<Sid> = facts
+            .licences
+            .iter()
+            .map(|l| interner.intern(&l.id))
             .collect();
-        let names = &index.names;
+        // (subject, kind, event) for the events of the kinds the duties read: a kind no
+        // duty reads cannot change a gap.
+        let mut keyed: Vec<(Sid, u32, Ev<'f>)> = facts
+            .events
+            .iter()
+            .chain(implied)
+            .filter(|e| !e.retracted)
+            .filter_map(|e| {
+                let kind = *kinds.get(e.kind.as_str())?;
+                let ev = Ev {
+                    date: e.date,
+                    negative: e.negative,
+                    e,
+                };
+                Some((0, kind, ev))
+            })
+            .collect();
+        for chunk in keyed.chunks_mut(16) {
+            let mut hashes = [0u64; 16];
+            for (h, k) in hashes.iter_mut().zip(chunk.iter()) {
+                *h = Interner::hash(&k.2.subject);
+            }
+            interner.touch(&hashes[..chunk.len()]);
+            for (h, k) in hashes.iter().zip(chunk.iter_mut()) {
+                k.0 = interner.intern_hashed(&k.2.subject, *h);
+            }
+        }
+        let measurement_subjects: Vec<Sid> = facts
+            .measurements
+            .iter()
+            .map(|m| match m.retracted {
+                true => NOT_NUMBERED,
+                false => interner.intern(&m.subject),
+            })
+            .collect();
+        // ...then renumber them in name order. Comparing the first sixteen bytes of
+        // names as a number settles most comparisons; the rest are settled in the
+        // interner's compact copy of the names.
+        let subjects = interner.len();
+        let mut order: Vec<(u128, Sid)> = (0..subjects as Sid)
+            .map(|s| (interner.prefix(s), s))
+            .collect();
         order.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
-                .then_with(|| names[a.1 as usize].cmp(names[b.1 as usize]))
+                .then_with(|| interner.name(a.1).cmp(interner.name(b.1)))
         });
-        let mut rank = vec![0 as Sid; order.len()];
+        let mut rank = vec![0 as Sid; subjects];
         for (r, (_, s)) in order.iter().enumerate() {
             rank[*s as usize] = r as Sid;
         }
-        index.names = order.iter().map(|(_, s)| names[*s as usize]).collect();
-        for n in index.numbers.values_mut() {
-            *n = rank[*n as usize];
-        }
-        index.licences = vec![None; index.names.len()];
-        for l in &facts.licences {
-            index.licences[index.numbers[&*l.id] as usize] = Some(l);
-        }
-        index.licence_order = (0..index.names.len() as Sid)
-            .filter(|&s| index.licences[s as usize].is_some())
+        let names: Vec<Text> = order
+            .iter()
+            .map(|(_, s)| Text::from(interner.str(*s)))
             .collect();
-        // Events by subject (in name order), kind, date and id: a subject's events
-        // lie together, and so do those of one kind.
+        drop(order);
+        // Events by subject (a radix sort: subjects are numbered densely), then
+        // within a subject by kind, date and id.
         for k in &mut keyed {
-            let (s, kind) = ((k.0 >> 32) as usize, k.0 as u32);
-            k.0 = key(rank[s], kind);
+            k.0 = rank[k.0 as usize];
         }
-        keyed.sort_unstable_by(|a, b| {
-            (a.0, a.1)
-                .cmp(&(b.0, b.1))
-                .then_with(|| a.2.id.cmp(&b.2.id))
-        });
-        index.subject_start = vec![0; index.names.len() + 1];
-        let mut start = 0;
-        while start < keyed.len() {
-            let k = keyed[start].0;
-            let end = keyed[start..]
-                .iter()
-                .position(|x| x.0 != k)
-                .map_or(keyed.len(), |n| start + n);
-            let (s, kind) = ((k >> 32) as Sid, k as u32);
-            index.subjects[kind as usize].push((s, start as u32, end as u32));
-            start = end;
-        }
+        let sorted = radix_sort_by_subject(keyed, subjects);
+        let mut subject_start = vec![0u32; subjects + 1];
         let mut at = 0;
-        for s in 0..index.names.len() {
-            index.subject_start[s] = at as u32;
-            while at < keyed.len() && (keyed[at].0 >> 32) as usize == s {
+        for (s, start) in subject_start.iter_mut().enumerate() {
+            while at < sorted.len() && (sorted[at].0 as usize) < s {
                 at += 1;
             }
+            *start = at as u32;
         }
-        index.subject_start[index.names.len()] = keyed.len() as u32;
-        index.event_kinds = keyed.iter().map(|k| k.0 as u32).collect();
-        index.events = keyed.into_iter().map(|k| k.2).collect();
+        let mut sorted: Vec<(u32, Ev<'f>)> =
+            sorted.into_iter().map(|(_, kind, ev)| (kind, ev)).collect();
+        let mut by_kind: Vec<Vec<(Sid, u32, u32)>> = vec![Vec::new(); kinds.len()];
+        for s in 0..subjects {
+            let (a, b) = (subject_start[s] as usize, subject_start[s + 1] as usize);
+            let slice = &mut sorted[a..b];
+            slice.sort_unstable_by(|x, y| {
+                (x.0, x.1.date)
+                    .cmp(&(y.0, y.1.date))
+                    .then_with(|| x.1.id.cmp(&y.1.id))
+            });
+            let mut start = 0;
+            for run in slice.chunk_by(|x, y| x.0 == y.0) {
+                let from = (a + start) as u32;
+                by_kind[run[0].0 as usize].push((s as Sid, from, from + run.len() as u32));
+                start += run.len();
+            }
+        }
+        let event_kinds = sorted.iter().map(|x| x.0).collect();
+        let events = sorted.into_iter().map(|x| x.1).collect();
+        let mut index = Index {
+            names,
+            rank,
+            kinds,
+            events,
+            event_kinds,
+            subject_start,
+            subjects: by_kind,
+            licences: vec![None; subjects],
+            licence_kind: vec![NOT_LICENCE; subjects],
+            holders: vec![None; subjects],
+            licence_types: Vec::new(),
+            licence_order: Vec::new(),
+            measurement_subjects,
+        };
+        let mut holders: FastMap<&str, Text> = FastMap::default();
+        for (l, s) in facts.licences.iter().zip(licence_sids) {
+            let s = index.rank[s as usize] as usize;
+            index.licences[s] = Some(l);
+            let types = &mut index.licence_types;
+            index.licence_kind[s] = match types.iter().position(|t| *t == l.licence_type) {
+                Some(k) => k as u32,
+                None => {
+                    types.push(l.licence_type.clone());
+                    types.len() as u32 - 1
+                }
+            };
+            index.holders[s] = l
+                .holder
+                .as_ref()
+                .map(|h| holders.entry(h).or_insert_with(|| h.clone()).clone());
+        }
+        index.licence_order = (0..subjects as Sid)
+            .filter(|&s| index.licences[s as usize].is_some())
+            .collect();
         index
-    }
-
-    fn number(&mut self, name: &'f Text) -> Sid {
-        let next = self.names.len() as Sid;
-        let n = *self.numbers.entry(name).or_insert(next);
-        if n == next {
-            self.names.push(name);
-        }
-        n
     }
 
     fn kind(&self, kind: &str) -> Option<u32> {
@@ -432,7 +635,7 @@ impl<'f> Index<'f> {
     }
 
     /// Events of one kind about one subject, oldest first.
-    fn events(&self, kind: Option<u32>, s: Sid) -> &[&'f Event] {
+    fn events(&self, kind: Option<u32>, s: Sid) -> &[Ev<'f>] {
         let (Some(kind), Some(ends)) = (kind, self.subject_start.get(s as usize..s as usize + 2))
         else {
             return &[];
@@ -445,18 +648,18 @@ impl<'f> Index<'f> {
     }
 
     /// The subjects with events of `kind`, each with those events (oldest first).
-    fn subjects(&self, kind: Option<u32>) -> impl Iterator<Item = (Sid, &[&'f Event])> {
+    fn subjects(&self, kind: Option<u32>) -> impl Iterator<Item = (Sid, &[Ev<'f>])> {
         kind.map_or(&[][..], |k| &self.subjects[k as usize])
             .iter()
             .map(|&(s, a, b)| (s, &self.events[a as usize..b as usize]))
     }
 
     /// Events of any of `kinds` about a subject, oldest first.
-    fn events_of(&self, kinds: &[u32], s: Sid) -> Cow<'_, [&'f Event]> {
+    fn events_of(&self, kinds: &[u32], s: Sid) -> Cow<'_, [Ev<'f>]> {
         if let [kind] = kinds {
             return Cow::Borrowed(self.events(Some(*kind), s));
         }
-        let mut out: Vec<&Event> = kinds
+        let mut out: Vec<Ev<'f>> = kinds
             .iter()
             .flat_map(|k| self.events(Some(*k), s).iter().copied())
             .collect();
@@ -513,7 +716,15 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
             id: Text::from(duty.id.as_str()),
             bearer: Text::from(duty.bearer.as_str()),
             actions: duty.action.iter().filter_map(|k| index.kind(k)).collect(),
+            licence_type: duty.licence_type.as_ref().map(|t| {
+                let types = &index.licence_types;
+                types
+                    .iter()
+                    .position(|x| x == t)
+                    .map_or(NOT_LICENCE, |k| k as u32)
+            }),
             texts: FastMap::default(),
+            buf: String::new(),
             gaps: std::mem::take(&mut eval.gaps),
         };
         match duty.kind {
@@ -530,7 +741,7 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
 }
 
 /// Due dates (with their derivation text) by start date and count.
-type DueCache = HashMap<(Date, DayCount), Rc<(DueDate, Text)>>;
+type DueCache = FastMap<(Date, DayCount), Rc<(DueDate, Text)>>;
 
 struct Ctx<'a, 'f> {
     pack: &'a Pack,
@@ -539,7 +750,7 @@ struct Ctx<'a, 'f> {
     /// Due dates already computed: many facts share a start date.
     due_cache: std::cell::RefCell<DueCache>,
     /// Measurements aggregated per standard.
-    aggregates: std::cell::RefCell<HashMap<String, Rc<Vec<Aggregate>>>>,
+    aggregates: std::cell::RefCell<HashMap<String, Rc<Aggregates<'f>>>>,
 }
 
 /// One duty being evaluated: what every gap of it shares, and the gaps.
@@ -549,12 +760,26 @@ struct DutyRun<'d> {
     bearer: Text,
     /// The action kinds, numbered.
     actions: Vec<u32>,
+    /// The licence type the duty is limited to, numbered (`NOT_LICENCE` for a type no
+    /// licence has).
+    licence_type: Option<u32>,
     /// Derivation texts already made, by date.
     texts: FastMap<Date, Text>,
+    /// Where texts are written before they become a `Text` (one allocation, not two).
+    buf: String,
     gaps: Vec<Gap>,
 }
 
 impl DutyRun<'_> {
+    /// A formatted text, made through the reused buffer.
+    fn fmt(&mut self, args: fmt::Arguments) -> Text {
+        use fmt::Write as _;
+        self.buf.clear();
+        // Writing to a String cannot fail.
+        let _ = self.buf.write_fmt(args);
+        Text::from(self.buf.as_str())
+    }
+
     fn text(&mut self, date: Date, make: impl FnOnce() -> String) -> Text {
         self.texts
             .entry(date)
@@ -573,7 +798,7 @@ struct Finding {
 }
 
 /// The evidence of a gap: the fact that made it owed, and the one that decided it.
-fn evidence(first: &Text, decided: Option<&Event>) -> Vec<Text> {
+fn evidence(first: &Text, decided: Option<Ev>) -> Vec<Text> {
     let mut v = Vec::with_capacity(2);
     v.push(first.clone());
     v.extend(decided.map(|e| e.id.clone()));
@@ -583,28 +808,26 @@ fn evidence(first: &Text, decided: Option<&Event>) -> Vec<Text> {
 impl<'f> Ctx<'_, 'f> {
     /// Whether a duty applies to a subject: a licence duty needs a licence (of the
     /// duty's licence type, if it names one).
-    fn applies(&self, duty: &Duty, s: Sid) -> bool {
-        if duty.subject != "licence" {
+    fn applies(&self, d: &DutyRun, s: Sid) -> bool {
+        if d.duty.subject != "licence" {
             return true;
         }
-        match self.index.licence(s) {
-            Some(l) => duty
-                .licence_type
-                .as_deref()
-                .is_none_or(|t| t == l.licence_type),
-            None => false,
+        match self.index.licence_kind.get(s as usize) {
+            Some(&NOT_LICENCE) | None => false,
+            Some(&k) => d.licence_type.is_none_or(|t| t == k),
         }
     }
 
-    fn bearer(&self, d: &DutyRun, s: Sid, trigger: Option<&Event>) -> Text {
-        let licence = self.index.licence(s);
+    fn bearer(&self, d: &DutyRun, s: Sid, trigger: Option<Ev>) -> Text {
         let to = || trigger.and_then(|t| t.to.clone());
         match d.duty.bearer.as_str() {
-            "licence-holder" => licence
-                .and_then(|l| l.holder.clone())
+            "licence-holder" => self.index.holders[s as usize]
+                .clone()
                 .unwrap_or_else(|| self.index.names[s as usize].clone()),
             "addressee" => to().unwrap_or_else(|| d.bearer.clone()),
-            authority => licence
+            authority => self
+                .index
+                .licence(s)
                 .and_then(|l| l.authorities.get(authority).cloned())
                 .or_else(to)
                 .unwrap_or_else(|| d.bearer.clone()),
@@ -642,8 +865,8 @@ impl<'f> Ctx<'_, 'f> {
         &self,
         duty: &Duty,
         due: Date,
-        actions: impl Iterator<Item = &'e Event> + Clone,
-    ) -> (Status, Option<&'e Event>) {
+        actions: impl Iterator<Item = Ev<'e>> + Clone,
+    ) -> (Status, Option<Ev<'e>>) {
         if let Some(a) = actions.clone().find(|a| !a.negative) {
             let status = if a.date <= due {
                 Status::Met
@@ -664,7 +887,7 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn push(&self, d: &mut DutyRun, s: Sid, trigger: Option<&Event>, f: Finding) {
+    fn push(&self, d: &mut DutyRun, s: Sid, trigger: Option<Ev>, f: Finding) {
         let bearer = self.bearer(d, s, trigger);
         d.gaps.push(Gap {
             duty: d.id.clone(),
@@ -686,9 +909,9 @@ impl<'f> Ctx<'_, 'f> {
             return;
         };
         let kind = self.index.kind(trigger_kind);
-        let mut used: Vec<&Event> = Vec::new();
+        let mut used: Vec<Ev> = Vec::new();
         for (s, triggers) in self.index.subjects(kind) {
-            if !self.applies(duty, s) {
+            if !self.applies(d, s) {
                 continue;
             }
             // Triggers oldest first; an action performs one trigger only (one payment
@@ -696,7 +919,7 @@ impl<'f> Ctx<'_, 'f> {
             used.clear();
             let actions = self.index.events_of(&d.actions, s);
             for t in triggers {
-                self.one_deadline(d, s, t, &actions, &mut used, diagnostics);
+                self.one_deadline(d, s, *t, &actions, &mut used, diagnostics);
             }
         }
     }
@@ -705,9 +928,9 @@ impl<'f> Ctx<'_, 'f> {
         &self,
         d: &mut DutyRun,
         s: Sid,
-        t: &'f Event,
-        actions: &[&'e Event],
-        used: &mut Vec<&'e Event>,
+        t: Ev<'f>,
+        actions: &[Ev<'e>],
+        used: &mut Vec<Ev<'e>>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let duty = d.duty;
@@ -756,7 +979,7 @@ impl<'f> Ctx<'_, 'f> {
         let open = actions
             .iter()
             .copied()
-            .filter(|a| !used.iter().any(|u| std::ptr::eq(*u, *a)))
+            .filter(|a| !used.iter().any(|u| std::ptr::eq(u.e, a.e)))
             .filter(|a| match window_start {
                 _ if duty.count_earlier => true,
                 Some(start) => a.date >= start,
@@ -789,7 +1012,7 @@ impl<'f> Ctx<'_, 'f> {
         };
         let kind = self.index.kind(before_kind);
         for (s, events) in self.index.subjects(kind) {
-            if !self.applies(duty, s) {
+            if !self.applies(d, s) {
                 continue;
             }
             // Only the first such event of a subject needs the precondition.
@@ -839,7 +1062,7 @@ impl<'f> Ctx<'_, 'f> {
         };
         let shift = |d: Date| d.checked_add(half.days()).unwrap_or(Date::MAX);
         for (s, events) in self.index.subjects(kind) {
-            if !self.applies(duty, s) {
+            if !self.applies(d, s) {
                 continue;
             }
             let start = events[0];
@@ -871,6 +1094,7 @@ impl<'f> Ctx<'_, 'f> {
                     .copied()
                     .filter(|a| a.date > opens && a.date <= closes);
                 let (status, decided) = self.decide(duty, *due, in_window);
+                let trigger = d.fmt(format_args!("{}@{due}", start.id));
                 self.push(
                     d,
                     s,
@@ -880,7 +1104,7 @@ impl<'f> Ctx<'_, 'f> {
                         due: Some(*due),
                         derivation: Some(derivation.clone()),
                         evidence: evidence(&start.id, decided),
-                        trigger: Some(format!("{}@{due}", start.id).into()),
+                        trigger: Some(trigger),
                     },
                 );
             }
@@ -893,7 +1117,7 @@ impl<'f> Ctx<'_, 'f> {
             return;
         };
         // Several duties read one standard (an inspection owed, a public warning).
-        let values = Rc::clone(
+        let aggregates = Rc::clone(
             self.aggregates
                 .borrow_mut()
                 .entry(standard.id.clone())
@@ -906,22 +1130,23 @@ impl<'f> Ctx<'_, 'f> {
         let limit_text = format!(
             "{} {} ({}, {}){}",
             if minimum { "≥" } else { "≤" },
-            fmt_num(standard.limit),
+            Num(standard.limit),
             standard.unit,
             standard.averaging,
             if multiple == 1.0 {
                 String::new()
             } else {
-                format!(" × {}", fmt_num(multiple))
+                format!(" × {}", Num(multiple))
             }
         );
-        for values in values.chunk_by(|a, b| a.subject == b.subject) {
+        for values in aggregates.values.chunk_by(|a, b| a.subject == b.subject) {
             let s = values[0].subject;
-            if !self.applies(duty, s) && duty.subject == "licence" {
+            if !self.applies(d, s) && duty.subject == "licence" {
                 continue;
             }
             let mut exceeded = values.iter().filter(|v| exceeds(v.value)).peekable();
             if exceeded.peek().is_none() {
+                let derivation = d.fmt(format_args!("{} values within {limit_text}", values.len()));
                 self.push(
                     d,
                     s,
@@ -929,10 +1154,8 @@ impl<'f> Ctx<'_, 'f> {
                     Finding {
                         status: Status::Met,
                         due: None,
-                        derivation: Some(
-                            format!("{} values within {limit_text}", values.len()).into(),
-                        ),
-                        evidence: values.iter().flat_map(|v| v.ids.iter().cloned()).collect(),
+                        derivation: Some(derivation),
+                        evidence: values.iter().flat_map(|v| aggregates.ids(v)).collect(),
                         trigger: None,
                     },
                 );
@@ -940,14 +1163,20 @@ impl<'f> Ctx<'_, 'f> {
             }
             let actions = self.index.events_of(&d.actions, s);
             for v in exceeded {
-                let trigger = Some(Text::from(v.ids.join("+")));
-                let text = format!(
-                    "{} {} on {} against {limit_text}",
-                    fmt_num(v.value),
-                    standard.unit,
-                    v.date
-                );
+                // One value's id is shared, several are joined.
+                let trigger = Some(match aggregates.members(v) {
+                    [one] => one.id.clone(),
+                    several => {
+                        let ids: Vec<&str> = several.iter().map(|m| &*m.id).collect();
+                        Text::from(ids.join("+"))
+                    }
+                });
+                let value = Num(v.value);
                 if duty.action.is_empty() {
+                    let text = d.fmt(format_args!(
+                        "{value} {} on {} against {limit_text}",
+                        standard.unit, v.date
+                    ));
                     self.push(
                         d,
                         s,
@@ -955,8 +1184,8 @@ impl<'f> Ctx<'_, 'f> {
                         Finding {
                             status: Status::Breached,
                             due: Some(v.date),
-                            derivation: Some(text.into()),
-                            evidence: v.ids.clone(),
+                            derivation: Some(text),
+                            evidence: aggregates.ids(v).collect(),
                             trigger,
                         },
                     );
@@ -966,8 +1195,13 @@ impl<'f> Ctx<'_, 'f> {
                     let (due, due_text) = (&cached.0, &cached.1);
                     let after = actions.iter().copied().filter(|a| a.date >= v.date);
                     let (status, decided) = self.decide(duty, due.date, after);
-                    let mut ids = v.ids.clone();
+                    let mut ids = Vec::with_capacity(v.members.len() + 1);
+                    ids.extend(aggregates.ids(v));
                     ids.extend(decided.map(|e| e.id.clone()));
+                    let derivation = d.fmt(format_args!(
+                        "{value} {} on {} against {limit_text}; {due_text}",
+                        standard.unit, v.date
+                    ));
                     self.push(
                         d,
                         s,
@@ -975,7 +1209,7 @@ impl<'f> Ctx<'_, 'f> {
                         Finding {
                             status,
                             due: Some(due.date),
-                            derivation: Some(format!("{text}; {due_text}").into()),
+                            derivation: Some(derivation),
                             evidence: ids,
                             trigger,
                         },
@@ -999,10 +1233,10 @@ impl<'f> Ctx<'_, 'f> {
         let (finding_kind, consequence_kind) =
             (self.index.kind(finding), self.index.kind(consequence));
         for (s, events) in self.index.subjects(finding_kind) {
-            if !self.applies(duty, s) {
+            if !self.applies(d, s) {
                 continue;
             }
-            let findings: Vec<&Event> = events.iter().copied().filter(|e| !e.negative).collect();
+            let findings: Vec<Ev> = events.iter().copied().filter(|e| !e.negative).collect();
             let Some(i) = first_cluster(&findings, |e| e.date, count, window) else {
                 continue;
             };
@@ -1057,11 +1291,11 @@ impl<'f> Ctx<'_, 'f> {
             checks.entry(&c.licence).or_default().push(c);
         }
         for &s in &self.index.licence_order {
-            if !self.applies(duty, s) {
+            if !self.applies(d, s) {
                 continue;
             }
             let found = checks
-                .get(&**self.index.names[s as usize])
+                .get(&*self.index.names[s as usize])
                 .map_or(&[][..], Vec::as_slice);
             let overlap = found.iter().find(|c| c.overlaps);
             let (status, evidence) = match (overlap, found.first()) {
@@ -1138,76 +1372,107 @@ fn period_dues(duty: &Duty, start: Date, as_of: Date, end: Option<Date>) -> Vec<
     out
 }
 
-/// A value compared with a standard: a measurement, or the mean of finer ones.
+/// A value compared with a standard: one measurement, or the mean of finer ones.
 struct Aggregate {
     subject: Sid,
     date: Date,
     value: f64,
-    ids: Vec<Text>,
+    /// The measurements behind the value (a range of `Aggregates::members`).
+    members: std::ops::Range<usize>,
+}
+
+/// The values of one standard's parameter, and the measurements behind them.
+struct Aggregates<'f> {
+    values: Vec<Aggregate>,
+    members: Vec<&'f Measurement>,
+}
+
+impl<'f> Aggregates<'f> {
+    fn members(&self, v: &Aggregate) -> &[&'f Measurement] {
+        &self.members[v.members.clone()]
+    }
+
+    fn ids(&self, v: &Aggregate) -> impl Iterator<Item = Text> + '_ {
+        self.members(v).iter().map(|m| m.id.clone())
+    }
 }
 
 /// Measurements of a standard's parameter, averaged to the standard's period where
 /// they are finer (hourly values to daily means, any to annual means); by subject
 /// (in name order), then as given, then the means by date.
-fn aggregate(index: &Index, standard: &Standard, measurements: &[Measurement]) -> Vec<Aggregate> {
+fn aggregate<'f>(
+    index: &Index,
+    standard: &Standard,
+    measurements: &'f [Measurement],
+) -> Aggregates<'f> {
     let finer = |a: &str| match standard.averaging.as_str() {
         "24h" => matches!(a, "20min" | "1h"),
         "annual" => matches!(a, "20min" | "1h" | "8h" | "24h"),
         "8h" => matches!(a, "20min" | "1h"),
         _ => false,
     };
-    let mut out = Vec::new();
-    let mut slots: FastMap<(Sid, Date), usize> = FastMap::default();
-    let mut groups: Vec<(Sid, Date, f64, Vec<Text>)> = Vec::new();
-    for m in measurements
+    // (subject, whether it joins a mean, the mean's period, position): sorted, these
+    // put a subject's values as given first, then each period's values together.
+    let mut rows: Vec<(Sid, bool, Date, u32)> = Vec::new();
+    for (i, (m, &s)) in measurements
         .iter()
-        .filter(|m| !m.retracted && m.parameter == standard.parameter)
+        .zip(&index.measurement_subjects)
+        .enumerate()
     {
-        let Some(&s) = index.numbers.get(&*m.subject) else {
+        if s == NOT_NUMBERED || m.parameter != standard.parameter {
             continue;
-        };
+        }
+        let s = index.rank[s as usize];
         if m.averaging == standard.averaging {
-            out.push(Aggregate {
-                subject: s,
-                date: m.date,
-                value: m.value,
-                ids: vec![m.id.clone()],
-            });
+            rows.push((s, false, Date::MIN, i as u32));
         } else if finer(&m.averaging) {
-            let key_date = if standard.averaging == "annual" {
+            let period = if standard.averaging == "annual" {
                 Date::new(m.date.year(), 1, 1).unwrap_or(m.date)
             } else {
                 m.date
             };
-            let slot = *slots.entry((s, key_date)).or_insert_with(|| {
-                groups.push((s, key_date, 0.0, Vec::new()));
-                groups.len() - 1
-            });
-            groups[slot].2 += m.value;
-            groups[slot].3.push(m.id.clone());
+            rows.push((s, true, period, i as u32));
         }
     }
-    // Subjects are numbered in name order.
-    groups.sort_unstable_by_key(|g| (g.0, g.1));
-    out.extend(
-        groups
-            .into_iter()
-            .map(|(subject, date, sum, ids)| Aggregate {
-                subject,
-                date,
-                value: sum / ids.len() as f64,
-                ids,
-            }),
-    );
-    out.sort_by_key(|a| a.subject);
-    out
+    rows.sort_unstable();
+    let members: Vec<&'f Measurement> = rows.iter().map(|r| &measurements[r.3 as usize]).collect();
+    let mut values = Vec::new();
+    let mut at = 0;
+    for group in rows.chunk_by(|a, b| a.1 && b.1 && (a.0, a.2) == (b.0, b.2)) {
+        let range = at..at + group.len();
+        at = range.end;
+        let (subject, mean, period, _) = group[0];
+        let value = match mean {
+            true => {
+                members[range.clone()].iter().map(|m| m.value).sum::<f64>() / group.len() as f64
+            }
+            false => members[range.start].value,
+        };
+        values.push(Aggregate {
+            subject,
+            date: if mean {
+                period
+            } else {
+                members[range.start].date
+            },
+            value,
+            members: range,
+        });
+    }
+    Aggregates { values, members }
 }
 
-fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
+/// A number as the pack writes it: whole numbers without a decimal point.
+struct Num(f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x = self.0;
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            write!(f, "{}", x as i64)
+        } else {
+            write!(f, "{x}")
+        }
     }
 }
 
