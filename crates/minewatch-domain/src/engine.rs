@@ -697,8 +697,13 @@ fn licence_events(facts: &Facts) -> Vec<Event> {
 pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
     let implied = licence_events(facts);
     let index = Index::build(pack, facts, &implied);
+    // Room for about a gap per fact, made at once: a vector of hundreds of megabytes
+    // grown by doubling is copied when it outgrows the heap, and room left unfilled
+    // costs address space, not memory.
+    let room = facts.events.len() + facts.measurements.len() + 4 * facts.licences.len();
     let mut eval = Evaluation {
         as_of: Some(as_of),
+        gaps: Vec::with_capacity(room),
         ..Evaluation::default()
     };
     let ctx = Ctx {
@@ -1413,7 +1418,7 @@ fn aggregate<'f>(
     };
     // (subject, whether it joins a mean, the mean's period, position): sorted, these
     // put a subject's values as given first, then each period's values together.
-    let mut rows: Vec<(Sid, bool, Date, u32)> = Vec::new();
+    let mut rows: Vec<(Sid, u32, (bool, Date))> = Vec::new();
     for (i, (m, &s)) in measurements
         .iter()
         .zip(&index.measurement_subjects)
@@ -1424,24 +1429,28 @@ fn aggregate<'f>(
         }
         let s = index.rank[s as usize];
         if m.averaging == standard.averaging {
-            rows.push((s, false, Date::MIN, i as u32));
+            rows.push((s, i as u32, (false, Date::MIN)));
         } else if finer(&m.averaging) {
             let period = if standard.averaging == "annual" {
                 Date::new(m.date.year(), 1, 1).unwrap_or(m.date)
             } else {
                 m.date
             };
-            rows.push((s, true, period, i as u32));
+            rows.push((s, i as u32, (true, period)));
         }
     }
-    rows.sort_unstable();
-    let members: Vec<&'f Measurement> = rows.iter().map(|r| &measurements[r.3 as usize]).collect();
+    // By subject (radix, keeping the order given), then within a subject.
+    let mut rows = radix_sort_by_subject(rows, index.names.len());
+    for subject in rows.chunk_by_mut(|a, b| a.0 == b.0) {
+        subject.sort_unstable_by_key(|&(_, i, (mean, period))| (mean, period, i));
+    }
+    let members: Vec<&'f Measurement> = rows.iter().map(|r| &measurements[r.1 as usize]).collect();
     let mut values = Vec::new();
     let mut at = 0;
-    for group in rows.chunk_by(|a, b| a.1 && b.1 && (a.0, a.2) == (b.0, b.2)) {
+    for group in rows.chunk_by(|a, b| a.2.0 && b.2.0 && (a.0, a.2.1) == (b.0, b.2.1)) {
         let range = at..at + group.len();
         at = range.end;
-        let (subject, mean, period, _) = group[0];
+        let (subject, _, (mean, period)) = group[0];
         let value = match mean {
             true => {
                 members[range.clone()].iter().map(|m| m.value).sum::<f64>() / group.len() as f64
