@@ -501,21 +501,25 @@ impl<'f> Index<'f> {
             .collect();
         // (subject, kind, event) for the events of the kinds the duties read: a kind no
         // duty reads cannot change a gap.
-        let mut keyed: Vec<(Sid, u32, Ev<'f>)> = facts
-            .events
-            .iter()
-            .chain(implied)
-            .filter(|e| !e.retracted)
-            .filter_map(|e| {
-                let kind = *kinds.get(e.kind.as_str())?;
-                let ev = Ev {
-                    date: e.date,
-                    negative: e.negative,
-                    e,
-                };
-                Some((0, kind, ev))
-            })
-            .collect();
+        // (Sized at once: grown by doubling, a million events would be copied.)
+        let mut keyed: Vec<(Sid, u32, Ev<'f>)> =
+            Vec::with_capacity(facts.events.len() + implied.len());
+        keyed.extend(
+            facts
+                .events
+                .iter()
+                .chain(implied)
+                .filter(|e| !e.retracted)
+                .filter_map(|e| {
+                    let kind = *kinds.get(e.kind.as_str())?;
+                    let ev = Ev {
+                        date: e.date,
+                        negative: e.negative,
+                        e,
+                    };
+                    Some((0, kind, ev))
+                }),
+        );
         for chunk in keyed.chunks_mut(16) {
             let mut hashes = [0u64; 16];
             for (h, k) in hashes.iter_mut().zip(chunk.iter()) {
@@ -670,7 +674,7 @@ impl<'f> Index<'f> {
 
 /// Events the licences imply: granted and expiry dates.
 fn licence_events(facts: &Facts) -> Vec<Event> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(2 * facts.licences.len());
     let event = |l: &LicenceFact, kind: &str, date: Date| Event {
         id: format!("{}#{}", l.id, kind.trim_start_matches("licence-")).into(),
         kind: kind.into(),
@@ -1418,7 +1422,7 @@ fn aggregate<'f>(
     };
     // (subject, whether it joins a mean, the mean's period, position): sorted, these
     // put a subject's values as given first, then each period's values together.
-    let mut rows: Vec<(Sid, u32, (bool, Date))> = Vec::new();
+    let mut rows: Vec<(Sid, u32, (bool, Date))> = Vec::with_capacity(measurements.len());
     for (i, (m, &s)) in measurements
         .iter()
         .zip(&index.measurement_subjects)
@@ -1445,7 +1449,7 @@ fn aggregate<'f>(
         subject.sort_unstable_by_key(|&(_, i, (mean, period))| (mean, period, i));
     }
     let members: Vec<&'f Measurement> = rows.iter().map(|r| &measurements[r.1 as usize]).collect();
-    let mut values = Vec::new();
+    let mut values = Vec::with_capacity(rows.len());
     let mut at = 0;
     for group in rows.chunk_by(|a, b| a.2.0 && b.2.0 && (a.0, a.2.1) == (b.0, b.2.1)) {
         let range = at..at + group.len();
