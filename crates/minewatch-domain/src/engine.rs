@@ -918,15 +918,17 @@ impl<'f> Ctx<'_, 'f> {
             return;
         };
         let kind = self.index.kind(trigger_kind);
-        let mut used: Vec<Ev> = Vec::new();
+        // Which of a subject's actions have performed a trigger already.
+        let mut used: Vec<bool> = Vec::new();
         for (s, triggers) in self.index.subjects(kind) {
             if !self.applies(d, s) {
                 continue;
             }
             // Triggers oldest first; an action performs one trigger only (one payment
             // does not settle two instalments).
-            used.clear();
             let actions = self.index.events_of(&d.actions, s);
+            used.clear();
+            used.resize(actions.len(), false);
             for t in triggers {
                 self.one_deadline(d, s, *t, &actions, &mut used, diagnostics);
             }
@@ -939,7 +941,7 @@ impl<'f> Ctx<'_, 'f> {
         s: Sid,
         t: Ev<'f>,
         actions: &[Ev<'e>],
-        used: &mut Vec<Ev<'e>>,
+        used: &mut [bool],
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let duty = d.duty;
@@ -987,8 +989,9 @@ impl<'f> Ctx<'_, 'f> {
         };
         let open = actions
             .iter()
-            .copied()
-            .filter(|a| !used.iter().any(|u| std::ptr::eq(u.e, a.e)))
+            .zip(used.iter())
+            .filter(|(_, used)| !**used)
+            .map(|(a, _)| *a)
             .filter(|a| match window_start {
                 _ if duty.count_earlier => true,
                 Some(start) => a.date >= start,
@@ -997,8 +1000,9 @@ impl<'f> Ctx<'_, 'f> {
         let (status, decided) = self.decide(duty, due, open);
         if matches!(status, Status::Met | Status::MetLate)
             && let Some(a) = decided
+            && let Some(i) = actions.iter().position(|x| std::ptr::eq(x.e, a.e))
         {
-            used.push(a);
+            used[i] = true;
         }
         self.push(
             d,
