@@ -363,11 +363,17 @@ impl RecordAccess {
     pub fn of(kind: RecordKind, id: &RecordId, payload: &Value) -> RecordAccess {
         let owner = match kind {
             RecordKind::Community | RecordKind::Organisation => Some(id.clone()),
-            // A report or a case record belongs to the community it names, if any.
-            k if k == RecordKind::Observation || RecordKind::CASE.contains(&k) => payload
-                .get("community_id")
-                .and_then(Value::as_str)
-                .and_then(RecordId::parse),
+            // A report, a case record or an evidence file belongs to the community it
+            // names, if any.
+            k if k == RecordKind::Observation
+                || k == RecordKind::Media
+                || RecordKind::CASE.contains(&k) =>
+            {
+                payload
+                    .get("community_id")
+                    .and_then(Value::as_str)
+                    .and_then(RecordId::parse)
+            }
             _ => None,
         };
         RecordAccess::with_owner(kind, owner, payload)

@@ -420,6 +420,8 @@ struct Index<'f> {
     rank: Vec<Sid>,
     /// The event kinds the pack's duties read, numbered.
     kinds: FastMap<String, u32>,
+    /// The number of `EXTENSION_KIND`, looked up once (every deadline trigger reads it).
+    extension: Option<u32>,
     /// The events by subject, kind, date and id, with their kind numbers.
     events: Vec<Ev<'f>>,
     event_kinds: Vec<u32>,
@@ -595,6 +597,7 @@ impl<'f> Index<'f> {
         let mut index = Index {
             names,
             rank,
+            extension: kinds.get(EXTENSION_KIND).copied(),
             kinds,
             events,
             event_kinds,
@@ -972,7 +975,7 @@ impl<'f> Ctx<'_, 'f> {
             // Extensions granted after the trigger (and known by `as_of`), oldest first.
             let mut due = cached.0.date;
             let mut text = cached.1.clone();
-            let extensions = self.index.events(self.index.kind(EXTENSION_KIND), s);
+            let extensions = self.index.events(self.index.extension, s);
             for x in extensions
                 .iter()
                 .filter(|x| x.date >= t.date && x.date <= self.as_of)

@@ -65,6 +65,10 @@ pub struct Media {
     pub caption: Option<String>,
     /// The records it proves.
     pub about: Vec<(RecordKind, RecordId)>,
+    /// The community whose records it proves, if they belong to one: it owns the file
+    /// as it owns them, so its case team, not every community's staff, sees a
+    /// case-team file (with its place and device).
+    pub community_id: Option<RecordId>,
     pub capture: Option<Capture>,
     pub public_copy: Option<PublicCopy>,
     /// A person with the right role chose to publish the original itself (with its
@@ -159,7 +163,9 @@ pub fn distance_km(a: Point, b: Point) -> f64 {
     let dlat = la2 - la1;
     let dlon = (b.lon - a.lon).to_radians();
     let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * 6371.0088 * h.sqrt().asin()
+    // Rounding can carry `h` just past 1 for points at opposite ends of the Earth,
+    // where `asin` would give NaN and a NaN distance would flag nothing.
+    2.0 * 6371.0088 * h.sqrt().min(1.0).asin()
 }
 
 #[cfg(test)]
@@ -217,5 +223,35 @@ mod tests {
         assert!(is_sha256_hex(&"a".repeat(64)));
         assert!(!is_sha256_hex(&"A".repeat(64)));
         assert!(!is_sha256_hex(&"a".repeat(63)));
+        assert!(
+            !is_sha256_hex(&"g".repeat(64)),
+            "a blob path takes hex digits only"
+        );
+        assert!(!is_sha256_hex(&format!("../{}", "a".repeat(61))));
+    }
+
+    #[test]
+    fn antipodes_are_half_the_earth_away_and_flagged() {
+        let (a, b) = (
+            Point { lat: 0.0, lon: 0.0 },
+            Point {
+                lat: 0.0,
+                lon: 180.0,
+            },
+        );
+        let km = distance_km(a, b);
+        assert!((km - 20_015.1).abs() < 1.0, "{km}");
+        let c = capture("2025-07-08T14:03:21", 47.9, 106.9);
+        let other_side = Reported {
+            date: None,
+            location: Some(Point {
+                lat: -47.9,
+                lon: -73.1,
+            }),
+        };
+        assert_eq!(
+            disagreements(&c, &other_side, Tolerance::default()).len(),
+            1
+        );
     }
 }

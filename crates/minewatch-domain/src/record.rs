@@ -692,6 +692,9 @@ impl Record {
                 for (kind, id) in &r.about {
                     links.push(link("about", id, *kind));
                 }
+                if let Some(c) = &r.community_id {
+                    links.push(link("community_id", c, RecordKind::Community));
+                }
             }
             Record::Case(r) => {
                 match &r.detail {
@@ -960,10 +963,18 @@ fn parse_media(f: &mut Fields<'_>) -> Option<Record> {
         ));
     }
     let size = f.number("size", Required, 0.0, 1e15);
+    if size.is_some_and(|n| n.fract() != 0.0) {
+        f.push(FieldError::new(
+            "size",
+            "not-count",
+            "expected a whole number of bytes",
+        ));
+    }
     let content_type = f.text("content_type", Required, 100);
     let filename = f.text("filename", Optional, MAX_NAME);
     let caption = f.text("caption", Optional, MAX_TEXT);
     let about = f.about("about");
+    let community_id = f.id("community_id", Optional);
     let capture = f.value("capture", Optional).and_then(|v| {
         match serde_json::from_value::<Capture>(v.clone()) {
             Ok(c) if c.taken_at.is_none() || c.taken().is_some() => Some(c),
@@ -1000,6 +1011,7 @@ fn parse_media(f: &mut Fields<'_>) -> Option<Record> {
         filename,
         caption,
         about,
+        community_id,
         capture: capture.filter(|c| !c.is_empty()),
         public_copy,
         original_published,

@@ -183,6 +183,7 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             f("filename", Text),
             f("caption", Text),
             f("about", Json),
+            f("community_id", Ref(RecordKind::Community)),
             f("capture", Json),
             f("public_copy", Json),
             f("original_published", Flag),

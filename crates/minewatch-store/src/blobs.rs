@@ -200,13 +200,19 @@ impl BlobConfig {
     }
 }
 
+/// Whether an endpoint's host is this machine: `localhost` or a loopback address (not
+/// a name that merely begins with `127.`).
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.strip_prefix("http://").unwrap_or(url);
-    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
     host == "localhost"
-        || host == "127.0.0.1"
-        || host.starts_with("127.")
-        || rest.starts_with("[::1]")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Media files by their SHA-256.
@@ -233,8 +239,11 @@ impl BlobStore {
             BlobBackend::Local { path } => {
                 std::fs::create_dir_all(path)
                     .map_err(|e| BlobError::Config(format!("creating {}: {e}", path.display())))?;
+                // Synced: a record is committed only after its file, so the file must
+                // outlast a power cut as the database does.
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(path)
-                    .map_err(|e| BlobError::Config(format!("{}: {e}", path.display())))?;
+                    .map_err(|e| BlobError::Config(format!("{}: {e}", path.display())))?
+                    .with_fsync(true);
                 (Arc::new(fs), format!("local folder {}", path.display()))
             }
             BlobBackend::S3 {

@@ -144,9 +144,14 @@ impl Store {
             dry_run,
         };
         if kind == RecordKind::Media {
-            return Err(StoreError::Config(
-                "media cannot be imported from a table: add files with `minewatch media add` or on a record's page, which hash and store them".into(),
-            ));
+            // The user's input, not the server's set-up: reported like any other
+            // problem with the file, and nothing is written.
+            report.problems.push(Problem {
+                place: sheet.header_place,
+                column: None,
+                reason: "media cannot be imported from a table: add files with `minewatch media add` or on a record's page, which hash and store them".into(),
+            });
+            return Ok(report);
         }
         let header = match Header::read(kind, &sheet.header) {
             Ok(h) => h,

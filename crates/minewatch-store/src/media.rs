@@ -138,9 +138,14 @@ impl Store {
         Ok(added)
     }
 
-    /// The records a file is evidence for, as its `about` field; they must exist, be
-    /// current and not be files themselves. Checked before any byte is taken.
-    async fn about_json(&self, ids: &[RecordId]) -> Result<Vec<Value>, MediaError> {
+    /// The records a file is evidence for, as its `about` field, and the community that
+    /// owns them (which then owns the file). They must exist, be current, not be files
+    /// themselves, and belong to one community at most. Checked before any byte is
+    /// taken.
+    async fn about_json(
+        &self,
+        ids: &[RecordId],
+    ) -> Result<(Vec<Value>, Option<RecordId>), MediaError> {
         if ids.is_empty() {
             return Err(StoreError::Invalid(vec![minewatch_domain::FieldError::new(
                 "about",
@@ -150,6 +155,7 @@ impl Store {
             .into());
         }
         let mut about = Vec::new();
+        let mut community: Option<RecordId> = None;
         for id in ids {
             let r = self.get(id).await?;
             if r.retracted {
@@ -163,9 +169,24 @@ impl Store {
                 )])
                 .into());
             }
+            let owner = minewatch_domain::RecordAccess::of(r.kind, id, &r.payload).owner;
+            match (&community, owner) {
+                (Some(a), Some(b)) if *a != b => {
+                    return Err(StoreError::Invalid(vec![minewatch_domain::FieldError::new(
+                        "about",
+                        "wrong-reference",
+                        format!(
+                            "the records belong to different communities ({a} and {b}); attach the file to each community's records separately"
+                        ),
+                    )])
+                    .into());
+                }
+                (None, Some(b)) => community = Some(b),
+                _ => {}
+            }
             about.push(json!({"kind": r.kind.as_str(), "id": id.as_str()}));
         }
-        Ok(about)
+        Ok((about, community))
     }
 
     /// Stores a file's blob and public copy and builds its record's payload; the
@@ -174,7 +195,7 @@ impl Store {
         &self,
         blobs: &BlobStore,
         new: &NewMedia,
-        about: Vec<Value>,
+        (about, community): (Vec<Value>, Option<RecordId>),
         chunks: S,
     ) -> Result<(Value, MediaAdded), MediaError>
     where
@@ -186,6 +207,36 @@ impl Store {
             .as_deref()
             .map(clean_filename)
             .filter(|s| !s.is_empty());
+        // What the record says besides the file, checked before any byte is stored (a
+        // wrong visibility or an overlong caption must not leave a stored original
+        // that no record names): the file's own fields stand in as placeholders.
+        let mut payload = json!({
+            "date": new.today.to_string(),
+            "sha256": "0".repeat(64),
+            "size": 0,
+            "content_type": "application/octet-stream",
+            "about": about,
+            "visibility": new.visibility.as_deref().unwrap_or("case_team"),
+        });
+        let obj = payload.as_object_mut().expect("an object");
+        if let Some(c) = &community {
+            obj.insert("community_id".into(), json!(c.as_str()));
+        }
+        if let Some(f) = &filename {
+            obj.insert("filename".into(), json!(f));
+        }
+        if let Some(c) = new
+            .caption
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            obj.insert("caption".into(), json!(c));
+        }
+        if let Some(p) = &new.provenance {
+            obj.insert("provenance".into(), json!(p));
+        }
+        Record::from_payload(RecordKind::Media, &payload).map_err(StoreError::Invalid)?;
         let mut sniffed = None;
         let put = blobs
             .put_stream(chunks, |head| {
@@ -224,26 +275,10 @@ impl Store {
                 },
             }
         }
-        let mut payload = json!({
-            "date": new.today.to_string(),
-            "sha256": put.sha256,
-            "size": put.size,
-            "content_type": kind.mime,
-            "about": about,
-            "visibility": new.visibility.as_deref().unwrap_or("case_team"),
-        });
         let obj = payload.as_object_mut().expect("an object");
-        if let Some(f) = &filename {
-            obj.insert("filename".into(), json!(f));
-        }
-        if let Some(c) = new
-            .caption
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            obj.insert("caption".into(), json!(c));
-        }
+        obj.insert("sha256".into(), json!(put.sha256));
+        obj.insert("size".into(), json!(put.size));
+        obj.insert("content_type".into(), json!(kind.mime));
         if let Some(c) = &capture {
             obj.insert(
                 "capture".into(),
@@ -252,9 +287,6 @@ impl Store {
         }
         if let Some((h, n)) = &public_copy {
             obj.insert("public_copy".into(), json!({"sha256": h, "size": n}));
-        }
-        if let Some(p) = &new.provenance {
-            obj.insert("provenance".into(), json!(p));
         }
         let added = MediaAdded {
             written: Written {
@@ -447,6 +479,25 @@ impl Store {
                 "{selection}: no media to export (attach files to the records first)"
             )));
         }
+        // Every item must read back and have its file before the export is recorded:
+        // an export that cannot be written leaves no trace of one in the custody.
+        let mut items = Vec::with_capacity(media.len());
+        for m in media {
+            let Ok(Record::Media(item)) = m.typed() else {
+                return Err(StoreError::Corrupt(format!(
+                    "media record {} does not read back",
+                    m.id
+                ))
+                .into());
+            };
+            if blobs.size(&item.sha256).await?.is_none() {
+                return Err(MediaError::Bundle(format!(
+                    "media record {}: no stored file with SHA-256 {} (the blob store was changed outside minewatch)",
+                    m.id, item.sha256
+                )));
+            }
+            items.push(item);
+        }
         let mut batch = self.begin().await?;
         for m in media {
             batch
@@ -461,15 +512,8 @@ impl Store {
         }
         batch.commit().await?;
         let mut writer = BundleWriter::new(out);
-        for m in media {
-            let Ok(Record::Media(item)) = m.typed() else {
-                return Err(StoreError::Corrupt(format!(
-                    "media record {} does not read back",
-                    m.id
-                ))
-                .into());
-            };
-            let fresh = writer.begin_item(item_info(&m.id, &item))?;
+        for (m, item) in media.iter().zip(&items) {
+            let fresh = writer.begin_item(item_info(&m.id, item))?;
             if fresh {
                 let (_, mut chunks) = blobs.get_stream(&item.sha256).await?;
                 while let Some(chunk) = chunks.next().await {

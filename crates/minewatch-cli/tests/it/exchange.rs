@@ -550,6 +550,18 @@ fn malformed_files_are_reported_and_write_nothing() {
         2,
         &["the file is 200 MB", "at most 100 MB"],
     ));
+    // Media move in bundles, not tables: a problem with the file, like any other.
+    let media = tmp.path().join("media.csv");
+    std::fs::write(&media, "id,caption\n,dust\n").unwrap();
+    all.push((
+        media,
+        "media",
+        1,
+        &[
+            "media cannot be imported from a table",
+            "minewatch media add",
+        ],
+    ));
     for (path, kind, code, want) in all {
         let o = minewatch(&data, &["import", kind, path.to_str().unwrap()]);
         assert_exit(&o, code);

@@ -197,6 +197,29 @@ fn blob_settings_are_checked_key_by_key() {
         e.starts_with("blobs.allow_http: plain HTTP is allowed only"),
         "{e}"
     );
+    // Plain HTTP to this machine only: a remote name that begins with "127." or hides
+    // behind user information is refused; loopback addresses are taken.
+    let http_to = |endpoint: &str| {
+        read(&format!(
+            "[blobs]\nbackend = \"s3\"\nbucket = \"b\"\nendpoint = \"{endpoint}\"\n\
+             access_key_id = \"k\"\nsecret_access_key = \"s\"\nallow_http = true\n"
+        ))
+    };
+    for remote in [
+        "http://127.evil.example:9000",
+        "http://127.0.0.1@evil.example",
+        "http://127.0.0.1.evil.example",
+    ] {
+        assert!(http_to(remote).is_err(), "{remote} is not this machine");
+    }
+    for local in [
+        "http://127.0.0.1:9000",
+        "http://127.1.2.3",
+        "http://localhost:9000/",
+        "http://[::1]:9000",
+    ] {
+        assert!(http_to(local).is_ok(), "{local} is this machine");
+    }
     assert!(
         read("[blobs]\nbackend = \"ftp\"\n")
             .unwrap_err()

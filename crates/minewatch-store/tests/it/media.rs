@@ -216,12 +216,24 @@ pub async fn intake_custody_and_bundles(store: Store) {
     );
     assert_eq!(custody[1].payload["action"], "export-bundle");
 
-    // A missing blob stops the export with the record named, before a bundle exists.
+    // A missing blob stops the export with the record named, before a bundle exists
+    // and before an export is recorded in the custody.
+    let custody_before = store.custody(&media[0].id).await.unwrap().len();
     std::fs::remove_dir_all(dir.path().join("sha256")).unwrap();
     let e = store
         .write_bundle(&blobs, &lawyer, &media[..1], "x", Cursor::new(Vec::new()))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("no stored file"), "{e}");
+    let text = e.to_string();
+    assert!(text.contains("no stored file"), "{e}");
+    assert!(
+        text.contains(&media[0].id.to_string()),
+        "the record is named: {e}"
+    );
+    assert_eq!(
+        store.custody(&media[0].id).await.unwrap().len(),
+        custody_before,
+        "no export recorded for a bundle never written"
+    );
     assert!(store.verify().await.unwrap().is_ok(), "the ledger verifies");
 }

@@ -123,7 +123,8 @@ async fn plant(app: &TestApp) -> Vec<Planted> {
                 Ownership::Other,
             ),
         ];
-        // A photo of each level, about a public report (media are shared records).
+        // A photo of each level, about a public report of community A: the file is
+        // A's as the report is.
         let about = app
             .store
             .put(
@@ -161,7 +162,7 @@ async fn plant(app: &TestApp) -> Vec<Planted> {
             id: added.written.record_id,
             label: format!("MX-media-{level}"),
             level,
-            ownership: Ownership::Shared,
+            ownership: Ownership::OwnedByA,
         });
         for (kind, label, mut payload, ownership) in records {
             payload["visibility"] = json!(level);

@@ -93,8 +93,21 @@ async fn upload_page_public_copy_original_and_bundle() {
         ("visibility", "public"),
     ];
 
-    // Refusals store nothing: no token, a PDF named .jpg, a body cut off half-way.
+    // Refusals store nothing, neither record nor file: no token, a PDF named .jpg, a
+    // body cut off half-way, a visibility that does not exist.
     let before = (media_count(&app).await, app.entries().await);
+    let blobs_before = app.blobs.inventory().await.unwrap();
+    let r = upload(
+        &coord,
+        &action,
+        multipart(
+            &[("about", "demo-obs-1"), ("visibility", "everyone")],
+            ("dust.jpg", "image/jpeg", JPEG),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("visibility"), "{}", r.body);
     let r = upload(
         &coord,
         "/media",
@@ -154,6 +167,11 @@ async fn upload_page_public_copy_original_and_bundle() {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.body.contains("limit"), "{}", r.body);
     assert_eq!((media_count(&app).await, app.entries().await), before);
+    assert_eq!(
+        app.blobs.inventory().await.unwrap(),
+        blobs_before,
+        "no file kept"
+    );
 
     // The upload.
     let r = upload(
@@ -188,12 +206,11 @@ async fn upload_page_public_copy_original_and_bundle() {
     assert!(page.body.contains(&format!("/bundle?record={id}")));
     // The record's page lists it, with the public copy as its picture.
     let record = anonymous.get("/observations/demo-obs-1").await;
-    if record.status == StatusCode::OK {
-        assert!(
-            !record.body.contains("media-upload"),
-            "no upload form for the public"
-        );
-    }
+    assert_eq!(record.status, StatusCode::OK, "the demo report is public");
+    assert!(
+        !record.body.contains("media-upload"),
+        "no upload form for the public"
+    );
     assert!(
         coord
             .get("/observations/demo-obs-1")
@@ -322,6 +339,109 @@ async fn upload_page_public_copy_original_and_bundle() {
     let r = anonymous.get(&format!("/media/{id}/original")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.bytes == JPEG);
+}
+
+/// A case-team file belongs to the community whose report it proves: that community's
+/// staff see it, with its place and device; another community's staff see neither
+/// the file, nor its original, nor it in a bundle, though the report itself is public.
+#[tokio::test]
+async fn another_communitys_staff_do_not_see_a_case_team_file() {
+    let app = TestApp::demo().await;
+    let community = |id: &str| Scope::Community(minewatch_domain::RecordId::parse(id).unwrap());
+    let pw = app
+        .add_user("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let coord = app.login("coord", &pw).await;
+    // demo-obs-1 is a public report of the Tuul community.
+    let pw = app
+        .add_user(
+            "tuul",
+            Role::Monitor,
+            community("demo-community-zaamar-tuul"),
+        )
+        .await;
+    let own = app.login("tuul", &pw).await;
+    let pw = app
+        .add_user(
+            "other",
+            Role::Lawyer,
+            community("demo-community-erdenetsagaan"),
+        )
+        .await;
+    let other = app.login("other", &pw).await;
+
+    let action = upload_action(&coord, "/observations/demo-obs-1").await;
+    let r = upload(
+        &coord,
+        &action,
+        multipart(
+            &[("about", "demo-obs-1"), ("visibility", "case_team")],
+            ("dust.jpg", "image/jpeg", JPEG),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = r.header("location").trim_end_matches("?added=1").to_owned();
+    let id = page.trim_start_matches("/media/").to_owned();
+    let stored = app
+        .store
+        .get(&minewatch_domain::RecordId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.payload["community_id"], "demo-community-zaamar-tuul");
+
+    // The report's own community: the page with the place, and the original.
+    let mine = own.get(&page).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("47.70430, 105.91240"));
+    let original = own.get(&format!("{page}/original")).await;
+    assert!(original.status == StatusCode::OK && original.bytes == JPEG);
+
+    // Another community's lawyer: the report yes, the file no.
+    assert_eq!(
+        other.get("/observations/demo-obs-1").await.status,
+        StatusCode::OK
+    );
+    let theirs = other.get(&page).await;
+    assert_ne!(theirs.status, StatusCode::OK);
+    for secret in ["47.70430", "TestPhone", "dust.jpg"] {
+        assert!(
+            !theirs.body.contains(secret),
+            "{secret:?} shown to another community"
+        );
+    }
+    let original = other.get(&format!("{page}/original")).await;
+    assert!(
+        original.bytes != JPEG,
+        "the original went to another community"
+    );
+    assert!(
+        !other
+            .get("/observations/demo-obs-1")
+            .await
+            .body
+            .contains(&id)
+    );
+    let zip = other.get("/bundle?record=demo-obs-1").await;
+    if zip.status == StatusCode::OK {
+        let report = verify_bundle(Cursor::new(&zip.bytes), ReadLimits::default()).unwrap();
+        assert_eq!(
+            report.items, 0,
+            "the file left in another community's bundle"
+        );
+    }
+    let r = other.post_form("/media/publish", &format!("id={id}")).await;
+    assert_ne!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "another community published it"
+    );
+    let after = app
+        .store
+        .get(&minewatch_domain::RecordId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert_ne!(after.payload["original_published"], true);
 }
 
 fn assert_no_gps_by_exiftool(bytes: &[u8]) {
