@@ -13,14 +13,17 @@
 //! - `SHA256SUMS` — every other file's hash, for `sha256sum -c`;
 //! - `HOW-TO-VERIFY.txt` — the steps, in Mongolian and English.
 //!
-//! Reading is defensive: names outside that layout, too many files, files larger than
-//! the limits or compressed implausibly well (a zip bomb) are refused before anything
-//! is read, and media are hashed as they stream, never held whole in memory.
+//! Reading is defensive: unsafe names, a name twice, headers that disagree with the
+//! zip's directory, too many files, files larger than the limits and archives (or
+//! files) compressed implausibly well (a zip bomb) are refused before anything is read.
+//! Media are hashed as they stream, never held whole; only the manifest, entries and
+//! keys are held in memory, within a limit; other names are hashed and reported as
+//! not belonging to the layout.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, Write};
 
-use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
@@ -211,6 +214,18 @@ impl<W: Write + Seek> BundleWriter<W> {
             }
             self.sums.insert(p.path.clone(), found);
         }
+        // Names made of what the caller gave: hex, as the reader requires, so a bundle
+        // written here is never one its own reader refuses.
+        if let Some(e) = entries
+            .iter()
+            .find(|e| !is_sha256_hex(&e.id) || e.device != hex::encode(e.public_key))
+        {
+            return Err(BundleError::Misuse(if is_sha256_hex(&e.id) {
+                "an entry's device is not the hex of its public key"
+            } else {
+                "an entry's id is not hex SHA-256"
+            }));
+        }
         let mut ids = Vec::new();
         for e in entries {
             ids.push(Value::String(e.id.clone()));
@@ -374,6 +389,8 @@ pub struct ReadLimits {
     pub max_total_bytes: u64,
     /// Small files (manifest, entries, keys) are read into memory: at most this each.
     pub max_small_bytes: u64,
+    /// And at most this together (a bundle of many small files must not fill memory).
+    pub max_kept_bytes: u64,
     /// A file that unpacks to more than this many times its packed size is a zip bomb.
     pub max_ratio: u64,
 }
@@ -384,6 +401,7 @@ impl Default for ReadLimits {
             max_files: 100_000,
             max_total_bytes: 64 << 30,
             max_small_bytes: 16 << 20,
+            max_kept_bytes: 512 << 20,
             max_ratio: 200,
         }
     }
@@ -406,6 +424,8 @@ pub enum ReadError {
     },
     #[error("too large: {0}")]
     TooLarge(String),
+    #[error("not a well-formed bundle: {0}")]
+    Malformed(String),
     #[error("reading {name}: {message}")]
     Read { name: String, message: String },
 }
@@ -455,6 +475,12 @@ fn classify(name: &str) -> Option<&'static str> {
             }
         }
     }
+}
+
+/// Whether a file is read into memory: the manifest, entries and keys (media are
+/// streamed; names outside the layout are only hashed).
+fn keeps(name: &str) -> bool {
+    matches!(classify(name), Some("meta" | "entry" | "key"))
 }
 
 fn is_unsafe(name: &str) -> bool {
@@ -594,8 +620,17 @@ fn read_all<R: Read + Seek>(
             limits.max_files
         )));
     }
+    // A name twice, or local headers that disagree with the directory, would let other
+    // tools unpack other files than the ones verified here.
+    if zip.has_duplicate_names() {
+        return Err(ReadError::Malformed(
+            "two files have the same name (a bundle writes each name once)".into(),
+        ));
+    }
+    zip.validate_header_consistency()
+        .map_err(|e| ReadError::Malformed(format!("its headers disagree: {e}")))?;
     // Every name and size is checked before any file is unpacked.
-    let mut total = 0u64;
+    let (mut total, mut packed_total, mut kept) = (0u64, 0u64, 0u64);
     for i in 0..zip.len() {
         let f = zip
             .by_index_raw(i)
@@ -618,14 +653,33 @@ fn read_all<R: Read + Seek>(
             return Err(ReadError::Bomb { name, size, packed });
         }
         total = total.saturating_add(size);
+        packed_total = packed_total.saturating_add(packed);
         if total > limits.max_total_bytes {
             return Err(ReadError::TooLarge(format!(
                 "the files unpack to more than {} bytes",
                 limits.max_total_bytes
             )));
         }
+        if keeps(&name) {
+            kept = kept.saturating_add(size);
+            if kept > limits.max_kept_bytes {
+                return Err(ReadError::TooLarge(format!(
+                    "its manifest, entries and keys hold more than {} bytes",
+                    limits.max_kept_bytes
+                )));
+            }
+        }
+    }
+    // Many small files can make a bomb that no single file shows.
+    if total > 1 << 20 && total / packed_total.max(1) > limits.max_ratio {
+        return Err(ReadError::Bomb {
+            name: "the whole bundle".into(),
+            size: total,
+            packed: packed_total,
+        });
     }
     let mut files = BTreeMap::new();
+    let mut buf = vec![0u8; 256 * 1024];
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(|e| ReadError::Read {
             name: format!("file {i}"),
@@ -639,7 +693,8 @@ fn read_all<R: Read + Seek>(
             .map_err(|e| ReadError::NotZip(e.to_string()))?
             .into_owned();
         let declared = f.size();
-        let small = classify(&name) != Some("media");
+        // Files outside the layout are hashed (and reported by `check`), not kept.
+        let small = keeps(&name);
         if small && declared > limits.max_small_bytes {
             return Err(ReadError::TooLarge(format!(
                 "{name} is {declared} bytes; at most {} are read",
@@ -648,7 +703,6 @@ fn read_all<R: Read + Seek>(
         }
         let mut hasher = Sha256::new();
         let mut kept = small.then(Vec::new);
-        let mut buf = vec![0u8; 256 * 1024];
         let mut size = 0u64;
         // Never read past the declared size: a lying header cannot inflate more.
         let mut limited = (&mut f).take(declared + 1);
@@ -662,19 +716,14 @@ fn read_all<R: Read + Seek>(
             }
             size += n as u64;
             if size > declared {
-                return Err(ReadError::Bomb {
-                    name,
-                    size,
-                    packed: declared,
-                });
+                return Err(ReadError::Malformed(format!(
+                    "{name} unpacks to more than the {declared} bytes its header declares"
+                )));
             }
             hasher.update(&buf[..n]);
             if let Some(k) = kept.as_mut() {
                 k.extend_from_slice(&buf[..n]);
             }
-        }
-        if files.contains_key(&name) {
-            return Err(ReadError::UnsafeName(format!("{name} (twice)")));
         }
         files.insert(
             name,
@@ -967,7 +1016,9 @@ fn signature_ok(key: &[u8; 32], bytes: &[u8], sig: &[u8]) -> bool {
     let Ok(sig) = <[u8; 64]>::try_from(sig) else {
         return false;
     };
-    key.verify(bytes, &Signature::from_bytes(&sig)).is_ok()
+    // Strict, as the ledger's signatures are checked (no malleable encodings).
+    key.verify_strict(bytes, &Signature::from_bytes(&sig))
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -1134,6 +1185,44 @@ mod tests {
             verify(b"not a zip at all"),
             Err(ReadError::NotZip(_))
         ));
+    }
+
+    /// Many small files can fill memory or make a bomb that no single file shows: the
+    /// whole archive's ratio is checked, and what is kept in memory has its own limit.
+    #[test]
+    fn many_small_files_are_bounded_as_a_whole() {
+        // 400 files of 256 KiB of zeros, under the single-file check each.
+        let mut files = unpack(&bundle());
+        for i in 0..400 {
+            files.push((format!("extra/{i}.bin"), vec![0u8; 256 << 10]));
+        }
+        match verify(&pack(&files)) {
+            Err(ReadError::Bomb { name, size, .. }) => {
+                assert_eq!(
+                    (name.as_str(), size > 100 << 20),
+                    ("the whole bundle", true)
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // A bundle whose manifest and entries exceed what may be kept is refused.
+        let tight = ReadLimits {
+            max_kept_bytes: 1000,
+            ..ReadLimits::default()
+        };
+        match verify_bundle(Cursor::new(bundle()), tight) {
+            Err(ReadError::TooLarge(m)) => assert!(m.contains("more than 1000 bytes"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        // A name outside the layout is hashed and reported, not kept.
+        let mut files = unpack(&bundle());
+        files.push(("notes.txt".into(), b"hello".to_vec()));
+        let report = verify(&pack(&files)).unwrap();
+        assert!(
+            report.problems.iter().any(|p| p.contains("notes.txt")),
+            "{:?}",
+            report.problems
+        );
     }
 
     proptest! {

@@ -602,6 +602,33 @@ mod tests {
             }
             assert_eq!(sniff(&copy), Some(kind));
             assert!(copy.len() < bytes.len(), "{name}");
+            // The picture itself is kept byte for byte: the JPEG scan, the PNG image
+            // chunk, the WebP bitstream chunk.
+            let find = |needle: &[u8]| {
+                bytes
+                    .windows(needle.len())
+                    .position(|w| w == needle)
+                    .unwrap_or_else(|| panic!("{name}: no {needle:?}"))
+            };
+            let picture = match name {
+                "jpeg" => &bytes[find(&[0xFF, 0xDA])..],
+                "png" => {
+                    let at = find(b"IDAT") - 4;
+                    let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+                    &bytes[at..at + 12 + len]
+                }
+                _ => {
+                    let at = find(b"VP8 ");
+                    let len =
+                        u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+                    &bytes[at..at + 8 + len]
+                }
+            };
+            assert!(picture.len() > 100, "{name}: the picture is found");
+            assert!(
+                copy.windows(picture.len()).any(|w| w == picture),
+                "{name}: the copy lost the picture"
+            );
         }
         assert!(matches!(
             strip_metadata(b"GIF89a", sniff(b"GIF89a").unwrap()),

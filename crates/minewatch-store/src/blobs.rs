@@ -18,8 +18,10 @@
 //! An upload streams to `incoming/<uuid>` as a multipart upload while its SHA-256 is
 //! computed. Only when every byte has arrived is it moved to `sha256/<ab>/<hash>`. A
 //! failed, refused or cut-off upload is aborted, so no partial blob is ever visible
-//! under its hash; a crash can at worst leave an orphan under `incoming/`, which no
-//! record names.
+//! under its hash. A crash (or a failed move) can leave an orphan under `incoming/`,
+//! and a failed record write a stored blob; no record names either. On S3, an upload
+//! cut by a crash stays as an unfinished multipart upload until a lifecycle rule
+//! (`AbortIncompleteMultipartUpload`) clears it.
 
 use std::sync::Arc;
 

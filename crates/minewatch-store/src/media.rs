@@ -4,9 +4,11 @@
 //!
 //! The order of intake matters: the file's first bytes are checked before anything is
 //! stored, every byte is stored under its hash before the record is written, and the
-//! record is written in one transaction. A refused or broken upload leaves nothing; a
-//! crash after the blob but before the record leaves a complete blob no record names,
-//! never a record without its file.
+//! record is written in one transaction. What the record says besides the file is
+//! checked before any byte is stored too, so a refused, cut-off or broken upload leaves
+//! nothing. A crash, or a failed record write, after the blob leaves a complete blob
+//! no record names (local blobs are synced before the record is written), never a
+//! record without its file.
 
 use std::collections::BTreeMap;
 use std::io::{Seek, Write};
@@ -209,33 +211,8 @@ impl Store {
             .filter(|s| !s.is_empty());
         // What the record says besides the file, checked before any byte is stored (a
         // wrong visibility or an overlong caption must not leave a stored original
-        // that no record names): the file's own fields stand in as placeholders.
-        let mut payload = json!({
-            "date": new.today.to_string(),
-            "sha256": "0".repeat(64),
-            "size": 0,
-            "content_type": "application/octet-stream",
-            "about": about,
-            "visibility": new.visibility.as_deref().unwrap_or("case_team"),
-        });
-        let obj = payload.as_object_mut().expect("an object");
-        if let Some(c) = &community {
-            obj.insert("community_id".into(), json!(c.as_str()));
-        }
-        if let Some(f) = &filename {
-            obj.insert("filename".into(), json!(f));
-        }
-        if let Some(c) = new
-            .caption
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            obj.insert("caption".into(), json!(c));
-        }
-        if let Some(p) = &new.provenance {
-            obj.insert("provenance".into(), json!(p));
-        }
+        // that no record names).
+        let mut payload = metadata_payload(new, filename.as_deref(), about, community.as_ref());
         Record::from_payload(RecordKind::Media, &payload).map_err(StoreError::Invalid)?;
         let mut sniffed = None;
         let put = blobs
@@ -531,6 +508,58 @@ impl Store {
             device.sign(bytes).to_bytes()
         })?)
     }
+}
+
+/// A media record's payload without its file: the file's own fields (hash, size, type)
+/// are placeholders until the bytes are in.
+fn metadata_payload(
+    new: &NewMedia,
+    filename: Option<&str>,
+    about: Vec<Value>,
+    community: Option<&RecordId>,
+) -> Value {
+    let mut payload = json!({
+        "date": new.today.to_string(),
+        "sha256": "0".repeat(64),
+        "size": 0,
+        "content_type": "application/octet-stream",
+        "about": about,
+        "visibility": new.visibility.as_deref().unwrap_or("case_team"),
+    });
+    let obj = payload.as_object_mut().expect("an object");
+    if let Some(c) = community {
+        obj.insert("community_id".into(), json!(c.as_str()));
+    }
+    if let Some(f) = filename {
+        obj.insert("filename".into(), json!(f));
+    }
+    if let Some(c) = new
+        .caption
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        obj.insert("caption".into(), json!(c));
+    }
+    if let Some(p) = &new.provenance {
+        obj.insert("provenance".into(), json!(p));
+    }
+    payload
+}
+
+/// Checks what an upload's record will say besides the file (visibility, caption, file
+/// name) without the store: for announcing an upload whose bytes come later.
+pub fn check_fields(new: &NewMedia) -> Result<(), StoreError> {
+    let filename = new.filename.as_deref().map(clean_filename);
+    let about = new
+        .about
+        .iter()
+        .map(|id| json!({"kind": "observation", "id": id.as_str()}))
+        .collect();
+    let payload = metadata_payload(new, filename.as_deref(), about, None);
+    Record::from_payload(RecordKind::Media, &payload)
+        .map(drop)
+        .map_err(StoreError::Invalid)
 }
 
 fn item_info(id: &RecordId, m: &Media) -> ItemInfo {

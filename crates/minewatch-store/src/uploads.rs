@@ -32,6 +32,10 @@ pub struct UploadMeta {
     pub visibility: Option<String>,
     pub content_type: Option<String>,
     pub touched_ms: i64,
+    /// Whether the first bytes' type was checked (once enough of them are in, whatever
+    /// piece brought them).
+    #[serde(default)]
+    pub head_checked: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +64,11 @@ pub struct Uploads {
     busy: Arc<Mutex<HashSet<String>>>,
 }
 
-/// Marks an upload busy while a piece is appended.
-struct Claim<'a>(&'a Mutex<HashSet<String>>, String);
+/// An upload marked busy: while a piece is appended and, after the last one, until
+/// its intake is done (so a retried last piece cannot take the file in twice).
+pub struct Held(Arc<Mutex<HashSet<String>>>, String);
 
-impl Drop for Claim<'_> {
+impl Drop for Held {
     fn drop(&mut self) {
         self.0
             .lock()
@@ -120,14 +125,15 @@ impl Uploads {
     }
 
     /// Appends a piece sent for `offset`. What arrives before a cut is kept, so the
-    /// client resumes from the offset the server reports. Returns the new offset.
+    /// client resumes from the offset the server reports. Returns the new offset, and
+    /// the upload held busy for as long as the caller keeps the guard.
     pub async fn append<S, E>(
         &self,
         id: &str,
         owner: &str,
         offset: u64,
         mut piece: S,
-    ) -> Result<(UploadMeta, u64), UploadError>
+    ) -> Result<(UploadMeta, u64, Held), UploadError>
     where
         S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -141,7 +147,7 @@ impl Uploads {
         {
             return Err(UploadError::Busy);
         }
-        let _claim = Claim(&self.busy, id.to_owned());
+        let held = Held(Arc::clone(&self.busy), id.to_owned());
         let (mut meta, current) = self.status(id, owner).await?;
         if offset != current {
             return Err(UploadError::WrongOffset {
@@ -175,7 +181,19 @@ impl Uploads {
         file.sync_all().await?;
         meta.touched_ms = crate::now_ms();
         write_meta(&json, &meta).await?;
-        outcome.map(|()| (meta, at))
+        outcome.map(|()| (meta, at, held))
+    }
+
+    /// Records that the upload's first bytes passed the type check.
+    pub async fn head_checked(
+        &self,
+        id: &str,
+        meta: &mut UploadMeta,
+        _held: &Held,
+    ) -> Result<(), UploadError> {
+        let (json, _) = self.paths(id).ok_or(UploadError::Gone)?;
+        meta.head_checked = true;
+        write_meta(&json, meta).await
     }
 
     /// The first bytes of an upload (for checking its type early).
@@ -224,6 +242,24 @@ impl Uploads {
         while let Some(entry) = dir.next_entry().await? {
             let name = entry.file_name().to_string_lossy().into_owned();
             let Some(id) = name.strip_suffix(".json") else {
+                // A piece file or a half-written announcement whose announcement is
+                // gone (a crash between the two), and older than a day (not one being
+                // announced right now), is an orphan.
+                let old = entry
+                    .metadata()
+                    .await
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age.as_secs() > 24 * 3600);
+                let orphan = old
+                    && name
+                        .strip_suffix(".part")
+                        .or_else(|| name.strip_suffix(".json.tmp"))
+                        .is_some_and(|id| !self.dir.join(format!("{id}.json")).exists());
+                if orphan {
+                    let _ = tokio::fs::remove_file(entry.path()).await;
+                }
                 continue;
             };
             let stale = match tokio::fs::read(entry.path()).await {
@@ -239,10 +275,13 @@ impl Uploads {
     }
 }
 
-/// Writes the announcement whole or not at all.
+/// Writes the announcement whole or not at all, synced before it replaces the last.
 async fn write_meta(path: &Path, meta: &UploadMeta) -> Result<(), UploadError> {
     let tmp = path.with_extension("json.tmp");
-    tokio::fs::write(&tmp, serde_json::to_vec(meta).expect("meta serialises")).await?;
+    let mut file = tokio::fs::File::create(&tmp).await?;
+    file.write_all(&serde_json::to_vec(meta).expect("meta serialises"))
+        .await?;
+    file.sync_all().await?;
     tokio::fs::rename(&tmp, path).await?;
     Ok(())
 }

@@ -806,6 +806,17 @@ pub async fn create_upload(
             "about: say which record the file is evidence for".into(),
         ));
     }
+    // Visibility, caption and file name are checked now, not after the last byte.
+    minewatch_store::media::check_fields(&NewMedia {
+        about: about.clone(),
+        filename: new.filename.clone(),
+        caption: new.caption.clone(),
+        declared_type: new.content_type.clone(),
+        visibility: new.visibility.clone(),
+        today: state.pack.today(jiff::Timestamp::now()),
+        provenance: None,
+    })
+    .map_err(|e| media_error(e.into()))?;
     let meta = minewatch_store::uploads::UploadMeta {
         owner: viewer.author().as_str().to_owned(),
         about,
@@ -815,6 +826,7 @@ pub async fn create_upload(
         visibility: new.visibility,
         content_type: new.content_type,
         touched_ms: 0,
+        head_checked: false,
     };
     let id = staging
         .create(meta)
@@ -869,15 +881,18 @@ pub async fn upload_piece(
             )
         })?;
     let owner = viewer.author().as_str().to_owned();
-    let (meta, at) = match staging
+    // Held busy through the intake: a retried last piece meanwhile gets 409, not a
+    // second intake of the same file.
+    let (mut meta, at, held) = match staging
         .append(&id, &owner, offset, body.into_data_stream())
         .await
     {
         Ok(done) => done,
         Err(e) => return Ok(upload_error(e)),
     };
-    // The type is checked as soon as the first bytes are in, not after a gigabyte.
-    if offset < HEAD && (at >= HEAD || at == meta.size) {
+    // The type is checked as soon as the first bytes are in, not after a gigabyte,
+    // whichever piece brought them.
+    if !meta.head_checked && (at >= HEAD || at == meta.size) {
         let head = staging
             .head(&id, HEAD as usize)
             .await
@@ -890,6 +905,10 @@ pub async fn upload_piece(
             let _ = staging.remove(&id).await;
             return Err(AppError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, why));
         }
+        staging
+            .head_checked(&id, &mut meta, &held)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     if at < meta.size {
         return Ok(
@@ -926,6 +945,7 @@ pub async fn upload_piece(
         }
     };
     let _ = staging.remove(&id).await;
+    drop(held);
     Ok((
         StatusCode::CREATED,
         axum::Json(serde_json::json!({

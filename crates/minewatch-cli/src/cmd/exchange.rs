@@ -69,6 +69,11 @@ pub struct ImportArgs {
 }
 
 pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    if args.kind == "bundle" && args.dry_run {
+        bail!(
+            "--dry-run does not apply to bundles: check one with `minewatch verify FILE.zip`, which writes nothing"
+        );
+    }
     if args.kind == "bundle" {
         return super::media::import_bundle(global, args).await;
     }
@@ -242,7 +247,8 @@ pub struct ExportArgs {
     #[arg(short, long)]
     pub output: PathBuf,
     /// Include people's identities and exact places (reporters, contacts, exact
-    /// locations). Each export of them is recorded in the ledger.
+    /// locations). Each export of them is recorded in the ledger. (Not for `bundle`:
+    /// a bundle always carries the originals with their capture metadata and names.)
     #[arg(long)]
     pub include_restricted: bool,
     /// Who the ledger records as exporting restricted fields.
@@ -255,7 +261,8 @@ pub struct ExportArgs {
     /// With `bundle`: a licence; its media and those of its reports, inspections…
     #[arg(long = "licence", value_name = "ID")]
     pub licences: Vec<String>,
-    /// With `bundle`: a record (or a media item); its media. Repeat for more.
+    /// With `bundle`: any record; its media and those of every record that refers to
+    /// it (a media item's id: that item alone). Repeat for more.
     #[arg(long = "record", value_name = "ID")]
     pub records: Vec<String>,
 }

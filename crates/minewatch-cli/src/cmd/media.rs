@@ -129,6 +129,15 @@ pub async fn export_bundle(global: &Global, args: ExportArgs) -> anyhow::Result<
     let dir = DataDir::open(&global.data)?;
     let blobs = dir.blob_store()?;
     let store = super::open(&dir, global.database.as_deref()).await?;
+    for id in args.licences.iter().filter_map(|id| RecordId::parse(id)) {
+        let kind = store.get(&id).await?.kind;
+        if kind != minewatch_domain::RecordKind::Licence {
+            store.close().await;
+            bail!(
+                "--licence {id}: that record is of kind {kind}, not a licence (use --record for any record)"
+            );
+        }
+    }
     let media = store.bundle_media(&selection).await?;
     let tmp = args.output.with_extension("partial");
     let file = std::fs::File::create(&tmp).with_context(|| format!("writing {}", display(&tmp)))?;

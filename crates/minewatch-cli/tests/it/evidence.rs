@@ -149,6 +149,25 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
         "{}",
         crate::stderr(&o)
     );
+    // --licence takes a licence only.
+    let o = minewatch(
+        &data,
+        &[
+            "export",
+            "bundle",
+            "--licence",
+            "demo-obs-1",
+            "-o",
+            tmp.path().join("wrong.zip").to_str().unwrap(),
+        ],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        crate::stderr(&o).contains("that record is of kind observation, not a licence"),
+        "{}",
+        crate::stderr(&o)
+    );
+    assert!(!tmp.path().join("wrong.zip").exists());
     assert!(!tmp.path().join("none.zip").exists() && !tmp.path().join("none.partial").exists());
 
     // Another instance: no data directory at all.
@@ -248,6 +267,25 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
     assert_exit(&minewatch(&other, &["demo", "--no-serve"]), 0);
     let entries = |data: &Path| stdout(&minewatch(data, &["verify"])).trim().to_owned();
     let before = entries(&other);
+    // A dry run of a bundle import is refused rather than imported for real.
+    let o = minewatch(
+        &other,
+        &[
+            "import",
+            "bundle",
+            zip.to_str().unwrap(),
+            "--about",
+            "demo-obs-3",
+            "--dry-run",
+        ],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        crate::stderr(&o).contains("minewatch verify"),
+        "{}",
+        crate::stderr(&o)
+    );
+    assert_eq!(entries(&other), before, "a dry run wrote nothing");
     for (bad, why) in [
         (repacked.clone(), "the bundle does not verify"),
         (evil_zip(tmp.path()), "unsafe file name \"../evil.sh\""),

@@ -237,3 +237,43 @@ pub async fn intake_custody_and_bundles(store: Store) {
     );
     assert!(store.verify().await.unwrap().is_ok(), "the ledger verifies");
 }
+
+/// A resumable upload stays held while its last piece is taken in: a retried last
+/// piece meanwhile is told to wait, not given a second intake of the same file.
+#[tokio::test]
+async fn an_upload_is_held_until_its_intake_is_done() {
+    use minewatch_store::uploads::{UploadError, UploadMeta, Uploads};
+    let dir = tempfile::tempdir().unwrap();
+    let uploads = Uploads::new(dir.path());
+    let meta = UploadMeta {
+        owner: "user:a".into(),
+        about: vec![],
+        size: 4,
+        filename: None,
+        caption: None,
+        visibility: None,
+        content_type: None,
+        touched_ms: 0,
+        head_checked: false,
+    };
+    let id = uploads.create(meta).await.unwrap();
+    let (_, at, held) = uploads
+        .append(&id, "user:a", 0, stream(b"abcd"))
+        .await
+        .unwrap();
+    assert_eq!(at, 4);
+    assert!(matches!(
+        uploads.append(&id, "user:a", 4, stream(b"")).await,
+        Err(UploadError::Busy)
+    ));
+    drop(held);
+    let (_, at, _held) = uploads.append(&id, "user:a", 4, stream(b"")).await.unwrap();
+    assert_eq!(at, 4);
+    // Not the server's ids, and not the owner: no such upload.
+    for (id, owner) in [("../../etc/passwd", "user:a"), (id.as_str(), "user:b")] {
+        assert!(matches!(
+            uploads.status(id, owner).await,
+            Err(UploadError::Gone)
+        ));
+    }
+}

@@ -720,6 +720,46 @@ async fn a_resumable_upload_survives_a_cut_connection() {
     assert!(r.body.contains("application/pdf"), "{}", r.body);
     assert_eq!(coord.get(&url).await.status, StatusCode::GONE);
     assert_eq!(media_count(&app).await, before + 1);
+
+    // A cut first piece that brought more than 64 KiB: the next piece starts past the
+    // first 64 KiB, and the type is checked all the same.
+    let pdf = b"%PDF-1.7\n".repeat(20_000);
+    let r = coord
+        .post_json(
+            "/api/v1/uploads",
+            &serde_json::json!({"about": ["demo-obs-1"], "size": pdf.len(), "filename": "photo.jpg"}),
+        )
+        .await;
+    let url = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cut = futures::stream::iter(vec![
+        Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(&pdf[..100_000])),
+        Err(std::io::Error::other("connection reset")),
+    ]);
+    let r = piece(&coord, &url, 0, Body::from_stream(cut)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = piece(
+        &coord,
+        &url,
+        100_000,
+        Body::from(pdf[100_000..110_000].to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("application/pdf"), "{}", r.body);
+
+    // What the record will say is checked when the upload is announced.
+    let r = coord
+        .post_json(
+            "/api/v1/uploads",
+            &serde_json::json!({"about": ["demo-obs-1"], "size": 400, "visibility": "everyone"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("visibility"), "{}", r.body);
+    assert_eq!(media_count(&app).await, before + 1);
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
