@@ -85,6 +85,11 @@ impl Uploads {
         }
     }
 
+    /// The staging folder (in the data directory).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn paths(&self, id: &str) -> Option<(PathBuf, PathBuf)> {
         let ok = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
         ok.then(|| {

@@ -17,7 +17,7 @@ use futures::StreamExt as _;
 use minewatch_domain::media::{Disagreement, Reported, Tolerance, disagreements};
 use minewatch_domain::record::Point;
 use minewatch_domain::{Action, Capture, Media, Record, RecordId, RecordKind};
-use minewatch_store::blobs::{BlobError, BlobStore};
+use minewatch_store::blobs::{BlobError, BlobStore, HEAD_BYTES};
 use minewatch_store::media::{MediaError, NewMedia};
 use minewatch_store::{Op, StoreError};
 use serde::Deserialize;
@@ -628,10 +628,16 @@ pub async fn bundle(
         .map(|i| format!("record {i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    // Written to an unnamed temporary file (removed as soon as it is closed), then
-    // streamed: a bundle can be larger than memory.
-    let file = tempfile_unnamed()
-        .map_err(|e| AppError::Internal(e.to_string()))
+    // Written to an unnamed temporary file (gone when closed), then streamed: a bundle
+    // can be larger than memory. It is made beside the staged uploads, in the data
+    // directory, rather than in /tmp, which is often held in memory.
+    let dir = state
+        .resumable
+        .as_ref()
+        .map_or_else(std::env::temp_dir, |u| u.dir().to_owned());
+    let file = std::fs::create_dir_all(&dir)
+        .and_then(|()| tempfile::tempfile_in(&dir))
+        .map_err(|e| AppError::Internal(format!("a temporary file in {}: {e}", dir.display())))
         .page(&ui)?;
     let mut file = state
         .store
@@ -673,21 +679,6 @@ pub async fn bundle(
         Body::from_stream(stream),
     )
         .into_response())
-}
-
-/// A temporary file with no name: gone when closed, even after a crash.
-fn tempfile_unnamed() -> std::io::Result<std::fs::File> {
-    let path = std::env::temp_dir().join(format!(
-        "minewatch-bundle-{}",
-        minewatch_store::random_hex(16)
-    ));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    std::fs::remove_file(&path)?;
-    Ok(file)
 }
 
 /// The media about a record, as cards for its page, and the upload form for those
@@ -892,9 +883,9 @@ pub async fn upload_piece(
     };
     // The type is checked as soon as the first bytes are in, not after a gigabyte,
     // whichever piece brought them.
-    if !meta.head_checked && (at >= HEAD || at == meta.size) {
+    if !meta.head_checked && (at >= HEAD_BYTES as u64 || at == meta.size) {
         let head = staging
-            .head(&id, HEAD as usize)
+            .head(&id, HEAD_BYTES)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         if let Err(why) = minewatch_store::media::inspect(
@@ -959,6 +950,3 @@ pub async fn upload_piece(
     )
         .into_response())
 }
-
-/// The bytes an early type check reads.
-const HEAD: u64 = 64 * 1024;

@@ -416,6 +416,12 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
             seen.contains(&format!("/media/{}/public", m.id)),
             "and its public copy"
         );
+        // GPS is stored as binary numbers, which no text search finds: read the copy.
+        let copy = app.get(&format!("/media/{}/public", m.id)).await;
+        assert!(
+            minewatch_formats::media::read_capture(&copy.bytes).is_empty(),
+            "the public copy carries capture metadata"
+        );
     }
 }
 
