@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::ToSpan as _;
 use jiff::civil::Date;
@@ -234,8 +235,94 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Evaluation {
     pub as_of: Option<Date>,
-    pub gaps: Vec<Gap>,
+    pub gaps: Gaps,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The gaps of an evaluation, in order: held as the duties made them (one part per
+/// duty), so an evaluation's hundreds of megabytes are neither copied into one block
+/// nor faulted in page by page when the block is fresh from the system.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gaps {
+    parts: Vec<Vec<Gap>>,
+    len: usize,
+}
+
+impl Gaps {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Gap> + Clone {
+        self.parts.iter().flatten()
+    }
+
+    pub fn get(&self, mut i: usize) -> Option<&Gap> {
+        for p in &self.parts {
+            match p.get(i) {
+                Some(g) => return Some(g),
+                None => i -= p.len(),
+            }
+        }
+        None
+    }
+
+    fn push_part(&mut self, part: Vec<Gap>) {
+        if !part.is_empty() {
+            self.len += part.len();
+            self.parts.push(part);
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Gaps {
+    type Output = Gap;
+
+    fn index(&self, i: usize) -> &Gap {
+        self.get(i).expect("a gap index within the evaluation")
+    }
+}
+
+impl From<Vec<Gap>> for Gaps {
+    fn from(part: Vec<Gap>) -> Gaps {
+        let mut gaps = Gaps::default();
+        gaps.push_part(part);
+        gaps
+    }
+}
+
+impl FromIterator<Gap> for Gaps {
+    fn from_iter<I: IntoIterator<Item = Gap>>(iter: I) -> Gaps {
+        Gaps::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl IntoIterator for Gaps {
+    type Item = Gap;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Gap>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.into_iter().flatten()
+    }
+}
+
+impl<'a> IntoIterator for &'a Gaps {
+    type Item = &'a Gap;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Gap>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.parts.iter().flatten()
+    }
+}
+
+impl Serialize for Gaps {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// FNV-1a: the index hashes millions of short ids; SipHash's protection against
@@ -453,29 +540,36 @@ fn radix_sort_by_subject<T: Copy>(
     mut v: Vec<(Sid, u32, T)>,
     subjects: usize,
 ) -> Vec<(Sid, u32, T)> {
-    const BITS: u32 = 11;
+    // As few passes as eleven-bit digits allow, each with digits as narrow as they can
+    // be: every bucket is a place written to at once, and a million elements spread
+    // over more places than the processor's address cache (TLB) holds slow each write.
+    let need = (usize::BITS - subjects.saturating_sub(1).leading_zeros()).max(1);
+    let passes = need.div_ceil(11);
+    let bits = need.div_ceil(passes);
     let Some(&first) = v.first() else {
         return v;
     };
-    let mut tmp = vec![first; v.len()];
-    let mut shift = 0;
-    while shift == 0 || (subjects >> shift) > 0 {
-        let digit = |x: &(Sid, u32, T)| (x.0 >> shift) as usize & ((1 << BITS) - 1);
-        let mut counts = vec![0usize; 1 << BITS];
-        for x in &v {
-            counts[digit(x)] += 1;
+    let mask = (1usize << bits) - 1;
+    // Every pass's counts, from one reading.
+    let mut counts = vec![vec![0usize; 1 << bits]; passes as usize];
+    for x in &v {
+        for (p, c) in counts.iter_mut().enumerate() {
+            c[(x.0 as usize >> (p as u32 * bits)) & mask] += 1;
         }
+    }
+    let mut tmp = vec![first; v.len()];
+    for (p, mut counts) in counts.into_iter().enumerate() {
+        let shift = p as u32 * bits;
         let mut sum = 0;
         for c in &mut counts {
             (*c, sum) = (sum, sum + *c);
         }
         for x in &v {
-            let at = &mut counts[digit(x)];
+            let at = &mut counts[(x.0 as usize >> shift) & mask];
             tmp[*at] = *x;
             *at += 1;
         }
         std::mem::swap(&mut v, &mut tmp);
-        shift += BITS;
     }
     v
 }
@@ -701,53 +795,97 @@ fn licence_events(facts: &Facts) -> Vec<Event> {
 }
 
 /// Evaluates every duty of `pack` against `facts` as of `as_of`.
+///
+/// Duties are evaluated on as many threads as the machine has cores (up to
+/// `MAX_THREADS`) once the facts are many enough to repay starting them; the result is
+/// the same on any number of threads.
 pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
+    let records = facts.events.len() + facts.measurements.len() + facts.licences.len();
+    let threads = if records < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    };
+    evaluate_on(pack, facts, as_of, threads)
+}
+
+/// Below this many records an evaluation takes about a millisecond, less than a
+/// thread costs to start.
+const PARALLEL_FROM: usize = 20_000;
+const MAX_THREADS: usize = 4;
+
+/// `evaluate` on `threads` threads (the calling one among them).
+pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> Evaluation {
     let implied = licence_events(facts);
     let index = Index::build(pack, facts, &implied);
-    // Room for about a gap per fact, made at once: a vector of hundreds of megabytes
-    // grown by doubling is copied when it outgrows the heap, and room left unfilled
-    // costs address space, not memory.
-    let room = facts.events.len() + facts.measurements.len() + 4 * facts.licences.len();
+    let index = &index;
+    // Each thread takes the next duty not taken; a duty's gaps are one part of the
+    // result, put back in pack order at the end.
+    let next = AtomicUsize::new(0);
+    let run = || {
+        let ctx = Ctx {
+            pack,
+            index,
+            as_of,
+            due_cache: Default::default(),
+            aggregates: Default::default(),
+        };
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(duty) = pack.duties.get(at) else {
+                break;
+            };
+            let mut diagnostics = Vec::new();
+            let mut d = DutyRun {
+                duty,
+                id: Text::from(duty.id.as_str()),
+                bearer: Text::from(duty.bearer.as_str()),
+                actions: duty.action.iter().filter_map(|k| index.kind(k)).collect(),
+                licence_type: duty.licence_type.as_ref().map(|t| {
+                    let types = &index.licence_types;
+                    types
+                        .iter()
+                        .position(|x| x == t)
+                        .map_or(NOT_LICENCE, |k| k as u32)
+                }),
+                texts: FastMap::default(),
+                buf: String::new(),
+                gaps: Vec::new(),
+            };
+            match duty.kind {
+                DutyKind::Deadline => ctx.deadline(&mut d, &mut diagnostics),
+                DutyKind::Precondition => ctx.precondition(&mut d),
+                DutyKind::Periodic => ctx.periodic(&mut d),
+                DutyKind::Limit => ctx.limit(&mut d, facts),
+                DutyKind::Threshold => ctx.threshold(&mut d),
+                DutyKind::Spatial => ctx.spatial(&mut d, facts),
+            }
+            done.push((at, d.gaps, diagnostics));
+        }
+        done
+    };
+    let mut parts = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads.max(1)).map(|_| scope.spawn(run)).collect();
+        let mut parts = run();
+        for other in others {
+            // A panic in a duty is a bug: it reaches the caller as it would unthreaded.
+            parts.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        parts
+    });
+    parts.sort_unstable_by_key(|p| p.0);
     let mut eval = Evaluation {
         as_of: Some(as_of),
-        gaps: Vec::with_capacity(room),
         ..Evaluation::default()
     };
-    let ctx = Ctx {
-        pack,
-        index: &index,
-        as_of,
-        due_cache: Default::default(),
-        aggregates: Default::default(),
-    };
-    // Gaps come out duty by duty in pack order; within a duty, by subject name, then
-    // as the duty found them (triggers oldest first, periods in order).
-    for duty in &pack.duties {
-        let mut d = DutyRun {
-            duty,
-            id: Text::from(duty.id.as_str()),
-            bearer: Text::from(duty.bearer.as_str()),
-            actions: duty.action.iter().filter_map(|k| index.kind(k)).collect(),
-            licence_type: duty.licence_type.as_ref().map(|t| {
-                let types = &index.licence_types;
-                types
-                    .iter()
-                    .position(|x| x == t)
-                    .map_or(NOT_LICENCE, |k| k as u32)
-            }),
-            texts: FastMap::default(),
-            buf: String::new(),
-            gaps: std::mem::take(&mut eval.gaps),
-        };
-        match duty.kind {
-            DutyKind::Deadline => ctx.deadline(&mut d, &mut eval.diagnostics),
-            DutyKind::Precondition => ctx.precondition(&mut d),
-            DutyKind::Periodic => ctx.periodic(&mut d),
-            DutyKind::Limit => ctx.limit(&mut d, facts),
-            DutyKind::Threshold => ctx.threshold(&mut d),
-            DutyKind::Spatial => ctx.spatial(&mut d, facts),
-        }
-        eval.gaps = d.gaps;
+    for (_, gaps, diagnostics) in parts {
+        eval.gaps.push_part(gaps);
+        eval.diagnostics.extend(diagnostics);
     }
     eval
 }
@@ -1617,15 +1755,17 @@ mod tests {
 
     #[test]
     fn the_radix_sort_orders_by_subject_and_keeps_the_order_of_equal_subjects() {
-        // Subjects over three passes of eleven bits; the second field counts the input.
-        let subjects = 1 << 23;
-        let input: Vec<(Sid, u32, ())> = (0..20_000u32)
-            .map(|n| ((n.wrapping_mul(2_654_435_761) >> 9) % subjects, n, ()))
-            .collect();
-        let sorted = radix_sort_by_subject(input.clone(), subjects as usize);
-        let mut expected = input;
-        expected.sort_by_key(|x| x.0);
-        assert_eq!(sorted, expected);
+        // One subject, one pass of few bits, two passes, three passes of eight bits;
+        // the second field counts the input.
+        for subjects in [1u32, 2, 300, 2049, 200_000, 1 << 23] {
+            let input: Vec<(Sid, u32, ())> = (0..20_000u32)
+                .map(|n| ((n.wrapping_mul(2_654_435_761) >> 9) % subjects, n, ()))
+                .collect();
+            let sorted = radix_sort_by_subject(input.clone(), subjects as usize);
+            let mut expected = input;
+            expected.sort_by_key(|x| x.0);
+            assert!(sorted == expected, "{subjects} subjects");
+        }
     }
 
     /// Gaps come out by subject name in byte order, whatever the names share or

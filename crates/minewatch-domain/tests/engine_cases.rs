@@ -212,3 +212,112 @@ mod properties {
         }
     }
 }
+
+/// Duties evaluated on several threads give exactly what one thread gives: the same
+/// gaps in the same order and the same diagnostics.
+#[test]
+fn threads_change_nothing() {
+    use jiff::ToSpan as _;
+    use jiff::civil::date;
+    use minewatch_domain::engine::{
+        Event, Facts, LicenceFact, Measurement, ZoneCheck, evaluate, evaluate_on,
+    };
+
+    let pack = mongolian_pack();
+    // Every kind a duty reads, every standard measured, every zone checked.
+    let mut kinds: Vec<String> = pack
+        .duties
+        .iter()
+        .flat_map(|d| {
+            let named = [&d.trigger, &d.before, &d.from, &d.finding, &d.consequence];
+            let named: Vec<String> = named.into_iter().flatten().cloned().collect();
+            named.into_iter().chain(d.action.iter().cloned())
+        })
+        .collect();
+    kinds.push("deadline-extended".into());
+    kinds.sort();
+    kinds.dedup();
+    let mut seed: u64 = 7;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let day = |from: jiff::civil::Date, n: usize| from.checked_add((n as i64).days()).unwrap();
+    let mut facts = Facts::default();
+    for i in 0..1_000 {
+        facts.licences.push(LicenceFact {
+            id: format!("lic-{i}").into(),
+            number: None,
+            licence_type: if i % 3 == 0 { "exploration" } else { "mining" }.into(),
+            holder: Some(format!("company-{}", i % 40).into()),
+            granted: Some(day(date(2018, 1, 1), next(1500))),
+            expires: Some(day(date(2025, 1, 1), next(1500))),
+            authorities: Default::default(),
+        });
+    }
+    for i in 0..3_000 {
+        let s = &pack.standards[next(pack.standards.len())];
+        facts.measurements.push(Measurement {
+            id: format!("m{i}").into(),
+            subject: format!("lic-{}", next(1_000)).into(),
+            parameter: s.parameter.clone(),
+            value: s.limit * (next(300) as f64) / 100.0,
+            averaging: s.averaging.clone(),
+            date: day(date(2020, 1, 1), next(2000)),
+            retracted: next(100) == 0,
+        });
+    }
+    for i in 0..500 {
+        facts.zones.push(ZoneCheck {
+            id: format!("z{i}").into(),
+            licence: format!("lic-{}", next(1_000)).into(),
+            zone: ["headwater", "water-protection", "forest-fund"][next(3)].into(),
+            overlaps: next(4) == 0,
+            date: day(date(2021, 1, 1), next(1000)),
+            retracted: false,
+        });
+    }
+    for i in 0..20_000 {
+        let kind = kinds[next(kinds.len())].clone();
+        let subject = if kind.starts_with("request") || kind.starts_with("deadline") {
+            format!("req-{}", next(3_000))
+        } else {
+            format!("lic-{}", next(1_000))
+        };
+        facts.events.push(Event {
+            id: format!("e{i}").into(),
+            kind,
+            subject: subject.into(),
+            date: day(date(2019, 1, 1), next(2300)),
+            by: None,
+            to: Some(format!("auth-{}", next(20)).into()),
+            negative: next(30) == 0,
+            retracted: next(100) == 0,
+            days: Some(next(20) as u32),
+        });
+    }
+    let as_of = date(2025, 6, 1);
+    let one = evaluate_on(&pack, &facts, as_of, 1);
+    let duties: std::collections::BTreeSet<&str> = one.gaps.iter().map(|g| &*g.duty).collect();
+    assert!(
+        duties.len() >= 20,
+        "the facts reach most duties: {duties:?}"
+    );
+    assert!(one.gaps.len() > 10_000);
+    for threads in [2, 3, 8] {
+        assert!(
+            evaluate_on(&pack, &facts, as_of, threads) == one,
+            "{threads} threads"
+        );
+    }
+    assert!(evaluate(&pack, &facts, as_of) == one);
+    // The gaps read alike by position and in turn.
+    let last = one.gaps.len() - 1;
+    assert!(std::ptr::eq(
+        &one.gaps[last],
+        one.gaps.iter().last().unwrap()
+    ));
+    assert!(one.gaps.get(last + 1).is_none());
+}

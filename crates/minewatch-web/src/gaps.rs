@@ -445,7 +445,7 @@ pub async fn show(
     };
     let one = Evaluation {
         as_of: eval.as_of,
-        gaps: vec![gap.clone()],
+        gaps: vec![gap.clone()].into(),
         diagnostics: vec![],
     };
     let (mut rows, _) = views(&state, &viewer, &ui, &one, &facts, &GapFilter::default()).await;
