@@ -378,6 +378,8 @@ struct Interner {
     /// Every name's bytes, one after another, and where each name ends.
     bytes: Vec<u8>,
     ends: Vec<u32>,
+    /// Every name's `key`, by number.
+    keys: Vec<u128>,
 }
 
 impl Interner {
@@ -389,29 +391,41 @@ impl Interner {
         h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
 
+    /// A name's first fifteen bytes (zero-padded), then its length, or 255 for a
+    /// name longer than fifteen bytes: names of up to fifteen bytes are equal if their
+    /// keys are, and keys without their last byte order names by their beginnings.
+    /// (A lookup compares keys, one array read, rather than reading where a name ends
+    /// and then its bytes.)
+    fn key(name: &[u8]) -> u128 {
+        let mut b = [0u8; 16];
+        let n = name.len().min(15);
+        b[..n].copy_from_slice(&name[..n]);
+        b[15] = if name.len() <= 15 {
+            name.len() as u8
+        } else {
+            255
+        };
+        u128::from_be_bytes(b)
+    }
+
     fn name(&self, s: Sid) -> &[u8] {
         let start = if s == 0 { 0 } else { self.ends[s as usize - 1] };
         &self.bytes[start as usize..self.ends[s as usize] as usize]
-    }
-
-    /// The name's first sixteen bytes as a number (zero-padded): ordering these
-    /// orders names by their beginnings.
-    fn prefix(&self, s: Sid) -> u128 {
-        let name = self.name(s);
-        let mut b = [0u8; 16];
-        let n = name.len().min(16);
-        b[..n].copy_from_slice(&name[..n]);
-        u128::from_be_bytes(b)
     }
 
     /// The slot of `name`: where it is, or the empty slot where it would go.
     fn slot(&self, name: &[u8], hash: u64) -> usize {
         let mask = self.slots.len() - 1;
         let tag = (hash >> 32) as u32;
+        let key = Self::key(name);
         let mut i = tag as usize & mask;
         loop {
             let (t, s) = self.slots[i];
-            if s == 0 || (t == tag && self.name(s - 1) == name) {
+            if s == 0
+                || (t == tag
+                    && self.keys[s as usize - 1] == key
+                    && (name.len() <= 15 || self.name(s - 1) == name))
+            {
                 return i;
             }
             i = (i + 1) & mask;
@@ -458,6 +472,7 @@ impl Interner {
         let s = self.ends.len() as Sid;
         self.bytes.extend_from_slice(name.as_bytes());
         self.ends.push(self.bytes.len() as u32);
+        self.keys.push(Self::key(name.as_bytes()));
         self.slots[i] = ((hash >> 32) as u32, s + 1);
         s
     }
@@ -574,8 +589,60 @@ fn radix_sort_by_subject<T: Copy>(
     v
 }
 
+/// Sorts each subject's events (a slice of `events` from `starts[s]` to
+/// `starts[s + 1]`) by kind, date and id, and lists, for each kind, the subjects with
+/// events of it and where those lie. On two threads, each taking half the events.
+fn sort_each_subject(
+    events: &mut [(u32, Ev)],
+    starts: &[u32],
+    kinds: usize,
+    threads: usize,
+) -> Vec<Vec<(Sid, u32, u32)>> {
+    let sort = |events: &mut [(u32, Ev)], subjects: std::ops::Range<usize>| {
+        let base = starts[subjects.start];
+        let mut by_kind: Vec<Vec<(Sid, u32, u32)>> = vec![Vec::new(); kinds];
+        for s in subjects {
+            let (a, b) = (starts[s], starts[s + 1]);
+            let slice = &mut events[(a - base) as usize..(b - base) as usize];
+            slice.sort_unstable_by(|x, y| {
+                (x.0, x.1.date)
+                    .cmp(&(y.0, y.1.date))
+                    .then_with(|| x.1.id.cmp(&y.1.id))
+            });
+            let mut from = a;
+            for run in slice.chunk_by(|x, y| x.0 == y.0) {
+                let to = from + run.len() as u32;
+                by_kind[run[0].0 as usize].push((s as Sid, from, to));
+                from = to;
+            }
+        }
+        by_kind
+    };
+    let subjects = starts.len() - 1;
+    if threads < 2 {
+        return sort(events, 0..subjects);
+    }
+    // The first subject whose events start in the second half.
+    let mid = starts
+        .partition_point(|&x| (x as usize) < events.len() / 2)
+        .min(subjects);
+    let (low, high) = events.split_at_mut(starts[mid] as usize);
+    let (mut by_kind, high) = std::thread::scope(|scope| {
+        let high = scope.spawn(|| sort(high, mid..subjects));
+        let low = sort(low, 0..mid);
+        (
+            low,
+            high.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    for (all, more) in by_kind.iter_mut().zip(high) {
+        all.extend(more);
+    }
+    by_kind
+}
+
 impl<'f> Index<'f> {
-    fn build(pack: &Pack, facts: &'f Facts, implied: &'f [Event]) -> Index<'f> {
+    fn build(pack: &Pack, facts: &'f Facts, implied: &'f [Event], threads: usize) -> Index<'f> {
         let mut kinds: FastMap<String, u32> = FastMap::default();
         let mut add = |k: &str| {
             let n = kinds.len() as u32;
@@ -634,12 +701,12 @@ impl<'f> Index<'f> {
                 false => interner.intern(&m.subject),
             })
             .collect();
-        // ...then renumber them in name order. Comparing the first sixteen bytes of
+        // ...then renumber them in name order. Comparing the first fifteen bytes of
         // names as a number settles most comparisons; the rest are settled in the
         // interner's compact copy of the names.
         let subjects = interner.len();
         let mut order: Vec<(u128, Sid)> = (0..subjects as Sid)
-            .map(|s| (interner.prefix(s), s))
+            .map(|s| (interner.keys[s as usize] >> 8, s))
             .collect();
         order.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
@@ -649,43 +716,41 @@ impl<'f> Index<'f> {
         for (r, (_, s)) in order.iter().enumerate() {
             rank[*s as usize] = r as Sid;
         }
-        let names: Vec<Text> = order
-            .iter()
-            .map(|(_, s)| Text::from(interner.str(*s)))
-            .collect();
+        let make_names = || -> Vec<Text> {
+            order
+                .iter()
+                .map(|(_, s)| Text::from(interner.str(*s)))
+                .collect()
+        };
+        let (names, sorted, subject_start, by_kind) = std::thread::scope(|scope| {
+            // The names are made on another thread while the events are sorted.
+            let names = (threads > 1).then(|| scope.spawn(make_names));
+            // Events by subject (a radix sort: subjects are numbered densely), then
+            // within a subject by kind, date and id.
+            for k in &mut keyed {
+                k.0 = rank[k.0 as usize];
+            }
+            let sorted = radix_sort_by_subject(keyed, subjects);
+            let mut subject_start = vec![0u32; subjects + 1];
+            let mut at = 0;
+            for (s, start) in subject_start.iter_mut().enumerate() {
+                while at < sorted.len() && (sorted[at].0 as usize) < s {
+                    at += 1;
+                }
+                *start = at as u32;
+            }
+            let mut sorted: Vec<(u32, Ev<'f>)> =
+                sorted.into_iter().map(|(_, kind, ev)| (kind, ev)).collect();
+            let by_kind = sort_each_subject(&mut sorted, &subject_start, kinds.len(), threads);
+            let names = match names {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => make_names(),
+            };
+            (names, sorted, subject_start, by_kind)
+        });
         drop(order);
-        // Events by subject (a radix sort: subjects are numbered densely), then
-        // within a subject by kind, date and id.
-        for k in &mut keyed {
-            k.0 = rank[k.0 as usize];
-        }
-        let sorted = radix_sort_by_subject(keyed, subjects);
-        let mut subject_start = vec![0u32; subjects + 1];
-        let mut at = 0;
-        for (s, start) in subject_start.iter_mut().enumerate() {
-            while at < sorted.len() && (sorted[at].0 as usize) < s {
-                at += 1;
-            }
-            *start = at as u32;
-        }
-        let mut sorted: Vec<(u32, Ev<'f>)> =
-            sorted.into_iter().map(|(_, kind, ev)| (kind, ev)).collect();
-        let mut by_kind: Vec<Vec<(Sid, u32, u32)>> = vec![Vec::new(); kinds.len()];
-        for s in 0..subjects {
-            let (a, b) = (subject_start[s] as usize, subject_start[s + 1] as usize);
-            let slice = &mut sorted[a..b];
-            slice.sort_unstable_by(|x, y| {
-                (x.0, x.1.date)
-                    .cmp(&(y.0, y.1.date))
-                    .then_with(|| x.1.id.cmp(&y.1.id))
-            });
-            let mut start = 0;
-            for run in slice.chunk_by(|x, y| x.0 == y.0) {
-                let from = (a + start) as u32;
-                by_kind[run[0].0 as usize].push((s as Sid, from, from + run.len() as u32));
-                start += run.len();
-            }
-        }
         let event_kinds = sorted.iter().map(|x| x.0).collect();
         let events = sorted.into_iter().map(|x| x.1).collect();
         let mut index = Index {
@@ -725,6 +790,26 @@ impl<'f> Index<'f> {
             .filter(|&s| index.licences[s as usize].is_some())
             .collect();
         index
+    }
+
+    /// About how many gaps `duty` makes, so its vector is sized once rather than
+    /// copied as it doubles: one per trigger, per subject that needs a precondition,
+    /// per licence checked against a zone. (Other duties' vectors grow.)
+    fn room(&self, duty: &Duty, facts: &Facts) -> usize {
+        let of_kind = |k: &Option<String>| {
+            let k = k.as_deref().and_then(|k| self.kind(k));
+            k.map_or(&[][..], |k| &self.subjects[k as usize][..])
+        };
+        match duty.kind {
+            DutyKind::Deadline => of_kind(&duty.trigger)
+                .iter()
+                .map(|(_, a, b)| (b - a) as usize)
+                .sum(),
+            DutyKind::Precondition => of_kind(&duty.before).len(),
+            DutyKind::Periodic => of_kind(&duty.from).len(),
+            DutyKind::Spatial => facts.licences.len(),
+            DutyKind::Limit | DutyKind::Threshold => 0,
+        }
     }
 
     fn kind(&self, kind: &str) -> Option<u32> {
@@ -817,7 +902,7 @@ const MAX_THREADS: usize = 4;
 /// `evaluate` on `threads` threads (the calling one among them).
 pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> Evaluation {
     let implied = licence_events(facts);
-    let index = Index::build(pack, facts, &implied);
+    let index = Index::build(pack, facts, &implied, threads);
     let index = &index;
     // Each thread takes the next duty not taken; a duty's gaps are one part of the
     // result, put back in pack order at the end.
@@ -851,7 +936,7 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
                 }),
                 texts: FastMap::default(),
                 buf: String::new(),
-                gaps: Vec::new(),
+                gaps: Vec::with_capacity(index.room(duty, facts)),
             };
             match duty.kind {
                 DutyKind::Deadline => ctx.deadline(&mut d, &mut diagnostics),
@@ -1751,6 +1836,25 @@ mod tests {
         let (a, a0, empty) = (i.intern("a"), i.intern("a\0"), i.intern(""));
         assert_ne!(a, a0);
         assert_eq!((i.str(a0), i.str(empty)), ("a\0", ""));
+        // Names around the fifteen bytes a key holds whole, and longer ones that share
+        // those fifteen bytes.
+        let near = [
+            "fifteen-bytes-1",
+            "fifteen-bytes-1\0",
+            "fifteen-bytes-12",
+            "fifteen-bytes-13",
+            "fifteen-bytes-123",
+            "fifteen-bytes-",
+        ];
+        let sids: Vec<Sid> = near.iter().map(|n| i.intern(n)).collect();
+        for (n, s) in near.iter().zip(&sids) {
+            assert_eq!(i.intern(n), *s);
+            assert_eq!(i.str(*s), *n);
+        }
+        let mut distinct = sids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), near.len());
     }
 
     #[test]
