@@ -633,15 +633,16 @@ fn sort_each_subject(
     let mid = starts
         .partition_point(|&x| (x as usize) < events.len() / 2)
         .min(subjects);
-    let (low, high) = events.split_at_mut(starts[mid] as usize);
-    let (mut by_kind, high) = std::thread::scope(|scope| {
-        let high = scope.spawn(|| sort(high, mid..subjects));
+    let halves = std::thread::scope(|scope| {
+        let (low, high) = events.split_at_mut(starts[mid] as usize);
+        // A thread the system will not start leaves the work to this one.
+        let high = spawn(scope, move || sort(high, mid..subjects))?;
         let low = sort(low, 0..mid);
-        (
-            low,
-            high.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        )
+        Some((low, join(high)))
     });
+    let Some((mut by_kind, high)) = halves else {
+        return sort(events, 0..subjects);
+    };
     for (all, more) in by_kind.iter_mut().zip(high) {
         all.extend(more);
     }
@@ -731,7 +732,7 @@ impl<'f> Index<'f> {
         };
         let (names, sorted, subject_start, by_kind) = std::thread::scope(|scope| {
             // The names are made on another thread while the events are sorted.
-            let names = (threads > 1).then(|| scope.spawn(make_names));
+            let names = (threads > 1).then(|| spawn(scope, make_names)).flatten();
             // Events by subject (a radix sort: subjects are numbered densely), then
             // within a subject by kind, date and id.
             for k in &mut keyed {
@@ -749,12 +750,7 @@ impl<'f> Index<'f> {
             let mut sorted: Vec<(u32, Ev<'f>)> =
                 sorted.into_iter().map(|(_, kind, ev)| (kind, ev)).collect();
             let by_kind = sort_each_subject(&mut sorted, &subject_start, kinds.len(), threads);
-            let names = match names {
-                Some(thread) => thread
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                None => make_names(),
-            };
+            let names = names.map_or_else(make_names, join);
             (names, sorted, subject_start, by_kind)
         });
         drop(order);
@@ -958,15 +954,11 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
         done
     };
     let mut parts = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads.max(1)).map(|_| scope.spawn(run)).collect();
+        // Threads the system will not start leave their duties to the others.
+        let others: Vec<_> = (1..threads).filter_map(|_| spawn(scope, run)).collect();
         let mut parts = run();
         for other in others {
-            // A panic in a duty is a bug: it reaches the caller as it would unthreaded.
-            parts.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
+            parts.extend(join(other));
         }
         parts
     });
@@ -980,6 +972,22 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
         eval.diagnostics.extend(diagnostics);
     }
     eval
+}
+
+/// `work` on a new thread of `scope`, or `None` if the system will not start one.
+fn spawn<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    work: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    std::thread::Builder::new().spawn_scoped(scope, work).ok()
+}
+
+/// What a thread made. A panic in it is a bug, and reaches the caller as it would
+/// have on one thread.
+fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// Due dates (with their derivation text) by start date and count.
