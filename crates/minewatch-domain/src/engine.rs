@@ -415,6 +415,14 @@ impl Interner {
         u128::from_be_bytes(b)
     }
 
+    /// The name a key holds whole (one of up to fifteen bytes).
+    fn short(key: u128) -> Option<Text> {
+        let bytes = key.to_be_bytes();
+        let len = usize::from(bytes[15]);
+        let name = bytes.get(..len).filter(|_| len <= 15)?;
+        std::str::from_utf8(name).ok().map(Text::from)
+    }
+
     fn name(&self, s: Sid) -> &[u8] {
         let start = if s == 0 { 0 } else { self.ends[s as usize - 1] };
         &self.bytes[start as usize..self.ends[s as usize] as usize]
@@ -714,20 +722,22 @@ impl<'f> Index<'f> {
         // interner's compact copy of the names.
         let subjects = interner.len();
         let mut order: Vec<(u128, Sid)> = (0..subjects as Sid)
-            .map(|s| (interner.keys[s as usize] >> 8, s))
+            .map(|s| (interner.keys[s as usize], s))
             .collect();
         order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
+            (a.0 >> 8)
+                .cmp(&(b.0 >> 8))
                 .then_with(|| interner.name(a.1).cmp(interner.name(b.1)))
         });
         let mut rank = vec![0 as Sid; subjects];
         for (r, (_, s)) in order.iter().enumerate() {
             rank[*s as usize] = r as Sid;
         }
+        // A name of up to fifteen bytes is whole in its key, which the order holds.
         let make_names = || -> Vec<Text> {
             order
                 .iter()
-                .map(|(_, s)| Text::from(interner.str(*s)))
+                .map(|&(key, s)| Interner::short(key).unwrap_or_else(|| interner.str(s).into()))
                 .collect()
         };
         let (names, sorted, subject_start, by_kind) = std::thread::scope(|scope| {
@@ -1865,6 +1875,9 @@ mod tests {
         for (n, s) in near.iter().zip(&sids) {
             assert_eq!(i.intern(n), *s);
             assert_eq!(i.str(*s), *n);
+            // A key gives back a name of up to fifteen bytes whole, and no other.
+            let short = Interner::short(i.keys[*s as usize]);
+            assert_eq!(short.as_deref(), (n.len() <= 15).then_some(*n));
         }
         let mut distinct = sids.clone();
         distinct.sort();
