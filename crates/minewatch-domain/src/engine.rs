@@ -1403,7 +1403,20 @@ impl<'f> Ctx<'_, 'f> {
                 format!(" × {}", Num(multiple))
             }
         );
+        let (mut touched, mut at) = (0, 0);
         for values in aggregates.values.chunk_by(|a, b| a.subject == b.subject) {
+            // The ids of values a little further on are read now, so the copies taken
+            // of them later find them in cache.
+            at += values.len();
+            let ahead = (at + 64).min(aggregates.values.len()).max(touched);
+            let mut x = 0u8;
+            for v in &aggregates.values[touched..ahead] {
+                for m in aggregates.members(v) {
+                    x ^= m.id.as_bytes().first().copied().unwrap_or(0);
+                }
+            }
+            std::hint::black_box(x);
+            touched = ahead;
             let s = values[0].subject;
             if !self.applies(d, s) && duty.subject == "licence" {
                 continue;
