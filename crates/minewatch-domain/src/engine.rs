@@ -919,6 +919,26 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
     let index = &index;
     // Each thread takes the next duty not taken; a duty's gaps are one part of the
     // result, put back in pack order at the end.
+    // Duties that read one standard's measurements go to one thread together, which
+    // averages them once; every other duty is a task of its own.
+    let mut tasks: Vec<Vec<usize>> = Vec::with_capacity(pack.duties.len());
+    let mut by_standard: HashMap<&str, usize> = HashMap::new();
+    for (at, duty) in pack.duties.iter().enumerate() {
+        match duty
+            .standard
+            .as_deref()
+            .filter(|_| duty.kind == DutyKind::Limit)
+        {
+            Some(standard) => match by_standard.get(standard) {
+                Some(&task) => tasks[task].push(at),
+                None => {
+                    by_standard.insert(standard, tasks.len());
+                    tasks.push(vec![at]);
+                }
+            },
+            None => tasks.push(vec![at]),
+        }
+    }
     let next = AtomicUsize::new(0);
     let run = || {
         let ctx = Ctx {
@@ -929,11 +949,9 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
             aggregates: Default::default(),
         };
         let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(duty) = pack.duties.get(at) else {
-                break;
-            };
+        let task = || tasks.get(next.fetch_add(1, Ordering::Relaxed));
+        for at in std::iter::from_fn(task).flatten().copied() {
+            let duty = &pack.duties[at];
             let mut diagnostics = Vec::new();
             let mut d = DutyRun {
                 duty,
