@@ -391,9 +391,13 @@ struct Interner {
 
 impl Interner {
     fn hash(name: &str) -> u64 {
+        Self::hash_bytes(name.as_bytes())
+    }
+
+    fn hash_bytes(name: &[u8]) -> u64 {
         use std::hash::Hasher as _;
         let mut h = Fnv::default();
-        h.write(name.as_bytes());
+        h.write(name);
         // FNV's low bits mix poorly for names that differ in their last byte.
         h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
@@ -468,6 +472,27 @@ impl Interner {
             x ^= self.slots[(h >> 32) as usize & mask].1;
         }
         std::hint::black_box(x);
+    }
+
+    /// The number in the first slot of `hash`'s probe whose tag is the hash's: the
+    /// name's number if it has one (or, rarely, another name's); `None` if no slot
+    /// has the tag, so the name is new.
+    fn by_tag(&self, hash: u64) -> Option<Sid> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let tag = (hash >> 32) as u32;
+        let mut i = tag as usize & mask;
+        loop {
+            match self.slots[i] {
+                (_, 0) => return None,
+                (t, s) if t == tag => return Some(s - 1),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Whether number `s` is the name `name` (whose key is `key`).
+    fn is(&self, s: Sid, name: &[u8], key: u128) -> bool {
+        self.keys[s as usize] == key && (name.len() <= 15 || self.name(s) == name)
     }
 
     /// The number of `name`, numbering it if it is new.
@@ -683,30 +708,49 @@ impl<'f> Index<'f> {
         // (Sized at once: grown by doubling, a million events would be copied.)
         let mut keyed: Vec<(Sid, u32, Ev<'f>)> =
             Vec::with_capacity(facts.events.len() + implied.len());
-        keyed.extend(
-            facts
-                .events
-                .iter()
-                .chain(implied)
-                .filter(|e| !e.retracted)
-                .filter_map(|e| {
-                    let kind = *kinds.get(e.kind.as_str())?;
-                    let ev = Ev {
-                        date: e.date,
-                        negative: e.negative,
-                        e,
-                    };
-                    Some((0, kind, ev))
-                }),
-        );
-        for chunk in keyed.chunks_mut(16) {
+        // One pass over the events, sixteen at a time: those of the kinds read are
+        // kept, then their subjects numbered while the events are still in cache (a
+        // million events do not stay in the caches for a second pass).
+        let mut events = facts
+            .events
+            .iter()
+            .chain(implied)
+            .filter(|e| !e.retracted)
+            .filter_map(|e| Some((*kinds.get(e.kind.as_str())?, e)));
+        loop {
+            let start = keyed.len();
+            keyed.extend(events.by_ref().take(16).map(|(kind, e)| {
+                let ev = Ev {
+                    date: e.date,
+                    negative: e.negative,
+                    e,
+                };
+                (0, kind, ev)
+            }));
+            let chunk = &mut keyed[start..];
+            if chunk.is_empty() {
+                break;
+            }
             let mut hashes = [0u64; 16];
-            for (h, k) in hashes.iter_mut().zip(chunk.iter()) {
-                *h = Interner::hash(&k.2.subject);
+            let mut keys = [0u128; 16];
+            for ((h, key), k) in hashes.iter_mut().zip(&mut keys).zip(chunk.iter()) {
+                let name = k.2.subject.as_bytes();
+                (*h, *key) = (Interner::hash_bytes(name), Interner::key(name));
             }
             interner.touch(&hashes[..chunk.len()]);
-            for (h, k) in hashes.iter().zip(chunk.iter_mut()) {
-                k.0 = interner.intern_hashed(&k.2.subject, *h);
+            // Each name's number as the slots alone suggest, then those checked against
+            // the names' keys: loads that do not wait on one another. A name new, or
+            // not confirmed, is looked up in full.
+            let mut found = [None; 16];
+            for (f, h) in found.iter_mut().zip(&hashes[..chunk.len()]) {
+                *f = interner.by_tag(*h);
+            }
+            for (i, k) in chunk.iter_mut().enumerate() {
+                let name = &k.2.subject;
+                k.0 = match found[i] {
+                    Some(s) if interner.is(s, name.as_bytes(), keys[i]) => s,
+                    _ => interner.intern_hashed(name, hashes[i]),
+                };
             }
         }
         let measurement_subjects: Vec<Sid> = facts
