@@ -1954,6 +1954,27 @@ mod tests {
             let short = Interner::short(i.keys[*s as usize]);
             assert_eq!(short.as_deref(), (n.len() <= 15).then_some(*n));
         }
+        // A slot's tag only suggests a name: another name with the same tag (a hash
+        // that agrees in its high half) is not taken for it.
+        let lic = i.intern("lic-1");
+        let same_tag = Interner::hash("lic-1");
+        assert_eq!(i.by_tag(same_tag), Some(lic));
+        for other in ["lic-2", "lic-1 ", "fifteen-bytes-12", "fifteen-bytes-123"] {
+            let key = Interner::key(other.as_bytes());
+            assert!(!i.is(lic, other.as_bytes(), key), "{other}");
+        }
+        let long = i.intern("fifteen-bytes-12");
+        assert!(i.is(
+            long,
+            b"fifteen-bytes-12",
+            Interner::key(b"fifteen-bytes-12")
+        ));
+        assert!(!i.is(
+            long,
+            b"fifteen-bytes-13",
+            Interner::key(b"fifteen-bytes-13")
+        ));
+        assert_eq!(i.by_tag(Interner::hash("never-interned")), None);
         let mut distinct = sids.clone();
         distinct.sort();
         distinct.dedup();
