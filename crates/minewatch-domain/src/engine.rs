@@ -373,10 +373,10 @@ const NOT_LICENCE: u32 = u32::MAX;
 /// Event kinds that end a licence's obligations.
 const END_KINDS: [&str; 3] = ["licence-revoked", "licence-expires", "licence-ended"];
 
-/// Subject names numbered in the order met. The names are copied into one buffer and
-/// the table holds each name's hash beside its number, so a lookup compares bytes in
-/// that compact buffer rather than in the facts, which a million records spread over
-/// far more memory than the processor's caches hold.
+/// Subject names numbered in the order met. The names are copied into one buffer, the
+/// table holds half of each name's hash beside its number, and a lookup compares a
+/// 16-byte key of the name (`key`) rather than reading the facts, which a million
+/// records spread over far more memory than the processor's caches hold.
 #[derive(Default)]
 struct Interner {
     /// Open addressing: (the hash's high half, number + 1), 0 for an empty slot; a
@@ -390,10 +390,6 @@ struct Interner {
 }
 
 impl Interner {
-    fn hash(name: &str) -> u64 {
-        Self::hash_bytes(name.as_bytes())
-    }
-
     fn hash_bytes(name: &[u8]) -> u64 {
         use std::hash::Hasher as _;
         let mut h = Fnv::default();
@@ -432,11 +428,11 @@ impl Interner {
         &self.bytes[start as usize..self.ends[s as usize] as usize]
     }
 
-    /// The slot of `name`: where it is, or the empty slot where it would go.
-    fn slot(&self, name: &[u8], hash: u64) -> usize {
+    /// The slot of `name` (with its `hash` and `key`): where it is, or the empty slot
+    /// where it would go.
+    fn slot(&self, name: &[u8], hash: u64, key: u128) -> usize {
         let mask = self.slots.len() - 1;
         let tag = (hash >> 32) as u32;
-        let key = Self::key(name);
         let mut i = tag as usize & mask;
         loop {
             let (t, s) = self.slots[i];
@@ -497,22 +493,24 @@ impl Interner {
 
     /// The number of `name`, numbering it if it is new.
     fn intern(&mut self, name: &str) -> Sid {
-        self.intern_hashed(name, Self::hash(name))
+        let name = name.as_bytes();
+        self.intern_keyed(name, Self::hash_bytes(name), Self::key(name))
     }
 
-    fn intern_hashed(&mut self, name: &str, hash: u64) -> Sid {
+    /// `intern` of a name whose hash and key are known.
+    fn intern_keyed(&mut self, name: &[u8], hash: u64, key: u128) -> Sid {
         // At most half full, so a probe ends soon.
         if self.ends.len() * 2 >= self.slots.len() {
             self.grow();
         }
-        let i = self.slot(name.as_bytes(), hash);
+        let i = self.slot(name, hash, key);
         if let Some(s) = self.slots[i].1.checked_sub(1) {
             return s;
         }
         let s = self.ends.len() as Sid;
-        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.extend_from_slice(name);
         self.ends.push(self.bytes.len() as u32);
-        self.keys.push(Self::key(name.as_bytes()));
+        self.keys.push(key);
         self.slots[i] = ((hash >> 32) as u32, s + 1);
         s
     }
@@ -587,10 +585,10 @@ struct Index<'f> {
 /// The subject number of a fact the index left out.
 const NOT_NUMBERED: Sid = Sid::MAX;
 
-/// Sorts by subject number, keeping the order of equal subjects (a least significant
-/// digit radix sort, eleven bits a pass: each pass writes to 2048 places at once,
-/// which the caches hold, where sorting a million events by comparison or scattering
-/// them one by one would reach into memory at random).
+/// Sorts by subject number, keeping the order of equal subjects: a least significant
+/// digit radix sort, each pass writing to at most 2048 places at once, where sorting a
+/// million events by comparison or scattering them one by one would reach into memory
+/// at random.
 fn radix_sort_by_subject<T: Copy>(
     mut v: Vec<(Sid, u32, T)>,
     subjects: usize,
@@ -746,10 +744,10 @@ impl<'f> Index<'f> {
                 *f = interner.by_tag(*h);
             }
             for (i, k) in chunk.iter_mut().enumerate() {
-                let name = &k.2.subject;
+                let name = k.2.subject.as_bytes();
                 k.0 = match found[i] {
-                    Some(s) if interner.is(s, name.as_bytes(), keys[i]) => s,
-                    _ => interner.intern_hashed(name, hashes[i]),
+                    Some(s) if interner.is(s, name, keys[i]) => s,
+                    _ => interner.intern_keyed(name, hashes[i], keys[i]),
                 };
             }
         }
@@ -852,7 +850,7 @@ impl<'f> Index<'f> {
     /// About how many gaps `duty` makes, so its vector is sized once rather than
     /// copied as it doubles: one per trigger, per subject that needs a precondition,
     /// per licence checked against a zone. (Other duties' vectors grow.)
-    fn room(&self, duty: &Duty, facts: &Facts) -> usize {
+    fn room(&self, duty: &Duty) -> usize {
         let of_kind = |k: &Option<String>| {
             let k = k.as_deref().and_then(|k| self.kind(k));
             k.map_or(&[][..], |k| &self.subjects[k as usize][..])
@@ -864,7 +862,7 @@ impl<'f> Index<'f> {
                 .sum(),
             DutyKind::Precondition => of_kind(&duty.before).len(),
             DutyKind::Periodic => of_kind(&duty.from).len(),
-            DutyKind::Spatial => facts.licences.len(),
+            DutyKind::Spatial => self.licence_order.len(),
             DutyKind::Limit | DutyKind::Threshold => 0,
         }
     }
@@ -951,8 +949,8 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
     evaluate_on(pack, facts, as_of, threads)
 }
 
-/// Below this many records an evaluation takes about a millisecond, less than a
-/// thread costs to start.
+/// Below this many records an evaluation takes a few milliseconds, and starting
+/// threads repays little.
 const PARALLEL_FROM: usize = 20_000;
 const MAX_THREADS: usize = 4;
 
@@ -961,10 +959,9 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
     let implied = licence_events(facts);
     let index = Index::build(pack, facts, &implied, threads);
     let index = &index;
-    // Each thread takes the next duty not taken; a duty's gaps are one part of the
-    // result, put back in pack order at the end.
-    // Duties that read one standard's measurements go to one thread together, which
-    // averages them once; every other duty is a task of its own.
+    // Each thread takes the next task not taken: a duty, or the limit duties that read
+    // one standard's measurements (one thread then averages them once). A duty's gaps
+    // are one part of the result, put back in pack order at the end.
     let mut tasks: Vec<Vec<usize>> = Vec::with_capacity(pack.duties.len());
     let mut by_standard: HashMap<&str, usize> = HashMap::new();
     for (at, duty) in pack.duties.iter().enumerate() {
@@ -1011,7 +1008,7 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
                 }),
                 texts: FastMap::default(),
                 buf: String::new(),
-                gaps: Vec::with_capacity(index.room(duty, facts)),
+                gaps: Vec::with_capacity(index.room(duty)),
             };
             match duty.kind {
                 DutyKind::Deadline => ctx.deadline(&mut d, &mut diagnostics),
@@ -1471,13 +1468,7 @@ impl<'f> Ctx<'_, 'f> {
             // of them later find them in cache.
             at += values.len();
             let ahead = (at + 64).min(aggregates.values.len()).max(touched);
-            let mut x = 0u8;
-            for v in &aggregates.values[touched..ahead] {
-                for m in aggregates.members(v) {
-                    x ^= m.id.as_bytes().first().copied().unwrap_or(0);
-                }
-            }
-            std::hint::black_box(x);
+            aggregates.touch(touched..ahead);
             touched = ahead;
             let s = values[0].subject;
             if !self.applies(d, s) && duty.subject == "licence" {
@@ -1734,6 +1725,18 @@ impl<'f> Aggregates<'f> {
     fn ids(&self, v: &Aggregate) -> impl Iterator<Item = Text> + '_ {
         self.members(v).iter().map(|m| m.id.clone())
     }
+
+    /// Reads the ids of the measurements behind `values`: a batch of loads the
+    /// processor overlaps, so copies taken of them later find them in cache.
+    fn touch(&self, values: std::ops::Range<usize>) {
+        let mut x = 0u8;
+        for v in &self.values[values] {
+            for m in self.members(v) {
+                x ^= m.id.as_bytes().first().copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(x);
+    }
 }
 
 /// Measurements of a standard's parameter, averaged to the standard's period where
@@ -1957,7 +1960,7 @@ mod tests {
         // A slot's tag only suggests a name: another name with the same tag (a hash
         // that agrees in its high half) is not taken for it.
         let lic = i.intern("lic-1");
-        let same_tag = Interner::hash("lic-1");
+        let same_tag = Interner::hash_bytes(b"lic-1");
         assert_eq!(i.by_tag(same_tag), Some(lic));
         for other in ["lic-2", "lic-1 ", "fifteen-bytes-12", "fifteen-bytes-123"] {
             let key = Interner::key(other.as_bytes());
@@ -1974,7 +1977,7 @@ mod tests {
             b"fifteen-bytes-13",
             Interner::key(b"fifteen-bytes-13")
         ));
-        assert_eq!(i.by_tag(Interner::hash("never-interned")), None);
+        assert_eq!(i.by_tag(Interner::hash_bytes(b"never-interned")), None);
         let mut distinct = sids.clone();
         distinct.sort();
         distinct.dedup();

@@ -298,15 +298,38 @@ fn threads_change_nothing() {
             days: Some(next(20) as u32),
         });
     }
+    // Requests sent at the end of the last year with a holiday table: their due dates
+    // fall in a year without one, which the evaluation's diagnostics say, in order.
+    for i in 0..40 {
+        let (kind, subject) = match i % 2 {
+            0 => ("request-sent", format!("req-late-{i}")),
+            _ => ("opinion-requested", format!("lic-{i}")),
+        };
+        facts.events.push(Event {
+            id: format!("late{i}").into(),
+            kind: kind.into(),
+            subject: subject.into(),
+            date: day(date(2030, 12, 10), i / 2),
+            by: None,
+            to: None,
+            negative: false,
+            retracted: false,
+            days: None,
+        });
+    }
     let as_of = date(2025, 6, 1);
     let one = evaluate_on(&pack, &facts, as_of, 1);
+    let warned: std::collections::BTreeSet<_> =
+        one.diagnostics.iter().map(|d| d.duty.clone()).collect();
+    assert!(warned.len() >= 2, "{:?}", one.diagnostics);
     let duties: std::collections::BTreeSet<&str> = one.gaps.iter().map(|g| &*g.duty).collect();
     assert!(
         duties.len() >= 20,
         "the facts reach most duties: {duties:?}"
     );
     assert!(one.gaps.len() > 10_000);
-    for threads in [2, 3, 8] {
+    // (Two threads several times: which duty lands on which thread varies.)
+    for threads in [2, 3, 8, 2, 2] {
         let many = evaluate_on(&pack, &facts, as_of, threads);
         let differ = one
             .gaps
