@@ -171,7 +171,13 @@ impl Store {
                 )])
                 .into());
             }
-            let owner = minewatch_domain::RecordAccess::of(r.kind, id, &r.payload).owner;
+            // A file belongs to a community: that of a community record itself, or the
+            // one a report or case record names. (An organisation owns its own record,
+            // but a file about it is not an organisation's.)
+            let owner = match r.kind {
+                RecordKind::Organisation => None,
+                kind => minewatch_domain::RecordAccess::of(kind, id, &r.payload).owner,
+            };
             match (&community, owner) {
                 (Some(a), Some(b)) if *a != b => {
                     return Err(StoreError::Invalid(vec![minewatch_domain::FieldError::new(

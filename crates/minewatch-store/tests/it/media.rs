@@ -104,6 +104,20 @@ pub async fn intake_custody_and_bundles(store: Store) {
         "original and public copy, once each"
     );
 
+    // A file about an organisation: taken in, and owned by no community (the
+    // organisation's own record is not a community to name).
+    let org = store
+        .add_media(
+            &blobs,
+            &monitor,
+            new("demo-org-zaamar", "meeting.jpg"),
+            stream(JPEG),
+        )
+        .await
+        .expect("a file about an organisation");
+    let record = store.get(&org.written.record_id).await.unwrap();
+    assert!(record.payload.get("community_id").is_none(), "{}", record.payload);
+
     // Refusals store nothing: a PDF named .jpg, a program, a cut-off upload, a record
     // that does not exist.
     let before = (
