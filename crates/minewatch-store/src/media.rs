@@ -140,6 +140,19 @@ impl Store {
         Ok(added)
     }
 
+    /// Checks everything a file's record will say besides the file (the records it is
+    /// about, as `add_media` checks them, and its visibility, caption and file name),
+    /// for announcing an upload whose bytes come later: a refusal then comes before
+    /// the bytes, not after the last of them.
+    pub async fn check_new_media(&self, new: &NewMedia) -> Result<(), MediaError> {
+        let (about, community) = self.about_json(&new.about).await?;
+        let filename = new.filename.as_deref().map(clean_filename);
+        let payload = metadata_payload(new, filename.as_deref(), about, community.as_ref());
+        Record::from_payload(RecordKind::Media, &payload)
+            .map(drop)
+            .map_err(|e| StoreError::Invalid(e).into())
+    }
+
     /// The records a file is evidence for, as its `about` field, and the community that
     /// owns them (which then owns the file). They must exist, be current, not be files
     /// themselves, and belong to one community at most. Checked before any byte is
@@ -551,21 +564,6 @@ fn metadata_payload(
         obj.insert("provenance".into(), json!(p));
     }
     payload
-}
-
-/// Checks what an upload's record will say besides the file (visibility, caption, file
-/// name) without the store: for announcing an upload whose bytes come later.
-pub fn check_fields(new: &NewMedia) -> Result<(), StoreError> {
-    let filename = new.filename.as_deref().map(clean_filename);
-    let about = new
-        .about
-        .iter()
-        .map(|id| json!({"kind": "observation", "id": id.as_str()}))
-        .collect();
-    let payload = metadata_payload(new, filename.as_deref(), about, None);
-    Record::from_payload(RecordKind::Media, &payload)
-        .map(drop)
-        .map_err(StoreError::Invalid)
 }
 
 fn item_info(id: &RecordId, m: &Media) -> ItemInfo {

@@ -5,7 +5,8 @@
 //! appended at the offset the server reports, each piece streamed to a staging file in
 //! the data directory (`uploads/<id>.part`, with `<id>.json` beside it), kept across
 //! restarts. When the last byte arrives the file goes through the ordinary media intake
-//! and the staging files are removed. Uploads not finished within a week are dropped.
+//! and the staging files are removed. An upload without a new piece for a week is
+//! dropped when the next one is announced.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -797,8 +797,9 @@ pub async fn create_upload(
             "about: say which record the file is evidence for".into(),
         ));
     }
-    // Visibility, caption and file name are checked now, not after the last byte.
-    minewatch_store::media::check_fields(&NewMedia {
+    // The record's fields (the records it is about among them) are checked now, not
+    // after the last byte.
+    let fields = NewMedia {
         about: about.clone(),
         filename: new.filename.clone(),
         caption: new.caption.clone(),
@@ -806,8 +807,12 @@ pub async fn create_upload(
         visibility: new.visibility.clone(),
         today: state.pack.today(jiff::Timestamp::now()),
         provenance: None,
-    })
-    .map_err(|e| media_error(e.into()))?;
+    };
+    state
+        .store
+        .check_new_media(&fields)
+        .await
+        .map_err(media_error)?;
     let meta = minewatch_store::uploads::UploadMeta {
         owner: viewer.author().as_str().to_owned(),
         about,

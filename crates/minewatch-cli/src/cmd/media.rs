@@ -130,7 +130,13 @@ pub async fn export_bundle(global: &Global, args: ExportArgs) -> anyhow::Result<
     let blobs = dir.blob_store()?;
     let store = super::open(&dir, global.database.as_deref()).await?;
     for id in args.licences.iter().filter_map(|id| RecordId::parse(id)) {
-        let kind = store.get(&id).await?.kind;
+        let kind = match store.get(&id).await {
+            Ok(r) => r.kind,
+            Err(e) => {
+                store.close().await;
+                bail!("--licence {id}: {e}");
+            }
+        };
         if kind != minewatch_domain::RecordKind::Licence {
             store.close().await;
             bail!(

@@ -168,6 +168,25 @@ fn media_in_a_bundle_verify_anywhere_and_tampering_is_named() {
         crate::stderr(&o)
     );
     assert!(!tmp.path().join("wrong.zip").exists());
+    // ...and one that exists: the option is named.
+    let o = minewatch(
+        &data,
+        &[
+            "export",
+            "bundle",
+            "--licence",
+            "demo-licence-none",
+            "-o",
+            tmp.path().join("wrong.zip").to_str().unwrap(),
+        ],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        crate::stderr(&o).contains("--licence demo-licence-none:"),
+        "{}",
+        crate::stderr(&o)
+    );
+    assert!(!tmp.path().join("wrong.zip").exists());
     assert!(!tmp.path().join("none.zip").exists() && !tmp.path().join("none.partial").exists());
 
     // Another instance: no data directory at all.

@@ -116,7 +116,11 @@ pub async fn intake_custody_and_bundles(store: Store) {
         .await
         .expect("a file about an organisation");
     let record = store.get(&org.written.record_id).await.unwrap();
-    assert!(record.payload.get("community_id").is_none(), "{}", record.payload);
+    assert!(
+        record.payload.get("community_id").is_none(),
+        "{}",
+        record.payload
+    );
 
     // Refusals store nothing: a PDF named .jpg, a program, a cut-off upload, a record
     // that does not exist.

@@ -418,6 +418,12 @@ async fn no_public_page_or_api_response_shows_restricted_demo_data() {
         );
         // GPS is stored as binary numbers, which no text search finds: read the copy.
         let copy = app.get(&format!("/media/{}/public", m.id)).await;
+        assert_eq!(copy.status, StatusCode::OK);
+        assert_eq!(
+            copy.header("content-type"),
+            "image/jpeg",
+            "the public copy is the picture"
+        );
         assert!(
             minewatch_formats::media::read_capture(&copy.bytes).is_empty(),
             "the public copy carries capture metadata"
