@@ -31,6 +31,13 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Asserts a refusal: exit 2, with `want` in what the command said on stderr.
+#[track_caller]
+pub fn assert_refused(o: &Output, want: &str) {
+    assert_exit(o, 2);
+    assert!(stderr(o).contains(want), "{}", stderr(o));
+}
+
 /// Asserts a clean exit with `code`, and never a panic.
 #[track_caller]
 pub fn assert_exit(o: &Output, code: i32) {
