@@ -518,10 +518,9 @@ async fn one_time_passwords_must_be_changed_first() {
 #[tokio::test]
 async fn restricted_views_are_audited_and_only_admins_see_the_audit() {
     let app = TestApp::demo().await;
-    let pw = app
-        .add_user("coord-zaamar", Role::Coordinator, community(TUUL))
+    let coord = app
+        .signed_in("coord-zaamar", Role::Coordinator, community(TUUL))
         .await;
-    let coord = app.login("coord-zaamar", &pw).await;
     let before = app.entries().await;
     // demo-obs-1 is a Zaamar report with a restricted reporter.
     let obs: Value = serde_json::to_value(
@@ -573,8 +572,7 @@ async fn restricted_views_are_audited_and_only_admins_see_the_audit() {
     let r = app.client().get("/admin/audit").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.header("location").starts_with("/login?next=/admin/audit"));
-    let pw = app.add_user("root", Role::Admin, Scope::Workspace).await;
-    let admin = app.login("root", &pw).await;
+    let admin = app.signed_in("root", Role::Admin, Scope::Workspace).await;
     let audit = admin.get("/admin/audit").await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.body.contains("user:coord-zaamar"));

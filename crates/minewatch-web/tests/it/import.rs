@@ -54,10 +54,9 @@ fn token(body: &str) -> String {
 #[tokio::test]
 async fn a_coordinator_previews_then_imports_and_nothing_is_written_before() {
     let app = TestApp::demo().await;
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let client = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let client = app.login("coord", &pw).await;
     let form = client.get("/import").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     assert!(
@@ -168,8 +167,7 @@ async fn only_workspace_coordinators_and_admins_import_and_only_from_our_page() 
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}");
     }
     // Without the CSRF token, even an admin's upload is refused.
-    let pw = app.add_user("boss", Role::Admin, Scope::Workspace).await;
-    let admin = app.login("boss", &pw).await;
+    let admin = app.signed_in("boss", Role::Admin, Scope::Workspace).await;
     let r = upload(&admin, None, "company", "c.csv", csv).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let csrf = admin.csrf().await;

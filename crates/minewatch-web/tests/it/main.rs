@@ -117,6 +117,12 @@ impl TestApp {
     }
 
     /// A browser signed in as `username`.
+    /// A new account with `role` in `scope`, signed in.
+    pub async fn signed_in(&self, username: &str, role: Role, scope: Scope) -> Client<'_> {
+        let password = self.add_user(username, role, scope).await;
+        self.login(username, &password).await
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Client<'_> {
         let client = self.client();
         let r = client

@@ -75,14 +75,12 @@ async fn media_count(app: &TestApp) -> usize {
 #[tokio::test]
 async fn upload_page_public_copy_original_and_bundle() {
     let app = TestApp::demo().await;
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let coord = app.login("coord", &pw).await;
-    let pw = app
-        .add_user("monitor", Role::Monitor, Scope::Workspace)
+    let monitor = app
+        .signed_in("monitor", Role::Monitor, Scope::Workspace)
         .await;
-    let monitor = app.login("monitor", &pw).await;
     let anonymous = app.client();
 
     let action = upload_action(&coord, "/observations/demo-obs-1").await;
@@ -302,8 +300,9 @@ async fn upload_page_public_copy_original_and_bundle() {
 
     // Publishing gives the capture away: a lawyer may not publish an item whose
     // capture is private.
-    let pw = app.add_user("lawyer", Role::Lawyer, Scope::Workspace).await;
-    let lawyer = app.login("lawyer", &pw).await;
+    let lawyer = app
+        .signed_in("lawyer", Role::Lawyer, Scope::Workspace)
+        .await;
     let media_id = minewatch_domain::RecordId::parse(&id).unwrap();
     let stored = app.store.get(&media_id).await.unwrap();
     let mut private = stored.payload.clone();
@@ -348,27 +347,24 @@ async fn upload_page_public_copy_original_and_bundle() {
 async fn another_communitys_staff_do_not_see_a_case_team_file() {
     let app = TestApp::demo().await;
     let community = |id: &str| Scope::Community(minewatch_domain::RecordId::parse(id).unwrap());
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let coord = app.login("coord", &pw).await;
     // demo-obs-1 is a public report of the Tuul community.
-    let pw = app
-        .add_user(
+    let own = app
+        .signed_in(
             "tuul",
             Role::Monitor,
             community("demo-community-zaamar-tuul"),
         )
         .await;
-    let own = app.login("tuul", &pw).await;
-    let pw = app
-        .add_user(
+    let other = app
+        .signed_in(
             "other",
             Role::Lawyer,
             community("demo-community-erdenetsagaan"),
         )
         .await;
-    let other = app.login("other", &pw).await;
 
     let action = upload_action(&coord, "/observations/demo-obs-1").await;
     let r = upload(
@@ -485,10 +481,9 @@ fn assert_no_gps_by_exiftool(bytes: &[u8]) {
 #[tokio::test]
 async fn a_receipt_photo_is_cited_by_the_delivery_step() {
     let app = TestApp::demo().await;
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let coord = app.login("coord", &pw).await;
     let page = "/requests/demo-request-complaint";
     let before = coord.get(page).await.body;
     assert!(
@@ -586,12 +581,12 @@ async fn piece(client: &Client<'_>, url: &str, offset: usize, body: Body) -> Rep
 #[tokio::test]
 async fn a_resumable_upload_survives_a_cut_connection() {
     let app = TestApp::demo().await;
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let coord = app.login("coord", &pw).await;
-    let pw = app.add_user("lawyer", Role::Lawyer, Scope::Workspace).await;
-    let lawyer = app.login("lawyer", &pw).await;
+    let lawyer = app
+        .signed_in("lawyer", Role::Lawyer, Scope::Workspace)
+        .await;
     let r = coord
         .post_json(
             "/api/v1/uploads",

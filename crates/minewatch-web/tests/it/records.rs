@@ -187,8 +187,8 @@ fn form(pairs: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn a_coordinator_creates_a_record_and_wrong_fields_are_named_in_their_language() {
     let app = TestApp::demo().await;
-    let pw = app
-        .add_user(
+    let client = app
+        .signed_in(
             "coord",
             minewatch_domain::Role::Coordinator,
             minewatch_domain::Scope::Community(
@@ -196,7 +196,6 @@ async fn a_coordinator_creates_a_record_and_wrong_fields_are_named_in_their_lang
             ),
         )
         .await;
-    let client = app.login("coord", &pw).await;
     let list = client.get("/consultations").await.body;
     assert!(list.contains("href=\"/consultations/new\""), "{list}");
     let page = client.get("/consultations/new").await;
@@ -310,14 +309,13 @@ async fn a_correction_is_a_new_version_keeps_what_the_editor_cannot_see_and_refu
         .correct(&Author::system(), &id, payload, None)
         .await
         .unwrap();
-    let pw = app
-        .add_user(
+    let client = app
+        .signed_in(
             "para",
             minewatch_domain::Role::Paralegal,
             minewatch_domain::Scope::Community(id.clone()),
         )
         .await;
-    let client = app.login("para", &pw).await;
     let page = client
         .get("/communities/demo-community-zaamar-tuul")
         .await

@@ -97,10 +97,9 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
         return;
     }
     let app = TestApp::demo_with_mailer(mailer(&smtp.mail_toml())).await;
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let coord = app.login("coord", &pw).await;
     let pack = builtin_pack();
     let today = pack.today(jiff::Timestamp::now());
 
@@ -403,10 +402,9 @@ async fn sending_without_mail_set_up_or_to_a_refusing_server_marks_nothing_sent(
         return;
     };
     let app = TestApp::demo_with_mailer(mailer(&smtp.mail_toml())).await;
-    let pw = app
-        .add_user("coord", Role::Coordinator, Scope::Workspace)
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
         .await;
-    let coord = app.login("coord", &pw).await;
     let post = coord
         .post_form(
             "/requests",
