@@ -420,6 +420,46 @@ impl RecordAccess {
     }
 }
 
+/// What the server decides about a record that arrives without review (anonymous web
+/// or API intake, and later OpenRosa and SMS): the fields that name a person or give an
+/// exact place stay at least at `case_team`, whatever levels the client sent, so no
+/// client, however buggy or hostile, can publish a reporter with one key. The record's
+/// own level may only be raised. Returns the fields whose level was raised back.
+pub fn clamp_intake_visibility(kind: RecordKind, payload: &mut Value) -> Vec<String> {
+    let mut raised = Vec::new();
+    let Value::Object(obj) = payload else {
+        return raised;
+    };
+    let protected: Vec<&str> = kind
+        .restricted_fields()
+        .iter()
+        .chain(kind.approximate_fields())
+        .copied()
+        .collect();
+    if let Some(Value::Object(levels)) = obj.get_mut(FIELD_VISIBILITY_KEY) {
+        for field in &protected {
+            let sent = levels
+                .get(*field)
+                .and_then(Value::as_str)
+                .map(Visibility::parse);
+            match sent {
+                // Stricter than the default: the reporter's choice stands.
+                Some(Some(level)) if level >= Visibility::CaseTeam => {}
+                // Wider, or unreadable: back to the default.
+                Some(_) => {
+                    levels.remove(*field);
+                    raised.push((*field).to_owned());
+                }
+                None => {}
+            }
+        }
+        if levels.is_empty() {
+            obj.remove(FIELD_VISIBILITY_KEY);
+        }
+    }
+    raised
+}
+
 /// A payload as one principal may see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldView {
@@ -699,5 +739,39 @@ mod tests {
         assert!(view.payload.get("field_visibility").is_none());
         assert!(!access.visible_to(&Principal::Anonymous));
         assert!(access.visible_to(&account(Role::Member, Scope::Workspace)));
+    }
+
+    #[test]
+    fn intake_cannot_widen_a_reporter_or_an_exact_place() {
+        let mut payload = json!({
+            "description": "dust",
+            "reporter": {"name": "Bat", "phone": "99112233"},
+            "location": {"lat": 47.1234567, "lon": 105.7654321},
+            "place": "Zaamar",
+            "field_visibility": {
+                "reporter": "public", "location": "coalition", "place": "private"
+            }
+        });
+        let raised = clamp_intake_visibility(RecordKind::Observation, &mut payload);
+        assert_eq!(raised, vec!["reporter".to_owned(), "location".to_owned()]);
+        // A stricter choice for another field stands.
+        assert_eq!(payload["field_visibility"], json!({"place": "private"}));
+        let access = RecordAccess::of(RecordKind::Observation, &id("o-1"), &payload);
+        let public = view_payload(
+            RecordKind::Observation,
+            &access,
+            &payload,
+            &Principal::Anonymous,
+            RedactionOptions::default(),
+        );
+        assert!(public.payload.get("reporter").is_none());
+        assert_eq!(public.payload["location_approximate"], json!(true));
+
+        // Stricter levels for protected fields are kept; unreadable ones are dropped.
+        let mut payload = json!({"reporter": {"name": "Bat"},
+            "field_visibility": {"reporter": "private", "location": "everyone"}});
+        let raised = clamp_intake_visibility(RecordKind::Observation, &mut payload);
+        assert_eq!(raised, vec!["location".to_owned()]);
+        assert_eq!(payload["field_visibility"], json!({"reporter": "private"}));
     }
 }

@@ -31,8 +31,8 @@ pub mod uploads;
 mod verify;
 
 pub use accounts::{
-    Account, LockoutPolicy, LoginOutcome, MIN_PASSWORD_CHARS, NewAccount, Session, check_password,
-    random_code, random_hex, token_hash,
+    Account, LoginOutcome, MIN_PASSWORD_CHARS, NewAccount, Session, check_password, random_code,
+    random_hex, token_hash,
 };
 pub use data_dir::{DataDir, DataDirError, InitOutcome};
 pub use device::DeviceKey;

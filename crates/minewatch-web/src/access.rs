@@ -22,7 +22,7 @@ use minewatch_domain::{
     Action, FieldView, Principal, RecordAccess, RecordFilter, RecordId, RecordKind,
     RedactionOptions, view_payload,
 };
-use minewatch_store::{Account, Author, LockoutPolicy, StoreError, StoredRecord, random_hex};
+use minewatch_store::{Account, Author, StoreError, StoredRecord, random_hex};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -73,8 +73,7 @@ pub struct WindowLimit {
 #[derive(Debug, Clone)]
 pub struct SecurityConfig {
     pub session_ttl: Duration,
-    pub lockout: LockoutPolicy,
-    pub login_limit: WindowLimit,
+    pub login: LoginThrottlePolicy,
     pub intake_limit: WindowLimit,
     /// Take the client address from `X-Forwarded-For` and TLS from `X-Forwarded-Proto`
     /// (only behind a proxy that sets them).
@@ -88,11 +87,7 @@ impl Default for SecurityConfig {
     fn default() -> Self {
         SecurityConfig {
             session_ttl: Duration::from_secs(12 * 3600),
-            lockout: LockoutPolicy::default(),
-            login_limit: WindowLimit {
-                max: 10,
-                window: Duration::from_secs(10 * 60),
-            },
+            login: LoginThrottlePolicy::default(),
             intake_limit: WindowLimit {
                 max: 30,
                 window: Duration::from_secs(3600),
@@ -101,6 +96,140 @@ impl Default for SecurityConfig {
             secure_cookies: false,
             redaction: RedactionOptions::default(),
         }
+    }
+}
+
+/// Growing delays after wrong passwords, instead of a lock: failures for one account
+/// from one address slow only that address's next tries at that account, so a stranger
+/// elsewhere cannot keep its owner out; failures from one address at any account slow
+/// that address. A right password is never counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottlePolicy {
+    /// Wrong passwords for one account from one address before the delays start.
+    pub account_free: u32,
+    /// Wrong passwords from one address, at any account, before the delays start.
+    pub address_free: u32,
+    /// The first delay; each further wrong password doubles it.
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// Failures are forgotten after this long without another.
+    pub forget_after: Duration,
+}
+
+impl Default for LoginThrottlePolicy {
+    fn default() -> Self {
+        LoginThrottlePolicy {
+            account_free: 5,
+            address_free: 20,
+            first_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(15 * 60),
+            forget_after: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The failed logins this server has seen, per (account, address) and per address,
+/// keyed by salted hashes (the salt is new at every start, as the rate limiter's).
+pub struct LoginThrottle {
+    salt: [u8; 16],
+    failures: Mutex<HashMap<[u8; 16], Failures>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    /// No attempt is checked before this.
+    not_before: Instant,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the operating system provides random bytes");
+        LoginThrottle {
+            salt,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl LoginThrottle {
+    fn keys(&self, username: &str, client: &str) -> [[u8; 16]; 2] {
+        let key = |parts: &[&str]| {
+            let mut hasher = Sha256::new();
+            hasher.update(self.salt);
+            for p in parts {
+                hasher.update(p.as_bytes());
+                hasher.update([0]);
+            }
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&hasher.finalize()[..16]);
+            key
+        };
+        let username = username.trim().to_lowercase();
+        [
+            key(&["account", &username, client]),
+            key(&["address", client]),
+        ]
+    }
+
+    /// `Err(wait)` while this address must wait before another try at this account.
+    pub fn check(&self, username: &str, client: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = self
+            .keys(username, client)
+            .iter()
+            .filter_map(|k| failures.get(k))
+            .map(|f| f.not_before.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if wait.is_zero() { Ok(()) } else { Err(wait) }
+    }
+
+    /// Counts a wrong password; returns how long this address must now wait.
+    pub fn failed(&self, username: &str, client: &str, policy: LoginThrottlePolicy) -> Duration {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() > 100_000 {
+            failures.retain(|_, f| now.duration_since(f.last) < policy.forget_after);
+        }
+        let mut wait = Duration::ZERO;
+        for (key, free) in self
+            .keys(username, client)
+            .into_iter()
+            .zip([policy.account_free, policy.address_free])
+        {
+            let slot = failures.entry(key).or_insert(Failures {
+                count: 0,
+                last: now,
+                not_before: now,
+            });
+            if now.duration_since(slot.last) >= policy.forget_after {
+                slot.count = 0;
+            }
+            slot.count += 1;
+            slot.last = now;
+            if slot.count > free {
+                let doublings = (slot.count - free - 1).min(20);
+                let delay = policy
+                    .first_delay
+                    .saturating_mul(1 << doublings)
+                    .min(policy.max_delay);
+                slot.not_before = now + delay;
+                wait = wait.max(delay);
+            }
+        }
+        wait
+    }
+
+    /// A right password from this address clears its failures at this account (not
+    /// the address's failures at other accounts).
+    pub fn succeeded(&self, username: &str, client: &str) {
+        let [account, _] = self.keys(username, client);
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.remove(&account);
     }
 }
 
@@ -310,8 +439,13 @@ pub fn secure(config: &SecurityConfig, headers: &HeaderMap) -> bool {
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")))
 }
 
+/// The client's address as the guard saw it (behind a trusted proxy, the forwarded
+/// one), for the handlers that slow a client down.
+#[derive(Debug, Clone)]
+pub struct ClientKey(pub String);
+
 /// The connection's address as the rate limiter keys it.
-fn client_key(config: &SecurityConfig, parts: &Parts) -> String {
+pub(crate) fn client_key(config: &SecurityConfig, parts: &Parts) -> String {
     if config.trust_proxy
         && let Some(forwarded) = parts
             .headers
@@ -351,6 +485,27 @@ fn allowed_before_password_change(path: &str) -> bool {
         || path == "/healthz"
         || path.starts_with("/static/")
         || path.starts_with("/lang/")
+}
+
+/// The methods `route` answers, as an `Allow` header lists them (`None`: a route that
+/// has no policy for any method).
+fn allowed_methods(table: &PolicyTable, route: &str) -> Option<String> {
+    let mut methods: Vec<&str> = Vec::new();
+    for (method, path) in table.keys() {
+        if path == route {
+            if *method == Method::GET {
+                methods.extend(["GET", "HEAD"]);
+            } else {
+                methods.push(method.as_str());
+            }
+        }
+    }
+    if methods.is_empty() {
+        return None;
+    }
+    methods.sort_unstable();
+    methods.dedup();
+    Some(methods.join(", "))
 }
 
 /// Constant-time comparison of two tokens.
@@ -394,10 +549,35 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
     let policy = match &matched {
-        // The fallback (not found) has no matched path: open, it shows nothing.
+        // The fallback (not found) has no matched path: open, it shows nothing; with
+        // another method than GET it is not found either (not a CSRF refusal).
+        None if method != Method::GET => return reject(&path, &ui, AppError::NotFound),
         None => RoutePolicy::Open,
         Some(route) => match guard.table.get(&(method.clone(), route.clone())) {
             Some(p) => *p,
+            None if method == Method::OPTIONS || allowed_methods(&guard.table, route).is_some() => {
+                // A client's mistake (or a probe), not ours: say what the path takes.
+                let allow = allowed_methods(&guard.table, route).unwrap_or_default();
+                tracing::debug!(%route, %method, "method not allowed");
+                let status = if method == Method::OPTIONS {
+                    axum::http::StatusCode::NO_CONTENT
+                } else {
+                    axum::http::StatusCode::METHOD_NOT_ALLOWED
+                };
+                let mut response = if status == axum::http::StatusCode::NO_CONTENT {
+                    status.into_response()
+                } else {
+                    reject(
+                        &path,
+                        &ui,
+                        AppError::BadRequest(status, ui.t("method-not-allowed")),
+                    )
+                };
+                if let Ok(value) = HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(header::ALLOW, value);
+                }
+                return response;
+            }
             None => {
                 tracing::error!(%route, %method, "route without an access policy refused");
                 return reject(
@@ -495,13 +675,17 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         }
         RoutePolicy::Limited(bucket) => {
             if unsafe_method {
+                // Logins are slowed by their failures, in the handler
+                // (`LoginThrottle`): a right password never counts.
                 let limit = match bucket {
-                    Limit::Login => config.login_limit,
-                    Limit::Intake => config.intake_limit,
+                    Limit::Login => None,
+                    Limit::Intake => Some(config.intake_limit),
                 };
-                if let Err(retry) = state
-                    .limiter
-                    .check(bucket, &client_key(config, &parts), limit)
+                if let Some(limit) = limit
+                    && let Err(retry) =
+                        state
+                            .limiter
+                            .check(bucket, &client_key(config, &parts), limit)
                 {
                     return reject(
                         &path,
@@ -618,6 +802,8 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         path: path.clone(),
     };
     let secure = secure(config, &parts.headers);
+    let client = ClientKey(client_key(config, &parts));
+    parts.extensions.insert(client);
     parts.extensions.insert(viewer);
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if new_csrf {

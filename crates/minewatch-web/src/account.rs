@@ -2,16 +2,16 @@
 //! audit of restricted data seen).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use minewatch_domain::{RecordId, Scope};
 use minewatch_store::{LoginOutcome, StoreError};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::access::{SESSION_COOKIE, Viewer, secure, set_cookie};
+use crate::access::{ClientKey, SESSION_COOKIE, Viewer, secure, set_cookie};
 use crate::error::{OrPage, PageError};
 use crate::i18n::Ui;
 use crate::pages::local_next;
@@ -67,34 +67,51 @@ pub async fn login(
     State(state): State<AppState>,
     ui: Ui,
     headers: HeaderMap,
+    Extension(client): Extension<ClientKey>,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
     let next = local_next(form.next);
+    let throttle = &state.login_throttle;
+    let slowed = |wait: std::time::Duration, username: String, next: String| {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut response = login_page(
+            &ui,
+            username,
+            next,
+            Some(ui.t_count("login-slowed", seconds as i64)),
+            StatusCode::TOO_MANY_REQUESTS,
+        )?;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        Ok(response)
+    };
+    // While this address must wait, its guess is not even checked.
+    if let Err(wait) = throttle.check(&form.username, &client.0) {
+        return slowed(wait, form.username, next);
+    }
     let now = jiff::Timestamp::now().as_millisecond();
     let outcome = state
         .store
-        .login(&form.username, &form.password, state.security.lockout, now)
+        .login(&form.username, &form.password, now)
         .await
         .page(&ui)?;
     let account = match outcome {
-        LoginOutcome::Success(account) => account,
+        LoginOutcome::Success(account) => {
+            throttle.succeeded(&form.username, &client.0);
+            account
+        }
         LoginOutcome::WrongCredentials => {
+            let wait = throttle.failed(&form.username, &client.0, state.security.login);
+            if !wait.is_zero() {
+                return slowed(wait, form.username, next);
+            }
             return login_page(
                 &ui,
                 form.username,
                 next,
                 Some(ui.t("login-wrong")),
                 StatusCode::UNAUTHORIZED,
-            );
-        }
-        LoginOutcome::Locked { until_ms } => {
-            let message = format!("{} {}", ui.t("login-locked"), format_time(until_ms));
-            return login_page(
-                &ui,
-                form.username,
-                next,
-                Some(message),
-                StatusCode::TOO_MANY_REQUESTS,
             );
         }
     };
@@ -193,21 +210,13 @@ pub async fn change_password(
     let now = jiff::Timestamp::now().as_millisecond();
     match state
         .store
-        .login(
-            &account.username,
-            &form.current,
-            state.security.lockout,
-            now,
-        )
+        .login(&account.username, &form.current, now)
         .await
         .page(&ui)?
     {
         LoginOutcome::Success(_) => {}
         LoginOutcome::WrongCredentials => {
             return refuse("password-current-wrong", StatusCode::UNPROCESSABLE_ENTITY);
-        }
-        LoginOutcome::Locked { .. } => {
-            return refuse("login-locked", StatusCode::TOO_MANY_REQUESTS);
         }
     }
     match state

@@ -40,7 +40,10 @@ use minewatch_store::mail::SmtpMailer;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use access::{Limit, RateLimiter, RoutePolicy, SecurityConfig, WindowLimit};
+pub use access::{
+    Limit, LoginThrottle, LoginThrottlePolicy, RateLimiter, RoutePolicy, SecurityConfig,
+    WindowLimit,
+};
 pub use error::AppError;
 pub use gaps::gap_id;
 pub use routes::RouteInfo;
@@ -112,6 +115,8 @@ pub struct AppState {
     pub pack: Arc<Pack>,
     pub security: Arc<SecurityConfig>,
     pub limiter: Arc<RateLimiter>,
+    /// Wrong passwords seen, for the growing delays of logins.
+    pub login_throttle: Arc<LoginThrottle>,
     /// Uploaded files waiting between their preview and their import.
     pub uploads: Arc<import::Stash>,
     /// Sends email requests, when `[mail]` is configured.
@@ -134,6 +139,7 @@ impl AppState {
             pack: Arc::new(pack),
             security: Arc::new(security),
             limiter: Arc::new(RateLimiter::default()),
+            login_throttle: Arc::new(LoginThrottle::default()),
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
             blobs: None,

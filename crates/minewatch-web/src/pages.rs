@@ -531,8 +531,20 @@ pub async fn report_create(
 pub(crate) async fn save_report(
     state: &AppState,
     viewer: &Viewer,
-    payload: Value,
+    mut payload: Value,
 ) -> Result<(RecordId, Option<String>), AppError> {
+    // Whoever is not on a case team files without review: the server, not the client,
+    // keeps the reporter and the exact place restricted.
+    let reviewed = viewer.principal.grants().iter().any(|g| g.role.is_staff());
+    if !reviewed {
+        let raised = minewatch_domain::access::clamp_intake_visibility(
+            RecordKind::Observation,
+            &mut payload,
+        );
+        if !raised.is_empty() {
+            tracing::debug!(fields = ?raised, "intake visibility raised back to the default");
+        }
+    }
     let mut batch = state.store.begin().await?;
     let written = batch
         .put(&viewer.author(), RecordKind::Observation, None, payload)

@@ -28,8 +28,10 @@ pub struct SecurityArgs {
     /// Anonymous reports (and receipt look-ups) accepted per connection per hour.
     #[arg(long, default_value_t = 30, env = "MINEWATCH_INTAKE_LIMIT")]
     pub intake_limit: u32,
-    /// Login attempts accepted per connection per 10 minutes.
-    #[arg(long, default_value_t = 10)]
+    /// Wrong passwords from one address (at any account) before each further try
+    /// there must wait, a delay that doubles with each wrong password (a right
+    /// password never counts).
+    #[arg(long, default_value_t = 20)]
     pub login_limit: u32,
     /// Hours a login lasts.
     #[arg(long, default_value_t = 12)]
@@ -49,9 +51,9 @@ impl SecurityArgs {
     fn config(&self) -> SecurityConfig {
         SecurityConfig {
             session_ttl: Duration::from_secs(self.session_hours.clamp(1, 24 * 30) * 3600),
-            login_limit: WindowLimit {
-                max: self.login_limit.max(1),
-                window: Duration::from_secs(600),
+            login: minewatch_web::LoginThrottlePolicy {
+                address_free: self.login_limit.max(1),
+                ..minewatch_web::LoginThrottlePolicy::default()
             },
             intake_limit: WindowLimit {
                 max: self.intake_limit.max(1),

@@ -432,17 +432,16 @@ async fn users_and_roles_from_the_command_line() {
     // The printed passwords are the real ones.
     let dir = minewatch_store::DataDir::open(&data).unwrap();
     let store = dir.open_store(None).await.unwrap();
-    let policy = minewatch_store::LockoutPolicy::default();
     let now = 0;
     use minewatch_store::LoginOutcome::{Success, WrongCredentials};
     assert!(
-        matches!(store.login("admin", &admin_password, policy, now).await.unwrap(), Success(a) if a.must_change_password)
+        matches!(store.login("admin", &admin_password, now).await.unwrap(), Success(a) if a.must_change_password)
     );
     assert_eq!(
-        store.login("saraa", &one_time, policy, now).await.unwrap(),
+        store.login("saraa", &one_time, now).await.unwrap(),
         WrongCredentials
     );
-    match store.login("saraa", &reset, policy, now).await.unwrap() {
+    match store.login("saraa", &reset, now).await.unwrap() {
         Success(a) => {
             assert!(a.must_change_password);
             assert_eq!(a.grants.len(), 1);

@@ -149,6 +149,7 @@ error-not-canonical = This value cannot be stored.
 
 page-not-found-title = Page not found
 page-not-found-body = There is no page at this address, or the record does not exist.
+method-not-allowed = This address does not take that kind of request.
 bad-request-title = Request not understood
 conflict-title = Conflict
 internal-error-title = Something went wrong
@@ -165,7 +166,10 @@ account-signed-in-as = Signed in as
 login-title = Log in
 login-submit = Log in
 login-wrong = Wrong username or password.
-login-locked = Too many wrong passwords. For your safety this account is locked until
+login-slowed = { $count ->
+    [one] Too many wrong passwords from here. Try again in one second.
+   *[other] Too many wrong passwords from here. Try again in { $count } seconds.
+}
 login-anonymous-note = You do not need an account to report what you saw.
 field-username = Username
 field-password = Password

@@ -146,6 +146,7 @@ error-not-canonical = Энэ утгыг хадгалах боломжгүй.
 
 page-not-found-title = Хуудас олдсонгүй
 page-not-found-body = Энэ хаягт хуудас алга, эсвэл бүртгэл байхгүй байна.
+method-not-allowed = Энэ хаяг ийм төрлийн хүсэлт хүлээн авдаггүй.
 bad-request-title = Хүсэлтийг ойлгосонгүй
 conflict-title = Зөрчилдөөн
 internal-error-title = Алдаа гарлаа
@@ -162,7 +163,7 @@ account-signed-in-as = Нэвтэрсэн:
 login-title = Нэвтрэх
 login-submit = Нэвтрэх
 login-wrong = Хэрэглэгчийн нэр эсвэл нууц үг буруу байна.
-login-locked = Нууц үгийг олон удаа буруу оруулсан тул таны аюулгүй байдлын үүднээс энэ бүртгэлийг түр хаасан. Нээгдэх цаг:
+login-slowed = Эндээс хэт олон удаа буруу нууц үг оруулсан байна. { $count } секундын дараа дахин оролдоно уу.
 login-anonymous-note = Харсан зүйлээ мэдээлэхэд бүртгэл шаардлагагүй.
 field-username = Хэрэглэгчийн нэр
 field-password = Нууц үг

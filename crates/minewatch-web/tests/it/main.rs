@@ -11,6 +11,7 @@ mod media;
 mod public;
 mod records;
 mod requests;
+mod safety;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

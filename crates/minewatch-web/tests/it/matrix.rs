@@ -312,7 +312,11 @@ async fn every_route_for_every_role_and_visibility() {
         window: std::time::Duration::from_secs(60),
     };
     let app = TestApp::demo_with(SecurityConfig {
-        login_limit: lots,
+        login: minewatch_web::LoginThrottlePolicy {
+            account_free: 100_000,
+            address_free: 100_000,
+            ..Default::default()
+        },
         intake_limit: lots,
         ..SecurityConfig::default()
     })
