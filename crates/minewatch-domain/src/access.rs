@@ -271,6 +271,23 @@ impl Principal {
         }
     }
 
+    /// The community a new record of this principal's belongs to when it names none:
+    /// the community of a principal whose every staff grant is scoped to communities
+    /// (the first of them). A principal with a workspace or organisation scope chooses;
+    /// without a choice the record is shared.
+    pub fn home_community(&self) -> Option<RecordId> {
+        let mut home = None;
+        for g in self.grants().iter().filter(|g| g.role.is_staff()) {
+            match &g.scope {
+                Scope::Community(id) => {
+                    home.get_or_insert_with(|| id.clone());
+                }
+                Scope::Workspace | Scope::Organisation(_) => return None,
+            }
+        }
+        home
+    }
+
     /// Whether this principal may create or correct a record owned by `owner` (`None`:
     /// a shared record): a staff role whose scope covers the owner.
     pub fn may_write(&self, owner: Option<&RecordId>) -> bool {
@@ -363,12 +380,9 @@ impl RecordAccess {
     pub fn of(kind: RecordKind, id: &RecordId, payload: &Value) -> RecordAccess {
         let owner = match kind {
             RecordKind::Community | RecordKind::Organisation => Some(id.clone()),
-            // A report, a case record or an evidence file belongs to the community it
-            // names, if any.
-            k if k == RecordKind::Observation
-                || k == RecordKind::Media
-                || RecordKind::CASE.contains(&k) =>
-            {
+            // A report, a request, a case record or an evidence file belongs to the
+            // community it names, if any.
+            k if k.is_owned_by_community() => {
                 payload
                     .get("community_id")
                     .and_then(Value::as_str)

@@ -113,6 +113,15 @@ impl RecordKind {
         RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// Kinds whose records belong to the community their `community_id` names (see
+    /// [`crate::RecordAccess::of`]); without one they are shared.
+    pub fn is_owned_by_community(self) -> bool {
+        matches!(
+            self,
+            RecordKind::Observation | RecordKind::Request | RecordKind::Media
+        ) || RecordKind::CASE.contains(&self)
+    }
+
     /// Fields that hold personal data or exact places and never appear in a public view.
     pub fn restricted_fields(self) -> &'static [&'static str] {
         match self {

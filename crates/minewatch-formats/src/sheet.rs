@@ -327,12 +327,13 @@ fn read_geojson(text: &str, kind: RecordKind) -> Result<Sheet, SheetError> {
     }
     let geometry = geometry_field(kind);
     // The kind's columns that some feature has (in the kind's order): a column no
-    // feature has is not in the file, so a correction leaves that field as it was.
+    // feature has is not in the file, so a correction leaves that field as it was. A
+    // file with no features (an export of a kind with no public records) has them all.
     let mut header: Vec<String> = columns(kind)
         .into_iter()
         .filter(|c| Some(c.field) != geometry)
         .map(|c| c.header)
-        .filter(|h| properties.iter().flatten().any(|p| p.contains_key(h)))
+        .filter(|h| features.is_empty() || properties.iter().flatten().any(|p| p.contains_key(h)))
         .collect();
     let geometry_columns: Vec<String> = match geometry {
         Some(g) if g.shape == Shape::Point => {

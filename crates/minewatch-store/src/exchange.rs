@@ -13,7 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
-use minewatch_domain::{LicenceNumber, RecordId, RecordKind, RedactionOptions, shareable_payload};
+use minewatch_domain::{
+    LicenceNumber, Principal, RecordAccess, RecordId, RecordKind, RedactionOptions, public_payload,
+};
 use minewatch_formats::sheet::{Place, Repair, Sheet, SheetNote};
 use minewatch_formats::table::{Cell, Header, Shape, fields, to_row, validate};
 use serde_json::Value;
@@ -373,8 +375,8 @@ impl Store {
 
     /// Every current record of `kind` as a header and rows, in id order (records that
     /// refer to another of their kind come after it, so the file imports as it is).
-    /// Unless `restricted`, people's identities are left out and exact places rounded
-    /// (see [`shareable_payload`]); with it, the export of each restricted field is
+    /// Unless `restricted`, only public records with their public fields (exact places
+    /// rounded) are in it, as an anonymous visitor sees them; with it, the export of each restricted field is
     /// recorded in the ledger as an access by `author`.
     pub async fn export_table(
         &self,
@@ -407,7 +409,16 @@ impl Store {
                 }
                 r.payload.clone()
             } else {
-                shareable_payload(kind, &r.payload, RedactionOptions::default()).0
+                // A file leaves the instance: it carries what the public may see, the
+                // public records with their public fields (exact places rounded).
+                if !RecordAccess::of(kind, &r.id, &r.payload).visible_to(&Principal::Anonymous) {
+                    continue;
+                }
+                let mut shown = public_payload(kind, &r.payload, RedactionOptions::default());
+                if let Some(obj) = shown.as_object_mut() {
+                    obj.retain(|k, _| !k.ends_with("_approximate"));
+                }
+                shown
             };
             rows.push(to_row(kind, r.id.as_str(), &payload));
         }

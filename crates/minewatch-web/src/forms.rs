@@ -410,8 +410,18 @@ pub async fn create(
     Form(form): Form<Vec<(String, String)>>,
     kind: RecordKind,
 ) -> PageResult {
-    let (payload, mut problems) = read_form(kind, &form);
+    let (mut payload, mut problems) = read_form(kind, &form);
     if problems.is_empty() {
+        // A record that can belong to a community and names none belongs to its
+        // author's, when the author works for one community: a paralegal's request is
+        // not every community's to open and edit.
+        if kind.is_owned_by_community()
+            && payload.get("community_id").is_none_or(Value::is_null)
+            && let (Some(home), Some(obj)) =
+                (viewer.principal.home_community(), payload.as_object_mut())
+        {
+            obj.insert("community_id".into(), Value::String(home.to_string()));
+        }
         // The new record's owner must be within the editor's scope.
         // (A new community owns itself: only a workspace-wide scope covers it.)
         let owner = RecordAccess::of(kind, &RecordId::parse("new").expect("valid"), &payload).owner;

@@ -110,6 +110,12 @@ fn the_demo_round_trips_through_csv_xlsx_and_geojson() {
         observations.contains(",48.1,104.6,"),
         "rounded as public views round: {observations}"
     );
+    // …and only public records leave: not the coalition's or a case team's.
+    for hidden in ["demo-obs-3", "demo-obs-4"] {
+        assert!(!observations.contains(hidden), "{hidden} exported");
+    }
+    let inspections = &exported.iter().find(|f| f.0 == "inspection.csv").unwrap().1;
+    assert!(!String::from_utf8_lossy(inspections).contains("demo-inspection-mv900102"));
 
     for format in ["csv", "xlsx", "geojson"] {
         let out1 = tmp.path().join(format!("{format}-1"));

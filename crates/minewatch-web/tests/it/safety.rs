@@ -108,3 +108,79 @@ async fn unlisted_methods_get_405_with_allow() {
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A request made on the web belongs to its author's community: staff of another
+/// community neither read its requester's contact nor edit it, and its author cannot
+/// edit theirs; a coordinator of the whole workspace sees and edits both.
+#[tokio::test]
+async fn requests_made_on_the_web_belong_to_their_authors_community() {
+    use minewatch_domain::{RecordId, Role, Scope};
+    let app = TestApp::demo().await;
+    let community = |id: &str| Scope::Community(RecordId::parse(id).unwrap());
+    let erdenetsagaan = "demo-community-erdenetsagaan";
+    let zaamar = "demo-community-zaamar-tuul";
+    let paralegal = app
+        .signed_in("e-paralegal", Role::Paralegal, community(erdenetsagaan))
+        .await;
+    let z_monitor = app
+        .signed_in("z-monitor", Role::Monitor, community(zaamar))
+        .await;
+    let z_coord = app
+        .signed_in("z-coord", Role::Coordinator, community(zaamar))
+        .await;
+    let national = app
+        .signed_in("national", Role::Coordinator, Scope::Workspace)
+        .await;
+    let make = |who: &'static str| {
+        format!(
+            "request_type=information&authority_id=demo-auth-zaamar-governor&channel=email\
+             &subject=Minutes+{who}&ask=The+minutes&requester_contact.name=Private+{who}\
+             &requester_contact.phone=%2B976+9911+{}",
+            if who == "e" { "0001" } else { "0002" }
+        )
+    };
+    let r = paralegal.post_form("/requests", &make("e")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let e_path = r.header("location").split('?').next().unwrap().to_owned();
+    let e_id = RecordId::parse(e_path.trim_start_matches("/requests/")).unwrap();
+    assert_eq!(
+        app.store.get(&e_id).await.unwrap().payload["community_id"],
+        erdenetsagaan,
+        "the author's community owns the request"
+    );
+    let r = z_coord.post_form("/requests", &make("z")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let z_path = r.header("location").split('?').next().unwrap().to_owned();
+
+    // Another community's staff: no private contact, no editing.
+    for (who, client) in [("z-monitor", &z_monitor), ("z-coord", &z_coord)] {
+        let page = client.get(&e_path).await;
+        assert!(!page.body.contains("Private e"), "{who} sees the requester");
+        assert!(!page.body.contains("9911 0001"), "{who} sees the phone");
+        let edit = client.get(&format!("{e_path}/edit")).await;
+        assert_eq!(edit.status, StatusCode::FORBIDDEN, "{who} edits");
+        let letter = client.get(&format!("{e_path}/letter")).await;
+        assert_eq!(letter.status, StatusCode::FORBIDDEN, "{who} prints the letter");
+    }
+    // The paralegal cannot edit Zaamar's request, nor see its requester.
+    let page = paralegal.get(&z_path).await;
+    assert!(!page.body.contains("Private z"));
+    assert_eq!(
+        paralegal.get(&format!("{z_path}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Each community's own staff, and the national coordinator, do.
+    assert!(paralegal.get(&e_path).await.body.contains("Private e"));
+    assert!(z_monitor.get(&z_path).await.body.contains("Private z"));
+    for path in [&e_path, &z_path] {
+        assert_eq!(
+            national.get(&format!("{path}/edit")).await.status,
+            StatusCode::OK
+        );
+    }
+    // A scoped author cannot give a request to another community.
+    let r = paralegal
+        .post_form("/requests", &format!("{}&community_id={zaamar}", make("e")))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,5 @@
+-- Requests belong to the community they name, as reports and case records do (a
+-- request with no owner was open to every staff account of every community).
+update record set owner = (payload::jsonb ->> 'community_id')
+ where kind = 'request' and (payload::jsonb ->> 'community_id') is not null;
+
