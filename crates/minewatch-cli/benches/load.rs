@@ -178,7 +178,11 @@ fn build(data: &Path, scale: usize) -> (String, String) {
 
     for (kind, extra_header, extra) in [
         ("violation", "found_by", "authority"),
-        ("inspection", "findings", "Усны хамгаалалтын бүсэд ажилласан"),
+        (
+            "inspection",
+            "findings",
+            "Усны хамгаалалтын бүсэд ажилласан",
+        ),
     ] {
         let mut text = csv_line(
             &[
@@ -281,7 +285,14 @@ fn ms(text: &str) -> f64 {
 
 fn wrk(url: &str, seconds: u64) -> Run {
     let out = Command::new("wrk")
-        .args(["-t2", "-c64", &format!("-d{seconds}s"), "--timeout", "10s", "--latency"])
+        .args([
+            "-t2",
+            "-c64",
+            &format!("-d{seconds}s"),
+            "--timeout",
+            "10s",
+            "--latency",
+        ])
         .arg(url)
         .output()
         .expect("running wrk");
@@ -306,7 +317,8 @@ fn wrk(url: &str, seconds: u64) -> Run {
         .and_then(|l| l.split(',').nth(2))
         .map(|r| {
             let r = r.trim().trim_end_matches(" read");
-            let (n, unit) = r.split_at(r.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(r.len()));
+            let (n, unit) =
+                r.split_at(r.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(r.len()));
             let n: f64 = n.parse().unwrap_or(0.0);
             n * match unit {
                 "KB" => 1024.0,
@@ -323,7 +335,9 @@ fn wrk(url: &str, seconds: u64) -> Run {
             .filter_map(|n| n.parse::<u64>().ok())
             .sum::<u64>();
     }
-    errors += field("Non-2xx or 3xx responses:").parse::<u64>().unwrap_or(0);
+    errors += field("Non-2xx or 3xx responses:")
+        .parse::<u64>()
+        .unwrap_or(0);
     Run {
         rps: field("Requests/sec:").parse().unwrap_or(0.0),
         p50_ms: ms(&field("50%")),

@@ -382,12 +382,10 @@ impl RecordAccess {
             RecordKind::Community | RecordKind::Organisation => Some(id.clone()),
             // A report, a request, a case record or an evidence file belongs to the
             // community it names, if any.
-            k if k.is_owned_by_community() => {
-                payload
-                    .get("community_id")
-                    .and_then(Value::as_str)
-                    .and_then(RecordId::parse)
-            }
+            k if k.is_owned_by_community() => payload
+                .get("community_id")
+                .and_then(Value::as_str)
+                .and_then(RecordId::parse),
             _ => None,
         };
         RecordAccess::with_owner(kind, owner, payload)

@@ -98,12 +98,27 @@ pub struct ListQuery {
     pub field: Option<FieldFilter>,
     pub limit: i64,
     pub offset: i64,
+    /// Only records that refer to at least one of these (a company's findings: about
+    /// the company or any of its licences).
+    pub linked_to_any: Vec<RecordId>,
+    /// Only records after this (label, id) in the list's order: the keyset cursor of
+    /// the next page, which stays right when records are added meanwhile.
+    pub after: Option<(String, String)>,
+}
+
+/// The `like` pattern of a list's search text.
+fn list_pattern(q: &ListQuery) -> String {
+    match q.search.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => format!("%{}%", escape_like(&s.to_lowercase())),
+        _ => "%".to_owned(),
+    }
 }
 
 /// A test of one top-level text field of the payload, e.g. a zone's `zone_type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldFilter {
-    /// A field name: ASCII letters and `_` only (it is written into the SQL).
+    /// A field name, or `field.member` (a localized name's `soum.mn`): ASCII letters,
+    /// `_` and `.` only (it is written into the SQL).
     pub field: &'static str,
     pub values: Vec<String>,
     /// Keep the records whose field is none of `values` (or absent) instead.
@@ -122,6 +137,8 @@ impl ListQuery {
             field: None,
             limit: 1000,
             offset: 0,
+            linked_to_any: Vec::new(),
+            after: None,
         }
     }
 
@@ -241,12 +258,82 @@ impl Store {
         StoredRecord::from_row(&row)
     }
 
-    /// Records of one kind, sorted by name.
+    /// Where the ledger is: it moves with every entry any device appends and commits,
+    /// in whatever order transactions commit (each device's `seq` only grows), so two
+    /// equal markers mean no entry was added between them. Caches of what the records
+    /// say (the pages' evaluation) compare it on every read; with several `serve`
+    /// processes on one database, a write in one is seen by the next page in another.
+    pub async fn ledger_marker(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "select count(*) as devices, cast(coalesce(sum(seq), 0) as bigint) as entries
+             from device",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("devices")?, row.try_get("entries")?))
+    }
+
+    /// The current versions of these records (those that exist), in no set order.
+    pub async fn get_many(&self, ids: &[&str]) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let places: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "select {RECORD_COLUMNS} from record where id in ({})",
+                places.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind((*id).to_owned());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                out.push(StoredRecord::from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records of one kind, sorted by name (then id), from after `q.after` if set.
     pub async fn list(&self, q: &ListQuery) -> Result<Vec<StoredRecord>, StoreError> {
-        let pattern = match q.search.as_deref().map(str::trim) {
-            Some(s) if !s.is_empty() => format!("%{}%", escape_like(&s.to_lowercase())),
-            _ => "%".to_owned(),
-        };
+        let (condition, binds) = self.list_condition(q, true);
+        let sql = format!(
+            "select {RECORD_COLUMNS} from record r where {condition}
+             order by label, id limit $4 offset $5"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(q.kind.as_str())
+            .bind(list_pattern(q))
+            .bind(i64::from(q.include_retracted))
+            .bind(q.limit.clamp(1, 10_000))
+            .bind(q.offset.max(0));
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(StoredRecord::from_row).collect()
+    }
+
+    /// How many records `q` finds in all (its limit, offset and cursor aside).
+    pub async fn count(&self, q: &ListQuery) -> Result<i64, StoreError> {
+        let (condition, binds) = self.list_condition(q, false);
+        // $4 and $5 are the list's limit and offset: bound here too, so both queries
+        // number their parameters alike.
+        let sql =
+            format!("select count(*) as n from record r where {condition} and $4 = $4 and $5 = $5");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(q.kind.as_str())
+            .bind(list_pattern(q))
+            .bind(i64::from(q.include_retracted))
+            .bind(0_i64)
+            .bind(0_i64);
+        for b in binds {
+            query = query.bind(b);
+        }
+        Ok(query.fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
+    /// The `where` condition of a list query and the values it binds from `$6` on.
+    fn list_condition(&self, q: &ListQuery, with_cursor: bool) -> (String, Vec<String>) {
         let mut binds = Vec::new();
         let visible = filter_sql(q.visible_to.as_ref(), 6, &mut binds);
         let mut linked = String::new();
@@ -257,16 +344,32 @@ impl Store {
                 binds.len() + 5
             ));
         }
+        if !q.linked_to_any.is_empty() {
+            let places: Vec<String> = q
+                .linked_to_any
+                .iter()
+                .map(|target| {
+                    binds.push(target.as_str().to_owned());
+                    format!("${}", binds.len() + 5)
+                })
+                .collect();
+            linked.push_str(&format!(
+                " and exists (select 1 from record_link l where l.from_id = r.id and l.to_id in ({}))",
+                places.join(", ")
+            ));
+        }
         if let Some(f) = &q.field {
             assert!(
                 f.field
                     .bytes()
-                    .all(|b| b.is_ascii_alphabetic() || b == b'_'),
-                "a field filter names a plain field"
+                    .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.'),
+                "a field filter names a plain field or a member of one"
             );
             let value = match self.backend {
                 Backend::Sqlite => format!("json_extract(r.payload, '$.{}')", f.field),
-                Backend::Postgres => format!("(r.payload::jsonb ->> '{}')", f.field),
+                Backend::Postgres => {
+                    format!("(r.payload::jsonb #>> '{{{}}}')", f.field.replace('.', ","))
+                }
             };
             let places: Vec<String> = f
                 .values
@@ -284,23 +387,22 @@ impl Store {
                 (false, false) => format!(" and {value} in {set}"),
             });
         }
-        let sql = format!(
-            "select {RECORD_COLUMNS} from record r
-             where kind = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
-                   and {visible}{linked}
-             order by label, id limit $4 offset $5"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(q.kind.as_str())
-            .bind(pattern)
-            .bind(i64::from(q.include_retracted))
-            .bind(q.limit.clamp(1, 10_000))
-            .bind(q.offset.max(0));
-        for b in binds {
-            query = query.bind(b);
+        if with_cursor && let Some((label, id)) = &q.after {
+            binds.push(label.clone());
+            let l = binds.len() + 5;
+            binds.push(id.clone());
+            let i = binds.len() + 5;
+            linked.push_str(&format!(
+                " and (r.label > ${l} or (r.label = ${l} and r.id > ${i}))"
+            ));
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(StoredRecord::from_row).collect()
+        (
+            format!(
+                "kind = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
+                 and {visible}{linked}"
+            ),
+            binds,
+        )
     }
 
     /// How many current (not retracted) records of each kind `filter` lets one see.

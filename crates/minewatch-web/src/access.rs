@@ -60,6 +60,9 @@ pub enum RoutePolicy {
 pub enum Limit {
     Login,
     Intake,
+    /// Pages read without an account: a few addresses must not be able to keep the
+    /// server busy for everyone.
+    Read,
 }
 
 /// At most `max` posts per `window` per connection.
@@ -75,6 +78,9 @@ pub struct SecurityConfig {
     pub session_ttl: Duration,
     pub login: LoginThrottlePolicy,
     pub intake_limit: WindowLimit,
+    /// Pages an anonymous visitor may read per address (stylesheet and health check
+    /// aside).
+    pub read_limit: WindowLimit,
     /// Take the client address from `X-Forwarded-For` and TLS from `X-Forwarded-Proto`
     /// (only behind a proxy that sets them).
     pub trust_proxy: bool,
@@ -91,6 +97,10 @@ impl Default for SecurityConfig {
             intake_limit: WindowLimit {
                 max: 30,
                 window: Duration::from_secs(3600),
+            },
+            read_limit: WindowLimit {
+                max: 300,
+                window: Duration::from_secs(60),
             },
             trust_proxy: false,
             secure_cookies: false,
@@ -444,6 +454,9 @@ pub fn secure(config: &SecurityConfig, headers: &HeaderMap) -> bool {
 #[derive(Debug, Clone)]
 pub struct ClientKey(pub String);
 
+/// The client key of a request that came with no connection's address.
+const UNKNOWN_CLIENT: &str = "unknown";
+
 /// The connection's address as the rate limiter keys it.
 pub(crate) fn client_key(config: &SecurityConfig, parts: &Parts) -> String {
     if config.trust_proxy
@@ -459,7 +472,7 @@ pub(crate) fn client_key(config: &SecurityConfig, parts: &Parts) -> String {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .unwrap_or_else(|| UNKNOWN_CLIENT.to_owned())
 }
 
 fn is_api(path: &str) -> bool {
@@ -628,6 +641,24 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         return Redirect::to("/account/password").into_response();
     }
 
+    // Anonymous reading, per address. (A request with no address comes from inside the
+    // process, not from a connection: `serve` always has one.)
+    let client = client_key(config, &parts);
+    if !principal.is_signed_in()
+        && method == Method::GET
+        && client != UNKNOWN_CLIENT
+        && !matches!(path.as_str(), "/healthz" | "/static/app.css")
+        && let Err(retry) = state.limiter.check(Limit::Read, &client, config.read_limit)
+    {
+        return reject(
+            &path,
+            &ui,
+            AppError::TooMany {
+                retry_after_s: retry.as_secs().max(1),
+            },
+        );
+    }
+
     // The route's policy.
     match policy {
         RoutePolicy::Open => {}
@@ -680,6 +711,7 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
                 let limit = match bucket {
                     Limit::Login => None,
                     Limit::Intake => Some(config.intake_limit),
+                    Limit::Read => Some(config.read_limit),
                 };
                 if let Some(limit) = limit
                     && let Err(retry) =

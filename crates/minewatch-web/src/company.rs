@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use minewatch_domain::engine::first_cluster;
 use minewatch_domain::pack::DutyKind;
 use minewatch_domain::{RecordId, RecordKind};
-use minewatch_store::{StoreError, StoredRecord};
+use minewatch_store::{ListQuery, StoreError, StoredRecord};
 use serde_json::Value;
 
 use crate::AppState;
@@ -27,6 +27,8 @@ pub struct CompanySection {
 pub struct LinkList {
     pub heading: String,
     pub items: Vec<RecordLink>,
+    /// When it is cut short: "Showing 1–100 of N", and where the whole list is.
+    pub more: Option<(String, Option<String>)>,
 }
 
 fn date_of(r: &StoredRecord) -> Option<Date> {
@@ -47,16 +49,18 @@ pub async fn section(
     // its subsidiaries by parent, findings by company) and to each of its licences.
     let licences = visible(state, viewer, RecordKind::Licence, Some(id)).await?;
     let subsidiaries = visible(state, viewer, RecordKind::Company, Some(id)).await?;
-    let mut about = vec![id];
-    about.extend(licences.iter().map(|l| &l.id));
+    // Findings about the company or any of its licences, in one query however many
+    // licences it holds.
+    let mut about = vec![id.clone()];
+    about.extend(licences.iter().map(|l| l.id.clone()));
     let findings = async |kind| -> Result<Vec<StoredRecord>, StoreError> {
-        let mut out: Vec<StoredRecord> = Vec::new();
-        for target in &about {
-            for r in visible(state, viewer, kind, Some(*target)).await? {
-                if !out.iter().any(|o| o.id == r.id) {
-                    out.push(r);
-                }
-            }
+        let mut q = ListQuery::all(kind).visible_to(&viewer.filter());
+        q.linked_to_any = about.clone();
+        q.limit = 100_000;
+        let mut out = state.store.list(&q).await?;
+        for r in &mut out {
+            let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
+            r.payload = viewer.fields(r, &access).payload;
         }
         out.sort_by_key(date_of);
         Ok(out)
@@ -84,17 +88,32 @@ pub async fn section(
                 ],
             ))
         });
-    let list = |key: &str, rs: &[StoredRecord]| LinkList {
+    // A list shows its first hundred; the whole list is a filtered list page.
+    let list = |key: &str, rs: &[StoredRecord], all: Option<String>| LinkList {
         heading: ui.t(key),
-        items: rs.iter().map(|r| RecordLink::new(ui, r)).collect(),
+        items: rs
+            .iter()
+            .take(crate::pages::ROWS_PER_PAGE)
+            .map(|r| RecordLink::new(ui, r))
+            .collect(),
+        more: (rs.len() > crate::pages::ROWS_PER_PAGE).then(|| {
+            (
+                crate::gaps::shown(ui, 1, crate::pages::ROWS_PER_PAGE, rs.len()),
+                all,
+            )
+        }),
     };
     Ok(CompanySection {
         repeat,
         lists: vec![
-            list("nav-licences", &licences),
-            list("nav-violations", &violations),
-            list("nav-decisions", &decisions),
-            list("company-subsidiaries", &subsidiaries),
+            list(
+                "nav-licences",
+                &licences,
+                Some(format!("/licences?company={id}")),
+            ),
+            list("nav-violations", &violations, None),
+            list("nav-decisions", &decisions, None),
+            list("company-subsidiaries", &subsidiaries, None),
         ],
         totals: book.company_totals(ui, id),
     })

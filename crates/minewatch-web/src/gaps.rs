@@ -1,7 +1,9 @@
 //! The duty engine's findings on pages: the gaps list with its filters, one page per
 //! gap, and the gaps of a licence, a company or an authority (an authority's gaps are
-//! its scorecard). Every view evaluates the pack against the records as they are now:
-//! nothing is cached, so a changed record changes the gaps at once.
+//! its scorecard). The evaluation of the records as they are now is made once and
+//! shared by every page and request ([`Evaluated`]): it is made again when the ledger
+//! moves (any process's write, compared on every read) or the day changes, by one request
+//! while the others wait for it. Pages show a hundred gaps at a time, with counts of all.
 //!
 //! A gap about a record the viewer may not see is left out, and so is every count it
 //! would add to; evidence the viewer may not see is counted, never named.
@@ -12,9 +14,10 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
+use jiff::civil::Date;
 use minewatch_domain::engine::{Evaluation, Facts, Gap, Status, evaluate};
 use minewatch_domain::pack::Basis;
-use minewatch_domain::{RecordAccess, RecordId, RecordKind};
+use minewatch_domain::{Lang, Pack, Principal, RecordAccess, RecordId, RecordKind, Visibility};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -54,45 +57,34 @@ pub struct GapFilter {
     pub authority: String,
     pub company: String,
     pub duty: String,
+    /// Which page of a hundred (1 is the first).
+    pub page: usize,
 }
 
 impl GapFilter {
-    /// Whether a gap passes the filter; `held` is the licences of the filter's company.
-    fn keeps(&self, g: &Gap, held: &HashSet<&str>) -> bool {
-        fn given(s: &str) -> Option<&str> {
-            (!s.is_empty()).then_some(s)
-        }
-        given(&self.licence).is_none_or(|l| &*g.subject == l)
-            && given(&self.authority).is_none_or(|a| &*g.bearer == a)
-            && given(&self.company).is_none_or(|c| &*g.bearer == c || held.contains(&*g.subject))
-            && given(&self.duty).is_none_or(|d| &*g.duty == d)
-    }
-
-    /// The licences the filter's company holds (none without a company).
-    fn held<'f>(&self, facts: &'f Facts) -> HashSet<&'f str> {
-        if self.company.is_empty() {
-            return HashSet::new();
-        }
-        facts
-            .licences
-            .iter()
-            .filter(|l| l.holder.as_deref() == Some(self.company.as_str()))
-            .map(|l| &*l.id)
-            .collect()
-    }
-
     fn status(&self) -> Option<Status> {
         Status::parse(&self.status)
     }
 
-    /// The query string of this filter with another status.
+    /// The query string of this filter with another status (on its first page).
     fn query_with_status(&self, status: &str) -> String {
+        self.query(status, 1)
+    }
+
+    /// The query string of this filter with this status, on this page.
+    fn query(&self, status: &str, page: usize) -> String {
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
         let pairs = [
             ("status", status),
             ("licence", self.licence.as_str()),
             ("authority", self.authority.as_str()),
             ("company", self.company.as_str()),
             ("duty", self.duty.as_str()),
+            ("page", page.as_str()),
         ];
         let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         match serde_urlencoded::to_string(kept) {
@@ -102,63 +94,261 @@ impl GapFilter {
     }
 }
 
-/// A name and a link for an id a gap mentions, or `None` when it is a record the
-/// viewer may not see. Each id is looked up once per page.
-struct Names<'a> {
-    state: &'a AppState,
-    viewer: &'a Viewer,
-    ui: &'a Ui,
-    known: HashMap<String, Option<(String, Option<String>)>>,
+/// Gaps a page shows at once; the counts are of all of them.
+pub const GAPS_PER_PAGE: usize = 100;
+
+/// A record a gap names, as pages name it and as the access policy judges it.
+struct Named {
+    visibility: Visibility,
+    owner: Option<RecordId>,
+    name_mn: String,
+    name_en: String,
+    href: Option<String>,
 }
 
-impl<'a> Names<'a> {
-    fn new(state: &'a AppState, viewer: &'a Viewer, ui: &'a Ui) -> Names<'a> {
-        Names {
-            state,
-            viewer,
-            ui,
-            known: HashMap::new(),
+/// The evaluation of the records at one point of the ledger on one day, with what the
+/// pages need to show any part of it without asking the database: the records its gaps
+/// name, and the gaps by subject, bearer and duty.
+pub struct Evaluated {
+    marker: (i64, i64),
+    pub today: Date,
+    pub facts: Facts,
+    pub eval: Evaluation,
+    directory: HashMap<String, Named>,
+    by_subject: HashMap<Arc<str>, Vec<u32>>,
+    by_bearer: HashMap<Arc<str>, Vec<u32>>,
+    by_duty: HashMap<Arc<str>, Vec<u32>>,
+    by_id: HashMap<String, u32>,
+    /// The gaps an anonymous visitor sees (about records the public may see).
+    public: Vec<u32>,
+}
+
+/// The current evaluation, shared by every request of this process.
+#[derive(Default)]
+pub struct EvaluationCache {
+    current: std::sync::Mutex<Option<Arc<Evaluated>>>,
+    /// Held by the one request that makes a new evaluation; the others wait for it
+    /// rather than each making their own.
+    making: tokio::sync::Mutex<()>,
+}
+
+impl EvaluationCache {
+    fn fresh(&self, marker: (i64, i64), today: Date) -> Option<Arc<Evaluated>> {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        current
+            .as_ref()
+            .filter(|e| e.marker == marker && e.today == today)
+            .cloned()
+    }
+}
+
+/// The evaluation of the records as they are now, today.
+pub async fn evaluation(state: &AppState) -> Result<Arc<Evaluated>, AppError> {
+    let cache = &state.evaluations;
+    let today = state.pack.today(jiff::Timestamp::now());
+    let marker = state.store.ledger_marker().await?;
+    if let Some(e) = cache.fresh(marker, today) {
+        return Ok(e);
+    }
+    let _making = cache.making.lock().await;
+    // The marker is read before the records: a write that lands while they are read
+    // moves it, and the next page makes the evaluation again.
+    let marker = state.store.ledger_marker().await?;
+    if let Some(e) = cache.fresh(marker, today) {
+        return Ok(e);
+    }
+    let started = std::time::Instant::now();
+    let facts = state.store.facts(&state.pack).await?;
+    let (facts, eval) = evaluated(state, facts, today).await;
+    let mut ids: Vec<&str> = Vec::new();
+    {
+        let mut seen = HashSet::new();
+        for g in eval.gaps.iter() {
+            let named = [&g.subject, &g.bearer]
+                .into_iter()
+                .chain(g.trigger.as_ref())
+                .chain(g.evidence.iter());
+            for id in named {
+                let base = base_id(id);
+                if seen.insert(base) && RecordId::parse(base).is_some() {
+                    ids.push(base);
+                }
+            }
+        }
+    }
+    let records = state.store.get_many(&ids).await?;
+    drop(ids);
+    let directory: HashMap<String, Named> = records
+        .into_iter()
+        .map(|r| {
+            let access = RecordAccess::of(r.kind, &r.id, &r.payload);
+            let named = Named {
+                visibility: access.visibility,
+                owner: access.owner,
+                name_mn: display_name(&r, Lang::Mn),
+                name_en: display_name(&r, Lang::En),
+                href: record_href(r.kind, &r.id),
+            };
+            (r.id.to_string(), named)
+        })
+        .collect();
+    let made = tokio::task::spawn_blocking(move || index(marker, today, facts, eval, directory))
+        .await
+        .map_err(|e| AppError::Internal(format!("indexing the evaluation: {e}")))?;
+    let made = Arc::new(made);
+    tracing::debug!(
+        gaps = made.eval.gaps.len(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "evaluation made"
+    );
+    *cache.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&made));
+    Ok(made)
+}
+
+/// The record an id a gap mentions is about: a licence's grant or expiry ("ID#granted")
+/// and a period of a periodic duty ("ID@DATE") are about record ID.
+fn base_id(id: &str) -> &str {
+    id.split_once('#')
+        .or_else(|| id.split_once('@'))
+        .map_or(id, |(base, _)| base)
+}
+
+fn index(
+    marker: (i64, i64),
+    today: Date,
+    facts: Facts,
+    eval: Evaluation,
+    directory: HashMap<String, Named>,
+) -> Evaluated {
+    let mut made = Evaluated {
+        marker,
+        today,
+        facts,
+        directory,
+        by_subject: HashMap::new(),
+        by_bearer: HashMap::new(),
+        by_duty: HashMap::new(),
+        by_id: HashMap::with_capacity(eval.gaps.len()),
+        public: Vec::new(),
+        eval: Evaluation {
+            as_of: eval.as_of,
+            gaps: Vec::new().into(),
+            diagnostics: Vec::new(),
+        },
+    };
+    for (i, g) in eval.gaps.iter().enumerate() {
+        let i = i as u32;
+        made.by_subject
+            .entry(g.subject.clone())
+            .or_default()
+            .push(i);
+        made.by_bearer.entry(g.bearer.clone()).or_default().push(i);
+        made.by_duty.entry(g.duty.clone()).or_default().push(i);
+        made.by_id.insert(gap_id(g), i);
+        if made.visible(&g.subject, &Principal::Anonymous) {
+            made.public.push(i);
+        }
+    }
+    made.eval = eval;
+    made
+}
+
+impl Evaluated {
+    /// Whether `principal` may see what the id is about (ids that are no record, such
+    /// as an authority type, are shown).
+    fn visible(&self, id: &str, principal: &Principal) -> bool {
+        match self.directory.get(base_id(id)) {
+            Some(n) => principal.can_see(n.visibility, n.owner.as_ref()),
+            None => true,
         }
     }
 
-    async fn resolve(&mut self, id: &str) -> Option<(String, Option<String>)> {
-        if let Some(known) = self.known.get(id) {
-            return known.clone();
-        }
-        let found = self.look_up(id).await;
-        self.known.insert(id.to_owned(), found.clone());
-        found
-    }
-
-    async fn look_up(&self, id: &str) -> Option<(String, Option<String>)> {
-        // Facts the engine derives from a record: a licence's grant or expiry
-        // ("ID#granted"), a period of a periodic duty ("ID@DATE").
+    /// A name and a link for an id a gap mentions, or `None` when it is a record the
+    /// viewer may not see.
+    fn name(
+        &self,
+        pack: &Pack,
+        ui: &Ui,
+        viewer: &Viewer,
+        id: &str,
+    ) -> Option<(String, Option<String>)> {
+        let record = |base: &str| match self.directory.get(base) {
+            Some(n) => viewer
+                .principal
+                .can_see(n.visibility, n.owner.as_ref())
+                .then(|| {
+                    let name = if ui.lang == Lang::Mn {
+                        &n.name_mn
+                    } else {
+                        &n.name_en
+                    };
+                    (name.clone(), n.href.clone())
+                }),
+            // Not a record (a station, a request kept elsewhere): its id is all we have.
+            None => Some((base.to_owned(), None)),
+        };
         if let Some((base, what)) = id.split_once('#') {
-            let (name, href) = Box::pin(self.record(base)).await?;
-            let what = self.ui.t(&format!("gap-fact-{what}"));
+            let (name, href) = record(base)?;
+            let what = ui.t(&format!("gap-fact-{what}"));
             return Some((format!("{name} ({what})"), href));
         }
         if let Some((base, due)) = id.split_once('@') {
-            let (name, href) = Box::pin(self.record(base)).await?;
+            let (name, href) = record(base)?;
             return Some((format!("{name} · {due}"), href));
         }
-        if let Some(t) = self.state.pack.authority_type(id) {
-            return Some((self.ui.pick(&t.name).to_owned(), None));
+        if let Some(t) = pack.authority_type(id) {
+            return Some((ui.pick(&t.name).to_owned(), None));
         }
-        self.record(id).await
+        record(id)
     }
 
-    async fn record(&self, id: &str) -> Option<(String, Option<String>)> {
-        let Some(rid) = RecordId::parse(id) else {
-            return Some((id.to_owned(), None));
-        };
-        match self.state.store.get(&rid).await {
-            Ok(r) => RecordAccess::of(r.kind, &r.id, &r.payload)
-                .visible_to(&self.viewer.principal)
-                .then(|| (display_name(&r, self.ui.lang), record_href(r.kind, &r.id))),
-            // Not a record (a station, a request kept elsewhere): its id is all we have.
-            Err(_) => Some((id.to_owned(), None)),
+    /// The gaps that pass `filter` but its status, in pack order, that `principal` may
+    /// see.
+    fn candidates(&self, filter: &GapFilter, principal: &Principal) -> Vec<u32> {
+        fn given(s: &str) -> Option<&str> {
+            (!s.is_empty()).then_some(s)
         }
+        let mut lists: Vec<Vec<u32>> = Vec::new();
+        let none = Vec::new();
+        if let Some(l) = given(&filter.licence) {
+            lists.push(self.by_subject.get(l).unwrap_or(&none).clone());
+        }
+        if let Some(a) = given(&filter.authority) {
+            lists.push(self.by_bearer.get(a).unwrap_or(&none).clone());
+        }
+        if let Some(d) = given(&filter.duty) {
+            lists.push(self.by_duty.get(d).unwrap_or(&none).clone());
+        }
+        if let Some(c) = given(&filter.company) {
+            let mut of_company = self.by_bearer.get(c).unwrap_or(&none).clone();
+            for l in self
+                .facts
+                .licences
+                .iter()
+                .filter(|l| l.holder.as_deref() == Some(c))
+            {
+                of_company.extend(self.by_subject.get(&l.id).unwrap_or(&none));
+            }
+            of_company.sort_unstable();
+            of_company.dedup();
+            lists.push(of_company);
+        }
+        let public = !principal.is_signed_in();
+        let mut kept = match lists.iter().min_by_key(|l| l.len()) {
+            Some(smallest) => smallest.clone(),
+            None if public => return self.public.clone(),
+            None => (0..self.eval.gaps.len() as u32).collect(),
+        };
+        kept.retain(|i| {
+            lists.iter().all(|l| l.binary_search(i).is_ok())
+                && self.visible(&self.eval.gaps[*i as usize].subject, principal)
+        });
+        kept
+    }
+
+    /// The gap with this id, if there is one today.
+    pub fn gap(&self, id: &str) -> Option<&Gap> {
+        self.by_id.get(id).map(|i| &self.eval.gaps[*i as usize])
     }
 }
 
@@ -188,94 +378,114 @@ pub struct GapView {
     pub hidden_label: String,
 }
 
-/// The gaps the viewer may see, as views, and a count per status (of the gaps that
-/// pass every filter but the status one).
-async fn views(
+/// The gaps the viewer may see that pass `filter`, one page of them as views, with a
+/// count per status (of the gaps that pass every filter but the status one) and how
+/// many pass the status filter too.
+fn views(
     state: &AppState,
     viewer: &Viewer,
     ui: &Ui,
-    eval: &Evaluation,
-    facts: &Facts,
+    evaluated: &Evaluated,
     filter: &GapFilter,
-) -> (Vec<GapView>, Vec<(Status, usize)>) {
-    let mut names = Names::new(state, viewer, ui);
-    let mut rows = Vec::new();
+    page: usize,
+) -> (Vec<GapView>, Vec<(Status, usize)>, usize) {
     let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-    let held = filter.held(facts);
-    for g in eval.gaps.iter().filter(|g| filter.keeps(g, &held)) {
-        // A gap about a record the viewer may not see is not shown, nor counted.
-        let Some((subject, subject_href)) = names.resolve(&g.subject).await else {
-            continue;
-        };
-        if let Some(c) = counts.iter_mut().find(|(s, _)| *s == g.status) {
+    let gaps = &evaluated.eval.gaps;
+    let candidates = evaluated.candidates(filter, &viewer.principal);
+    for i in &candidates {
+        let status = gaps[*i as usize].status;
+        if let Some(c) = counts.iter_mut().find(|(s, _)| *s == status) {
             c.1 += 1;
         }
-        if filter.status().is_some_and(|s| s != g.status) {
-            continue;
-        }
-        let Some(duty) = state.pack.duty(&g.duty) else {
-            continue;
-        };
-        let (bearer, bearer_href) = match names.resolve(&g.bearer).await {
-            Some(named) => named,
-            None => match state.pack.authority_type(&duty.bearer) {
-                Some(t) => (ui.pick(&t.name).to_owned(), None),
-                None => (ui.t("gap-bearer-hidden"), None),
-            },
-        };
-        let mut evidence = Vec::new();
-        let mut hidden_evidence = 0;
-        let mut shown_names: HashMap<String, Option<String>> = HashMap::new();
-        for e in &g.evidence {
-            match names.resolve(e).await {
-                Some((name, href)) => {
-                    shown_names.insert(e.to_string(), Some(name.clone()));
-                    evidence.push((name, href));
-                }
-                None => {
-                    shown_names.insert(e.to_string(), None);
-                    hidden_evidence += 1;
-                }
+    }
+    let wanted = filter.status();
+    let mut matching = candidates
+        .iter()
+        .map(|i| &gaps[*i as usize])
+        .filter(|g| wanted.is_none_or(|s| s == g.status));
+    let total = wanted.map_or(candidates.len(), |s| {
+        counts.iter().find(|(c, _)| *c == s).map_or(0, |c| c.1)
+    });
+    let skip = page.saturating_sub(1) * GAPS_PER_PAGE;
+    let rows = matching
+        .by_ref()
+        .skip(skip)
+        .take(GAPS_PER_PAGE)
+        .filter_map(|g| view(state, viewer, ui, evaluated, g))
+        .collect();
+    (rows, counts, total)
+}
+
+/// One gap as a page shows it (`None` for a duty the pack no longer has).
+fn view(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    evaluated: &Evaluated,
+    g: &Gap,
+) -> Option<GapView> {
+    let pack = &state.pack;
+    let name = |id: &str| evaluated.name(pack, ui, viewer, id);
+    let (subject, subject_href) = name(&g.subject)?;
+    let duty = pack.duty(&g.duty)?;
+    let (bearer, bearer_href) = match name(&g.bearer) {
+        Some(named) => named,
+        None => match pack.authority_type(&duty.bearer) {
+            Some(t) => (ui.pick(&t.name).to_owned(), None),
+            None => (ui.t("gap-bearer-hidden"), None),
+        },
+    };
+    let mut evidence = Vec::new();
+    let mut hidden_evidence = 0;
+    let mut shown_names: HashMap<String, Option<String>> = HashMap::new();
+    for e in &g.evidence {
+        match name(e) {
+            Some((n, href)) => {
+                shown_names.insert(e.to_string(), Some(n.clone()));
+                evidence.push((n, href));
+            }
+            None => {
+                shown_names.insert(e.to_string(), None);
+                hidden_evidence += 1;
             }
         }
-        shown_names.insert(g.subject.to_string(), Some(subject.clone()));
-        shown_names.insert(g.bearer.to_string(), Some(bearer.clone()));
-        let trigger = match g.trigger.as_deref() {
-            Some(t) => names.resolve(t).await.map(|n| n.0).unwrap_or_default(),
-            None => String::new(),
-        };
-        let explanation = g.explanation_with(&state.pack, &|id| {
-            shown_names
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| Some(id.to_owned()))
-        });
-        rows.push(GapView {
-            id: gap_id(g),
-            status_id: g.status.as_str(),
-            status: ui.t(&format!("gap-status-{}", g.status.as_str())),
-            title: ui.pick(&duty.title).to_owned(),
-            duty_id: duty.id.clone(),
-            kind: ui.t(&format!("duty-kind-{}", duty.kind.as_str())),
-            subject,
-            subject_href,
-            bearer,
-            bearer_href,
-            trigger,
-            due: g.due.map(|d| d.to_string()).unwrap_or_default(),
-            derivation: g.due_derivation.as_deref().unwrap_or_default().to_owned(),
-            citation: g.citation(&state.pack, ui.lang),
-            explanation: ui.pick(&explanation).to_owned(),
-            next_step: ui.pick(&duty.next_step).to_owned(),
-            confidence: ui.t(&format!("confidence-{}", duty.confidence.as_str())),
-            policy_note: (duty.basis == Basis::Policy)
-                .then(|| duty.basis_note.clone().unwrap_or_default()),
-            evidence,
-            hidden_evidence,
-            hidden_label: ui.t_count("gap-hidden-evidence", hidden_evidence as i64),
-        });
     }
-    (rows, counts)
+    shown_names.insert(g.subject.to_string(), Some(subject.clone()));
+    shown_names.insert(g.bearer.to_string(), Some(bearer.clone()));
+    let trigger = match g.trigger.as_deref() {
+        Some(t) => name(t).map(|n| n.0).unwrap_or_default(),
+        None => String::new(),
+    };
+    let explanation = g.explanation_with(pack, &|id| {
+        shown_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| Some(id.to_owned()))
+    });
+    Some(GapView {
+        id: gap_id(g),
+        status_id: g.status.as_str(),
+        status: ui.t(&format!("gap-status-{}", g.status.as_str())),
+        title: ui.pick(&duty.title).to_owned(),
+        duty_id: duty.id.clone(),
+        kind: ui.t(&format!("duty-kind-{}", duty.kind.as_str())),
+        subject,
+        subject_href,
+        bearer,
+        bearer_href,
+        trigger,
+        due: g.due.map(|d| d.to_string()).unwrap_or_default(),
+        derivation: g.due_derivation.as_deref().unwrap_or_default().to_owned(),
+        citation: g.citation(pack, ui.lang),
+        explanation: ui.pick(&explanation).to_owned(),
+        next_step: ui.pick(&duty.next_step).to_owned(),
+        confidence: ui.t(&format!("confidence-{}", duty.confidence.as_str())),
+        policy_note: (duty.basis == Basis::Policy)
+            .then(|| duty.basis_note.clone().unwrap_or_default()),
+        evidence,
+        hidden_evidence,
+        hidden_label: ui.t_count("gap-hidden-evidence", hidden_evidence as i64),
+    })
 }
 
 /// The gaps of one record for its page: a count per status and the list.
@@ -286,6 +496,8 @@ pub struct RecordGaps {
     pub rows: Vec<GapView>,
     /// The gaps list filtered to this record.
     pub list_href: String,
+    /// "Showing 1–100 of N", when there are more than a page.
+    pub shown: Option<String>,
 }
 
 pub struct StatusCount {
@@ -343,17 +555,28 @@ pub async fn for_record(
         ),
         _ => return Ok(None),
     };
-    let facts = state.store.facts(&state.pack).await?;
-    let today = state.pack.today(jiff::Timestamp::now());
-    let (facts, eval) = evaluated(state, facts, today).await;
-    let (rows, counts) = views(state, viewer, ui, &eval, &facts, &filter).await;
+    let evaluated = evaluation(state).await?;
+    let (rows, counts, total) = views(state, viewer, ui, &evaluated, &filter, 1);
     Ok(Some(RecordGaps {
         heading: ui.t(heading),
         intro: ui.t(intro),
         counts: status_counts(ui, &counts, &filter),
         list_href: format!("/gaps{}", filter.query_with_status("")),
+        shown: (total > rows.len()).then(|| shown(ui, 1, rows.len(), total)),
         rows,
     }))
+}
+
+/// "Showing FROM–TO of TOTAL", in the reader's language.
+pub fn shown(ui: &Ui, from: usize, count: usize, total: usize) -> String {
+    ui.t_args(
+        "page-shown",
+        &[
+            ("from", from.to_string()),
+            ("to", (from + count).saturating_sub(1).to_string()),
+            ("total", total.to_string()),
+        ],
+    )
 }
 
 #[derive(Template)]
@@ -367,6 +590,7 @@ pub struct GapsPage<'a> {
     pub count_label: String,
     pub counts: Vec<StatusCount>,
     pub rows: Vec<GapView>,
+    pub pager: crate::views::Pager,
 }
 
 /// Every gap the engine finds today in the records the viewer may see, filtered by
@@ -377,12 +601,14 @@ pub async fn list(
     ui: Ui,
     Query(filter): Query<GapFilter>,
 ) -> PageResult {
-    let facts = state.store.facts(&state.pack).await.page(&ui)?;
-    let today = state.pack.today(jiff::Timestamp::now());
-    let (facts, eval) = evaluated(&state, facts, today).await;
-    let (rows, counts) = views(&state, &viewer, &ui, &eval, &facts, &filter).await;
+    let evaluated = evaluation(&state).await.page(&ui)?;
+    let today = evaluated.today;
+    let page = filter.page.max(1);
+    let (rows, counts, total) = views(&state, &viewer, &ui, &evaluated, &filter, page);
+    let pager = crate::views::Pager::numbered(&ui, page, GAPS_PER_PAGE, rows.len(), total, |p| {
+        format!("/gaps{}", filter.query(&filter.status, p))
+    });
     // What the list is narrowed to, named as the viewer may see it.
-    let mut names = Names::new(&state, &viewer, &ui);
     let mut filters = Vec::new();
     for (key, value) in [
         ("gaps-filter-licence", &filter.licence),
@@ -390,7 +616,18 @@ pub async fn list(
         ("gaps-filter-authority", &filter.authority),
     ] {
         if !value.is_empty() {
-            let name = names.resolve(value).await.map(|n| n.0);
+            let name = match evaluated.name(&state.pack, &ui, &viewer, value) {
+                Some((name, _)) if evaluated.directory.contains_key(value.as_str()) => Some(name),
+                // A record no gap names: the database has its name.
+                _ => match RecordId::parse(value) {
+                    Some(id) => viewer
+                        .record(&state, id.as_str())
+                        .await
+                        .ok()
+                        .map(|shown| display_name(&shown.record, ui.lang)),
+                    None => None,
+                },
+            };
             filters.push((ui.t(key), name.unwrap_or_else(|| ui.t("gap-bearer-hidden"))));
         }
     }
@@ -403,9 +640,10 @@ pub async fn list(
         status: filter.status.clone(),
         filters,
         all_href: format!("/gaps{}", filter.query_with_status("")),
-        count_label: ui.t_count("gaps-count", rows.len() as i64),
+        count_label: ui.t_count("gaps-count", total as i64),
         counts: status_counts(&ui, &counts, &filter),
         rows,
+        pager,
     };
     Ok(Html(page.render().page(&ui)?).into_response())
 }
@@ -422,10 +660,7 @@ pub struct GapPage<'a> {
 
 /// The gap with this id as evaluated today, if there is one.
 pub async fn find_gap(state: &AppState, id: &str) -> Result<Option<Gap>, AppError> {
-    let facts = state.store.facts(&state.pack).await?;
-    let today = state.pack.today(jiff::Timestamp::now());
-    let (_, eval) = evaluated(state, facts, today).await;
-    Ok(eval.gaps.into_iter().find(|g| gap_id(g) == id))
+    Ok(evaluation(state).await?.gap(id).cloned())
 }
 
 /// The pack evaluated against `facts`, on a thread for blocking work: a large
@@ -458,19 +693,14 @@ pub async fn show(
     ui: Ui,
     Path(id): Path<String>,
 ) -> PageResult {
-    let facts = state.store.facts(&state.pack).await.page(&ui)?;
-    let today = state.pack.today(jiff::Timestamp::now());
-    let (facts, eval) = evaluated(&state, facts, today).await;
-    let Some(gap) = eval.gaps.iter().find(|g| gap_id(g) == id) else {
-        return Err(AppError::NotFound).page(&ui);
-    };
-    let one = Evaluation {
-        as_of: eval.as_of,
-        gaps: vec![gap.clone()].into(),
-        diagnostics: vec![],
-    };
-    let (mut rows, _) = views(&state, &viewer, &ui, &one, &facts, &GapFilter::default()).await;
-    let Some(g) = rows.pop() else {
+    let evaluated = evaluation(&state).await.page(&ui)?;
+    let today = evaluated.today;
+    // A gap about a record the viewer may not see is not found.
+    let g = evaluated
+        .gap(&id)
+        .filter(|g| evaluated.visible(&g.subject, &viewer.principal))
+        .and_then(|g| view(&state, &viewer, &ui, &evaluated, g));
+    let Some(g) = g else {
         return Err(AppError::NotFound).page(&ui);
     };
     let page = GapPage {

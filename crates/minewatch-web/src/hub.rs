@@ -197,6 +197,9 @@ fn record_date(r: &StoredRecord) -> Option<String> {
 }
 
 /// The hub of the licence `licence` (its payload as this viewer sees it).
+/// Other licences a licence's map draws at most.
+const MAX_NEIGHBOURS: usize = 200;
+
 pub async fn licence_hub(
     state: &AppState,
     viewer: &Viewer,
@@ -218,8 +221,22 @@ pub async fn licence_hub(
         });
     }
     shapes.extend(soum_and_zones(state, viewer, ui, &aimag, &soum, &shapes).await?);
+    // The soum's other licences, found in the database by the soum's name (not by
+    // reading every licence of the country), and drawn up to a number a phone shows.
     let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
     others.limit = 10_000;
+    let by = match (&soum.mn, &soum.en) {
+        (Some(mn), _) if !mn.trim().is_empty() => Some(("soum.mn", mn.clone())),
+        (_, Some(en)) if !en.trim().is_empty() => Some(("soum.en", en.clone())),
+        _ => None,
+    };
+    others.field = Some(FieldFilter {
+        field: by.as_ref().map_or("soum", |b| b.0),
+        values: by.map(|b| b.1).into_iter().collect(),
+        negate: false,
+    });
+    let centre = shapes.first().and_then(|s| s.ring.first().copied());
+    let mut neighbours = Vec::new();
     for other in state.store.list(&others).await? {
         if other.id == licence.id {
             continue;
@@ -230,7 +247,7 @@ pub async fn licence_hub(
         let same_soum = localized(view.get("soum")).same_as(&soum)
             && localized(view.get("aimag")).same_as(&aimag);
         if let (true, Some(ring)) = (same_soum, view.get("area").and_then(outer_ring)) {
-            shapes.push(Shape {
+            neighbours.push(Shape {
                 ring,
                 title: display_name(&other, ui.lang),
                 href: record_href(other.kind, &other.id),
@@ -238,6 +255,17 @@ pub async fn licence_hub(
             });
         }
     }
+    // The nearest ones, when the soum has more than the map can show.
+    if let Some((x, y)) = centre {
+        let distance = |s: &Shape| {
+            s.ring
+                .first()
+                .map_or(f64::MAX, |(sx, sy)| (sx - x).powi(2) + (sy - y).powi(2))
+        };
+        neighbours.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
+    }
+    neighbours.truncate(MAX_NEIGHBOURS);
+    shapes.extend(neighbours);
     let mut dots = Vec::new();
     let mut communities = ListQuery::all(RecordKind::Community).visible_to(&filter);
     communities.limit = 10_000;

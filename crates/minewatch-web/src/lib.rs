@@ -115,6 +115,8 @@ pub struct AppState {
     pub pack: Arc<Pack>,
     pub security: Arc<SecurityConfig>,
     pub limiter: Arc<RateLimiter>,
+    /// The evaluation of the records, shared by every page until the ledger moves.
+    pub evaluations: Arc<gaps::EvaluationCache>,
     /// Wrong passwords seen, for the growing delays of logins.
     pub login_throttle: Arc<LoginThrottle>,
     /// Uploaded files waiting between their preview and their import.
@@ -140,6 +142,7 @@ impl AppState {
             security: Arc::new(security),
             limiter: Arc::new(RateLimiter::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
+            evaluations: Arc::new(gaps::EvaluationCache::default()),
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
             blobs: None,

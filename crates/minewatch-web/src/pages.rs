@@ -87,6 +87,9 @@ pub struct ListParams {
     authority: String,
     #[serde(default)]
     community: String,
+    /// The next page starts after this record.
+    #[serde(default)]
+    after: Option<String>,
 }
 
 /// The linked-record filters a list of `kind` offers: (parameter, kind filtered by).
@@ -117,6 +120,7 @@ pub async fn list(
 ) -> PageResult {
     let mut query = ListQuery::all(kind).visible_to(&viewer.filter());
     query.search = Some(params.q.clone());
+    query.limit = ROWS_PER_PAGE as i64;
     let mut filters = Vec::new();
     for (name, target) in list_filters(kind) {
         let chosen = match *name {
@@ -125,28 +129,56 @@ pub async fn list(
             "authority" => &params.authority,
             _ => &params.community,
         };
-        if let Some(id) = RecordId::parse(chosen.trim()) {
-            query.linked_to.push(id);
-        }
+        let chosen = chosen.trim();
+        // A filter offers its choices while they fit in a drop-down; past that it
+        // takes an id, a number or a name typed in, and finds the record it means.
         let mut choices = ListQuery::all(*target).visible_to(&viewer.filter());
-        choices.limit = 5_000;
-        let options = state
-            .store
-            .list(&choices)
-            .await
-            .page(&ui)?
-            .iter()
-            .map(|r| Choice {
-                value: r.id.to_string(),
-                label: views::display_name(r, ui.lang),
-                selected: r.id.as_str() == chosen.trim(),
-            })
-            .collect();
+        choices.limit = MAX_CHOICES as i64 + 1;
+        let records = state.store.list(&choices).await.page(&ui)?;
+        let typed = records.len() > MAX_CHOICES;
+        if !chosen.is_empty() {
+            let id = match RecordId::parse(chosen) {
+                Some(id) if records.iter().any(|r| r.id == id) => Some(id),
+                Some(id) if viewer.record(&state, id.as_str()).await.is_ok() => Some(id),
+                _ => {
+                    let mut found = ListQuery::all(*target).visible_to(&viewer.filter());
+                    found.search = Some(chosen.to_owned());
+                    found.limit = 1;
+                    let found = state.store.list(&found).await.page(&ui)?;
+                    found.into_iter().next().map(|r| r.id)
+                }
+            };
+            // A filter naming nothing the viewer may see finds nothing.
+            query
+                .linked_to
+                .push(id.unwrap_or_else(|| RecordId::parse("none").expect("a valid id")));
+        }
+        let options = if typed {
+            Vec::new()
+        } else {
+            records
+                .iter()
+                .map(|r| Choice {
+                    value: r.id.to_string(),
+                    label: views::display_name(r, ui.lang),
+                    selected: r.id.as_str() == chosen,
+                })
+                .collect()
+        };
         filters.push(crate::templates::ListFilter {
             name,
             label: ui.kind_label(*target),
             options,
+            typed: typed.then(|| chosen.to_owned()),
         });
+    }
+    let total = state.store.count(&query).await.page(&ui)?;
+    // The next page starts after the last record of this one (a keyset cursor: rows
+    // added meanwhile neither repeat nor skip a record).
+    if let Some(after) = params.after.as_deref().and_then(RecordId::parse)
+        && let Ok(r) = state.store.get(&after).await
+    {
+        query.after = Some((r.label, r.id.to_string()));
     }
     let records = state.store.list(&query).await.page(&ui)?;
     let path = list_path(kind).expect("listed kinds have a path");
@@ -158,6 +190,43 @@ pub async fn list(
             summary: views::summary(&ui, &state.pack, r, &viewer),
         })
         .collect();
+    let href = |after: Option<&str>| {
+        let mut pairs: Vec<(&str, &str)> = vec![("q", params.q.as_str())];
+        for (k, v) in [
+            ("licence", &params.licence),
+            ("company", &params.company),
+            ("authority", &params.authority),
+            ("community", &params.community),
+        ] {
+            pairs.push((k, v.as_str()));
+        }
+        if let Some(a) = after {
+            pairs.push(("after", a));
+        }
+        pairs.retain(|(_, v)| !v.is_empty());
+        match serde_urlencoded::to_string(pairs) {
+            Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+            _ => path.to_owned(),
+        }
+    };
+    let pager = views::Pager {
+        shown: if total as usize > rows.len() || query.after.is_some() {
+            ui.t_args(
+                "list-shown",
+                &[
+                    ("count", rows.len().to_string()),
+                    ("total", total.to_string()),
+                ],
+            )
+        } else {
+            String::new()
+        },
+        previous: None,
+        next: (rows.len() == ROWS_PER_PAGE)
+            .then(|| records.last().map(|r| href(Some(r.id.as_str()))))
+            .flatten(),
+        first: query.after.is_some().then(|| href(None)),
+    };
     render(
         &ui,
         ListPage {
@@ -165,13 +234,20 @@ pub async fn list(
             title: ui.t(&format!("nav-{}", &path[1..])),
             path,
             query: params.q,
-            count_label: ui.t_count("list-count", rows.len() as i64),
+            count_label: ui.t_count("list-count", total),
             rows,
             kind_is_observation: kind == RecordKind::Observation,
             filters,
+            pager,
         },
     )
 }
+
+/// Records a list page shows at once.
+pub const ROWS_PER_PAGE: usize = 100;
+
+/// Choices a filter's drop-down offers at most; past that the filter is typed in.
+const MAX_CHOICES: usize = 300;
 
 #[derive(Debug, Deserialize)]
 pub struct ShowParams {

@@ -27,12 +27,15 @@ pub struct ListPage<'a> {
     pub kind_is_observation: bool,
     /// Filters by a linked record: (parameter, label, choices).
     pub filters: Vec<ListFilter>,
+    pub pager: crate::views::Pager,
 }
 
 pub struct ListFilter {
     pub name: &'static str,
     pub label: String,
     pub options: Vec<crate::views::Choice>,
+    /// Too many choices for a drop-down: the text typed in, to find the record by.
+    pub typed: Option<String>,
 }
 
 #[derive(Template)]

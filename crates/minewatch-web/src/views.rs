@@ -766,3 +766,37 @@ pub fn request_stats(
         ],
     })
 }
+
+/// Where a long list is: how much of it this page shows, and the pages around it.
+#[derive(Debug, Default)]
+pub struct Pager {
+    /// "Showing 101–200 of 20,000" (empty when one page holds everything).
+    pub shown: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// The first page, for lists that go on by a cursor rather than by number.
+    pub first: Option<String>,
+}
+
+impl Pager {
+    /// Pages numbered from 1, `per_page` rows each; `href` makes a page's address.
+    pub fn numbered(
+        ui: &Ui,
+        page: usize,
+        per_page: usize,
+        rows: usize,
+        total: usize,
+        href: impl Fn(usize) -> String,
+    ) -> Pager {
+        if total <= per_page && page <= 1 {
+            return Pager::default();
+        }
+        let from = (page - 1) * per_page + 1;
+        Pager {
+            shown: crate::gaps::shown(ui, from.min(total.max(1)), rows, total),
+            previous: (page > 1).then(|| href(page - 1)),
+            next: (from + rows <= total && rows > 0).then(|| href(page + 1)),
+            first: None,
+        }
+    }
+}

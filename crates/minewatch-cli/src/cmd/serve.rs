@@ -33,6 +33,10 @@ pub struct SecurityArgs {
     /// password never counts).
     #[arg(long, default_value_t = 20)]
     pub login_limit: u32,
+    /// Pages an anonymous visitor may read per address per minute (behind a proxy,
+    /// set --trust-proxy so each visitor is counted apart).
+    #[arg(long, default_value_t = 300)]
+    pub read_limit: u32,
     /// Hours a login lasts.
     #[arg(long, default_value_t = 12)]
     pub session_hours: u64,
@@ -58,6 +62,10 @@ impl SecurityArgs {
             intake_limit: WindowLimit {
                 max: self.intake_limit.max(1),
                 window: Duration::from_secs(3600),
+            },
+            read_limit: WindowLimit {
+                max: self.read_limit.max(1),
+                window: Duration::from_secs(60),
             },
             trust_proxy: self.trust_proxy,
             secure_cookies: self.secure_cookies,

@@ -619,3 +619,11 @@ error-bad-capture = The capture metadata is not in the expected form.
 request-step-evidence = Evidence file (a receipt's photo, a reply's scan)
 request-step-evidence-help = To cite a stamped receipt's photo or a paper reply, add the file under Evidence files below first.
 request-step-evidence-link = evidence
+
+page-shown = Showing { $from }–{ $to } of { $total }.
+page-next = Next page →
+page-previous = ← Previous page
+page-first = ← First page
+list-shown = Showing { $count } of { $total }.
+list-filter-typed = number or name
+list-see-all = See them all

@@ -601,3 +601,11 @@ error-bad-capture = Авалтын мэдээлэл хүлээгдэж буй х
 request-step-evidence = Нотлох файл (тамга дарсан баримтын зураг, хариу бичгийн хуулбар)
 request-step-evidence-help = Тамга дарсан баримтын зураг эсвэл цаасан хариуг иш татахын тулд эхлээд доорх «Нотлох файлууд» хэсэгт файлаа нэмнэ үү.
 request-step-evidence-link = нотлох баримт
+
+page-shown = Нийт { $total }, харуулж буй нь { $from }–{ $to }.
+page-next = Дараагийн хуудас →
+page-previous = ← Өмнөх хуудас
+page-first = ← Эхний хуудас
+list-shown = Нийт { $total }, харуулж буй нь { $count }.
+list-filter-typed = дугаар эсвэл нэр
+list-see-all = Бүгдийг харах

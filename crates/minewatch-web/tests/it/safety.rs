@@ -160,7 +160,11 @@ async fn requests_made_on_the_web_belong_to_their_authors_community() {
         let edit = client.get(&format!("{e_path}/edit")).await;
         assert_eq!(edit.status, StatusCode::FORBIDDEN, "{who} edits");
         let letter = client.get(&format!("{e_path}/letter")).await;
-        assert_eq!(letter.status, StatusCode::FORBIDDEN, "{who} prints the letter");
+        assert_eq!(
+            letter.status,
+            StatusCode::FORBIDDEN,
+            "{who} prints the letter"
+        );
     }
     // The paralegal cannot edit Zaamar's request, nor see its requester.
     let page = paralegal.get(&z_path).await;
@@ -183,4 +187,36 @@ async fn requests_made_on_the_web_belong_to_their_authors_community() {
         .post_form("/requests", &format!("{}&community_id={zaamar}", make("e")))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// A few addresses must not keep the server busy for everyone: anonymous reading is
+/// limited per address, and accounts are not.
+#[tokio::test]
+async fn anonymous_reading_is_limited_per_address() {
+    use minewatch_web::{SecurityConfig, WindowLimit};
+    let app = TestApp::demo_with(SecurityConfig {
+        read_limit: WindowLimit {
+            max: 5,
+            window: std::time::Duration::from_secs(60),
+        },
+        ..SecurityConfig::default()
+    })
+    .await;
+    let mut crawler = app.client();
+    crawler.addr = Some("198.51.100.9:4000".parse().unwrap());
+    for i in 0..5 {
+        assert_eq!(
+            crawler.get("/gaps").await.status,
+            StatusCode::OK,
+            "read {i}"
+        );
+    }
+    let r = crawler.get("/licences").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.header("retry-after").parse::<u64>().unwrap() >= 1);
+    // The stylesheet still comes, and another address reads on.
+    assert_eq!(crawler.get("/static/app.css").await.status, StatusCode::OK);
+    let mut other = app.client();
+    other.addr = Some("198.51.100.10:4000".parse().unwrap());
+    assert_eq!(other.get("/gaps").await.status, StatusCode::OK);
 }
