@@ -267,6 +267,25 @@ impl DataDir {
         Ok(store)
     }
 
+    /// Opens the store only to read it (see [`Store::open_read_only`]).
+    pub async fn open_store_read_only(
+        &self,
+        database: Option<&str>,
+    ) -> Result<Store, DataDirError> {
+        let url = self.database_url(database)?;
+        let key = self.device_key()?;
+        let db_path = self.path.join(DB_FILE);
+        if url.starts_with("sqlite:") && database.is_none() && !db_path.exists() {
+            return Err(DataDirError::MissingDatabase { path: db_path });
+        }
+        Store::open_read_only(&url, key)
+            .await
+            .map_err(|source| DataDirError::Database {
+                url: crate::redact_url(&url),
+                source,
+            })
+    }
+
     // A marker, written once the SQLite database exists, tells "new directory" (create
     // the database) from "database deleted" (refuse, rather than start an empty ledger).
     fn has_entries_marker(&self) -> bool {

@@ -13,6 +13,7 @@
 //! for times, 0/1 integers for booleans, and one migration folder per database.
 
 mod accounts;
+pub mod backup;
 pub mod blobs;
 mod data_dir;
 pub mod demo;
@@ -81,23 +82,7 @@ impl Store {
                 redact_url(url)
             )));
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 10 })
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers proceed during a write; FULL syncs the WAL at
-                        // every commit, so an acknowledged write survives power loss too.
-                        conn.execute("pragma journal_mode = wal").await?;
-                        conn.execute("pragma synchronous = full").await?;
-                        conn.execute("pragma busy_timeout = 10000").await?;
-                        conn.execute("pragma foreign_keys = on").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
+        let pool = Store::pool(url, backend, false).await?;
         match backend {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await,
@@ -111,6 +96,58 @@ impl Store {
         };
         store.register_device().await?;
         Ok(store)
+    }
+
+    /// Opens `url` only to read it: no migration, no device registered, and a SQLite
+    /// file opened read-only, so checking a directory (`verify`) changes nothing in it
+    /// (not even folding the write-ahead log into the database).
+    pub async fn open_read_only(url: &str, device: DeviceKey) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.split('?').next().unwrap_or(rest);
+            (format!("sqlite:{path}?mode=ro"), Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (url.to_owned(), Backend::Postgres)
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL {:?}: expected sqlite://… or postgres://…",
+                redact_url(url)
+            )));
+        };
+        let pool = Store::pool(&url, backend, true).await?;
+        Ok(Store {
+            pool,
+            url,
+            backend,
+            device,
+        })
+    }
+
+    async fn pool(url: &str, backend: Backend, read_only: bool) -> Result<AnyPool, StoreError> {
+        Ok(AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 10 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && read_only {
+                        conn.execute("set default_transaction_read_only = on")
+                            .await?;
+                    }
+                    if backend == Backend::Sqlite && read_only {
+                        conn.execute("pragma query_only = on").await?;
+                        conn.execute("pragma busy_timeout = 10000").await?;
+                    } else if backend == Backend::Sqlite {
+                        // WAL lets readers proceed during a write; FULL syncs the WAL at
+                        // every commit, so an acknowledged write survives power loss too.
+                        conn.execute("pragma journal_mode = wal").await?;
+                        conn.execute("pragma synchronous = full").await?;
+                        conn.execute("pragma busy_timeout = 10000").await?;
+                        conn.execute("pragma foreign_keys = on").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?)
     }
 
     /// The URL the store was opened with (it may hold a password: see [`redact_url`]).

@@ -1,5 +1,6 @@
 //! The subcommands. Each module has its `Args` and a `run`.
 
+mod backup;
 mod demo;
 mod exchange;
 mod gaps;
@@ -78,6 +79,11 @@ pub enum Command {
     Export(exchange::ExportArgs),
     /// Evidence files: `media add FILE --about ID`.
     Media(media::Args),
+    /// Copy a data directory, running or not, to a new directory: a consistent snapshot
+    /// of the database, the device key, the settings and the media files.
+    Backup(backup::BackupArgs),
+    /// Make a new data directory from a backup, and verify it.
+    Restore(backup::RestoreArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -108,6 +114,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Import(args) => exchange::import(&global, args).await,
             Command::Export(args) => exchange::export(&global, args).await,
             Command::Media(args) => media::run(&global, args).await,
+            Command::Backup(args) => backup::backup(&global, args).await,
+            Command::Restore(args) => backup::restore(&global, args).await,
         }
     })
 }

@@ -14,7 +14,7 @@ use minewatch_store::DataDir;
 use crate::{BIN, assert_exit, minewatch};
 
 /// Starts `serve` on a free port and returns it with its address.
-fn start_serve(data: &std::path::Path) -> (Child, String) {
+pub(crate) fn start_serve(data: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .arg("--data")
         .arg(data)
@@ -48,7 +48,7 @@ fn start_serve(data: &std::path::Path) -> (Child, String) {
 
 /// One HTTP/1.1 request on a fresh connection; the status and body, or None if the
 /// connection failed (the server is gone).
-fn request(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+pub(crate) fn request(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))

@@ -32,7 +32,7 @@ fn entries(data: &Path) -> usize {
         .unwrap_or_else(|| panic!("verify printed {}", stdout(&o)))
 }
 
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| {
@@ -47,7 +47,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn export_all(data: &Path, format: &str, out: &Path) {
+pub(crate) fn export_all(data: &Path, format: &str, out: &Path) {
     let o = minewatch(
         data,
         &[

@@ -1,6 +1,7 @@
 //! The `minewatch` binary end to end: commands, exit codes, bad data directories,
 //! PostgreSQL, graceful shutdown and SIGKILL during writes.
 
+mod backup;
 mod commands;
 mod crash;
 mod evidence;
