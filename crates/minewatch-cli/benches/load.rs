@@ -261,6 +261,7 @@ fn serve(data: &Path, port: u16) -> Child {
 }
 
 struct Run {
+    completed: u64,
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -314,7 +315,7 @@ fn wrk(url: &str, seconds: u64) -> Run {
     let read: f64 = text
         .lines()
         .find(|l| l.contains("requests in"))
-        .and_then(|l| l.split(',').nth(2))
+        .and_then(|l| l.split(',').nth(1))
         .map(|r| {
             let r = r.trim().trim_end_matches(" read");
             let (n, unit) =
@@ -339,6 +340,7 @@ fn wrk(url: &str, seconds: u64) -> Run {
         .parse::<u64>()
         .unwrap_or(0);
     Run {
+        completed: requests as u64,
         rps: field("Requests/sec:").parse().unwrap_or(0.0),
         p50_ms: ms(&field("50%")),
         p99_ms: ms(&field("99%")),
@@ -416,6 +418,19 @@ fn main() {
             .status();
         let run = wrk(&format!("{base}{path}"), seconds);
         let rss = status_kb(pid, "VmRSS:").unwrap_or(0);
+        if run.completed == 0 {
+            println!(
+                "  {:<34} {:>8} {:>9} {:>9} {:>7} {:>11} {:>10.1}",
+                path,
+                "0",
+                "-",
+                "-",
+                "all",
+                "-",
+                rss as f64 / 1024.0
+            );
+            continue;
+        }
         println!(
             "  {:<34} {:>8.1} {:>9.1} {:>9.1} {:>7} {:>11.0} {:>10.1}",
             path,

@@ -20,6 +20,11 @@ use crate::media::{Capture, Media, PublicCopy, is_sha256_hex};
 use crate::request::{Channel, RequestType, Step};
 use crate::text::Localized;
 
+/// The years a record's date may fall in: the mining law and its records are of the
+/// 20th and 21st centuries.
+pub const FIRST_YEAR: i16 = 1900;
+pub const LAST_YEAR: i16 = 2100;
+
 /// The kinds of record the ledger holds so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -1513,7 +1518,17 @@ impl<'a> Fields<'a> {
     fn date(&mut self, name: &'static str, presence: Presence) -> Option<Date> {
         let s = self.text(name, presence, 10)?;
         match s.parse::<Date>() {
-            Ok(d) if s.len() == 10 => Some(d),
+            Ok(d) if s.len() == 10 && (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) => Some(d),
+            Ok(_) if s.len() == 10 => {
+                // 0000-01-01 or 9999-12-31 is a typing slip or a client's placeholder,
+                // and a deadline counted from it would mislead.
+                self.push(FieldError::new(
+                    name,
+                    "date-out-of-range",
+                    format!("{s:?}: expected a date from {FIRST_YEAR} to {LAST_YEAR}"),
+                ));
+                None
+            }
             _ => {
                 self.push(FieldError::new(
                     name,

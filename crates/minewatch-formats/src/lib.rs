@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod canonical_json;
 pub mod ics;
+pub mod json;
 pub mod media;
 pub mod sheet;
 pub mod table;

@@ -494,6 +494,37 @@ impl Store {
         Ok(written)
     }
 
+    /// Records that `author` was shown restricted `fields` of `id`, once an hour: a
+    /// busy page read again and again must not grow the ledger (and every bundle that
+    /// carries it) without bound. Returns whether an entry was written; an export or a
+    /// download is always recorded ([`Store::record_access`]).
+    pub async fn record_view(
+        &self,
+        author: &Author,
+        id: &RecordId,
+        via: &str,
+        fields: &[String],
+    ) -> Result<bool, StoreError> {
+        let since = crate::now_ms() - VIEW_AUDIT_WINDOW_MS;
+        let seen = sqlx::query(
+            "select 1 as seen from access_event
+             where record_id = $1 and author = $2 and action = 'view' and at_ms > $3
+                   and fields = $4
+             limit 1",
+        )
+        .bind(id.as_str().to_owned())
+        .bind(author.as_str().to_owned())
+        .bind(since)
+        .bind(serde_json::json!(fields).to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        if seen.is_some() {
+            return Ok(false);
+        }
+        self.record_access(author, id, "view", via, fields).await?;
+        Ok(true)
+    }
+
     /// The audit of restricted data seen or exported, newest first.
     pub async fn access_events(&self, limit: i64) -> Result<Vec<AccessEvent>, StoreError> {
         let rows = sqlx::query(
@@ -753,6 +784,9 @@ impl Batch<'_> {
         }
     }
 }
+
+/// How long one view of restricted fields by one account stands for the next ones.
+const VIEW_AUDIT_WINDOW_MS: i64 = 3600 * 1000;
 
 /// Escapes `%`, `_` and `\` for a `like … escape '\'` pattern.
 fn escape_like(s: &str) -> String {

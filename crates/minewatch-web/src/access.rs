@@ -356,13 +356,7 @@ impl Viewer {
         if !view.restricted_shown.is_empty() && self.is_signed_in() {
             state
                 .store
-                .record_access(
-                    &self.author(),
-                    &record.id,
-                    "view",
-                    &self.path,
-                    &view.restricted_shown,
-                )
+                .record_view(&self.author(), &record.id, &self.path, &view.restricted_shown)
                 .await?;
         }
         Ok(Shown {
@@ -794,6 +788,19 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
                     );
                 }
             };
+            // A form field that is not UTF-8 would be stored as U+FFFD: refuse it,
+            // naming the field.
+            if url_form && let Some(field) = field_not_utf8(&bytes) {
+                return reject(
+                    &path,
+                    &ui,
+                    AppError::Invalid(vec![minewatch_domain::FieldError::new(
+                        field,
+                        "not-utf8",
+                        "the text is not UTF-8",
+                    )]),
+                );
+            }
             let sent = if url_form {
                 form_field(&bytes, CSRF_FIELD)
             } else {
@@ -845,6 +852,44 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         );
     }
     response
+}
+
+/// The name of the first field of an urlencoded form whose name or value, decoded, is
+/// not UTF-8.
+fn field_not_utf8(body: &[u8]) -> Option<String> {
+    fn decode(part: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(part.len());
+        let mut i = 0;
+        while i < part.len() {
+            match part[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < part.len() => {
+                    match std::str::from_utf8(&part[i + 1..i + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        out
+    }
+    for pair in body.split(|b| *b == b'&') {
+        let mut halves = pair.splitn(2, |b| *b == b'=');
+        let name = decode(halves.next().unwrap_or_default());
+        let value = decode(halves.next().unwrap_or_default());
+        if std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err() {
+            return Some(String::from_utf8_lossy(&name).into_owned());
+        }
+    }
+    None
 }
 
 /// The first value of `name` in an urlencoded form.

@@ -2,9 +2,11 @@
 //! public view without a session); restricted fields shown to an account are audited.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use minewatch_domain::FieldError;
+use minewatch_formats::json::{StrictJsonError, parse_strict};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
@@ -40,9 +42,10 @@ pub async fn show(
 pub async fn create_observation(
     State(state): State<AppState>,
     viewer: Viewer,
-    body: Result<Json<Value>, JsonRejection>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<impl IntoResponse, AppError> {
-    let Json(payload) = body.map_err(|e| AppError::BadRequest(e.status(), e.body_text()))?;
+    let payload = strict_json(&headers, &body)?;
     let (id, receipt) = save_report(&state, &viewer, payload).await?;
     let record = state.store.get(&id).await?;
     Ok((
@@ -55,3 +58,35 @@ pub async fn create_observation(
         })),
     ))
 }
+
+/// A JSON body read strictly: sent as `application/json`, and no key given twice (a
+/// client that sends a field twice is told so, not answered with the last one).
+fn strict_json(headers: &HeaderMap, body: &[u8]) -> Result<Value, AppError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        });
+    if !json {
+        return Err(AppError::BadRequest(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a body of content type application/json".into(),
+        ));
+    }
+    match parse_strict(body) {
+        Ok(v) => Ok(v),
+        Err(StrictJsonError::Duplicate(key)) => Err(AppError::Invalid(vec![FieldError::new(
+            key,
+            "duplicate-key",
+            "this field is given twice: give it once",
+        )])),
+        Err(StrictJsonError::Syntax(why)) => Err(AppError::BadRequest(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not JSON: {why}"),
+        )),
+    }
+}
+

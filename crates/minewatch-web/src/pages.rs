@@ -622,9 +622,28 @@ pub(crate) async fn save_report(
         }
     }
     let mut batch = state.store.begin().await?;
-    let written = batch
+    let written = match batch
         .put(&viewer.author(), RecordKind::Observation, None, payload)
-        .await?;
+        .await
+    {
+        Ok(w) => w,
+        // Whoever files without review learns nothing of records they may not see: a
+        // reference to another kind of record, or a withdrawn one, is as unknown as
+        // one that never was.
+        Err(minewatch_store::StoreError::Invalid(fields)) if !reviewed => {
+            let fields = fields
+                .into_iter()
+                .map(|f| match f.code {
+                    "wrong-reference" | "unknown-reference" => {
+                        FieldError::new(f.field, "unknown-reference", "no such record")
+                    }
+                    _ => f,
+                })
+                .collect();
+            return Err(AppError::Invalid(fields));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let code = if viewer.is_signed_in() {
         None
     } else {

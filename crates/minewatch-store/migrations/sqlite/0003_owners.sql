@@ -3,3 +3,7 @@
 update record set owner = json_extract(payload, '$.community_id')
  where kind = 'request' and json_extract(payload, '$.community_id') is not null;
 
+
+-- Views of restricted fields are audited once an hour per account and record: the check
+-- reads this index.
+create index access_event_view on access_event (record_id, author, at_ms);
