@@ -106,7 +106,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
                     let text = e.to_string();
                     return Err(match text.strip_prefix(DUPLICATE) {
                         Some(inner) => de::Error::custom(format!(
-                            "{DUPLICATE}{key}.{}",
+                            "{DUPLICATE}{key}.{}{DUPLICATE}",
                             inner.split(DUPLICATE).next().unwrap_or(inner)
                         )),
                         None => e,

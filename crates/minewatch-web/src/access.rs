@@ -356,7 +356,12 @@ impl Viewer {
         if !view.restricted_shown.is_empty() && self.is_signed_in() {
             state
                 .store
-                .record_view(&self.author(), &record.id, &self.path, &view.restricted_shown)
+                .record_view(
+                    &self.author(),
+                    &record.id,
+                    &self.path,
+                    &view.restricted_shown,
+                )
                 .await?;
         }
         Ok(Shown {

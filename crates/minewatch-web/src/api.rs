@@ -5,9 +5,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use minewatch_domain::FieldError;
 use minewatch_formats::json::{StrictJsonError, parse_strict};
-use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -80,7 +80,7 @@ fn strict_json(headers: &HeaderMap, body: &[u8]) -> Result<Value, AppError> {
         Ok(v) => Ok(v),
         Err(StrictJsonError::Duplicate(key)) => Err(AppError::Invalid(vec![FieldError::new(
             key,
-            "duplicate-key",
+            "key-twice",
             "this field is given twice: give it once",
         )])),
         Err(StrictJsonError::Syntax(why)) => Err(AppError::BadRequest(
@@ -89,4 +89,3 @@ fn strict_json(headers: &HeaderMap, body: &[u8]) -> Result<Value, AppError> {
         )),
     }
 }
-

@@ -11,6 +11,7 @@ pub mod access;
 mod account;
 mod api;
 mod company;
+mod counts;
 mod error;
 mod forms;
 mod gaps;
@@ -115,6 +116,8 @@ pub struct AppState {
     pub pack: Arc<Pack>,
     pub security: Arc<SecurityConfig>,
     pub limiter: Arc<RateLimiter>,
+    /// Counts pages show, kept until the ledger moves.
+    pub counts: Arc<counts::CountCache>,
     /// The evaluation of the records, shared by every page until the ledger moves.
     pub evaluations: Arc<gaps::EvaluationCache>,
     /// Wrong passwords seen, for the growing delays of logins.
@@ -143,6 +146,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
             evaluations: Arc::new(gaps::EvaluationCache::default()),
+            counts: Arc::new(counts::CountCache::default()),
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
             blobs: None,

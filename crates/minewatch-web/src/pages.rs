@@ -40,9 +40,7 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer, ui: Ui) ->
         ),
         _ => (ui.t("dashboard-title"), None),
     };
-    let counts = state
-        .store
-        .counts(Some(&filter))
+    let counts = crate::counts::per_kind(&state, &filter)
         .await
         .page(&ui)?
         .into_iter()
@@ -172,7 +170,7 @@ pub async fn list(
             typed: typed.then(|| chosen.to_owned()),
         });
     }
-    let total = state.store.count(&query).await.page(&ui)?;
+    let total = crate::counts::count(&state, &query).await.page(&ui)?;
     // The next page starts after the last record of this one (a keyset cursor: rows
     // added meanwhile neither repeat nor skip a record).
     if let Some(after) = params.after.as_deref().and_then(RecordId::parse)

@@ -573,6 +573,18 @@ async fn restricted_views_are_audited_and_only_admins_see_the_audit() {
     // Public views write no audit entry.
     app.get("/observations/demo-obs-1").await;
     assert_eq!(app.entries().await, before + 1);
+    // Reading the same page again within the hour adds nothing (the ledger would grow
+    // with every refresh); another account's view is its own entry.
+    for _ in 0..5 {
+        coord.get("/observations/demo-obs-1").await;
+    }
+    assert_eq!(app.entries().await, before + 1, "views are coalesced");
+    let other = app
+        .signed_in("coord-two", Role::Coordinator, community(TUUL))
+        .await;
+    other.get("/observations/demo-obs-1").await;
+    other.get("/observations/demo-obs-1").await;
+    assert_eq!(app.entries().await, before + 2, "one entry per account");
     // A report filed by the coordinator names them to the coalition, not the public.
     let r = coord
         .post_form(

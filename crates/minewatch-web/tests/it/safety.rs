@@ -220,3 +220,136 @@ async fn anonymous_reading_is_limited_per_address() {
     other.addr = Some("198.51.100.10:4000".parse().unwrap());
     assert_eq!(other.get("/gaps").await.status, StatusCode::OK);
 }
+
+/// The smaller holes: a key given twice, text that is not UTF-8, dates no one means,
+/// and errors that tell an anonymous client what a hidden id is.
+#[tokio::test]
+async fn bad_input_is_refused_with_its_field_and_hidden_records_stay_unknown() {
+    let app = TestApp::demo().await;
+    let before = app.entries().await;
+    // A key twice: refused, naming it (serde_json alone keeps the last one).
+    let r = app
+        .post(
+            "/api/v1/observations",
+            "application/json",
+            r#"{"observed_on":"2025-05-01","category":"dust","description":"d",
+                "reporter":{"name":"Bat","name":"Someone else"}}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("\"field\":\"reporter.name\""), "{}", r.body);
+    assert!(r.body.contains("key-twice"));
+    // Dates no one means.
+    for date in ["0000-01-01", "9999-12-31"] {
+        let r = app
+            .post(
+                "/api/v1/observations",
+                "application/json",
+                json!({"observed_on": date, "category": "dust", "description": "d"}).to_string(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}");
+        assert!(r.body.contains("date-out-of-range"), "{}", r.body);
+    }
+    // Form text that is not UTF-8 (%FF) is refused with its field, in the page's
+    // language, not stored as U+FFFD.
+    let client = app.client();
+    let r = client
+        .post_form(
+            "/observations",
+            "observed_on=2025-05-01&category=dust&description=bad%FFtext",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("description"), "{}", r.body);
+    assert!(r.body.contains("not UTF-8"), "{}", r.body);
+    // A reference to a record the public may not see (a case team's inspection), or
+    // of another kind, is answered as one that does not exist: nothing of its kind.
+    let hidden = app
+        .post(
+            "/api/v1/observations",
+            "application/json",
+            json!({"observed_on": "2025-05-01", "category": "dust", "description": "d",
+                   "licence_id": "demo-inspection-mv900102"})
+            .to_string(),
+        )
+        .await;
+    let missing = app
+        .post(
+            "/api/v1/observations",
+            "application/json",
+            json!({"observed_on": "2025-05-01", "category": "dust", "description": "d",
+                   "licence_id": "demo-no-such-record"})
+            .to_string(),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!hidden.body.contains("inspection"), "{}", hidden.body);
+    assert_eq!(
+        hidden.body.replace("demo-inspection-mv900102", "ID"),
+        missing.body.replace("demo-no-such-record", "ID")
+    );
+    // A hidden record and a missing one look alike from outside.
+    let a = app.get("/api/v1/records/demo-inspection-mv900102").await;
+    let b = app.get("/api/v1/records/demo-no-such-record").await;
+    assert_eq!((a.status, &a.body), (b.status, &b.body));
+    assert_eq!(app.entries().await, before, "nothing bad was stored");
+}
+
+/// Several `serve` processes on one PostgreSQL database each keep an evaluation: a
+/// write through one is seen by the next page of the other.
+#[tokio::test]
+async fn the_shared_evaluation_follows_writes_made_by_another_process() {
+    use minewatch_store::testing::PgServer;
+    use minewatch_store::{Author, DeviceKey, Store};
+    use minewatch_web::{AppState, app, builtin_pack};
+    let Some(server) = PgServer::start() else {
+        return;
+    };
+    let url = server.create_database().await;
+    let first = Store::open(&url, DeviceKey::generate()).await.unwrap();
+    minewatch_store::demo::load(&first).await.unwrap();
+    let second = Store::open(&url, DeviceKey::generate()).await.unwrap();
+    let reader = app(AppState::new(second.clone(), builtin_pack()));
+    // The second process has made its evaluation, without the licence to come.
+    let before = body(&reader, "/gaps").await;
+    assert!(!before.contains("MV-777001"));
+    // The first process writes a licence (granted with no consultation on record).
+    let written = first
+        .put(
+            &Author::system(),
+            minewatch_domain::RecordKind::Licence,
+            json!({"number": "MV-777001", "holder_id": "demo-company-tuul-gold",
+                   "aimag": {"en": "Töv", "mn": "Төв"}, "soum": {"en": "Zaamar", "mn": "Заамар"},
+                   "status": "granted", "granted": "2024-01-10"}),
+        )
+        .await
+        .unwrap();
+    let after = body(&reader, &format!("/gaps?licence={}", written.record_id)).await;
+    assert!(
+        after.contains("<li class=\"gap gap-"),
+        "the other process's write is in the next page: {after}"
+    );
+    first.close().await;
+    second.close().await;
+}
+
+/// The body of a page as an anonymous visitor sees it.
+async fn body(router: &axum::Router, path: &str) -> String {
+    use tower::ServiceExt as _;
+    let response = router
+        .clone()
+        .oneshot(
+            axum::http::Request::get(path)
+                .header("accept-language", "en")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
