@@ -383,10 +383,9 @@ impl Store {
         filter: Option<&RecordFilter>,
     ) -> Result<Vec<crate::StoredRecord>, StoreError> {
         Ok(self
-            .linked_to(id, filter)
+            .linked(id, filter, Some(("about", RecordKind::Media)), None)
             .await?
             .into_iter()
-            .filter(|(rel, r)| rel == "about" && r.kind == RecordKind::Media)
             .map(|(_, r)| r)
             .collect())
     }

@@ -273,13 +273,20 @@ impl Store {
         Ok((row.try_get("devices")?, row.try_get("entries")?))
     }
 
-    /// The current versions of these records (those that exist), in no set order.
-    pub async fn get_many(&self, ids: &[&str]) -> Result<Vec<StoredRecord>, StoreError> {
+    /// The current versions of these records (those that exist), in no set order,
+    /// without their shapes (a licence's `area`, a zone's `boundary`): for naming many
+    /// records, not for drawing them.
+    pub async fn get_many_unshaped(&self, ids: &[&str]) -> Result<Vec<StoredRecord>, StoreError> {
+        let payload = match self.backend {
+            Backend::Sqlite => "json_remove(payload, '$.area', '$.boundary') as payload",
+            Backend::Postgres => "(payload::jsonb - 'area' - 'boundary')::text as payload",
+        };
+        let columns = RECORD_COLUMNS.replacen("payload", payload, 1);
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let places: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "select {RECORD_COLUMNS} from record where id in ({})",
+                "select {columns} from record where id in ({})",
                 places.join(", ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -442,7 +449,7 @@ impl Store {
         let visible = filter_sql(filter, 2, &mut binds);
         let sql = format!(
             "select {RECORD_COLUMNS} from record r where retracted = 0 and {visible}
-             order by updated_at desc, id limit $1"
+             order by updated_at desc, id desc limit $1"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit.clamp(1, 1000));
         for b in binds {
@@ -458,11 +465,45 @@ impl Store {
         id: &RecordId,
         filter: Option<&RecordFilter>,
     ) -> Result<Vec<(String, StoredRecord)>, StoreError> {
+        self.linked(id, filter, None, None).await
+    }
+
+    /// The first `limit` records that refer to `id`, in the order of [`Store::linked_to`]
+    /// (a page shows some of a company's two thousand licences, not all).
+    pub async fn linked_to_first(
+        &self,
+        id: &RecordId,
+        filter: Option<&RecordFilter>,
+        limit: i64,
+    ) -> Result<Vec<(String, StoredRecord)>, StoreError> {
+        self.linked(id, filter, None, Some(limit)).await
+    }
+
+    /// Records that refer to `id`, only by the relation `rel` if given.
+    pub(crate) async fn linked(
+        &self,
+        id: &RecordId,
+        filter: Option<&RecordFilter>,
+        rel: Option<(&str, RecordKind)>,
+        limit: Option<i64>,
+    ) -> Result<Vec<(String, StoredRecord)>, StoreError> {
         let mut binds = Vec::new();
         let visible = filter_sql(filter, 2, &mut binds);
+        let mut extra = String::new();
+        if let Some((rel, kind)) = rel {
+            binds.push(rel.to_owned());
+            extra.push_str(&format!(" and l.rel = ${}", binds.len() + 1));
+            binds.push(kind.as_str().to_owned());
+            extra.push_str(&format!(" and r.kind = ${}", binds.len() + 1));
+        }
+        let limit = match limit {
+            Some(n) => format!(" limit {}", n.clamp(1, 100_000)),
+            None => String::new(),
+        };
         let sql = format!(
             "select l.rel as rel, {} from record_link l join record r on r.id = l.from_id
-             where l.to_id = $1 and r.retracted = 0 and {visible} order by r.kind, r.label, r.id",
+             where l.to_id = $1 and r.retracted = 0 and {visible}{extra}
+             order by r.kind, r.label, r.id{limit}",
             RECORD_COLUMNS
                 .split(", ")
                 .map(|c| format!("r.{c} as {c}"))

@@ -16,6 +16,7 @@ use crate::i18n::Ui;
 use crate::tracker::{Book, TotalRow, visible};
 use crate::views::RecordLink;
 
+#[derive(Clone)]
 pub struct CompanySection {
     /// Set when the company is a repeat violator: what the flag rests on.
     pub repeat: Option<String>,
@@ -24,6 +25,7 @@ pub struct CompanySection {
     pub totals: Vec<TotalRow>,
 }
 
+#[derive(Clone)]
 pub struct LinkList {
     pub heading: String,
     pub items: Vec<RecordLink>,

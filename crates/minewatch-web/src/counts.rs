@@ -1,53 +1,96 @@
-//! Counts that pages show (a list's "N records", the dashboard's cards), kept until the
-//! ledger moves: counting a hundred thousand records is the slowest part of a page, and
-//! the answer only changes with a write.
+//! What pages show that is slow to make and changes only with a write: counts (a list's
+//! "N records", the dashboard's cards), the licences of a soum for a licence's map, a
+//! company's section. Each is kept until the ledger moves (any process's write, see
+//! `Store::ledger_marker`); one request makes a missing one while the others wait, so a
+//! burst of requests for a large page holds one copy in memory, not one per request.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use minewatch_domain::{RecordFilter, RecordKind};
 use minewatch_store::{ListQuery, StoreError};
 
 use crate::AppState;
 
-/// At most this many counts are kept; past it the cache starts again.
+/// At most this many values are kept of each sort; past it the cache starts again.
 const MAX_KEPT: usize = 2_000;
 
 type Marker = (i64, i64);
 
-#[derive(Default)]
-pub struct CountCache {
-    counts: Mutex<HashMap<String, (Marker, i64)>>,
-    per_kind: Mutex<HashMap<String, (Marker, Vec<(RecordKind, i64)>)>>,
+/// Values by key, each valid at one point of the ledger.
+pub struct Kept<V> {
+    values: Mutex<HashMap<String, (Marker, V)>>,
+    making: tokio::sync::Mutex<()>,
 }
 
-fn remember<V>(map: &Mutex<HashMap<String, (Marker, V)>>, key: String, marker: Marker, value: V) {
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= MAX_KEPT {
-        map.clear();
+impl<V> Default for Kept<V> {
+    fn default() -> Self {
+        Kept {
+            values: Mutex::new(HashMap::new()),
+            making: tokio::sync::Mutex::new(()),
+        }
     }
-    map.insert(key, (marker, value));
+}
+
+impl<V: Clone> Kept<V> {
+    fn fresh(&self, key: &str, marker: Marker) -> Option<V> {
+        let values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+        values
+            .get(key)
+            .filter(|(m, _)| *m == marker)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The value of `key` as of now: kept, or made by `make` (by one request at a time).
+    pub async fn get<E>(
+        &self,
+        state: &AppState,
+        key: String,
+        make: impl AsyncFnOnce() -> Result<V, E>,
+    ) -> Result<V, E>
+    where
+        E: From<StoreError>,
+    {
+        let marker = state.store.ledger_marker().await?;
+        if let Some(v) = self.fresh(&key, marker) {
+            return Ok(v);
+        }
+        let _making = self.making.lock().await;
+        // Read before the records: a write meanwhile moves it and the value is made
+        // again next time.
+        let marker = state.store.ledger_marker().await?;
+        if let Some(v) = self.fresh(&key, marker) {
+            return Ok(v);
+        }
+        let value = make().await?;
+        let mut values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+        if values.len() >= MAX_KEPT {
+            values.clear();
+        }
+        values.insert(key, (marker, value.clone()));
+        Ok(value)
+    }
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    counts: Kept<i64>,
+    per_kind: Kept<Vec<(RecordKind, i64)>>,
+    pub(crate) soum_licences: Kept<Arc<Vec<crate::hub::Shape>>>,
+    pub(crate) company: Kept<Arc<crate::company::CompanySection>>,
 }
 
 /// How many records `q` finds (its cursor aside).
 pub async fn count(state: &AppState, q: &ListQuery) -> Result<i64, StoreError> {
-    let marker = state.store.ledger_marker().await?;
     let mut key_query = q.clone();
     key_query.after = None;
-    let key = format!("{key_query:?}");
-    if let Some((m, n)) = state
+    state
         .counts
         .counts
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        && *m == marker
-    {
-        return Ok(*n);
-    }
-    let n = state.store.count(q).await?;
-    remember(&state.counts.counts, key, marker, n);
-    Ok(n)
+        .get(state, format!("{key_query:?}"), async || {
+            state.store.count(q).await
+        })
+        .await
 }
 
 /// How many current records of each kind `filter` lets one see.
@@ -55,19 +98,11 @@ pub async fn per_kind(
     state: &AppState,
     filter: &RecordFilter,
 ) -> Result<Vec<(RecordKind, i64)>, StoreError> {
-    let marker = state.store.ledger_marker().await?;
-    let key = format!("{filter:?}");
-    if let Some((m, counts)) = state
+    state
         .counts
         .per_kind
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        && *m == marker
-    {
-        return Ok(counts.clone());
-    }
-    let counts = state.store.counts(Some(filter)).await?;
-    remember(&state.counts.per_kind, key, marker, counts.clone());
-    Ok(counts)
+        .get(state, format!("{filter:?}"), async || {
+            state.store.counts(Some(filter)).await
+        })
+        .await
 }

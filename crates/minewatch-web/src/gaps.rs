@@ -112,7 +112,8 @@ struct Named {
 pub struct Evaluated {
     marker: (i64, i64),
     pub today: Date,
-    pub facts: Facts,
+    /// Each company's licences (the engine's facts are not kept: only this).
+    held: HashMap<Arc<str>, Vec<Arc<str>>>,
     pub eval: Evaluation,
     directory: HashMap<String, Named>,
     by_subject: HashMap<Arc<str>, Vec<u32>>,
@@ -176,17 +177,27 @@ pub async fn evaluation(state: &AppState) -> Result<Arc<Evaluated>, AppError> {
             }
         }
     }
-    let records = state.store.get_many(&ids).await?;
+    let records = state.store.get_many_unshaped(&ids).await?;
     drop(ids);
     let directory: HashMap<String, Named> = records
         .into_iter()
         .map(|r| {
             let access = RecordAccess::of(r.kind, &r.id, &r.payload);
+            // Without its shape a zone no longer reads as a record: its name is still
+            // in the payload.
+            let name = |lang| match r.payload.get("name") {
+                Some(name @ serde_json::Value::Object(_)) => {
+                    serde_json::from_value::<minewatch_domain::Localized>(name.clone())
+                        .map(|n| n.get(lang).to_owned())
+                        .unwrap_or_else(|_| display_name(&r, lang))
+                }
+                _ => display_name(&r, lang),
+            };
             let named = Named {
                 visibility: access.visibility,
                 owner: access.owner,
-                name_mn: display_name(&r, Lang::Mn),
-                name_en: display_name(&r, Lang::En),
+                name_mn: name(Lang::Mn),
+                name_en: name(Lang::En),
                 href: record_href(r.kind, &r.id),
             };
             (r.id.to_string(), named)
@@ -220,10 +231,17 @@ fn index(
     eval: Evaluation,
     directory: HashMap<String, Named>,
 ) -> Evaluated {
+    let mut held: HashMap<Arc<str>, Vec<Arc<str>>> = HashMap::new();
+    for l in &facts.licences {
+        if let Some(holder) = &l.holder {
+            held.entry(holder.clone()).or_default().push(l.id.clone());
+        }
+    }
+    drop(facts);
     let mut made = Evaluated {
         marker,
         today,
-        facts,
+        held,
         directory,
         by_subject: HashMap::new(),
         by_bearer: HashMap::new(),
@@ -321,13 +339,8 @@ impl Evaluated {
         }
         if let Some(c) = given(&filter.company) {
             let mut of_company = self.by_bearer.get(c).unwrap_or(&none).clone();
-            for l in self
-                .facts
-                .licences
-                .iter()
-                .filter(|l| l.holder.as_deref() == Some(c))
-            {
-                of_company.extend(self.by_subject.get(&l.id).unwrap_or(&none));
+            for l in self.held.get(c).into_iter().flatten() {
+                of_company.extend(self.by_subject.get(l).unwrap_or(&none));
             }
             of_company.sort_unstable();
             of_company.dedup();

@@ -78,7 +78,8 @@ fn localized(v: Option<&Value>) -> Localized {
 }
 
 /// Shapes to draw, in degrees.
-struct Shape {
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
     ring: Vec<(f64, f64)>,
     title: String,
     href: Option<String>,
@@ -87,7 +88,7 @@ struct Shape {
 
 /// What a shape is, bottom to top as drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Layer {
+pub(crate) enum Layer {
     /// The soum (or the zone a zone page is about): the map's extent.
     Ground,
     /// A protection zone: drawn, but it does not widen the map (it may be vast).
@@ -236,25 +237,47 @@ pub async fn licence_hub(
         negate: false,
     });
     let centre = shapes.first().and_then(|s| s.ring.first().copied());
-    let mut neighbours = Vec::new();
-    for other in state.store.list(&others).await? {
-        if other.id == licence.id {
-            continue;
-        }
-        let access =
-            minewatch_domain::access::RecordAccess::of(other.kind, &other.id, &other.payload);
-        let view = viewer.fields(&other, &access).payload;
-        let same_soum = localized(view.get("soum")).same_as(&soum)
-            && localized(view.get("aimag")).same_as(&aimag);
-        if let (true, Some(ring)) = (same_soum, view.get("area").and_then(outer_ring)) {
-            neighbours.push(Shape {
-                ring,
-                title: display_name(&other, ui.lang),
-                href: record_href(other.kind, &other.id),
-                layer: Layer::Other,
-            });
-        }
-    }
+    // The soum's licences as this viewer sees them, kept until the ledger moves: every
+    // licence page of the soum draws them.
+    let key = format!(
+        "{:?}|{:?}|{:?}|{}",
+        others.field,
+        soum,
+        filter,
+        ui.lang.code()
+    );
+    let all = state
+        .counts
+        .soum_licences
+        .get(
+            state,
+            key,
+            async || -> Result<_, minewatch_store::StoreError> {
+                let mut found = Vec::new();
+                for other in state.store.list(&others).await? {
+                    let access = minewatch_domain::access::RecordAccess::of(
+                        other.kind,
+                        &other.id,
+                        &other.payload,
+                    );
+                    let view = viewer.fields(&other, &access).payload;
+                    let same_soum = localized(view.get("soum")).same_as(&soum)
+                        && localized(view.get("aimag")).same_as(&aimag);
+                    if let (true, Some(ring)) = (same_soum, view.get("area").and_then(outer_ring)) {
+                        found.push(Shape {
+                            ring,
+                            title: display_name(&other, ui.lang),
+                            href: record_href(other.kind, &other.id),
+                            layer: Layer::Other,
+                        });
+                    }
+                }
+                Ok(std::sync::Arc::new(found))
+            },
+        )
+        .await?;
+    let own = record_href(licence.kind, &licence.id);
+    let mut neighbours: Vec<Shape> = all.iter().filter(|s| s.href != own).cloned().collect();
     // The nearest ones, when the soum has more than the map can show.
     if let Some((x, y)) = centre {
         let distance = |s: &Shape| {

@@ -117,7 +117,7 @@ pub struct AppState {
     pub security: Arc<SecurityConfig>,
     pub limiter: Arc<RateLimiter>,
     /// Counts pages show, kept until the ledger moves.
-    pub counts: Arc<counts::CountCache>,
+    pub counts: Arc<counts::PageCache>,
     /// The evaluation of the records, shared by every page until the ledger moves.
     pub evaluations: Arc<gaps::EvaluationCache>,
     /// Wrong passwords seen, for the growing delays of logins.
@@ -146,7 +146,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
             evaluations: Arc::new(gaps::EvaluationCache::default()),
-            counts: Arc::new(counts::CountCache::default()),
+            counts: Arc::new(counts::PageCache::default()),
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
             blobs: None,

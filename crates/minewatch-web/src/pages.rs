@@ -241,6 +241,9 @@ pub async fn list(
     )
 }
 
+/// Records a record page lists as referring to it.
+const MAX_LINKED: usize = 200;
+
 /// Records a list page shows at once.
 pub const ROWS_PER_PAGE: usize = 100;
 
@@ -286,13 +289,18 @@ pub async fn show(
             },
         );
     }
+    // What refers to the record: the first ones (a company may hold thousands of
+    // licences; its own section and the filtered lists have them all).
     let linked_records = state
         .store
-        .linked_to(id, Some(&viewer.filter()))
+        .linked_to_first(id, Some(&viewer.filter()), MAX_LINKED as i64 + 1)
         .await
         .page(&ui)?;
+    let linked_more =
+        (linked_records.len() > MAX_LINKED).then(|| ui.t_count("list-first", MAX_LINKED as i64));
     let linked = linked_records
         .iter()
+        .take(MAX_LINKED)
         .map(|(_, r)| RecordLink::new(&ui, r))
         .collect();
     let hub = if kind == RecordKind::Licence {
@@ -342,7 +350,8 @@ pub async fn show(
         RecordKind::Licence => linked_records
             .iter()
             .any(|(_, r)| r.kind == RecordKind::Agreement),
-        RecordKind::Company | RecordKind::Agreement | RecordKind::Commitment => true,
+        // A company's section is kept with its own (see below).
+        RecordKind::Agreement | RecordKind::Commitment => true,
         _ => false,
     };
     let book = if needs_book {
@@ -363,13 +372,23 @@ pub async fn show(
             .filter(|b| b.superseded_by.is_none())
             .collect();
     }
-    let company = match (&book, kind) {
-        (Some(book), RecordKind::Company) => Some(
-            crate::company::section(&state, &viewer, &ui, id, book)
-                .await
-                .page(&ui)?,
-        ),
-        _ => None,
+    // A company's section reads every licence it holds and every finding about them:
+    // kept until the ledger moves, per viewer's reach, language and day.
+    let company = if kind == RecordKind::Company {
+        let key = format!("{id}|{:?}|{}|{day}", viewer.filter(), ui.lang.code());
+        let section = state
+            .counts
+            .company
+            .get(&state, key, async || -> Result<_, AppError> {
+                let book = crate::tracker::Book::load(&state, &viewer, &ui, day).await?;
+                let section = crate::company::section(&state, &viewer, &ui, id, &book).await?;
+                Ok(std::sync::Arc::new(section))
+            })
+            .await
+            .page(&ui)?;
+        Some((*section).clone())
+    } else {
+        None
     };
     let (agreement, versions) = match (&book, kind) {
         (Some(book), RecordKind::Agreement) => (book.block(&ui, id), book.versions(&ui, id)),
@@ -426,6 +445,7 @@ pub async fn show(
             retracted: record.retracted,
             fields,
             linked,
+            linked_more,
             gaps,
             hub,
             request,

@@ -51,6 +51,8 @@ pub struct DetailPage<'a> {
     pub edit_href: Option<String>,
     pub fields: Vec<FieldRow>,
     pub linked: Vec<RecordLink>,
+    /// Set when `linked` is the first of more.
+    pub linked_more: Option<String>,
     /// The duty engine's gaps for a licence, company or authority.
     pub gaps: Option<crate::gaps::RecordGaps>,
     /// A licence's map and timeline.

@@ -414,6 +414,7 @@ pub struct CommitmentRow {
     pub responsible: Option<Named>,
 }
 
+#[derive(Clone)]
 pub struct TotalRow {
     pub unit: String,
     pub promised: String,

@@ -71,6 +71,7 @@ pub struct CountCard {
     pub href: &'static str,
 }
 
+#[derive(Clone)]
 pub struct RecordLink {
     pub name: String,
     pub href: Option<String>,

@@ -7,3 +7,6 @@ update record set owner = json_extract(payload, '$.community_id')
 -- Views of restricted fields are audited once an hour per account and record: the check
 -- reads this index.
 create index access_event_view on access_event (record_id, author, at_ms);
+
+-- The newest records (the dashboard's "latest") in index order, ties by id.
+create index record_updated_id on record (updated_at, id);

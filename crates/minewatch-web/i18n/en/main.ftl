@@ -630,3 +630,7 @@ page-first = ← First page
 list-shown = Showing { $count } of { $total }.
 list-filter-typed = number or name
 list-see-all = See them all
+list-first = { $count ->
+    [one] Showing the first one.
+   *[other] Showing the first { $count }.
+}

@@ -612,3 +612,4 @@ page-first = ← Эхний хуудас
 list-shown = Нийт { $total }, харуулж буй нь { $count }.
 list-filter-typed = дугаар эсвэл нэр
 list-see-all = Бүгдийг харах
+list-first = Эхний { $count }-г харуулж байна.
