@@ -101,6 +101,8 @@ pub struct ListQuery {
     /// Only records that refer to at least one of these (a company's findings: about
     /// the company or any of its licences).
     pub linked_to_any: Vec<RecordId>,
+    /// Read the payloads without their shapes (a list names records, it draws none).
+    pub unshaped: bool,
     /// Only records after this (label, id) in the list's order: the keyset cursor of
     /// the next page, which stays right when records are added meanwhile.
     pub after: Option<(String, String)>,
@@ -138,6 +140,7 @@ impl ListQuery {
             limit: 1000,
             offset: 0,
             linked_to_any: Vec::new(),
+            unshaped: false,
             after: None,
         }
     }
@@ -273,15 +276,35 @@ impl Store {
         Ok((row.try_get("devices")?, row.try_get("entries")?))
     }
 
+    /// The record columns with the payload read without its shapes (a licence's
+    /// `area`, a zone's `boundary`), for pages that name records and do not draw them.
+    fn unshaped_columns(&self, prefix: &str) -> String {
+        let payload = match self.backend {
+            Backend::Sqlite => {
+                format!("json_remove({prefix}payload, '$.area', '$.boundary') as payload")
+            }
+            Backend::Postgres => {
+                format!("({prefix}payload::jsonb - 'area' - 'boundary')::text as payload")
+            }
+        };
+        RECORD_COLUMNS
+            .split(", ")
+            .map(|c| {
+                if c == "payload" {
+                    payload.clone()
+                } else {
+                    format!("{prefix}{c} as {c}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The current versions of these records (those that exist), in no set order,
     /// without their shapes (a licence's `area`, a zone's `boundary`): for naming many
     /// records, not for drawing them.
     pub async fn get_many_unshaped(&self, ids: &[&str]) -> Result<Vec<StoredRecord>, StoreError> {
-        let payload = match self.backend {
-            Backend::Sqlite => "json_remove(payload, '$.area', '$.boundary') as payload",
-            Backend::Postgres => "(payload::jsonb - 'area' - 'boundary')::text as payload",
-        };
-        let columns = RECORD_COLUMNS.replacen("payload", payload, 1);
+        let columns = self.unshaped_columns("");
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let places: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -303,8 +326,13 @@ impl Store {
     /// Records of one kind, sorted by name (then id), from after `q.after` if set.
     pub async fn list(&self, q: &ListQuery) -> Result<Vec<StoredRecord>, StoreError> {
         let (condition, binds) = self.list_condition(q, true);
+        let columns = if q.unshaped {
+            self.unshaped_columns("r.")
+        } else {
+            RECORD_COLUMNS.to_owned()
+        };
         let sql = format!(
-            "select {RECORD_COLUMNS} from record r where {condition}
+            "select {columns} from record r where {condition}
              order by label, id limit $4 offset $5"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -500,15 +528,21 @@ impl Store {
             Some(n) => format!(" limit {}", n.clamp(1, 100_000)),
             None => String::new(),
         };
-        let sql = format!(
-            "select l.rel as rel, {} from record_link l join record r on r.id = l.from_id
-             where l.to_id = $1 and r.retracted = 0 and {visible}{extra}
-             order by r.kind, r.label, r.id{limit}",
+        let limit_given = !limit.is_empty();
+        // A page's list of what refers to a record names them; it draws none.
+        let columns = if limit_given {
+            self.unshaped_columns("r.")
+        } else {
             RECORD_COLUMNS
                 .split(", ")
                 .map(|c| format!("r.{c} as {c}"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        };
+        let sql = format!(
+            "select l.rel as rel, {columns} from record_link l join record r on r.id = l.from_id
+             where l.to_id = $1 and r.retracted = 0 and {visible}{extra}
+             order by r.kind, r.label, r.id{limit}"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_str().to_owned());
         for b in binds {

@@ -8,6 +8,7 @@
 //! A gap about a record the viewer may not see is left out, and so is every count it
 //! would add to; evidence the viewer may not see is counted, never named.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -122,6 +123,8 @@ pub struct Evaluated {
     by_id: HashMap<String, u32>,
     /// The gaps an anonymous visitor sees (about records the public may see).
     public: Vec<u32>,
+    /// How many of those there are of each status.
+    public_counts: Vec<(Status, usize)>,
 }
 
 /// The current evaluation, shared by every request of this process.
@@ -248,6 +251,7 @@ fn index(
         by_duty: HashMap::new(),
         by_id: HashMap::with_capacity(eval.gaps.len()),
         public: Vec::new(),
+        public_counts: Status::ALL.iter().map(|s| (*s, 0)).collect(),
         eval: Evaluation {
             as_of: eval.as_of,
             gaps: Vec::new().into(),
@@ -265,6 +269,9 @@ fn index(
         made.by_id.insert(gap_id(g), i);
         if made.visible(&g.subject, &Principal::Anonymous) {
             made.public.push(i);
+            if let Some(c) = made.public_counts.iter_mut().find(|(s, _)| *s == g.status) {
+                c.1 += 1;
+            }
         }
     }
     made.eval = eval;
@@ -322,7 +329,7 @@ impl Evaluated {
 
     /// The gaps that pass `filter` but its status, in pack order, that `principal` may
     /// see.
-    fn candidates(&self, filter: &GapFilter, principal: &Principal) -> Vec<u32> {
+    fn candidates(&self, filter: &GapFilter, principal: &Principal) -> Cow<'_, [u32]> {
         fn given(s: &str) -> Option<&str> {
             (!s.is_empty()).then_some(s)
         }
@@ -349,14 +356,14 @@ impl Evaluated {
         let public = !principal.is_signed_in();
         let mut kept = match lists.iter().min_by_key(|l| l.len()) {
             Some(smallest) => smallest.clone(),
-            None if public => return self.public.clone(),
+            None if public => return Cow::Borrowed(&self.public),
             None => (0..self.eval.gaps.len() as u32).collect(),
         };
         kept.retain(|i| {
             lists.iter().all(|l| l.binary_search(i).is_ok())
                 && self.visible(&self.eval.gaps[*i as usize].subject, principal)
         });
-        kept
+        Cow::Owned(kept)
     }
 
     /// The gap with this id, if there is one today.
@@ -402,15 +409,20 @@ fn views(
     filter: &GapFilter,
     page: usize,
 ) -> (Vec<GapView>, Vec<(Status, usize)>, usize) {
-    let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
     let gaps = &evaluated.eval.gaps;
     let candidates = evaluated.candidates(filter, &viewer.principal);
-    for i in &candidates {
-        let status = gaps[*i as usize].status;
-        if let Some(c) = counts.iter_mut().find(|(s, _)| *s == status) {
-            c.1 += 1;
+    let counts = if matches!(candidates, Cow::Borrowed(_)) {
+        evaluated.public_counts.clone()
+    } else {
+        let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for i in candidates.iter() {
+            let status = gaps[*i as usize].status;
+            if let Some(c) = counts.iter_mut().find(|(s, _)| *s == status) {
+                c.1 += 1;
+            }
         }
-    }
+        counts
+    };
     let wanted = filter.status();
     let mut matching = candidates
         .iter()

@@ -119,6 +119,7 @@ pub async fn list(
     let mut query = ListQuery::all(kind).visible_to(&viewer.filter());
     query.search = Some(params.q.clone());
     query.limit = ROWS_PER_PAGE as i64;
+    query.unshaped = true;
     let mut filters = Vec::new();
     for (name, target) in list_filters(kind) {
         let chosen = match *name {
@@ -131,9 +132,14 @@ pub async fn list(
         // A filter offers its choices while they fit in a drop-down; past that it
         // takes an id, a number or a name typed in, and finds the record it means.
         let mut choices = ListQuery::all(*target).visible_to(&viewer.filter());
-        choices.limit = MAX_CHOICES as i64 + 1;
-        let records = state.store.list(&choices).await.page(&ui)?;
-        let typed = records.len() > MAX_CHOICES;
+        choices.limit = MAX_CHOICES as i64;
+        choices.unshaped = true;
+        let typed = crate::counts::count(&state, &choices).await.page(&ui)? > MAX_CHOICES as i64;
+        let records = if typed {
+            Vec::new()
+        } else {
+            state.store.list(&choices).await.page(&ui)?
+        };
         if !chosen.is_empty() {
             let id = match RecordId::parse(chosen) {
                 Some(id) if records.iter().any(|r| r.id == id) => Some(id),

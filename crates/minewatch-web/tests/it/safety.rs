@@ -353,3 +353,110 @@ async fn body(router: &axum::Router, path: &str) -> String {
         .to_bytes();
     String::from_utf8_lossy(&bytes).into_owned()
 }
+
+/// A workspace of 100,000 records: every list and page is a page (with its count and a
+/// way on), and no page grows with the data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_records_page_and_stay_small() {
+    use minewatch_domain::RecordKind;
+    use minewatch_store::Author;
+    let app = TestApp::demo().await;
+    let author = Author::system();
+    let mut batch = app.store.begin().await.unwrap();
+    for i in 0..20_000 {
+        batch
+            .put(
+                &author,
+                RecordKind::Licence,
+                Some(minewatch_domain::RecordId::parse(&format!("big-licence-{i:05}")).unwrap()),
+                json!({"number": format!("MV-{:06}", 200_000 + i),
+                       "holder_id": "demo-company-tuul-gold",
+                       "aimag": {"mn": "Төв", "en": "Töv"}, "soum": {"mn": "Заамар", "en": "Zaamar"},
+                       "status": "granted", "granted": "2019-05-01"}),
+            )
+            .await
+            .unwrap();
+    }
+    for i in 0..80_000 {
+        let visibility = if i % 4 == 0 { "case_team" } else { "public" };
+        batch
+            .put(
+                &author,
+                RecordKind::Observation,
+                None,
+                json!({"observed_on": "2025-06-01", "category": "dust",
+                       "description": format!("big report {i}"),
+                       "licence_id": format!("big-licence-{:05}", i % 20_000),
+                       "community_id": "demo-community-zaamar-tuul",
+                       "reporter": {"name": format!("Hidden Reporter {i}")},
+                       "visibility": visibility}),
+            )
+            .await
+            .unwrap();
+    }
+    batch.commit().await.unwrap();
+
+    const MAX_PAGE: usize = 1_000_000;
+    // Lists: 100 rows, the count of all, and a next page that goes on.
+    let first = app.get("/licences").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.len() < MAX_PAGE, "{} bytes", first.body.len());
+    assert!(
+        first.body.contains("of 20,007") || first.body.contains("of 20007"),
+        "the count of all"
+    );
+    let next = first
+        .body
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a next page")
+        .replace("&amp;", "&");
+    let second = app.get(&next).await;
+    let names = |body: &str| -> Vec<String> {
+        body.split("<li><a href=\"/licences/")
+            .skip(1)
+            .filter_map(|r| r.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    let (a, b) = (names(&first.body), names(&second.body));
+    assert_eq!((a.len(), b.len()), (100, 100));
+    assert!(a.iter().all(|id| !b.contains(id)), "pages do not repeat");
+    assert!(
+        a.last() < b.first(),
+        "the second page goes on from the first"
+    );
+    // Reports: the public count leaves out the case team's.
+    let reports = app.get("/observations").await;
+    assert!(
+        reports.body.contains("of 60,0") || reports.body.contains("of 600"),
+        "public reports counted"
+    );
+    assert!(!reports.body.contains("Hidden Reporter"));
+    // Gaps: a page of them, with counts of all and the next page.
+    let gaps = app.get("/gaps").await;
+    assert_eq!(gaps.status, StatusCode::OK);
+    assert!(
+        gaps.body.len() < MAX_PAGE,
+        "/gaps is {} bytes",
+        gaps.body.len()
+    );
+    assert_eq!(gaps.body.matches("<li class=\"gap gap-").count(), 100);
+    assert!(gaps.body.contains("rel=\"next\""));
+    let page3 = app.get("/gaps?page=3").await;
+    assert_eq!(page3.body.matches("<li class=\"gap gap-").count(), 100);
+    // A licence and the company that holds all 20,000: bounded pages.
+    for path in [
+        "/licences/big-licence-00042",
+        "/companies/demo-company-tuul-gold",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.len() < MAX_PAGE,
+            "{path} is {} bytes",
+            page.body.len()
+        );
+        assert!(!page.body.contains("Hidden Reporter"), "{path}");
+    }
+}
