@@ -21,13 +21,22 @@ type Marker = (i64, i64);
 pub struct Kept<V> {
     values: Mutex<HashMap<String, (Marker, V)>>,
     making: tokio::sync::Mutex<()>,
+    /// Values kept at most (large values: fewer).
+    max: usize,
 }
 
 impl<V> Default for Kept<V> {
     fn default() -> Self {
+        Kept::with_max(MAX_KEPT)
+    }
+}
+
+impl<V> Kept<V> {
+    pub fn with_max(max: usize) -> Kept<V> {
         Kept {
             values: Mutex::new(HashMap::new()),
             making: tokio::sync::Mutex::new(()),
+            max,
         }
     }
 }
@@ -64,7 +73,7 @@ impl<V: Clone> Kept<V> {
         }
         let value = make().await?;
         let mut values = self.values.lock().unwrap_or_else(|e| e.into_inner());
-        if values.len() >= MAX_KEPT {
+        if values.len() >= self.max {
             values.clear();
         }
         values.insert(key, (marker, value.clone()));
@@ -72,12 +81,30 @@ impl<V: Clone> Kept<V> {
     }
 }
 
-#[derive(Default)]
 pub struct PageCache {
     counts: Kept<i64>,
     per_kind: Kept<Vec<(RecordKind, i64)>>,
     pub(crate) soum_licences: Kept<Arc<Vec<crate::hub::Shape>>>,
     pub(crate) company: Kept<Arc<crate::company::CompanySection>>,
+    /// A licence's map: its SVG and caption.
+    pub(crate) licence_map: Kept<Arc<(Option<String>, String)>>,
+    /// The first records that refer to a record, for its page.
+    pub(crate) linked: Kept<Arc<Vec<(String, minewatch_store::StoredRecord)>>>,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        // Bounded by what a crawl of every page could fill: about 60 KB a map, 200
+        // records a list, a few hundred records a company.
+        PageCache {
+            counts: Kept::default(),
+            per_kind: Kept::default(),
+            soum_licences: Kept::with_max(32),
+            company: Kept::with_max(64),
+            licence_map: Kept::with_max(256),
+            linked: Kept::with_max(128),
+        }
+    }
 }
 
 /// How many records `q` finds (its cursor aside).

@@ -212,113 +212,139 @@ pub async fn licence_hub(
     let aimag = localized(payload.get("aimag"));
     let soum = localized(payload.get("soum"));
     let filter = viewer.filter();
-    let mut shapes = Vec::new();
-    if let Some(ring) = payload.get("area").and_then(outer_ring) {
-        shapes.push(Shape {
-            ring,
-            title: display_name(licence, ui.lang),
-            href: None,
-            layer: Layer::Main,
-        });
-    }
-    shapes.extend(soum_and_zones(state, viewer, ui, &aimag, &soum, &shapes).await?);
-    // The soum's other licences, found in the database by the soum's name (not by
-    // reading every licence of the country), and drawn up to a number a phone shows.
-    let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
-    others.limit = 10_000;
-    let by = match (&soum.mn, &soum.en) {
-        (Some(mn), _) if !mn.trim().is_empty() => Some(("soum.mn", mn.clone())),
-        (_, Some(en)) if !en.trim().is_empty() => Some(("soum.en", en.clone())),
-        _ => None,
-    };
-    others.field = Some(FieldFilter {
-        field: by.as_ref().map_or("soum", |b| b.0),
-        values: by.map(|b| b.1).into_iter().collect(),
-        negate: false,
-    });
-    let centre = shapes.first().and_then(|s| s.ring.first().copied());
-    // The soum's licences as this viewer sees them, kept until the ledger moves: every
-    // licence page of the soum draws them.
+    // The map (the soum, its zones and licences) is the page's slowest part and changes
+    // only with a write: kept until the ledger moves, per licence version, viewer's
+    // reach and language.
     let key = format!(
-        "{:?}|{:?}|{:?}|{}",
-        others.field,
-        soum,
+        "{}|{}|{:?}|{}",
+        licence.id,
+        licence.head,
         filter,
         ui.lang.code()
     );
-    let all = state
+    let made = state
         .counts
-        .soum_licences
+        .licence_map
         .get(
             state,
             key,
             async || -> Result<_, minewatch_store::StoreError> {
-                let mut found = Vec::new();
-                for other in state.store.list(&others).await? {
-                    let access = minewatch_domain::access::RecordAccess::of(
-                        other.kind,
-                        &other.id,
-                        &other.payload,
-                    );
-                    let view = viewer.fields(&other, &access).payload;
-                    let same_soum = localized(view.get("soum")).same_as(&soum)
-                        && localized(view.get("aimag")).same_as(&aimag);
-                    if let (true, Some(ring)) = (same_soum, view.get("area").and_then(outer_ring)) {
-                        found.push(Shape {
-                            ring,
-                            title: display_name(&other, ui.lang),
-                            href: record_href(other.kind, &other.id),
-                            layer: Layer::Other,
+                let mut shapes = Vec::new();
+                if let Some(ring) = payload.get("area").and_then(outer_ring) {
+                    shapes.push(Shape {
+                        ring,
+                        title: display_name(licence, ui.lang),
+                        href: None,
+                        layer: Layer::Main,
+                    });
+                }
+                shapes.extend(soum_and_zones(state, viewer, ui, &aimag, &soum, &shapes).await?);
+                // The soum's other licences, found in the database by the soum's name (not by
+                // reading every licence of the country), and drawn up to a number a phone shows.
+                let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
+                others.limit = 10_000;
+                let by = match (&soum.mn, &soum.en) {
+                    (Some(mn), _) if !mn.trim().is_empty() => Some(("soum.mn", mn.clone())),
+                    (_, Some(en)) if !en.trim().is_empty() => Some(("soum.en", en.clone())),
+                    _ => None,
+                };
+                others.field = Some(FieldFilter {
+                    field: by.as_ref().map_or("soum", |b| b.0),
+                    values: by.map(|b| b.1).into_iter().collect(),
+                    negate: false,
+                });
+                let centre = shapes.first().and_then(|s| s.ring.first().copied());
+                // The soum's licences as this viewer sees them, kept until the ledger moves: every
+                // licence page of the soum draws them.
+                let key = format!(
+                    "{:?}|{:?}|{:?}|{}",
+                    others.field,
+                    soum,
+                    filter,
+                    ui.lang.code()
+                );
+                let all = state
+                    .counts
+                    .soum_licences
+                    .get(
+                        state,
+                        key,
+                        async || -> Result<_, minewatch_store::StoreError> {
+                            let mut found = Vec::new();
+                            for other in state.store.list(&others).await? {
+                                let access = minewatch_domain::access::RecordAccess::of(
+                                    other.kind,
+                                    &other.id,
+                                    &other.payload,
+                                );
+                                let view = viewer.fields(&other, &access).payload;
+                                let same_soum = localized(view.get("soum")).same_as(&soum)
+                                    && localized(view.get("aimag")).same_as(&aimag);
+                                if let (true, Some(ring)) =
+                                    (same_soum, view.get("area").and_then(outer_ring))
+                                {
+                                    found.push(Shape {
+                                        ring,
+                                        title: display_name(&other, ui.lang),
+                                        href: record_href(other.kind, &other.id),
+                                        layer: Layer::Other,
+                                    });
+                                }
+                            }
+                            Ok(std::sync::Arc::new(found))
+                        },
+                    )
+                    .await?;
+                let own = record_href(licence.kind, &licence.id);
+                let mut neighbours: Vec<Shape> =
+                    all.iter().filter(|s| s.href != own).cloned().collect();
+                // The nearest ones, when the soum has more than the map can show.
+                if let Some((x, y)) = centre {
+                    let distance = |s: &Shape| {
+                        s.ring
+                            .first()
+                            .map_or(f64::MAX, |(sx, sy)| (sx - x).powi(2) + (sy - y).powi(2))
+                    };
+                    neighbours.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
+                }
+                neighbours.truncate(MAX_NEIGHBOURS);
+                shapes.extend(neighbours);
+                let mut dots = Vec::new();
+                let mut communities = ListQuery::all(RecordKind::Community).visible_to(&filter);
+                communities.limit = 10_000;
+                for c in state.store.list(&communities).await? {
+                    let access =
+                        minewatch_domain::access::RecordAccess::of(c.kind, &c.id, &c.payload);
+                    let view = viewer.fields(&c, &access).payload;
+                    if !localized(view.get("soum")).same_as(&soum) {
+                        continue;
+                    }
+                    let centre = view
+                        .get("centre")
+                        .and_then(|p| Some((p.get("lon")?.as_f64()?, p.get("lat")?.as_f64()?)));
+                    if let Some(at) = centre {
+                        dots.push(Dot {
+                            at,
+                            title: display_name(&c, ui.lang),
                         });
                     }
                 }
-                Ok(std::sync::Arc::new(found))
+                let caption = format!(
+                    "{} {} ({})",
+                    ui.t("hub-map-caption"),
+                    ui.pick(&soum),
+                    ui.pick(&aimag)
+                );
+                let map = if shapes.iter().any(|s| s.layer == Layer::Main) {
+                    svg(&shapes, &dots, &caption)
+                } else {
+                    None
+                };
+                Ok(std::sync::Arc::new((map, caption)))
             },
         )
         .await?;
-    let own = record_href(licence.kind, &licence.id);
-    let mut neighbours: Vec<Shape> = all.iter().filter(|s| s.href != own).cloned().collect();
-    // The nearest ones, when the soum has more than the map can show.
-    if let Some((x, y)) = centre {
-        let distance = |s: &Shape| {
-            s.ring
-                .first()
-                .map_or(f64::MAX, |(sx, sy)| (sx - x).powi(2) + (sy - y).powi(2))
-        };
-        neighbours.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
-    }
-    neighbours.truncate(MAX_NEIGHBOURS);
-    shapes.extend(neighbours);
-    let mut dots = Vec::new();
-    let mut communities = ListQuery::all(RecordKind::Community).visible_to(&filter);
-    communities.limit = 10_000;
-    for c in state.store.list(&communities).await? {
-        let access = minewatch_domain::access::RecordAccess::of(c.kind, &c.id, &c.payload);
-        let view = viewer.fields(&c, &access).payload;
-        if !localized(view.get("soum")).same_as(&soum) {
-            continue;
-        }
-        let centre = view
-            .get("centre")
-            .and_then(|p| Some((p.get("lon")?.as_f64()?, p.get("lat")?.as_f64()?)));
-        if let Some(at) = centre {
-            dots.push(Dot {
-                at,
-                title: display_name(&c, ui.lang),
-            });
-        }
-    }
-    let caption = format!(
-        "{} {} ({})",
-        ui.t("hub-map-caption"),
-        ui.pick(&soum),
-        ui.pick(&aimag)
-    );
-    let map = if shapes.iter().any(|s| s.layer == Layer::Main) {
-        svg(&shapes, &dots, &caption)
-    } else {
-        None
-    };
+    let (map, caption) = (made.0.clone(), made.1.clone());
     // The timeline: the licence's own dates and every linked record with a date.
     let mut timeline: Vec<TimelineRow> = Vec::new();
     for (field, key) in [("granted", "hub-granted"), ("expires", "hub-expires")] {

@@ -297,9 +297,17 @@ pub async fn show(
     }
     // What refers to the record: the first ones (a company may hold thousands of
     // licences; its own section and the filtered lists have them all).
+    let filter = viewer.filter();
     let linked_records = state
-        .store
-        .linked_to_first(id, Some(&viewer.filter()), MAX_LINKED as i64 + 1)
+        .counts
+        .linked
+        .get(&state, format!("{id}|{filter:?}"), async || {
+            let first = state
+                .store
+                .linked_to_first(id, Some(&filter), MAX_LINKED as i64 + 1)
+                .await?;
+            Ok::<_, minewatch_store::StoreError>(std::sync::Arc::new(first))
+        })
         .await
         .page(&ui)?;
     let linked_more =
