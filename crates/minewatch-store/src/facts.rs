@@ -17,6 +17,9 @@ use minewatch_domain::{Pack, Record, RecordKind};
 
 use crate::{FieldFilter, ListQuery, Store, StoreError, StoredRecord};
 
+/// Licences read at once when the facts are made.
+const LICENCE_PAGE: i64 = 1_000;
+
 impl Store {
     /// Every current record the engine reads, as typed facts.
     pub async fn facts(&self, pack: &Pack) -> Result<Facts, StoreError> {
@@ -30,62 +33,76 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let licences = self.all_of(RecordKind::Licence).await?;
         let zones = self.zones_not_admin().await?;
-        for r in licences {
-            let Ok(Record::Licence(l)) = r.typed() else {
-                continue;
-            };
-            if let Some(area) = &l.area {
-                let area = std::slice::from_ref(area);
-                let bbox = BBox::of_area(area);
-                for (zone, z, zbox, date) in &zones {
-                    let near = bbox.zip(*zbox).is_some_and(|(a, b)| a.meets(&b));
-                    if near && geo::areas_meet(area, &z.boundary) {
-                        facts.zones.push(ZoneCheck {
-                            id: zone.id.as_str().into(),
-                            licence: r.id.as_str().into(),
-                            zone: z.zone_type.clone(),
-                            overlaps: true,
-                            date: *date,
-                            retracted: false,
-                        });
-                    }
-                }
-            }
-            // For each authority type, the authority that governs the licence's place
-            // most closely (a soum body over an aimag one over a national one); two
-            // equally close ones of a type leave the type unassigned.
-            let mut best: BTreeMap<&str, (u8, Vec<&str>)> = BTreeMap::new();
-            for (id, a) in &authorities {
-                let Some(level) = a.governs(&l.aimag, &l.soum) else {
+        // Licences a page at a time (by a keyset cursor): their shapes are most of
+        // what is read, and only their facts are kept.
+        let mut after = None;
+        loop {
+            let mut q = ListQuery::all(RecordKind::Licence).everything();
+            q.limit = LICENCE_PAGE;
+            q.after = after.take();
+            let page = self.list(&q).await?;
+            let done = (page.len() as i64) < LICENCE_PAGE;
+            let last = page.last().map(|r| (r.label.clone(), r.id.to_string()));
+            for r in page {
+                let Ok(Record::Licence(l)) = r.typed() else {
                     continue;
                 };
-                let slot = best
-                    .entry(a.authority_type.as_str())
-                    .or_insert((level, Vec::new()));
-                if level > slot.0 {
-                    *slot = (level, Vec::new());
+                if let Some(area) = &l.area {
+                    let area = std::slice::from_ref(area);
+                    let bbox = BBox::of_area(area);
+                    for (zone, z, zbox, date) in &zones {
+                        let near = bbox.zip(*zbox).is_some_and(|(a, b)| a.meets(&b));
+                        if near && geo::areas_meet(area, &z.boundary) {
+                            facts.zones.push(ZoneCheck {
+                                id: zone.id.as_str().into(),
+                                licence: r.id.as_str().into(),
+                                zone: z.zone_type.clone(),
+                                overlaps: true,
+                                date: *date,
+                                retracted: false,
+                            });
+                        }
+                    }
                 }
-                if level == slot.0 {
-                    slot.1.push(id.as_str());
+                // For each authority type, the authority that governs the licence's place
+                // most closely (a soum body over an aimag one over a national one); two
+                // equally close ones of a type leave the type unassigned.
+                let mut best: BTreeMap<&str, (u8, Vec<&str>)> = BTreeMap::new();
+                for (id, a) in &authorities {
+                    let Some(level) = a.governs(&l.aimag, &l.soum) else {
+                        continue;
+                    };
+                    let slot = best
+                        .entry(a.authority_type.as_str())
+                        .or_insert((level, Vec::new()));
+                    if level > slot.0 {
+                        *slot = (level, Vec::new());
+                    }
+                    if level == slot.0 {
+                        slot.1.push(id.as_str());
+                    }
                 }
+                facts.licences.push(LicenceFact {
+                    id: r.id.as_str().into(),
+                    number: Some(l.number.to_string()),
+                    licence_type: l.licence_type().as_str().to_owned(),
+                    holder: Some(l.holder_id.as_str().into()),
+                    granted: l.granted,
+                    expires: l.expires,
+                    authorities: best
+                        .into_iter()
+                        .filter_map(|(t, (_, ids))| match ids[..] {
+                            [one] => Some((t.to_owned(), one.into())),
+                            _ => None,
+                        })
+                        .collect(),
+                });
             }
-            facts.licences.push(LicenceFact {
-                id: r.id.as_str().into(),
-                number: Some(l.number.to_string()),
-                licence_type: l.licence_type().as_str().to_owned(),
-                holder: Some(l.holder_id.as_str().into()),
-                granted: l.granted,
-                expires: l.expires,
-                authorities: best
-                    .into_iter()
-                    .filter_map(|(t, (_, ids))| match ids[..] {
-                        [one] => Some((t.to_owned(), one.into())),
-                        _ => None,
-                    })
-                    .collect(),
-            });
+            if done {
+                break;
+            }
+            after = last;
         }
         // Requests: their sending (to the addressee), extensions and answer.
         for r in self.all_of(RecordKind::Request).await? {

@@ -29,7 +29,7 @@ pub struct CompanySection {
 pub struct LinkList {
     pub heading: String,
     pub items: Vec<RecordLink>,
-    /// When it is cut short: "Showing 1–100 of N", and where the whole list is.
+    /// When it is cut short: "Showing 1–50 of N", and where the whole list is.
     pub more: Option<(String, Option<String>)>,
 }
 
@@ -90,7 +90,7 @@ pub async fn section(
                 ],
             ))
         });
-    // A list shows its first hundred; the whole list is a filtered list page.
+    // A list shows its first fifty; the whole list is a filtered list page.
     let list = |key: &str, rs: &[StoredRecord], all: Option<String>| LinkList {
         heading: ui.t(key),
         items: rs

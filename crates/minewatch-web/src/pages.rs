@@ -248,10 +248,10 @@ pub async fn list(
 }
 
 /// Records a record page lists as referring to it.
-const MAX_LINKED: usize = 200;
+const MAX_LINKED: usize = 100;
 
 /// Records a list page shows at once.
-pub const ROWS_PER_PAGE: usize = 100;
+pub const ROWS_PER_PAGE: usize = 50;
 
 /// Choices a filter's drop-down offers at most; past that the filter is typed in.
 const MAX_CHOICES: usize = 300;
