@@ -98,6 +98,9 @@ impl GapFilter {
 /// Gaps a page shows at once; the counts are of all of them.
 pub const GAPS_PER_PAGE: usize = 100;
 
+/// Gaps a licence's, company's or authority's page shows.
+const GAPS_ON_A_RECORD: usize = 20;
+
 /// A record a gap names, as pages name it and as the access policy judges it.
 struct Named {
     visibility: Visibility,
@@ -408,6 +411,7 @@ fn views(
     evaluated: &Evaluated,
     filter: &GapFilter,
     page: usize,
+    per_page: usize,
 ) -> (Vec<GapView>, Vec<(Status, usize)>, usize) {
     let gaps = &evaluated.eval.gaps;
     let candidates = evaluated.candidates(filter, &viewer.principal);
@@ -431,11 +435,11 @@ fn views(
     let total = wanted.map_or(candidates.len(), |s| {
         counts.iter().find(|(c, _)| *c == s).map_or(0, |c| c.1)
     });
-    let skip = page.saturating_sub(1) * GAPS_PER_PAGE;
+    let skip = page.saturating_sub(1) * per_page;
     let rows = matching
         .by_ref()
         .skip(skip)
-        .take(GAPS_PER_PAGE)
+        .take(per_page)
         .filter_map(|g| view(state, viewer, ui, evaluated, g))
         .collect();
     (rows, counts, total)
@@ -581,7 +585,9 @@ pub async fn for_record(
         _ => return Ok(None),
     };
     let evaluated = evaluation(state).await?;
-    let (rows, counts, total) = views(state, viewer, ui, &evaluated, &filter, 1);
+    // A record's page shows its first gaps with the counts of all; the gaps list,
+    // filtered to the record, has them all.
+    let (rows, counts, total) = views(state, viewer, ui, &evaluated, &filter, 1, GAPS_ON_A_RECORD);
     Ok(Some(RecordGaps {
         heading: ui.t(heading),
         intro: ui.t(intro),
@@ -629,7 +635,15 @@ pub async fn list(
     let evaluated = evaluation(&state).await.page(&ui)?;
     let today = evaluated.today;
     let page = filter.page.max(1);
-    let (rows, counts, total) = views(&state, &viewer, &ui, &evaluated, &filter, page);
+    let (rows, counts, total) = views(
+        &state,
+        &viewer,
+        &ui,
+        &evaluated,
+        &filter,
+        page,
+        GAPS_PER_PAGE,
+    );
     let pager = crate::views::Pager::numbered(&ui, page, GAPS_PER_PAGE, rows.len(), total, |p| {
         format!("/gaps{}", filter.query(&filter.status, p))
     });

@@ -143,27 +143,10 @@ pub async fn restore(global: &Global, args: RestoreArgs) -> anyhow::Result<ExitC
     }
     let dir = DataDir::open(&global.data)?;
     let store = dir.open_store_read_only(None).await?;
-    let problems = store.integrity_problems().await?;
     println!(
         "restored {} into {} ({copied} files)",
         display(&args.from),
         display(&global.data)
     );
-    if !problems.is_empty() {
-        store.close().await;
-        println!("the database is damaged: {}", problems.join("; "));
-        return Ok(ExitCode::from(1));
-    }
-    let outcome = store.verify().await?;
-    store.close().await;
-    match outcome {
-        Ok(report) => {
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(failure) => {
-            println!("verification FAILED at {failure}");
-            Ok(ExitCode::from(1))
-        }
-    }
+    super::verify::check(store).await
 }

@@ -17,8 +17,13 @@ pub async fn run(global: &Global, _args: Args) -> anyhow::Result<ExitCode> {
     let store = DataDir::open(&global.data)?
         .open_store_read_only(global.database.as_deref())
         .await?;
-    // A copy taken file by file from a running instance can hold entries that verify
-    // in a database whose indexes do not match its tables: check the file too.
+    check(store).await
+}
+
+/// Checks a store opened read-only and says what it found: the database file's own
+/// integrity first (a copy taken file by file from a running instance can hold entries
+/// that verify in a database whose indexes do not match its tables), then the ledger.
+pub async fn check(store: minewatch_store::Store) -> anyhow::Result<ExitCode> {
     let problems = store.integrity_problems().await?;
     if !problems.is_empty() {
         store.close().await;

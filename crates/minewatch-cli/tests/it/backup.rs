@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 
-use crate::crash::{request, start_serve};
+use crate::crash::{request, spawn_writers, start_serve};
 use crate::exchange::{export_all, files};
 use crate::{assert_exit, assert_refused, minewatch, stdout};
 
@@ -39,30 +38,7 @@ fn a_backup_taken_under_writes_restores_verifies_and_exports_the_same() {
     let data = tmp.path().join("data");
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
     let (mut child, addr) = start_serve(&data);
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..3)
-        .map(|w| {
-            let (addr, acknowledged, stop) = (addr.clone(), acknowledged.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut i = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    i += 1;
-                    let body = format!(
-                        r#"{{"observed_on":"2025-05-01","category":"dust","description":"writer {w} report {i}"}}"#
-                    );
-                    let (status, body) = request(&addr, "POST", "/api/v1/observations", &body)
-                        .expect("the server answers");
-                    assert_eq!(status, 201, "{body}");
-                    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-                    acknowledged
-                        .lock()
-                        .unwrap()
-                        .push(v["id"].as_str().unwrap().to_owned());
-                }
-            })
-        })
-        .collect();
+    let (acknowledged, stop, writers) = spawn_writers(&addr, 3);
     while acknowledged.lock().unwrap().len() < 40 {
         std::thread::yield_now();
     }

@@ -66,6 +66,43 @@ pub(crate) fn request(addr: &str, method: &str, path: &str, body: &str) -> Optio
     Some((status, body))
 }
 
+/// What the writers have had acknowledged, the flag that stops them, and their threads.
+pub(crate) type Writers = (
+    Arc<Mutex<Vec<String>>>,
+    Arc<AtomicBool>,
+    Vec<std::thread::JoinHandle<()>>,
+);
+
+/// `n` threads that post anonymous reports to `addr` until stopped or until the server
+/// is gone, each acknowledged id kept.
+pub(crate) fn spawn_writers(addr: &str, n: usize) -> Writers {
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = (0..n)
+        .map(|w| {
+            let (addr, acknowledged, stop) = (addr.to_owned(), acknowledged.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    let body = format!(
+                        r#"{{"observed_on":"2025-05-01","category":"dust","description":"writer {w} report {i}","licence_id":"demo-licence-mv900101"}}"#
+                    );
+                    match request(&addr, "POST", "/api/v1/observations", &body) {
+                        Some((201, body)) => {
+                            let v: serde_json::Value = serde_json::from_str(&body).expect("a JSON reply");
+                            acknowledged.lock().unwrap().push(v["id"].as_str().unwrap().to_owned());
+                        }
+                        Some((status, body)) => panic!("unexpected {status}: {body}"),
+                        None => break, // the server was killed
+                    }
+                }
+            })
+        })
+        .collect();
+    (acknowledged, stop, writers)
+}
+
 #[test]
 fn sigterm_shuts_down_gracefully() {
     let tmp = tempfile::tempdir().unwrap();
@@ -92,30 +129,7 @@ fn sigkill_during_writes_keeps_every_acknowledged_write() {
     assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
     let (mut child, addr) = start_serve(&data);
 
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = (0..4)
-        .map(|w| {
-            let (addr, acknowledged, stop) = (addr.clone(), acknowledged.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut i = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    i += 1;
-                    let body = format!(
-                        r#"{{"observed_on":"2025-05-01","category":"dust","description":"writer {w} report {i}","licence_id":"demo-licence-mv900101"}}"#
-                    );
-                    match request(&addr, "POST", "/api/v1/observations", &body) {
-                        Some((201, body)) => {
-                            let v: serde_json::Value = serde_json::from_str(&body).expect("a JSON reply");
-                            acknowledged.lock().unwrap().push(v["id"].as_str().unwrap().to_owned());
-                        }
-                        Some((status, body)) => panic!("unexpected {status}: {body}"),
-                        None => break, // the server was killed
-                    }
-                }
-            })
-        })
-        .collect();
+    let (acknowledged, stop, writers) = spawn_writers(&addr, 4);
     // Kill once enough writes were acknowledged, while the writers keep writing.
     loop {
         let n = acknowledged.lock().unwrap().len();
