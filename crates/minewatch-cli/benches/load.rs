@@ -105,7 +105,11 @@ fn build(data: &Path, scale: usize) -> (String, String) {
 
     // Holders as in a real cadastre: a few hold many, most hold a few.
     let holder = |i: usize| {
-        let c = if i % 4 == 0 { i % 5 } else { i % companies };
+        let c = if i.is_multiple_of(4) {
+            i % 5
+        } else {
+            i % companies
+        };
         format!("load-company-{c}")
     };
     let features: Vec<serde_json::Value> = (0..licences)

@@ -72,7 +72,6 @@ impl SecurityArgs {
             redaction: RedactionOptions {
                 location_decimals: self.location_decimals,
             },
-            ..SecurityConfig::default()
         }
     }
 }
