@@ -171,7 +171,16 @@ fn missing_or_broken_data_directories_get_a_clear_message() {
     let data = tmp.path().join("corrupt");
     assert_exit(&minewatch(&data, &["init"]), 0);
     std::fs::write(data.join("minewatch.db"), vec![0x5a; 8192]).unwrap();
+    // `verify` says the file is damaged (that is its answer, exit 1); other commands
+    // cannot open it.
     let o = minewatch(&data, &["verify"]);
+    assert_exit(&o, 1);
+    assert!(
+        stdout(&o).contains("the database file is damaged"),
+        "{}",
+        stdout(&o)
+    );
+    let o = minewatch(&data, &["user", "list"]);
     assert_exit(&o, 2);
     assert!(
         stderr(&o).contains("cannot open the database"),
