@@ -603,9 +603,9 @@ pub fn shown(ui: &Ui, from: usize, count: usize, total: usize) -> String {
     ui.t_args(
         "page-shown",
         &[
-            ("from", from.to_string()),
-            ("to", (from + count).saturating_sub(1).to_string()),
-            ("total", total.to_string()),
+            ("from", ui.number(from)),
+            ("to", ui.number((from + count).saturating_sub(1))),
+            ("total", ui.number(total)),
         ],
     )
 }

@@ -143,6 +143,23 @@ impl Ui {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// A count as a reader writes it: 100 055 in Mongolian, 100,055 in English.
+    pub fn number(&self, n: usize) -> String {
+        let sep = match self.lang {
+            Lang::Mn => '\u{a0}',
+            Lang::En => ',',
+        };
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

@@ -218,8 +218,8 @@ pub async fn list(
             ui.t_args(
                 "list-shown",
                 &[
-                    ("count", rows.len().to_string()),
-                    ("total", total.to_string()),
+                    ("count", ui.number(rows.len())),
+                    ("total", ui.number(total as usize)),
                 ],
             )
         } else {
