@@ -246,8 +246,9 @@ pub struct ExportArgs {
     /// The file (or, with `all`, the directory) to write.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Include people's identities and exact places (reporters, contacts, exact
-    /// locations). Each export of them is recorded in the ledger. (Not for `bundle`:
+    /// Export every record whole: non-public records, people's identities and exact
+    /// places (reporters, contacts, exact locations). Without it only what the public
+    /// sees leaves. Each export of restricted fields is recorded in the ledger. (Not for `bundle`:
     /// a bundle always carries the originals with their capture metadata and names.)
     #[arg(long)]
     pub include_restricted: bool,
