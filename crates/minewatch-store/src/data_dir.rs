@@ -267,6 +267,31 @@ impl DataDir {
         Ok(store)
     }
 
+    /// The settings (`minewatch.toml`) as a copy of this directory elsewhere needs them:
+    /// without `database` (the copy has its own `minewatch.db`) and without the path of
+    /// a local blob folder (the copy has its own `blobs/`); mail, S3 and size settings
+    /// stay.
+    /// `None` when there are no settings.
+    pub fn settings_for_copy(&self) -> Result<Option<String>, DataDirError> {
+        let Some(mut table) = self.config()? else {
+            return Ok(None);
+        };
+        table.remove("database");
+        if matches!(
+            self.blob_config()?.backend,
+            crate::blobs::BlobBackend::Local { .. }
+        ) && let Some(toml::Value::Table(blobs)) = table.get_mut("blobs")
+        {
+            blobs.remove("path");
+        }
+        toml::to_string(&table)
+            .map(Some)
+            .map_err(|e| DataDirError::BadConfig {
+                path: self.path.join(CONFIG_FILE),
+                message: e.to_string(),
+            })
+    }
+
     /// Opens the store only to read it (see [`Store::open_read_only`]).
     pub async fn open_store_read_only(
         &self,

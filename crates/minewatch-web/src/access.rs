@@ -184,30 +184,32 @@ impl LoginThrottle {
         ]
     }
 
-    /// `Err(wait)` while this address must wait before another try at this account.
-    pub fn check(&self, username: &str, client: &str) -> Result<(), Duration> {
+    /// Takes one try at `username` from `client`: `Err(wait)` while this address must
+    /// wait (the guess is not to be checked). A try is counted as a wrong password
+    /// before the password is checked, so a burst of guesses sent at once is slowed as
+    /// one sent in turn; a right password takes its try back ([`Self::succeeded`]).
+    pub fn attempt(
+        &self,
+        username: &str,
+        client: &str,
+        policy: LoginThrottlePolicy,
+    ) -> Result<(), Duration> {
         let now = Instant::now();
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let wait = self
-            .keys(username, client)
+        let keys = self.keys(username, client);
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = keys
             .iter()
             .filter_map(|k| failures.get(k))
             .map(|f| f.not_before.saturating_duration_since(now))
             .max()
             .unwrap_or_default();
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    /// Counts a wrong password; returns how long this address must now wait.
-    pub fn failed(&self, username: &str, client: &str, policy: LoginThrottlePolicy) -> Duration {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if !wait.is_zero() {
+            return Err(wait);
+        }
         if failures.len() > 100_000 {
             failures.retain(|_, f| now.duration_since(f.last) < policy.forget_after);
         }
-        let mut wait = Duration::ZERO;
-        for (key, free) in self
-            .keys(username, client)
+        for (key, free) in keys
             .into_iter()
             .zip([policy.account_free, policy.address_free])
         {
@@ -223,23 +225,41 @@ impl LoginThrottle {
             slot.last = now;
             if slot.count > free {
                 let doublings = (slot.count - free - 1).min(20);
-                let delay = policy
-                    .first_delay
-                    .saturating_mul(1 << doublings)
-                    .min(policy.max_delay);
-                slot.not_before = now + delay;
-                wait = wait.max(delay);
+                slot.not_before = now
+                    + policy
+                        .first_delay
+                        .saturating_mul(1 << doublings)
+                        .min(policy.max_delay);
             }
         }
-        wait
+        Ok(())
     }
 
-    /// A right password from this address clears its failures at this account (not
-    /// the address's failures at other accounts).
-    pub fn succeeded(&self, username: &str, client: &str) {
-        let [account, _] = self.keys(username, client);
+    /// How long this address must now wait before another try at this account.
+    pub fn wait(&self, username: &str, client: &str) -> Duration {
+        let now = Instant::now();
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        self.keys(username, client)
+            .iter()
+            .filter_map(|k| failures.get(k))
+            .map(|f| f.not_before.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// A right password: its try was no failure. The address's failures at this
+    /// account are forgotten; its count at all accounts loses this try.
+    pub fn succeeded(&self, username: &str, client: &str, policy: LoginThrottlePolicy) {
+        let now = Instant::now();
+        let [account, address] = self.keys(username, client);
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         failures.remove(&account);
+        if let Some(slot) = failures.get_mut(&address) {
+            slot.count = slot.count.saturating_sub(1);
+            if slot.count <= policy.address_free {
+                slot.not_before = now;
+            }
+        }
     }
 }
 
@@ -369,6 +389,15 @@ impl Viewer {
             access,
             record,
         })
+    }
+
+    /// The record `id` if this viewer may see it, for naming or placing it only (its
+    /// label, a cursor): no fields are shown, so no audit entry is written.
+    pub async fn sees(&self, state: &AppState, id: &str) -> Option<StoredRecord> {
+        let record = state.store.get(&RecordId::parse(id)?).await.ok()?;
+        RecordAccess::of(record.kind, &record.id, &record.payload)
+            .visible_to(&self.principal)
+            .then_some(record)
     }
 
     /// The fields of a record this viewer may see (for lists and summaries, which show

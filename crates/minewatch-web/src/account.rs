@@ -87,7 +87,8 @@ pub async fn login(
         Ok(response)
     };
     // While this address must wait, its guess is not even checked.
-    if let Err(wait) = throttle.check(&form.username, &client.0) {
+    let policy = state.security.login;
+    if let Err(wait) = throttle.attempt(&form.username, &client.0, policy) {
         return slowed(wait, form.username, next);
     }
     let now = jiff::Timestamp::now().as_millisecond();
@@ -98,11 +99,11 @@ pub async fn login(
         .page(&ui)?;
     let account = match outcome {
         LoginOutcome::Success(account) => {
-            throttle.succeeded(&form.username, &client.0);
+            throttle.succeeded(&form.username, &client.0, policy);
             account
         }
         LoginOutcome::WrongCredentials => {
-            let wait = throttle.failed(&form.username, &client.0, state.security.login);
+            let wait = throttle.wait(&form.username, &client.0);
             if !wait.is_zero() {
                 return slowed(wait, form.username, next);
             }
@@ -192,6 +193,7 @@ pub async fn change_password(
     viewer: Viewer,
     ui: Ui,
     headers: HeaderMap,
+    Extension(client): Extension<ClientKey>,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
     let Some(account) = viewer.account.clone() else {
@@ -207,6 +209,22 @@ pub async fn change_password(
     if minewatch_store::check_password(&form.new).is_err() {
         return refuse("password-rule", StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // The current password is guessed no faster here than at the login form (a
+    // session left open is not a way to find it).
+    let policy = state.security.login;
+    if let Err(wait) = state
+        .login_throttle
+        .attempt(&account.username, &client.0, policy)
+    {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as i64;
+        return password_page(
+            &ui,
+            &viewer,
+            false,
+            Some(ui.t_count("login-slowed", seconds)),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
     let now = jiff::Timestamp::now().as_millisecond();
     match state
         .store
@@ -214,7 +232,11 @@ pub async fn change_password(
         .await
         .page(&ui)?
     {
-        LoginOutcome::Success(_) => {}
+        LoginOutcome::Success(_) => {
+            state
+                .login_throttle
+                .succeeded(&account.username, &client.0, policy);
+        }
         LoginOutcome::WrongCredentials => {
             return refuse("password-current-wrong", StatusCode::UNPROCESSABLE_ENTITY);
         }

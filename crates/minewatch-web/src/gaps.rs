@@ -98,6 +98,9 @@ impl GapFilter {
 /// Gaps a page shows at once; the counts are of all of them.
 pub const GAPS_PER_PAGE: usize = 100;
 
+/// The last page number taken (past it, the last page there could be).
+const MAX_PAGE: usize = 1_000_000;
+
 /// Gaps a licence's, company's or authority's page shows.
 const GAPS_ON_A_RECORD: usize = 20;
 
@@ -634,7 +637,7 @@ pub async fn list(
 ) -> PageResult {
     let evaluated = evaluation(&state).await.page(&ui)?;
     let today = evaluated.today;
-    let page = filter.page.max(1);
+    let page = filter.page.clamp(1, MAX_PAGE);
     let (rows, counts, total) = views(
         &state,
         &viewer,
@@ -658,14 +661,10 @@ pub async fn list(
             let name = match evaluated.name(&state.pack, &ui, &viewer, value) {
                 Some((name, _)) if evaluated.directory.contains_key(value.as_str()) => Some(name),
                 // A record no gap names: the database has its name.
-                _ => match RecordId::parse(value) {
-                    Some(id) => viewer
-                        .record(&state, id.as_str())
-                        .await
-                        .ok()
-                        .map(|shown| display_name(&shown.record, ui.lang)),
-                    None => None,
-                },
+                _ => viewer
+                    .sees(&state, value)
+                    .await
+                    .map(|r| display_name(&r, ui.lang)),
             };
             filters.push((ui.t(key), name.unwrap_or_else(|| ui.t("gap-bearer-hidden"))));
         }

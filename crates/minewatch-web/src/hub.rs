@@ -198,6 +198,9 @@ fn record_date(r: &StoredRecord) -> Option<String> {
 }
 
 /// The hub of the licence `licence` (its payload as this viewer sees it).
+/// Rows a licence's timeline shows at most (the newest).
+const MAX_TIMELINE: usize = 200;
+
 /// Other licences a licence's map draws at most.
 const MAX_NEIGHBOURS: usize = 200;
 
@@ -243,26 +246,28 @@ pub async fn licence_hub(
                 // reading every licence of the country), and drawn up to a number a phone shows.
                 let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
                 others.limit = 10_000;
-                let by = match (&soum.mn, &soum.en) {
-                    (Some(mn), _) if !mn.trim().is_empty() => Some(("soum.mn", mn.clone())),
-                    (_, Some(en)) if !en.trim().is_empty() => Some(("soum.en", en.clone())),
-                    _ => None,
+                // Both languages' names as recorded, and as typed with other spaces around
+                // them; `same_as` below then decides as the rest of the app does.
+                let names = |name: &Option<String>| -> Vec<String> {
+                    name.iter()
+                        .filter(|n| !n.trim().is_empty())
+                        .flat_map(|n| [n.clone(), n.trim().to_owned()])
+                        .collect()
                 };
-                others.field = Some(FieldFilter {
-                    field: by.as_ref().map_or("soum", |b| b.0),
-                    values: by.map(|b| b.1).into_iter().collect(),
-                    negate: false,
-                });
+                let searches: Vec<FieldFilter> =
+                    [("soum.mn", names(&soum.mn)), ("soum.en", names(&soum.en))]
+                        .into_iter()
+                        .filter(|(_, values)| !values.is_empty())
+                        .map(|(field, values)| FieldFilter {
+                            field,
+                            values,
+                            negate: false,
+                        })
+                        .collect();
                 let centre = shapes.first().and_then(|s| s.ring.first().copied());
                 // The soum's licences as this viewer sees them, kept until the ledger moves: every
                 // licence page of the soum draws them.
-                let key = format!(
-                    "{:?}|{:?}|{:?}|{}",
-                    others.field,
-                    soum,
-                    filter,
-                    ui.lang.code()
-                );
+                let key = format!("{:?}|{:?}|{:?}|{}", soum, aimag, filter, ui.lang.code());
                 let all = state
                     .counts
                     .soum_licences
@@ -271,7 +276,18 @@ pub async fn licence_hub(
                         key,
                         async || -> Result<_, minewatch_store::StoreError> {
                             let mut found = Vec::new();
-                            for other in state.store.list(&others).await? {
+                            let mut candidates = Vec::new();
+                            let mut seen = std::collections::HashSet::new();
+                            for search in &searches {
+                                let mut q = others.clone();
+                                q.field = Some(search.clone());
+                                for r in state.store.list(&q).await? {
+                                    if seen.insert(r.id.clone()) {
+                                        candidates.push(r);
+                                    }
+                                }
+                            }
+                            for other in candidates {
                                 let access = minewatch_domain::access::RecordAccess::of(
                                     other.kind,
                                     &other.id,
@@ -368,6 +384,10 @@ pub async fn licence_hub(
         }
     }
     timeline.sort_by(|a, b| (&a.date, &a.label).cmp(&(&b.date, &b.label)));
+    // The newest rows, when a licence has more than a page can hold.
+    if timeline.len() > MAX_TIMELINE {
+        timeline.drain(..timeline.len() - MAX_TIMELINE);
+    }
     let status_history = status_history(ui, licence, payload, linked);
     Ok(Hub {
         map,

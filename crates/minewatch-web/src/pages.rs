@@ -143,7 +143,7 @@ pub async fn list(
         if !chosen.is_empty() {
             let id = match RecordId::parse(chosen) {
                 Some(id) if records.iter().any(|r| r.id == id) => Some(id),
-                Some(id) if viewer.record(&state, id.as_str()).await.is_ok() => Some(id),
+                Some(id) if viewer.sees(&state, id.as_str()).await.is_some() => Some(id),
                 _ => {
                     let mut found = ListQuery::all(*target).visible_to(&viewer.filter());
                     found.search = Some(chosen.to_owned());
@@ -179,8 +179,11 @@ pub async fn list(
     let total = crate::counts::count(&state, &query).await.page(&ui)?;
     // The next page starts after the last record of this one (a keyset cursor: rows
     // added meanwhile neither repeat nor skip a record).
-    if let Some(after) = params.after.as_deref().and_then(RecordId::parse)
-        && let Ok(r) = state.store.get(&after).await
+    // Only a record the viewer may see places the cursor: a hidden one is ignored, as
+    // one that does not exist.
+    if let Some(after) = params.after.as_deref()
+        && let Some(r) = viewer.sees(&state, after).await
+        && r.kind == kind
     {
         query.after = Some((r.label, r.id.to_string()));
     }
@@ -317,18 +320,20 @@ pub async fn show(
         .take(MAX_LINKED)
         .map(|(_, r)| RecordLink::new(&ui, r))
         .collect();
+    // A licence's hub (status history, timeline, agreements) reads every record about
+    // it, not the first hundred.
+    let all_linked = if kind == RecordKind::Licence {
+        Some(state.store.linked_to(id, Some(&filter)).await.page(&ui)?)
+    } else {
+        None
+    };
+    let hub_linked: &[(String, minewatch_store::StoredRecord)] =
+        all_linked.as_deref().unwrap_or(&linked_records);
     let hub = if kind == RecordKind::Licence {
         Some(
-            crate::hub::licence_hub(
-                &state,
-                &viewer,
-                &ui,
-                record,
-                &shown.payload,
-                &linked_records,
-            )
-            .await
-            .page(&ui)?,
+            crate::hub::licence_hub(&state, &viewer, &ui, record, &shown.payload, hub_linked)
+                .await
+                .page(&ui)?,
         )
     } else {
         None
@@ -361,7 +366,7 @@ pub async fn show(
     // The tracker reads every visible agreement, commitment and payment: only for the
     // pages that show them (a licence's, when it has an agreement).
     let needs_book = match kind {
-        RecordKind::Licence => linked_records
+        RecordKind::Licence => hub_linked
             .iter()
             .any(|(_, r)| r.kind == RecordKind::Agreement),
         // A company's section is kept with its own (see below).
@@ -379,7 +384,7 @@ pub async fn show(
     };
     let mut hub = hub;
     if let (Some(h), Some(book)) = (&mut hub, &book) {
-        h.agreements = linked_records
+        h.agreements = hub_linked
             .iter()
             .filter(|(_, r)| r.kind == RecordKind::Agreement)
             .filter_map(|(_, r)| book.block(&ui, &r.id))
@@ -651,6 +656,22 @@ pub(crate) async fn save_report(
         );
         if !raised.is_empty() {
             tracing::debug!(fields = ?raised, "intake visibility raised back to the default");
+        }
+    }
+    // …nor whether a record it may not see exists: a reference to one is unknown.
+    if !reviewed && let Ok(record) = Record::from_payload(RecordKind::Observation, &payload) {
+        let mut hidden = Vec::new();
+        for link in record.links() {
+            if viewer.sees(state, link.target.as_str()).await.is_none() {
+                hidden.push(FieldError::new(
+                    link.rel,
+                    "unknown-reference",
+                    "no such record",
+                ));
+            }
+        }
+        if !hidden.is_empty() {
+            return Err(AppError::Invalid(hidden));
         }
     }
     let mut batch = state.store.begin().await?;

@@ -27,8 +27,8 @@ pub struct RestoreArgs {
     pub from: PathBuf,
 }
 
-/// The files of a data directory other than its database and media.
-const SMALL_FILES: [&str; 3] = ["device.key", "minewatch.toml", ".has-database"];
+/// The files of a data directory other than its database, settings and media.
+const SMALL_FILES: [&str; 2] = ["device.key", ".has-database"];
 
 fn new_directory(path: &Path) -> anyhow::Result<()> {
     if path.exists() {
@@ -101,6 +101,13 @@ pub async fn backup(global: &Global, args: BackupArgs) -> anyhow::Result<ExitCod
                 .with_context(|| format!("copying {}", display(&source)))?;
             set_mode(&target, 0o600)?;
         }
+    }
+    // The settings, pointing at the copy's own database and media folder.
+    if let Some(settings) = dir.settings_for_copy()? {
+        let target = args.to.join("minewatch.toml");
+        std::fs::write(&target, settings)
+            .with_context(|| format!("writing {}", display(&target)))?;
+        set_mode(&target, 0o600)?;
     }
     // After the snapshot: every file a record of the snapshot names is stored already.
     let files = match dir.blob_config()?.backend {

@@ -180,3 +180,36 @@ fn verify_fails_on_a_damaged_index() {
         stdout(&o)
     );
 }
+
+/// A data directory whose settings name another media folder: its backup has the files
+/// in its own `blobs/` and settings that point there, not at the original.
+#[test]
+fn a_backup_points_at_its_own_media_and_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert_exit(&minewatch(&data, &["demo", "--no-serve"]), 0);
+    std::fs::rename(data.join("blobs"), data.join("media")).unwrap();
+    std::fs::write(
+        data.join("minewatch.toml"),
+        "[blobs]\npath = \"media\"\nmax_upload_mb = 50\n",
+    )
+    .unwrap();
+    let backup = tmp.path().join("backup");
+    assert_exit(&minewatch(&data, &["backup", backup.to_str().unwrap()]), 0);
+    let settings = std::fs::read_to_string(backup.join("minewatch.toml")).unwrap();
+    assert!(!settings.contains("media"), "{settings}");
+    assert!(settings.contains("max_upload_mb = 50"), "{settings}");
+    let files = |dir: &Path| snapshot(dir).len();
+    assert_eq!(files(&backup.join("blobs")), files(&data.join("media")));
+    assert!(files(&data.join("media")) > 0);
+    let restored = tmp.path().join("restored");
+    let o = minewatch(&restored, &["restore", backup.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    // The restored instance reads its own files, at its own place.
+    assert_eq!(files(&restored.join("blobs")), files(&data.join("media")));
+    assert!(
+        !std::fs::read_to_string(restored.join("minewatch.toml"))
+            .unwrap()
+            .contains("media")
+    );
+}

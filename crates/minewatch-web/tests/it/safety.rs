@@ -289,11 +289,46 @@ async fn bad_input_is_refused_with_its_field_and_hidden_records_stay_unknown() {
         hidden.body.replace("demo-inspection-mv900102", "ID"),
         missing.body.replace("demo-no-such-record", "ID")
     );
+    // …and so is a hidden record of the right kind (a case team's report as the
+    // report's community would be a community; here a community the public may not
+    // see).
+    let secret = app
+        .store
+        .put(
+            &minewatch_store::Author::system(),
+            minewatch_domain::RecordKind::Community,
+            json!({"workspace_id": "demo-workspace", "name": {"en": "Secret camp group"},
+                   "aimag": {"en": "Töv"}, "soum": {"en": "Zaamar"}, "visibility": "case_team"}),
+        )
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            "/api/v1/observations",
+            "application/json",
+            json!({"observed_on": "2025-05-01", "category": "dust", "description": "d",
+                   "community_id": secret.record_id.as_str()})
+            .to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("unknown-reference"));
+    // A hidden record does not place a list's cursor (it would tell that it exists,
+    // and where its name falls): the list starts at its beginning, as for a missing one.
+    for after in ["demo-obs-4", "demo-no-such-record"] {
+        let page = app.get(&format!("/observations?after={after}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("First page"), "{after}");
+    }
     // A hidden record and a missing one look alike from outside.
     let a = app.get("/api/v1/records/demo-inspection-mv900102").await;
     let b = app.get("/api/v1/records/demo-no-such-record").await;
     assert_eq!((a.status, &a.body), (b.status, &b.body));
-    assert_eq!(app.entries().await, before, "nothing bad was stored");
+    assert_eq!(
+        app.entries().await,
+        before + 1,
+        "nothing bad was stored (the one entry is the hidden community)"
+    );
 }
 
 /// Several `serve` processes on one PostgreSQL database each keep an evaluation: a
