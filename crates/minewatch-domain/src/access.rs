@@ -276,13 +276,23 @@ impl Principal {
     /// (the first of them). A principal with a workspace or organisation scope chooses;
     /// without a choice the record is shared.
     pub fn home_community(&self) -> Option<RecordId> {
+        match self.home()? {
+            Scope::Community(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The scope a new record of this principal's belongs to when it names no owner:
+    /// the first scope of a principal whose every staff grant is scoped to a community
+    /// or an organisation (`None` for a workspace-wide principal, who chooses).
+    pub fn home(&self) -> Option<Scope> {
         let mut home = None;
         for g in self.grants().iter().filter(|g| g.role.is_staff()) {
             match &g.scope {
-                Scope::Community(id) => {
-                    home.get_or_insert_with(|| id.clone());
+                Scope::Workspace => return None,
+                scope => {
+                    home.get_or_insert_with(|| scope.clone());
                 }
-                Scope::Workspace | Scope::Organisation(_) => return None,
             }
         }
         home
@@ -382,10 +392,20 @@ impl RecordAccess {
             RecordKind::Community | RecordKind::Organisation => Some(id.clone()),
             // A report, a request, a case record or an evidence file belongs to the
             // community it names, if any.
-            k if k.is_owned_by_community() => payload
-                .get("community_id")
-                .and_then(Value::as_str)
-                .and_then(RecordId::parse),
+            k if k.is_owned_by_community() => {
+                let named = |field: &str| {
+                    payload
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .and_then(RecordId::parse)
+                };
+                // A request may belong to an organisation instead (a CSO's own).
+                named("community_id").or_else(|| {
+                    (k == RecordKind::Request)
+                        .then(|| named("organisation_id"))
+                        .flatten()
+                })
+            }
             _ => None,
         };
         RecordAccess::with_owner(kind, owner, payload)

@@ -452,6 +452,8 @@ pub struct Request {
     pub basis_duty: Option<String>,
     pub licence_id: Option<RecordId>,
     pub community_id: Option<RecordId>,
+    /// The organisation whose request it is, when no community owns it (a CSO's).
+    pub organisation_id: Option<RecordId>,
     /// For a complaint or appeal: the request it is about.
     pub about_request_id: Option<RecordId>,
     /// Who asks, as the letter names them (an organisation).
@@ -677,6 +679,11 @@ impl Record {
                 for (rel, target, kind) in [
                     ("licence_id", &r.licence_id, RecordKind::Licence),
                     ("community_id", &r.community_id, RecordKind::Community),
+                    (
+                        "organisation_id",
+                        &r.organisation_id,
+                        RecordKind::Organisation,
+                    ),
                     ("about_request_id", &r.about_request_id, RecordKind::Request),
                 ] {
                     if let Some(t) = target {
@@ -886,6 +893,7 @@ fn parse_request(f: &mut Fields<'_>) -> Option<Record> {
     let basis_duty = f.text("basis_duty", Optional, 100);
     let licence_id = f.id("licence_id", Optional);
     let community_id = f.id("community_id", Optional);
+    let organisation_id = f.id("organisation_id", Optional);
     let about_request_id = f.id("about_request_id", Optional);
     let requester = f.text("requester", Optional, MAX_NAME);
     let requester_contact = f.contact("requester_contact");
@@ -909,6 +917,7 @@ fn parse_request(f: &mut Fields<'_>) -> Option<Record> {
         basis_duty,
         licence_id,
         community_id,
+        organisation_id,
         about_request_id,
         requester,
         requester_contact,

@@ -157,6 +157,7 @@ pub fn fields(kind: RecordKind) -> Vec<Field> {
             f("basis_duty", Text),
             f("licence_id", Ref(RecordKind::Licence)),
             f("community_id", Ref(RecordKind::Community)),
+            f("organisation_id", Ref(RecordKind::Organisation)),
             f("about_request_id", Ref(RecordKind::Request)),
             f("requester", Text),
             f("requester_contact", Contact),

@@ -443,6 +443,9 @@ fn complaint_draft(id: &RecordId, q: &Request, sent: Option<Date>, due: Option<D
     if let Some(c) = &q.community_id {
         o.insert("community_id".into(), json!(c.as_str()));
     }
+    if let Some(c) = &q.organisation_id {
+        o.insert("organisation_id".into(), json!(c.as_str()));
+    }
     if let Some(r) = &q.requester {
         o.insert("requester".into(), json!(r));
     }

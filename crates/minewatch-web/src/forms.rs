@@ -415,12 +415,23 @@ pub async fn create(
         // A record that can belong to a community and names none belongs to its
         // author's, when the author works for one community: a paralegal's request is
         // not every community's to open and edit.
+        let unowned = ["community_id", "organisation_id"]
+            .iter()
+            .all(|f| payload.get(*f).is_none_or(Value::is_null));
         if kind.is_owned_by_community()
-            && payload.get("community_id").is_none_or(Value::is_null)
-            && let (Some(home), Some(obj)) =
-                (viewer.principal.home_community(), payload.as_object_mut())
+            && unowned
+            && let Some(obj) = payload.as_object_mut()
         {
-            obj.insert("community_id".into(), Value::String(home.to_string()));
+            match viewer.principal.home() {
+                Some(minewatch_domain::Scope::Community(id)) => {
+                    obj.insert("community_id".into(), Value::String(id.to_string()));
+                }
+                // Only a request can belong to an organisation.
+                Some(minewatch_domain::Scope::Organisation(id)) if kind == RecordKind::Request => {
+                    obj.insert("organisation_id".into(), Value::String(id.to_string()));
+                }
+                _ => {}
+            }
         }
         // The new record's owner must be within the editor's scope.
         // (A new community owns itself: only a workspace-wide scope covers it.)

@@ -77,6 +77,7 @@ field-expires = Expires
 field-status = Status
 field-area = Licence area
 field-community_id = Community
+field-organisation_id = Organisation
 field-licence_id = Licence
 field-observed_on = Date seen
 field-category = What was seen

@@ -77,6 +77,7 @@ field-expires = Дуусах
 field-status = Төлөв
 field-area = Талбайн хил
 field-community_id = Иргэд, олон нийт
+field-organisation_id = Байгууллага
 field-licence_id = Тусгай зөвшөөрөл
 field-observed_on = Харсан огноо
 field-category = Юу харсан

@@ -495,3 +495,45 @@ async fn a_hundred_thousand_records_page_and_stay_small() {
         assert!(!page.body.contains("Hidden Reporter"), "{path}");
     }
 }
+
+/// A request made by a CSO's paralegal (scoped to an organisation, not a community)
+/// belongs to that organisation: other staff see neither its requester nor edit it.
+#[tokio::test]
+async fn a_request_made_for_an_organisation_belongs_to_it() {
+    use minewatch_domain::{RecordId, Role, Scope};
+    let app = TestApp::demo().await;
+    let org = |id: &str| Scope::Organisation(RecordId::parse(id).unwrap());
+    let cso = app
+        .signed_in(
+            "cso-paralegal",
+            Role::Paralegal,
+            org("demo-org-erdenetsagaan"),
+        )
+        .await;
+    let other = app
+        .signed_in("other-cso", Role::Coordinator, org("demo-org-zaamar"))
+        .await;
+    let r = cso
+        .post_form(
+            "/requests",
+            "request_type=information&authority_id=demo-auth-zaamar-governor&channel=email\
+             &subject=CSO+minutes&ask=The+minutes&requester_contact.name=Private+Cso\
+             &requester_contact.phone=%2B976+9911+0003",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let path = r.header("location").split('?').next().unwrap().to_owned();
+    let id = RecordId::parse(path.trim_start_matches("/requests/")).unwrap();
+    assert_eq!(
+        app.store.get(&id).await.unwrap().payload["organisation_id"],
+        "demo-org-erdenetsagaan"
+    );
+    assert!(cso.get(&path).await.body.contains("Private Cso"));
+    let seen = other.get(&path).await;
+    assert!(!seen.body.contains("Private Cso"));
+    assert!(!seen.body.contains("9911 0003"));
+    assert_eq!(
+        other.get(&format!("{path}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
