@@ -20,6 +20,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::polygon;
+
 /// The binary under test: this build's, or `MINEWATCH_BIN` (to run an older build
 /// side by side).
 fn bin() -> String {
@@ -38,22 +41,6 @@ const SOUMS: [(&str, &str, &str, &str); 10] = [
     ("Өмнөговь", "Ömnögovi", "Ханбогд", "Khanbogd"),
     ("Сүхбаатар", "Sükhbaatar", "Эрдэнэцагаан", "Erdenetsagaan"),
 ];
-
-/// A licence polygon of 16 vertices around a centre inside Mongolia.
-fn polygon(i: usize) -> serde_json::Value {
-    let lon = 88.0 + (i % 100) as f64 * 0.27;
-    let lat = 42.0 + (i / 100 % 100) as f64 * 0.07;
-    let mut ring: Vec<[f64; 2]> = (0..16)
-        .map(|k| {
-            let a = k as f64 / 16.0 * std::f64::consts::TAU;
-            let r = 0.02 + 0.005 * ((k * 7 + i) % 5) as f64;
-            let round = |x: f64| (x * 1e6).round() / 1e6;
-            [round(lon + r * a.cos()), round(lat + r * a.sin())]
-        })
-        .collect();
-    ring.push(ring[0]);
-    serde_json::json!({"type": "Polygon", "coordinates": [ring]})
-}
 
 fn minewatch(data: &Path, args: &[&str]) -> String {
     let out = Command::new(bin())

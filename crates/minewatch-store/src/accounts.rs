@@ -30,7 +30,6 @@ pub struct Account {
     /// Set for a one-time password: the account must choose its own before anything else.
     pub must_change_password: bool,
     pub disabled: bool,
-    pub locked_until_ms: Option<i64>,
     pub created_at_ms: i64,
     pub last_login_at_ms: Option<i64>,
 }
@@ -153,8 +152,10 @@ pub fn check_password(password: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+// `locked_until` is no longer read or set (wrong passwords slow their address instead of
+// locking the account); the column stays for databases made before.
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, must_change_password, disabled, \
-                               locked_until, created_at, last_login_at";
+                               created_at, last_login_at";
 
 impl Store {
     /// Creates an account with its grants, in one transaction.
@@ -446,7 +447,6 @@ impl Store {
             grants,
             must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
             disabled: row.try_get::<i64, _>("disabled")? != 0,
-            locked_until_ms: row.try_get("locked_until")?,
             created_at_ms: row.try_get("created_at")?,
             last_login_at_ms: row.try_get("last_login_at")?,
             id,

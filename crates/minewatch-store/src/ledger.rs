@@ -250,10 +250,13 @@ impl Store {
         .bind(sig)
         .execute(&mut **tx)
         .await?;
-        sqlx::query("update device set seq = $2, head = $3 where id = $1")
+        // `changes` counts the entries that change a record (not the audit's), for
+        // `Store::ledger_marker`.
+        sqlx::query("update device set seq = $2, head = $3, changes = changes + $4 where id = $1")
             .bind(self.device.id().to_owned())
             .bind(seq)
             .bind(id.clone())
+            .bind(i64::from(new.op != Op::Access))
             .execute(&mut **tx)
             .await?;
         let body: EntryBody =

@@ -261,14 +261,16 @@ impl Store {
         StoredRecord::from_row(&row)
     }
 
-    /// Where the ledger is: it moves with every entry any device appends and commits,
-    /// in whatever order transactions commit (each device's `seq` only grows), so two
-    /// equal markers mean no entry was added between them. Caches of what the records
-    /// say (the pages' evaluation) compare it on every read; with several `serve`
-    /// processes on one database, a write in one is seen by the next page in another.
+    /// Where the records are: it moves with every entry that changes a record (not the
+    /// audit's) that any device appends and commits, in whatever order transactions
+    /// commit (each device's count only grows), so two equal markers mean no record
+    /// changed between them. Caches of what the records say (the pages' evaluation)
+    /// compare it on every read; with several `serve` processes on one database, a write
+    /// in one is seen by the next page in another, and reading restricted fields (which
+    /// appends an audit entry) makes nothing again.
     pub async fn ledger_marker(&self) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
-            "select count(*) as devices, cast(coalesce(sum(seq), 0) as bigint) as entries
+            "select count(*) as devices, cast(coalesce(sum(changes), 0) as bigint) as entries
              from device",
         )
         .fetch_one(&self.pool)

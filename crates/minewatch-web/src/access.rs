@@ -891,39 +891,22 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
 /// The name of the first field of an urlencoded form whose name or value, decoded, is
 /// not UTF-8.
 fn field_not_utf8(body: &[u8]) -> Option<String> {
-    fn decode(part: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(part.len());
-        let mut i = 0;
-        while i < part.len() {
-            match part[i] {
-                b'+' => out.push(b' '),
-                b'%' if i + 2 < part.len() => {
-                    match std::str::from_utf8(&part[i + 1..i + 3])
-                        .ok()
-                        .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    {
-                        Some(b) => {
-                            out.push(b);
-                            i += 2;
-                        }
-                        None => out.push(b'%'),
-                    }
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        out
-    }
-    for pair in body.split(|b| *b == b'&') {
+    // The form decoding the handlers use replaces bad bytes with U+FFFD; decode to
+    // bytes here and check them.
+    let decode = |part: &[u8]| -> Vec<u8> {
+        let spaced: Vec<u8> = part
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect();
+        percent_encoding::percent_decode(&spaced).collect()
+    };
+    body.split(|b| *b == b'&').find_map(|pair| {
         let mut halves = pair.splitn(2, |b| *b == b'=');
         let name = decode(halves.next().unwrap_or_default());
         let value = decode(halves.next().unwrap_or_default());
-        if std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err() {
-            return Some(String::from_utf8_lossy(&name).into_owned());
-        }
-    }
-    None
+        (std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err())
+            .then(|| String::from_utf8_lossy(&name).into_owned())
+    })
 }
 
 /// The first value of `name` in an urlencoded form.
@@ -959,4 +942,63 @@ fn multipart_text_field(content_type: &str, body: &[u8], name: &str) -> Option<S
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> LoginThrottlePolicy {
+        LoginThrottlePolicy {
+            account_free: 3,
+            address_free: 10,
+            first_delay: Duration::from_secs(60),
+            ..LoginThrottlePolicy::default()
+        }
+    }
+
+    /// Guesses sent at once are slowed as guesses sent in turn: a try counts before its
+    /// password is checked, so the fourth of a burst waits even though no answer came.
+    #[test]
+    fn a_burst_of_guesses_is_counted_before_any_is_checked() {
+        let throttle = LoginThrottle::default();
+        for _ in 0..3 {
+            assert!(throttle.attempt("saraa", "10.0.0.1", policy()).is_ok());
+        }
+        let wait = throttle
+            .attempt("saraa", "10.0.0.1", policy())
+            .and_then(|()| throttle.attempt("saraa", "10.0.0.1", policy()))
+            .expect_err("the fifth try of a burst waits");
+        assert!(wait > Duration::from_secs(50), "{wait:?}");
+        // Another address, and another account from here, are not slowed.
+        assert!(throttle.attempt("saraa", "10.0.0.2", policy()).is_ok());
+        assert!(throttle.attempt("bat", "10.0.0.1", policy()).is_ok());
+    }
+
+    /// A right password takes its try back: an office signs in as often as it needs.
+    #[test]
+    fn right_passwords_take_their_try_back() {
+        let throttle = LoginThrottle::default();
+        for i in 0..50 {
+            let name = format!("user{}", i % 7);
+            assert!(
+                throttle.attempt(&name, "192.0.2.7", policy()).is_ok(),
+                "{i}"
+            );
+            throttle.succeeded(&name, "192.0.2.7", policy());
+        }
+        assert!(throttle.wait("user1", "192.0.2.7").is_zero());
+    }
+
+    #[test]
+    fn form_text_that_is_not_utf8_is_named() {
+        assert_eq!(field_not_utf8(b"a=1&b=caf%C3%A9+ok&csrf=x"), None);
+        assert_eq!(
+            field_not_utf8(b"a=1&description=bad%FFtext"),
+            Some("description".to_owned())
+        );
+        assert_eq!(field_not_utf8(b"%FF=1"), Some("\u{fffd}".to_owned()));
+        // A lone % is text, not an escape.
+        assert_eq!(field_not_utf8(b"q=100%"), None);
+    }
 }

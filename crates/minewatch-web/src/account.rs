@@ -309,7 +309,6 @@ pub async fn audit(State(state): State<AppState>, ui: Ui) -> PageResult {
 /// The accounts and their roles (managed with `minewatch user …`).
 pub async fn users(State(state): State<AppState>, ui: Ui) -> PageResult {
     let accounts = state.store.accounts().await.page(&ui)?;
-    let now = jiff::Timestamp::now().as_millisecond();
     let mut rows = Vec::with_capacity(accounts.len());
     for a in accounts {
         let mut roles = Vec::new();
@@ -325,8 +324,6 @@ pub async fn users(State(state): State<AppState>, ui: Ui) -> PageResult {
         }
         let state_label = if a.disabled {
             ui.t("users-disabled")
-        } else if a.locked_until_ms.is_some_and(|t| t > now) {
-            ui.t("users-locked")
         } else if a.must_change_password {
             ui.t("users-one-time")
         } else {

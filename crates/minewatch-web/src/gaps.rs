@@ -1,9 +1,9 @@
 //! The duty engine's findings on pages: the gaps list with its filters, one page per
 //! gap, and the gaps of a licence, a company or an authority (an authority's gaps are
 //! its scorecard). The evaluation of the records as they are now is made once and
-//! shared by every page and request ([`Evaluated`]): it is made again when the ledger
-//! moves (any process's write, compared on every read) or the day changes, by one request
-//! while the others wait for it. Pages show a hundred gaps at a time, with counts of all.
+//! shared by every page and request ([`Evaluated`], kept in `kept.rs`): it is made again
+//! when the ledger moves (any process's write, compared on every read) or the day
+//! changes, by one request while the others wait for it. Pages show a hundred gaps at a time, with counts of all.
 //!
 //! A gap about a record the viewer may not see is left out, and so is every count it
 //! would add to; evidence the viewer may not see is counted, never named.
@@ -117,7 +117,6 @@ struct Named {
 /// pages need to show any part of it without asking the database: the records its gaps
 /// name, and the gaps by subject, bearer and duty.
 pub struct Evaluated {
-    marker: (i64, i64),
     pub today: Date,
     /// Each company's licences (the engine's facts are not kept: only this).
     held: HashMap<Arc<str>, Vec<Arc<str>>>,
@@ -133,40 +132,20 @@ pub struct Evaluated {
     public_counts: Vec<(Status, usize)>,
 }
 
-/// The current evaluation, shared by every request of this process.
-#[derive(Default)]
-pub struct EvaluationCache {
-    current: std::sync::Mutex<Option<Arc<Evaluated>>>,
-    /// Held by the one request that makes a new evaluation; the others wait for it
-    /// rather than each making their own.
-    making: tokio::sync::Mutex<()>,
-}
-
-impl EvaluationCache {
-    fn fresh(&self, marker: (i64, i64), today: Date) -> Option<Arc<Evaluated>> {
-        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        current
-            .as_ref()
-            .filter(|e| e.marker == marker && e.today == today)
-            .cloned()
-    }
-}
-
 /// The evaluation of the records as they are now, today.
 pub async fn evaluation(state: &AppState) -> Result<Arc<Evaluated>, AppError> {
-    let cache = &state.evaluations;
     let today = state.pack.today(jiff::Timestamp::now());
-    let marker = state.store.ledger_marker().await?;
-    if let Some(e) = cache.fresh(marker, today) {
-        return Ok(e);
-    }
-    let _making = cache.making.lock().await;
-    // The marker is read before the records: a write that lands while they are read
-    // moves it, and the next page makes the evaluation again.
-    let marker = state.store.ledger_marker().await?;
-    if let Some(e) = cache.fresh(marker, today) {
-        return Ok(e);
-    }
+    state
+        .kept
+        .evaluation
+        .get(state, today.to_string(), async || {
+            make_evaluation(state, today).await
+        })
+        .await
+}
+
+/// Evaluates the pack against the records as they are and indexes the result.
+async fn make_evaluation(state: &AppState, today: Date) -> Result<Arc<Evaluated>, AppError> {
     let started = std::time::Instant::now();
     let facts = state.store.facts(&state.pack).await?;
     let (facts, eval) = evaluated(state, facts, today).await;
@@ -212,7 +191,7 @@ pub async fn evaluation(state: &AppState) -> Result<Arc<Evaluated>, AppError> {
             (r.id.to_string(), named)
         })
         .collect();
-    let made = tokio::task::spawn_blocking(move || index(marker, today, facts, eval, directory))
+    let made = tokio::task::spawn_blocking(move || index(today, facts, eval, directory))
         .await
         .map_err(|e| AppError::Internal(format!("indexing the evaluation: {e}")))?;
     let made = Arc::new(made);
@@ -221,7 +200,6 @@ pub async fn evaluation(state: &AppState) -> Result<Arc<Evaluated>, AppError> {
         duration_ms = started.elapsed().as_millis() as u64,
         "evaluation made"
     );
-    *cache.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&made));
     Ok(made)
 }
 
@@ -234,7 +212,6 @@ fn base_id(id: &str) -> &str {
 }
 
 fn index(
-    marker: (i64, i64),
     today: Date,
     facts: Facts,
     eval: Evaluation,
@@ -248,7 +225,6 @@ fn index(
     }
     drop(facts);
     let mut made = Evaluated {
-        marker,
         today,
         held,
         directory,

@@ -226,7 +226,7 @@ pub async fn licence_hub(
         ui.lang.code()
     );
     let made = state
-        .counts
+        .kept
         .licence_map
         .get(
             state,
@@ -269,7 +269,7 @@ pub async fn licence_hub(
                 // licence page of the soum draws them.
                 let key = format!("{:?}|{:?}|{:?}|{}", soum, aimag, filter, ui.lang.code());
                 let all = state
-                    .counts
+                    .kept
                     .soum_licences
                     .get(
                         state,

@@ -11,13 +11,13 @@ pub mod access;
 mod account;
 mod api;
 mod company;
-mod counts;
 mod error;
 mod forms;
 mod gaps;
 mod hub;
 pub mod i18n;
 mod import;
+mod kept;
 mod law;
 mod media;
 mod pages;
@@ -116,10 +116,9 @@ pub struct AppState {
     pub pack: Arc<Pack>,
     pub security: Arc<SecurityConfig>,
     pub limiter: Arc<RateLimiter>,
-    /// Counts pages show, kept until the ledger moves.
-    pub counts: Arc<counts::PageCache>,
-    /// The evaluation of the records, shared by every page until the ledger moves.
-    pub evaluations: Arc<gaps::EvaluationCache>,
+    /// What pages show that is slow to make (the evaluation, counts, maps), kept until
+    /// the ledger moves.
+    pub kept: Arc<kept::PageCache>,
     /// Wrong passwords seen, for the growing delays of logins.
     pub login_throttle: Arc<LoginThrottle>,
     /// Uploaded files waiting between their preview and their import.
@@ -145,8 +144,7 @@ impl AppState {
             security: Arc::new(security),
             limiter: Arc::new(RateLimiter::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
-            evaluations: Arc::new(gaps::EvaluationCache::default()),
-            counts: Arc::new(counts::PageCache::default()),
+            kept: Arc::new(kept::PageCache::default()),
             uploads: Arc::new(import::Stash::default()),
             mailer: None,
             blobs: None,

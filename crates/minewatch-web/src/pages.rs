@@ -40,7 +40,7 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer, ui: Ui) ->
         ),
         _ => (ui.t("dashboard-title"), None),
     };
-    let counts = crate::counts::per_kind(&state, &filter)
+    let counts = crate::kept::per_kind(&state, &filter)
         .await
         .page(&ui)?
         .into_iter()
@@ -134,7 +134,7 @@ pub async fn list(
         let mut choices = ListQuery::all(*target).visible_to(&viewer.filter());
         choices.limit = MAX_CHOICES as i64;
         choices.unshaped = true;
-        let typed = crate::counts::count(&state, &choices).await.page(&ui)? > MAX_CHOICES as i64;
+        let typed = crate::kept::count(&state, &choices).await.page(&ui)? > MAX_CHOICES as i64;
         let records = if typed {
             Vec::new()
         } else {
@@ -176,7 +176,7 @@ pub async fn list(
             typed: typed.then(|| chosen.to_owned()),
         });
     }
-    let total = crate::counts::count(&state, &query).await.page(&ui)?;
+    let total = crate::kept::count(&state, &query).await.page(&ui)?;
     // The next page starts after the last record of this one (a keyset cursor: rows
     // added meanwhile neither repeat nor skip a record).
     // Only a record the viewer may see places the cursor: a hidden one is ignored, as
@@ -302,7 +302,7 @@ pub async fn show(
     // licences; its own section and the filtered lists have them all).
     let filter = viewer.filter();
     let linked_records = state
-        .counts
+        .kept
         .linked
         .get(&state, format!("{id}|{filter:?}"), async || {
             let first = state
@@ -396,7 +396,7 @@ pub async fn show(
     let company = if kind == RecordKind::Company {
         let key = format!("{id}|{:?}|{}|{day}", viewer.filter(), ui.lang.code());
         let section = state
-            .counts
+            .kept
             .company
             .get(&state, key, async || -> Result<_, AppError> {
                 let book = crate::tracker::Book::load(&state, &viewer, &ui, day).await?;

@@ -241,7 +241,6 @@ users-roles = Roles
 users-last-login = Last login
 users-state = State
 users-active = active
-users-locked = locked after wrong passwords
 users-one-time = one-time password not yet changed
 users-disabled = disabled
 error-label-field = the record's name is as visible as the record

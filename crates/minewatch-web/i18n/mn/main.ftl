@@ -232,7 +232,6 @@ users-roles = Үүрэг
 users-last-login = Сүүлд нэвтэрсэн
 users-state = Төлөв
 users-active = идэвхтэй
-users-locked = буруу нууц үгийн улмаас түгжигдсэн
 users-one-time = нэг удаагийн нууц үгээ солиогүй
 users-disabled = идэвхгүй болгосон
 error-label-field = бүртгэлийн нэр бүртгэлтэй адил харагдана

@@ -559,8 +559,11 @@ async fn restricted_views_are_audited_and_only_admins_see_the_audit() {
     )
     .unwrap();
     let reporter = obs["reporter"]["name"].as_str().unwrap().to_owned();
+    let marker = app.store.ledger_marker().await.unwrap();
     let page = coord.get("/observations/demo-obs-1").await;
     assert_eq!(page.status, StatusCode::OK);
+    // The audit entry changes no record: what pages keep (the evaluation, counts) stays.
+    assert_eq!(app.store.ledger_marker().await.unwrap(), marker);
     assert!(
         page.body.contains(&reporter),
         "the case team sees the reporter"
@@ -595,6 +598,11 @@ async fn restricted_views_are_audited_and_only_admins_see_the_audit() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_ne!(
+        app.store.ledger_marker().await.unwrap(),
+        marker,
+        "a new record moves it"
+    );
     let own = r.header("location").split('?').next().unwrap().to_owned();
     assert!(coord.get(&own).await.body.contains("user:coord-zaamar"));
     let public = app.get(&own).await.body;

@@ -1,6 +1,6 @@
-//! What pages show that is slow to make and changes only with a write: counts (a list's
-//! "N records", the dashboard's cards), the licences of a soum for a licence's map, a
-//! company's section. Each is kept until the ledger moves (any process's write, see
+//! What pages show that is slow to make and changes only with a write: the duty
+//! engine's evaluation, counts (a list's "N records", the dashboard's cards), the
+//! licences of a soum for a licence's map, a company's section. Each is kept until the ledger moves (any process's write, see
 //! `Store::ledger_marker`); one request makes a missing one while the others wait, so a
 //! burst of requests for a large page holds one copy in memory, not one per request.
 
@@ -82,6 +82,8 @@ impl<V: Clone> Kept<V> {
 }
 
 pub struct PageCache {
+    /// The evaluation of today (one kept: a new day makes a new one).
+    pub(crate) evaluation: Kept<Arc<crate::gaps::Evaluated>>,
     counts: Kept<i64>,
     per_kind: Kept<Vec<(RecordKind, i64)>>,
     pub(crate) soum_licences: Kept<Arc<Vec<crate::hub::Shape>>>,
@@ -97,6 +99,7 @@ impl Default for PageCache {
         // Bounded by what a crawl of every page could fill: about 60 KB a map, 200
         // records a list, a few hundred records a company.
         PageCache {
+            evaluation: Kept::with_max(1),
             counts: Kept::default(),
             per_kind: Kept::default(),
             soum_licences: Kept::with_max(32),
@@ -112,7 +115,7 @@ pub async fn count(state: &AppState, q: &ListQuery) -> Result<i64, StoreError> {
     let mut key_query = q.clone();
     key_query.after = None;
     state
-        .counts
+        .kept
         .counts
         .get(state, format!("{key_query:?}"), async || {
             state.store.count(q).await
@@ -126,7 +129,7 @@ pub async fn per_kind(
     filter: &RecordFilter,
 ) -> Result<Vec<(RecordKind, i64)>, StoreError> {
     state
-        .counts
+        .kept
         .per_kind
         .get(state, format!("{filter:?}"), async || {
             state.store.counts(Some(filter)).await
