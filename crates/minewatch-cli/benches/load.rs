@@ -243,7 +243,9 @@ fn serve(data: &Path, port: u16) -> Child {
         // server too slow for the load writes by the thousand).
         let mut shown = 0;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if shown < 20 && (line.contains("ERROR") || line.contains("panicked")) {
+            let error =
+                line.contains("ERROR") || line.starts_with("error") || line.contains("panicked");
+            if shown < 20 && error {
                 eprintln!("serve: {line}");
                 shown += 1;
             }
@@ -251,6 +253,9 @@ fn serve(data: &Path, port: u16) -> Child {
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("serve exited ({status}): its error is above");
+        }
         assert!(Instant::now() < deadline, "serve did not start");
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -100,7 +100,7 @@ pub async fn section(
             .collect(),
         more: (rs.len() > crate::pages::ROWS_PER_PAGE).then(|| {
             (
-                crate::gaps::shown(ui, 1, crate::pages::ROWS_PER_PAGE, rs.len()),
+                crate::views::shown(ui, 1, crate::pages::ROWS_PER_PAGE, rs.len()),
                 all,
             )
         }),

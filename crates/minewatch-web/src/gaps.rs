@@ -572,21 +572,9 @@ pub async fn for_record(
         intro: ui.t(intro),
         counts: status_counts(ui, &counts, &filter),
         list_href: format!("/gaps{}", filter.query_with_status("")),
-        shown: (total > rows.len()).then(|| shown(ui, 1, rows.len(), total)),
+        shown: (total > rows.len()).then(|| crate::views::shown(ui, 1, rows.len(), total)),
         rows,
     }))
-}
-
-/// "Showing FROM–TO of TOTAL", in the reader's language.
-pub fn shown(ui: &Ui, from: usize, count: usize, total: usize) -> String {
-    ui.t_args(
-        "page-shown",
-        &[
-            ("from", ui.number(from)),
-            ("to", ui.number((from + count).saturating_sub(1))),
-            ("total", ui.number(total)),
-        ],
-    )
 }
 
 #[derive(Template)]

@@ -794,10 +794,22 @@ impl Pager {
         }
         let from = (page - 1) * per_page + 1;
         Pager {
-            shown: crate::gaps::shown(ui, from.min(total.max(1)), rows, total),
+            shown: shown(ui, from.min(total.max(1)), rows, total),
             previous: (page > 1).then(|| href(page - 1)),
             next: (from + rows <= total && rows > 0).then(|| href(page + 1)),
             first: None,
         }
     }
+}
+
+/// "Showing FROM–TO of TOTAL", in the reader's language.
+pub fn shown(ui: &Ui, from: usize, count: usize, total: usize) -> String {
+    ui.t_args(
+        "page-shown",
+        &[
+            ("from", ui.number(from)),
+            ("to", ui.number((from + count).saturating_sub(1))),
+            ("total", ui.number(total)),
+        ],
+    )
 }
