@@ -469,7 +469,7 @@ impl Store {
         Ok(counts)
     }
 
-    /// The most recently changed records `filter` lets one see.
+    /// The most recently changed records `filter` lets one see, without their shapes.
     pub async fn latest(
         &self,
         limit: i64,
@@ -477,8 +477,10 @@ impl Store {
     ) -> Result<Vec<StoredRecord>, StoreError> {
         let mut binds = Vec::new();
         let visible = filter_sql(filter, 2, &mut binds);
+        // Named on the dashboard, not drawn: a soum's outline is hundreds of kilobytes.
+        let columns = self.unshaped_columns("r.");
         let sql = format!(
-            "select {RECORD_COLUMNS} from record r where retracted = 0 and {visible}
+            "select {columns} from record r where retracted = 0 and {visible}
              order by updated_at desc, id desc limit $1"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit.clamp(1, 1000));

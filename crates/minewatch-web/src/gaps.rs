@@ -355,6 +355,7 @@ impl Evaluated {
 }
 
 /// A gap as a page shows it.
+#[derive(Clone)]
 pub struct GapView {
     pub id: String,
     pub status_id: &'static str,
@@ -497,6 +498,7 @@ fn view(
 }
 
 /// The gaps of one record for its page: a count per status and the list.
+#[derive(Clone)]
 pub struct RecordGaps {
     pub heading: String,
     pub intro: String,
@@ -508,6 +510,7 @@ pub struct RecordGaps {
     pub shown: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct StatusCount {
     pub id: &'static str,
     pub label: String,
@@ -563,18 +566,34 @@ pub async fn for_record(
         ),
         _ => return Ok(None),
     };
-    let evaluated = evaluation(state).await?;
-    // A record's page shows its first gaps with the counts of all; the gaps list,
-    // filtered to the record, has them all.
-    let (rows, counts, total) = views(state, viewer, ui, &evaluated, &filter, 1, GAPS_ON_A_RECORD);
-    Ok(Some(RecordGaps {
-        heading: ui.t(heading),
-        intro: ui.t(intro),
-        counts: status_counts(ui, &counts, &filter),
-        list_href: format!("/gaps{}", filter.query_with_status("")),
-        shown: (total > rows.len()).then(|| crate::views::shown(ui, 1, rows.len(), total)),
-        rows,
-    }))
+    // Kept with the evaluation it comes from: a company's gaps are gathered from all its
+    // licences' and explained, every time its page is read otherwise.
+    let today = state.pack.today(jiff::Timestamp::now());
+    let key = format!(
+        "{filter:?}|{:?}|{}|{today}",
+        viewer.filter(),
+        ui.lang.code()
+    );
+    let gaps = state
+        .kept
+        .record_gaps
+        .get(state, key, async || {
+            let evaluated = evaluation(state).await?;
+            // A record's page shows its first gaps with the counts of all; the gaps
+            // list, filtered to the record, has them all.
+            let (rows, counts, total) =
+                views(state, viewer, ui, &evaluated, &filter, 1, GAPS_ON_A_RECORD);
+            Ok::<_, AppError>(Arc::new(RecordGaps {
+                heading: ui.t(heading),
+                intro: ui.t(intro),
+                counts: status_counts(ui, &counts, &filter),
+                list_href: format!("/gaps{}", filter.query_with_status("")),
+                shown: (total > rows.len()).then(|| crate::views::shown(ui, 1, rows.len(), total)),
+                rows,
+            }))
+        })
+        .await?;
+    Ok(Some((*gaps).clone()))
 }
 
 #[derive(Template)]

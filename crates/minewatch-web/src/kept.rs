@@ -90,6 +90,8 @@ pub struct PageCache {
     pub(crate) company: Kept<Arc<crate::company::CompanySection>>,
     /// A licence's map: its SVG and caption.
     pub(crate) licence_map: Kept<Arc<(Option<String>, String)>>,
+    /// The gaps on a licence's, company's or authority's page.
+    pub(crate) record_gaps: Kept<Arc<crate::gaps::RecordGaps>>,
     /// The first records that refer to a record, for its page.
     pub(crate) linked: Kept<Arc<Vec<(String, minewatch_store::StoredRecord)>>>,
 }
@@ -106,6 +108,7 @@ impl Default for PageCache {
             company: Kept::with_max(64),
             licence_map: Kept::with_max(256),
             linked: Kept::with_max(128),
+            record_gaps: Kept::with_max(512),
         }
     }
 }
