@@ -18,7 +18,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::record::{RecordId, RecordKind};
+use crate::records::{RecordId, RecordKind};
 use crate::redact::RedactionOptions;
 
 /// A person's role in the coalition.
@@ -420,9 +420,8 @@ impl RecordAccess {
             .unwrap_or(Visibility::Public);
         let mut fields: BTreeMap<String, Visibility> = kind
             .restricted_fields()
-            .iter()
             .chain(kind.approximate_fields())
-            .map(|f| ((*f).to_owned(), Visibility::CaseTeam))
+            .map(|f| (f.to_owned(), Visibility::CaseTeam))
             .collect();
         if let Some(Value::Object(overrides)) = payload.get(FIELD_VISIBILITY_KEY) {
             for (field, level) in overrides {
@@ -464,9 +463,7 @@ pub fn clamp_intake_visibility(kind: RecordKind, payload: &mut Value) -> Vec<Str
     };
     let protected: Vec<&str> = kind
         .restricted_fields()
-        .iter()
         .chain(kind.approximate_fields())
-        .copied()
         .collect();
     if let Some(Value::Object(levels)) = obj.get_mut(FIELD_VISIBILITY_KEY) {
         for field in &protected {
@@ -532,7 +529,7 @@ pub fn view_payload(
                 restricted_shown.push(key.clone());
             }
             out.insert(key.clone(), value.clone());
-        } else if kind.approximate_fields().contains(&key.as_str())
+        } else if kind.approximate_fields().any(|f| f == key)
             && let Some(rounded) = approximate(value, options.location_decimals)
         {
             out.insert(key.clone(), rounded);

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
-use crate::case::{CaseDetail, CaseRecord, Installment};
+use crate::records::dated::{DatedDetail, DatedRecord, Installment};
 
 /// How far a commitment has been kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,9 +57,9 @@ pub struct Delivery {
 
 impl Delivery {
     /// The delivery a payment record describes; `None` for other records.
-    pub fn of(record: &CaseRecord) -> Option<Delivery> {
+    pub fn of(record: &DatedRecord) -> Option<Delivery> {
         match record.detail {
-            CaseDetail::Payment {
+            DatedDetail::Payment {
                 amount, completes, ..
             } => Some(Delivery {
                 date: record.date,
@@ -82,9 +82,9 @@ pub struct Terms {
 
 impl Terms {
     /// The terms of a commitment record; `None` for other records.
-    pub fn of(record: &CaseRecord) -> Option<Terms> {
+    pub fn of(record: &DatedRecord) -> Option<Terms> {
         match &record.detail {
-            CaseDetail::Commitment {
+            DatedDetail::Commitment {
                 amount,
                 unit,
                 schedule,

@@ -3,7 +3,7 @@
 //! point. Degrees are treated as plane coordinates, which is exact for these
 //! yes-or-no questions as long as no edge crosses the antimeridian (none in Mongolia).
 
-use crate::record::Polygon;
+use crate::records::Polygon;
 
 /// A bounding box: `[min_lon, min_lat, max_lon, max_lat]`.
 #[derive(Debug, Clone, Copy, PartialEq)]

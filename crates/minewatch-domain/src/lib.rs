@@ -9,14 +9,13 @@
 pub mod access;
 pub mod agreement;
 pub mod calendar;
-pub mod case;
 pub mod engine;
 pub mod geo;
 pub mod letter;
 pub mod licence;
 pub mod media;
 pub mod pack;
-pub mod record;
+pub mod records;
 pub mod redact;
 pub mod request;
 pub mod text;
@@ -25,10 +24,11 @@ pub use access::{
     Action, FieldView, Grant, OwnerSet, Principal, RecordAccess, RecordFilter, Role, Scope,
     Visibility, view_payload,
 };
-pub use case::{CaseDetail, CaseRecord, Installment};
 pub use licence::{LicenceNumber, LicenceType};
 pub use media::{Capture, Media, PublicCopy};
 pub use pack::{Pack, PackDiagnostic};
-pub use record::{FieldError, Link, Record, RecordId, RecordKind};
+pub use records::{
+    DatedDetail, DatedRecord, FieldError, Installment, KindSchema, Link, Record, RecordId, RecordKind,
+};
 pub use redact::{RedactionOptions, public_payload, shareable_payload};
 pub use text::{Lang, Localized};

@@ -10,7 +10,7 @@
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Point, RecordId, RecordKind};
+use crate::records::{Point, RecordId, RecordKind};
 
 /// What the file's own metadata says about when, where and with what it was made.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

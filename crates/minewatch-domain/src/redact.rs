@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::access::{Principal, RecordAccess, view_payload};
-use crate::record::RecordKind;
+use crate::records::RecordKind;
 
 /// How public views generalise restricted data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,22 +48,22 @@ pub fn shareable_payload(
         return (out, withheld);
     };
     for field in kind.restricted_fields() {
-        if obj.remove(*field).is_some() {
-            withheld.push(*field);
+        if obj.remove(field).is_some() {
+            withheld.push(field);
         }
         if let Some(Value::Object(levels)) = obj.get_mut(crate::access::FIELD_VISIBILITY_KEY) {
-            levels.remove(*field);
+            levels.remove(field);
         }
     }
     for field in kind.approximate_fields() {
-        if let Some(v) = obj.get(*field) {
+        if let Some(v) = obj.get(field) {
             let rounded = crate::access::approximate(v, options.location_decimals);
             if rounded.as_ref() != Some(v) {
-                withheld.push(*field);
+                withheld.push(field);
             }
             match rounded {
                 Some(r) => obj.insert((*field).to_owned(), r),
-                None => obj.remove(*field),
+                None => obj.remove(field),
             };
         }
     }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::calendar::{DayCount, DueDate};
 use crate::engine::Event;
 use crate::pack::{Duty, Pack};
-use crate::record::RecordId;
+use crate::records::RecordId;
 
 /// What is asked for, which decides the duty whose deadline applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,7 +243,7 @@ pub struct Step {
     pub finding: Option<Finding>,
     /// The evidence file of the step: the photo of a stamped receipt, the scan of a
     /// paper reply. It must be a media item attached to the request.
-    pub media_id: Option<crate::record::RecordId>,
+    pub media_id: Option<crate::records::RecordId>,
 }
 
 /// What a reply establishes about the duty a request asked about. A reply saying no
@@ -422,7 +422,7 @@ pub fn parse_steps(v: &Value) -> Result<Vec<Step>, (String, &'static str, String
         }
         let media_id = match obj.get("media_id") {
             None | Some(Value::Null) => None,
-            Some(v) => match v.as_str().and_then(crate::record::RecordId::parse) {
+            Some(v) => match v.as_str().and_then(crate::records::RecordId::parse) {
                 Some(id) => Some(id),
                 None => {
                     return Err((

@@ -8,7 +8,7 @@
 use std::io::Cursor;
 
 use minewatch_domain::Capture;
-use minewatch_domain::record::Point;
+use minewatch_domain::records::Point;
 
 /// How many leading bytes [`sniff`] needs to tell every supported type apart.
 pub const SNIFF_BYTES: usize = 64 * 1024;

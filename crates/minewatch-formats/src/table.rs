@@ -17,236 +17,15 @@ use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY};
 use minewatch_domain::{Record, RecordKind};
 use serde_json::{Map, Number, Value};
 
-/// What a field holds, and so how its cells read and write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// The record's id (the first column).
-    Id,
-    Text,
-    /// Text in Mongolian and English: two columns, `.mn` and `.en`.
-    Localized,
-    /// The id of a record of this kind; imports also take its natural key (a licence
-    /// number, a company's registration number).
-    Ref(RecordKind),
-    /// `YYYY-MM-DD`; imports also take `DD.MM.YYYY`.
-    Date,
-    /// A whole number of 0 or more.
-    Count,
-    Number,
-    /// `true` or `false`; imports also take yes/no, 1/0 and тийм/үгүй.
-    Flag,
-    /// Texts separated by `; ` (a JSON list when an item holds a `;`).
-    List,
-    /// Latitude and longitude: two columns, `.lat` and `.lon`.
-    Point,
-    /// A person: three columns, `.name`, `.phone` and `.email`.
-    Contact,
-    /// An area as WKT: a `POLYGON`, or a `MULTIPOLYGON` where the kind allows one.
-    Polygon,
-    /// Field visibility levels as `field=level; field=level`.
-    Levels,
-    /// Structured entries written as compact JSON (a request's steps).
-    Json,
-    /// Dated entries as `YYYY-MM-DD value; YYYY-MM-DD value`, each a `{"date", key}`
-    /// object; `number`: the values are numbers (and may be left out).
-    Dated {
-        key: &'static str,
-        number: bool,
-    },
-}
+pub use minewatch_domain::records::{Field, Shape};
 
-/// A field of a record kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field {
-    pub name: &'static str,
-    pub shape: Shape,
-    pub required: bool,
-}
-
-const fn f(name: &'static str, shape: Shape) -> Field {
-    Field {
-        name,
-        shape,
-        required: false,
-    }
-}
-
-const fn req(name: &'static str, shape: Shape) -> Field {
-    Field {
-        name,
-        shape,
-        required: true,
-    }
-}
-
-/// The fields of `kind`, in column order: `id` first, the access settings last.
+/// The fields of `kind`, in column order: `id` first, the kind's own fields as its
+/// schema declares them, the access settings last.
 pub fn fields(kind: RecordKind) -> Vec<Field> {
-    use Shape::*;
-    let mut out = vec![f("id", Id)];
-    let own: &[Field] = match kind {
-        RecordKind::Workspace => &[
-            req("name", Localized),
-            req("pack", Text),
-            f("description", Localized),
-        ],
-        RecordKind::Organisation => &[
-            req("workspace_id", Ref(RecordKind::Workspace)),
-            req("name", Localized),
-            req("org_type", Text),
-        ],
-        RecordKind::Community => &[
-            req("workspace_id", Ref(RecordKind::Workspace)),
-            req("name", Localized),
-            req("aimag", Localized),
-            req("soum", Localized),
-            f("bagh", Text),
-            f("households", Count),
-            f("centre", Point),
-            f("contact", Contact),
-        ],
-        RecordKind::Authority => &[
-            req("name", Localized),
-            req("authority_type", Text),
-            req("jurisdiction", Localized),
-            f("aimag", Localized),
-            f("soum", Localized),
-            f("address", Text),
-            f("email", Text),
-            f("phone", Text),
-        ],
-        RecordKind::Company => &[
-            req("name", Localized),
-            f("registration_number", Text),
-            f("parent_id", Ref(RecordKind::Company)),
-            f("beneficial_owners", List),
-        ],
-        RecordKind::Licence => &[
-            req("number", Text),
-            req("holder_id", Ref(RecordKind::Company)),
-            f("minerals", List),
-            req("aimag", Localized),
-            req("soum", Localized),
-            f("area_ha", Number),
-            f("granted", Date),
-            f("expires", Date),
-            req("status", Text),
-            f(
-                "status_history",
-                Dated {
-                    key: "status",
-                    number: false,
-                },
-            ),
-            f("area", Polygon),
-        ],
-        RecordKind::Zone => &[
-            req("name", Localized),
-            req("zone_type", Text),
-            f("code", Text),
-            f("aimag", Localized),
-            f("designated", Date),
-            f("data_source", Text),
-            req("boundary", Polygon),
-        ],
-        RecordKind::Request => &[
-            req("request_type", Text),
-            req("authority_id", Ref(RecordKind::Authority)),
-            req("channel", Text),
-            req("subject", Text),
-            req("ask", Text),
-            f("basis_duty", Text),
-            f("licence_id", Ref(RecordKind::Licence)),
-            f("community_id", Ref(RecordKind::Community)),
-            f("organisation_id", Ref(RecordKind::Organisation)),
-            f("about_request_id", Ref(RecordKind::Request)),
-            f("requester", Text),
-            f("requester_contact", Contact),
-            f("email", Text),
-            f("steps", Json),
-        ],
-        RecordKind::Observation => &[
-            f("workspace_id", Ref(RecordKind::Workspace)),
-            f("community_id", Ref(RecordKind::Community)),
-            f("licence_id", Ref(RecordKind::Licence)),
-            req("observed_on", Date),
-            req("category", Text),
-            req("description", Text),
-            f("place", Text),
-            f("location", Point),
-            f("reporter", Contact),
-            f("follow_ups", List),
-        ],
-        RecordKind::Media => &[
-            req("date", Date),
-            req("sha256", Text),
-            req("size", Number),
-            req("content_type", Text),
-            f("filename", Text),
-            f("caption", Text),
-            f("about", Json),
-            f("community_id", Ref(RecordKind::Community)),
-            f("capture", Json),
-            f("public_copy", Json),
-            f("original_published", Flag),
-            f("provenance", Text),
-        ],
-        _ => &[],
-    };
-    out.extend_from_slice(own);
-    if RecordKind::CASE.contains(&kind) {
-        out.extend_from_slice(&[
-            req("date", Date),
-            req("source", Text),
-            f("summary", Text),
-            f("licence_id", Ref(RecordKind::Licence)),
-            f("company_id", Ref(RecordKind::Company)),
-            f("authority_id", Ref(RecordKind::Authority)),
-            f("community_id", Ref(RecordKind::Community)),
-        ]);
-        let detail: &[Field] = match kind {
-            RecordKind::Consultation => &[
-                req("held", Flag),
-                req("purpose", Text),
-                f("attendees", Count),
-                f("minutes", Text),
-            ],
-            RecordKind::Disclosure => {
-                &[req("document", Text), req("found", Flag), f("place", Text)]
-            }
-            RecordKind::Inspection => &[f("findings", Text)],
-            RecordKind::Violation => &[req("found_by", Text), f("basis", Text), f("penalty", Text)],
-            RecordKind::Decision => &[req("decision", Text), f("decision_number", Text)],
-            RecordKind::Agreement => &[
-                req("title", Text),
-                req("signed", Flag),
-                f("supersedes", Ref(RecordKind::Agreement)),
-            ],
-            RecordKind::Complaint => &[req("subject", Text), f("answered", Date)],
-            RecordKind::Commitment => &[
-                req("agreement_id", Ref(RecordKind::Agreement)),
-                req("what", Text),
-                f("amount", Number),
-                f("unit", Text),
-                f(
-                    "schedule",
-                    Dated {
-                        key: "amount",
-                        number: true,
-                    },
-                ),
-            ],
-            RecordKind::Payment => &[
-                req("commitment_id", Ref(RecordKind::Commitment)),
-                f("amount", Number),
-                f("completes", Flag),
-            ],
-            RecordKind::Note => &[req("text", Text)],
-            _ => &[],
-        };
-        out.extend_from_slice(detail);
-    }
-    out.push(f(VISIBILITY_KEY, Text));
-    out.push(f(FIELD_VISIBILITY_KEY, Levels));
+    let mut out = vec![Field::new("id", Shape::Id)];
+    out.extend_from_slice(kind.schema().fields);
+    out.push(Field::new(VISIBILITY_KEY, Shape::Text));
+    out.push(Field::new(FIELD_VISIBILITY_KEY, Shape::Levels));
     out
 }
 
@@ -592,7 +371,7 @@ impl Header {
             };
             let numeric = matches!(
                 (column.field.shape, column.part),
-                (Shape::Count | Shape::Number, _) | (Shape::Point, _)
+                (Shape::Count | Shape::Number | Shape::Amount, _) | (Shape::Point, _)
             );
             // Our own exports write `'` before text that starts like a formula.
             let cell = match raw.strip_prefix('\'') {
@@ -640,7 +419,7 @@ impl Header {
                         continue;
                     }
                 },
-                Shape::Number | Shape::Point => match parse_number(cell) {
+                Shape::Number | Shape::Amount | Shape::Point => match parse_number(cell) {
                     Some(n) => n,
                     None => {
                         fail("not-number", format!("{:?} is not a number", clip(cell)));
@@ -1056,7 +835,7 @@ mod tests {
         // A field the record reads without a column here would be dropped by exports
         // and lost in a round trip; a column the record does not read would be
         // refused as an unknown field by every import.
-        for kind in RecordKind::ALL {
+        for kind in RecordKind::all() {
             let mut read = Record::field_names(kind);
             let mut cols: Vec<&str> = fields(kind)
                 .iter()
@@ -1093,7 +872,7 @@ mod tests {
     #[test]
     fn the_documented_columns_are_the_columns() {
         let doc = include_str!("../../../docs/import-export.md");
-        for kind in RecordKind::ALL {
+        for kind in RecordKind::all() {
             let line = format!(
                 "| `{kind}` | {} |",
                 Header::of(kind)

@@ -394,10 +394,9 @@ impl Store {
             let payload = if restricted {
                 let fields: Vec<String> = kind
                     .restricted_fields()
-                    .iter()
                     .chain(kind.approximate_fields())
-                    .filter(|f| r.payload.get(**f).is_some_and(|v| !v.is_null()))
-                    .map(|f| (*f).to_owned())
+                    .filter(|f| r.payload.get(*f).is_some_and(|v| !v.is_null()))
+                    .map(str::to_owned)
                     .collect();
                 if !fields.is_empty() {
                     if batch.is_none() {

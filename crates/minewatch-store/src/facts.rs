@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use minewatch_domain::engine::{Facts, LicenceFact, ZoneCheck};
 use minewatch_domain::geo::{self, BBox};
-use minewatch_domain::record::{ADMIN_ZONE_TYPES, Zone};
+use minewatch_domain::records::{ADMIN_ZONE_TYPES, Zone};
 use minewatch_domain::{Pack, Record, RecordKind};
 
 use crate::{FieldFilter, ListQuery, Store, StoreError, StoredRecord};
@@ -126,9 +126,9 @@ impl Store {
                     ));
             }
         }
-        for kind in RecordKind::CASE {
+        for kind in RecordKind::DATED {
             for r in self.all_of(kind).await? {
-                if let Ok(Record::Case(c)) = r.typed() {
+                if let Ok(Record::Dated(c)) = r.typed() {
                     facts.events.extend(c.events(&r.id));
                 }
             }

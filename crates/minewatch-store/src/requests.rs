@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use minewatch_domain::letter::{self, Letter};
-use minewatch_domain::record::Request;
+use minewatch_domain::records::Request;
 use minewatch_domain::request::{self, RequestType, State, Step};
 use minewatch_domain::{Lang, Pack, Record, RecordId, RecordKind};
 use serde_json::{Value, json};

@@ -14,8 +14,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
-use minewatch_domain::case::{CONSULTATION_PURPOSES, EvidenceSource, VIOLATION_FINDERS};
-use minewatch_domain::record::{ADMIN_ZONE_TYPES, LicenceStatus};
+use minewatch_domain::records::dated::{CONSULTATION_PURPOSES, EvidenceSource, VIOLATION_FINDERS};
+use minewatch_domain::records::{ADMIN_ZONE_TYPES, LicenceStatus};
 use minewatch_domain::request::{Channel, RequestType};
 use minewatch_domain::{Lang, RecordAccess, RecordId, RecordKind};
 use minewatch_formats::table::{self, CellProblem, Column, Header, Shape};
@@ -200,7 +200,7 @@ async fn form_fields(
         } else {
             match column.field.shape {
                 Shape::Date => "date",
-                Shape::Count | Shape::Number | Shape::Point => "number",
+                Shape::Count | Shape::Number | Shape::Amount | Shape::Point => "number",
                 Shape::Polygon | Shape::Dated { .. } | Shape::Json => "textarea",
                 _ if LONG_TEXT.contains(&column.field.name) => "textarea",
                 _ => "text",
@@ -372,7 +372,7 @@ fn read_form(kind: RecordKind, form: &[(String, String)]) -> (Value, Vec<CellPro
                 .unwrap_or_default();
             let numeric = matches!(
                 c.field.shape,
-                Shape::Count | Shape::Number | Shape::Point | Shape::Id
+                Shape::Count | Shape::Number | Shape::Amount | Shape::Point | Shape::Id
             );
             if numeric { v } else { table::neutralise(&v) }
         })

@@ -8,7 +8,7 @@
 //! Field reports are not drawn: their places are what reporters need kept vague.
 
 use minewatch_domain::geo::{self, BBox};
-use minewatch_domain::record::{ADMIN_ZONE_TYPES, Polygon};
+use minewatch_domain::records::{ADMIN_ZONE_TYPES, Polygon};
 use minewatch_domain::{Localized, Record, RecordKind};
 use minewatch_store::{FieldFilter, ListQuery, StoredRecord};
 use serde_json::Value;
@@ -405,7 +405,7 @@ async fn zones(
     types: &[&str],
     negate: bool,
     search: Option<String>,
-) -> Result<Vec<(StoredRecord, minewatch_domain::record::Zone)>, minewatch_store::StoreError> {
+) -> Result<Vec<(StoredRecord, minewatch_domain::records::Zone)>, minewatch_store::StoreError> {
     let mut q = ListQuery::all(RecordKind::Zone).visible_to(&viewer.filter());
     q.limit = 10_000;
     q.search = search;

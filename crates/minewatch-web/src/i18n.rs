@@ -38,7 +38,21 @@ fn langid(lang: Lang) -> &'static LanguageIdentifier {
 pub fn text(lang: Lang, key: &str) -> String {
     LOCALES
         .try_lookup(langid(lang), key)
+        .or_else(|| kind_message(lang, key))
         .unwrap_or_else(|| key.to_owned())
+}
+
+/// A message of a record kind registered outside the built-in ones (its schema carries
+/// its name, plural and field labels in both languages).
+fn kind_message(lang: Lang, key: &str) -> Option<String> {
+    RecordKind::all()
+        .into_iter()
+        .flat_map(|k| k.schema().messages)
+        .find(|(id, _, _)| *id == key)
+        .map(|(_, mn, en)| match lang {
+            Lang::Mn => (*mn).to_owned(),
+            Lang::En => (*en).to_owned(),
+        })
 }
 
 /// The translation of `key` with a `count` argument (plural forms).

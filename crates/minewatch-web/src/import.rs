@@ -86,7 +86,7 @@ impl Stash {
 }
 
 fn kinds(ui: &Ui, selected: Option<RecordKind>) -> Vec<KindOption> {
-    RecordKind::ALL
+    RecordKind::all()
         .iter()
         .map(|k| KindOption {
             value: k.as_str(),

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::StreamExt as _;
 use minewatch_domain::media::{Disagreement, Reported, Tolerance, disagreements};
-use minewatch_domain::record::Point;
+use minewatch_domain::records::Point;
 use minewatch_domain::{Action, Capture, Media, Record, RecordId, RecordKind};
 use minewatch_store::blobs::{BlobError, BlobStore, HEAD_BYTES};
 use minewatch_store::media::{MediaError, NewMedia};
@@ -393,7 +393,7 @@ fn reported(kind: RecordKind, payload: &serde_json::Value) -> Reported {
             date: date("observed_on"),
             location,
         },
-        k if RecordKind::CASE.contains(&k) => Reported {
+        k if RecordKind::DATED.contains(&k) => Reported {
             date: date("date"),
             location: None,
         },

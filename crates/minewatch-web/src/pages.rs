@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use minewatch_domain::records::Section;
 use minewatch_domain::{FieldError, Record, RecordAccess, RecordId, RecordKind};
 use minewatch_store::{ListQuery, random_code, token_hash};
 use serde::Deserialize;
@@ -92,21 +93,7 @@ pub struct ListParams {
 
 /// The linked-record filters a list of `kind` offers: (parameter, kind filtered by).
 fn list_filters(kind: RecordKind) -> &'static [(&'static str, RecordKind)] {
-    const CASE: [(&str, RecordKind); 4] = [
-        ("licence", RecordKind::Licence),
-        ("company", RecordKind::Company),
-        ("authority", RecordKind::Authority),
-        ("community", RecordKind::Community),
-    ];
-    match kind {
-        RecordKind::Licence => &[("company", RecordKind::Company)],
-        RecordKind::Observation => &[
-            ("licence", RecordKind::Licence),
-            ("community", RecordKind::Community),
-        ],
-        k if RecordKind::CASE.contains(&k) => &CASE,
-        _ => &[],
-    }
+    kind.schema().filters
 }
 
 pub async fn list(
@@ -282,8 +269,9 @@ pub async fn show(
     }
     let (record, id) = (&shown.record, &shown.record.id);
     let names = views::referenced_names(&state.store, &ui, &viewer, &[&shown.payload]).await;
+    let schema = kind.schema();
     let mut fields = views::field_rows(&ui, &state.pack, kind, &shown.payload, &names);
-    if kind == RecordKind::Observation
+    if schema.has(Section::ReportSoum)
         && let Some(soum) =
             views::observation_soum(&state.store, &ui, &viewer, &shown.payload).await
     {
@@ -322,14 +310,14 @@ pub async fn show(
         .collect();
     // A licence's hub (status history, timeline, agreements) reads every record about
     // it, not the first hundred.
-    let all_linked = if kind == RecordKind::Licence {
+    let all_linked = if schema.has(Section::LicenceHub) {
         Some(state.store.linked_to(id, Some(&filter)).await.page(&ui)?)
     } else {
         None
     };
     let hub_linked: &[(String, minewatch_store::StoredRecord)] =
         all_linked.as_deref().unwrap_or(&linked_records);
-    let hub = if kind == RecordKind::Licence {
+    let hub = if schema.has(Section::LicenceHub) {
         Some(
             crate::hub::licence_hub(&state, &viewer, &ui, record, &shown.payload, hub_linked)
                 .await
@@ -338,7 +326,7 @@ pub async fn show(
     } else {
         None
     };
-    let zone = if kind == RecordKind::Zone {
+    let zone = if schema.has(Section::ZoneMap) {
         crate::hub::zone_section(&state, &viewer, &ui, record)
             .await
             .page(&ui)?
@@ -347,10 +335,11 @@ pub async fn show(
     };
     let day = crate::tracker::as_of(&state, params.as_of.as_deref());
     let may_edit = !record.retracted && viewer.principal.may_write(shown.access.owner.as_ref());
-    let request = (kind == RecordKind::Request)
+    let request = schema
+        .has(Section::RequestClock)
         .then(|| views::request_section(&ui, &state.pack, record, day, may_edit))
         .flatten();
-    let request_stats = if kind == RecordKind::Authority {
+    let request_stats = if schema.has(Section::RequestStats) {
         let mut q = ListQuery::all(RecordKind::Request).visible_to(&viewer.filter());
         q.field = Some(minewatch_store::FieldFilter {
             field: "authority_id",
@@ -365,14 +354,13 @@ pub async fn show(
     };
     // The tracker reads every visible agreement, commitment and payment: only for the
     // pages that show them (a licence's, when it has an agreement).
-    let needs_book = match kind {
-        RecordKind::Licence => hub_linked
+    // A company's section is kept with its own (see below).
+    let needs_book = (schema.has(Section::LicenceHub)
+        && hub_linked
             .iter()
-            .any(|(_, r)| r.kind == RecordKind::Agreement),
-        // A company's section is kept with its own (see below).
-        RecordKind::Agreement | RecordKind::Commitment => true,
-        _ => false,
-    };
+            .any(|(_, r)| r.kind == RecordKind::Agreement))
+        || schema.has(Section::AgreementTracker)
+        || schema.has(Section::CommitmentStanding);
     let book = if needs_book {
         Some(
             crate::tracker::Book::load(&state, &viewer, &ui, day)
@@ -393,7 +381,7 @@ pub async fn show(
     }
     // A company's section reads every licence it holds and every finding about them:
     // kept until the ledger moves, per viewer's reach, language and day.
-    let company = if kind == RecordKind::Company {
+    let company = if schema.has(Section::CompanyRecord) {
         let key = format!("{id}|{:?}|{}|{day}", viewer.filter(), ui.lang.code());
         let section = state
             .kept
@@ -409,17 +397,23 @@ pub async fn show(
     } else {
         None
     };
-    let (agreement, versions) = match (&book, kind) {
-        (Some(book), RecordKind::Agreement) => (book.block(&ui, id), book.versions(&ui, id)),
+    let (agreement, versions) = match &book {
+        Some(book) if schema.has(Section::AgreementTracker) => {
+            (book.block(&ui, id), book.versions(&ui, id))
+        }
         _ => (None, None),
     };
-    let commitment = match (&book, kind) {
-        (Some(book), RecordKind::Commitment) => book.commitment_row(&ui, id),
+    let commitment = match &book {
+        Some(book) if schema.has(Section::CommitmentStanding) => book.commitment_row(&ui, id),
         _ => None,
     };
-    let gaps = crate::gaps::for_record(&state, &viewer, &ui, kind, id)
-        .await
-        .page(&ui)?;
+    let gaps = if schema.has(Section::Gaps) {
+        crate::gaps::for_record(&state, &viewer, &ui, kind, id)
+            .await
+            .page(&ui)?
+    } else {
+        None
+    };
     let entries = state.store.history(id).await.page(&ui)?;
     let history = views::history_rows(
         &state.store,
@@ -451,7 +445,7 @@ pub async fn show(
     }
     let path = list_path(kind).expect("shown kinds have a path");
     let edit_href =
-        (kind != RecordKind::Observation && may_edit).then(|| format!("{path}/{id}/edit"));
+        (schema.edited_on_the_web && may_edit).then(|| format!("{path}/{id}/edit"));
     render(
         &ui,
         DetailPage {
@@ -559,7 +553,7 @@ async fn report_page(
     };
     let communities = choices(RecordKind::Community, &form.community_id).await?;
     let licences = choices(RecordKind::Licence, &form.licence_id).await?;
-    let categories = minewatch_domain::record::ObservationCategory::ALL
+    let categories = minewatch_domain::records::ObservationCategory::ALL
         .iter()
         .map(|(value, _)| Choice {
             value: (*value).to_owned(),

@@ -84,7 +84,7 @@ impl Routes {
 /// The kinds with list and record pages: every kind with a list path, in the
 /// domain's order (so a new kind gets its pages by getting a path).
 pub fn page_kinds() -> impl Iterator<Item = RecordKind> {
-    RecordKind::ALL
+    RecordKind::all()
         .into_iter()
         .filter(|k| list_path(*k).is_some())
 }

@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use minewatch_domain::agreement::{
     CommitmentStatus, Delivery, Progress, Terms, Totals, VersionItem, compare_versions, progress,
 };
-use minewatch_domain::{CaseDetail, CaseRecord, Record, RecordId, RecordKind};
+use minewatch_domain::{DatedDetail, DatedRecord, Record, RecordId, RecordKind};
 use minewatch_store::{ListQuery, StoreError, StoredRecord};
 use serde::Deserialize;
 
@@ -28,7 +28,7 @@ use crate::views::{display_name, format_amount, record_href};
 /// A case record of the tracker's kinds, as the viewer sees it.
 struct Case {
     stored: StoredRecord,
-    case: CaseRecord,
+    case: DatedRecord,
 }
 
 type PageResult = Result<Response, PageError>;
@@ -66,7 +66,7 @@ fn cases(records: Vec<StoredRecord>) -> Vec<Case> {
         .into_iter()
         .filter_map(
             |stored| match Record::from_payload(stored.kind, &stored.payload) {
-                Ok(Record::Case(case)) => Some(Case { stored, case }),
+                Ok(Record::Dated(case)) => Some(Case { stored, case }),
                 _ => None,
             },
         )
@@ -84,7 +84,7 @@ impl Book {
         let commitments = cases(visible(state, viewer, RecordKind::Commitment, None).await?);
         let mut deliveries: HashMap<RecordId, Vec<Delivery>> = HashMap::new();
         for p in cases(visible(state, viewer, RecordKind::Payment, None).await?) {
-            if let (CaseDetail::Payment { commitment_id, .. }, Some(d)) =
+            if let (DatedDetail::Payment { commitment_id, .. }, Some(d)) =
                 (&p.case.detail, Delivery::of(&p.case))
             {
                 deliveries.entry(commitment_id.clone()).or_default().push(d);
@@ -115,7 +115,7 @@ impl Book {
     /// The newer version that replaces agreement `id`, if one is recorded.
     fn superseded_by(&self, id: &RecordId) -> Option<&Case> {
         self.agreements.iter().find(|a| {
-            matches!(&a.case.detail, CaseDetail::Agreement { supersedes: Some(s), .. } if s == id)
+            matches!(&a.case.detail, DatedDetail::Agreement { supersedes: Some(s), .. } if s == id)
         })
     }
 
@@ -123,7 +123,7 @@ impl Book {
         self.commitments
             .iter()
             .filter(|c| {
-                matches!(&c.case.detail, CaseDetail::Commitment { agreement_id, .. } if agreement_id == agreement)
+                matches!(&c.case.detail, DatedDetail::Commitment { agreement_id, .. } if agreement_id == agreement)
             })
             .collect()
     }
@@ -151,7 +151,7 @@ impl Book {
 
     fn row(&self, ui: &Ui, c: &Case) -> Option<CommitmentRow> {
         let (terms, p) = self.progress_of(c)?;
-        let CaseDetail::Commitment { what, .. } = &c.case.detail else {
+        let DatedDetail::Commitment { what, .. } = &c.case.detail else {
             return None;
         };
         let unit = terms.unit.clone().unwrap_or_default();
@@ -210,7 +210,7 @@ impl Book {
     /// This agreement beside the version it replaced, if it replaced one.
     pub fn versions(&self, ui: &Ui, agreement_id: &RecordId) -> Option<Versions> {
         let after = self.agreement(agreement_id)?;
-        let CaseDetail::Agreement {
+        let DatedDetail::Agreement {
             supersedes: Some(before_id),
             ..
         } = &after.case.detail
@@ -222,7 +222,7 @@ impl Book {
             self.commitments_of(id)
                 .into_iter()
                 .filter_map(|c| match (&c.case.detail, Terms::of(&c.case)) {
-                    (CaseDetail::Commitment { what, .. }, Some(terms)) => Some(VersionItem {
+                    (DatedDetail::Commitment { what, .. }, Some(terms)) => Some(VersionItem {
                         what: what.clone(),
                         terms,
                     }),
@@ -245,7 +245,7 @@ impl Book {
             }
         };
         let title = |c: &Case| match &c.case.detail {
-            CaseDetail::Agreement { title, .. } => title.clone(),
+            DatedDetail::Agreement { title, .. } => title.clone(),
             _ => String::new(),
         };
         let mut lines = vec![

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use minewatch_domain::access::VISIBILITY_KEY;
+use minewatch_domain::records::{Field, Shape, Vocabulary};
 use minewatch_domain::{Lang, Localized, Pack, RecordAccess, RecordId, RecordKind};
 use minewatch_store::{EntryView, Op, Store, StoredRecord};
 use serde_json::Value;
@@ -12,29 +14,10 @@ use serde_json::Value;
 use crate::access::Viewer;
 use crate::i18n::Ui;
 
-/// The list page of each kind that has one.
+/// The list page of each kind that has one (media have their own pages: upload,
+/// metadata, custody).
 pub fn list_path(kind: RecordKind) -> Option<&'static str> {
-    match kind {
-        RecordKind::Community => Some("/communities"),
-        RecordKind::Authority => Some("/authorities"),
-        RecordKind::Company => Some("/companies"),
-        RecordKind::Licence => Some("/licences"),
-        RecordKind::Zone => Some("/zones"),
-        RecordKind::Request => Some("/requests"),
-        RecordKind::Observation => Some("/observations"),
-        RecordKind::Consultation => Some("/consultations"),
-        RecordKind::Disclosure => Some("/disclosures"),
-        RecordKind::Inspection => Some("/inspections"),
-        RecordKind::Violation => Some("/violations"),
-        RecordKind::Decision => Some("/decisions"),
-        RecordKind::Agreement => Some("/agreements"),
-        RecordKind::Complaint => Some("/complaints"),
-        RecordKind::Commitment => Some("/commitments"),
-        RecordKind::Payment => Some("/payments"),
-        RecordKind::Note => Some("/notes"),
-        // Media have their own pages (upload, metadata, custody), not the generic ones.
-        RecordKind::Media | RecordKind::Workspace | RecordKind::Organisation => None,
-    }
+    kind.schema().list_path
 }
 
 pub fn record_href(kind: RecordKind, id: &RecordId) -> Option<String> {
@@ -116,113 +99,6 @@ pub struct Choice {
     pub selected: bool,
 }
 
-/// The order fields appear in on a record's page; unlisted fields come last.
-fn field_order(kind: RecordKind) -> &'static [&'static str] {
-    match kind {
-        RecordKind::Workspace => &["name", "description", "pack"],
-        RecordKind::Organisation => &["name", "org_type", "workspace_id"],
-        RecordKind::Community => &[
-            "name",
-            "aimag",
-            "soum",
-            "bagh",
-            "households",
-            "centre",
-            "workspace_id",
-        ],
-        RecordKind::Authority => &[
-            "name",
-            "authority_type",
-            "jurisdiction",
-            "address",
-            "email",
-            "phone",
-        ],
-        RecordKind::Company => &[
-            "name",
-            "registration_number",
-            "parent_id",
-            "beneficial_owners",
-        ],
-        RecordKind::Licence => &[
-            "number",
-            "holder_id",
-            "status",
-            "minerals",
-            "aimag",
-            "soum",
-            "area_ha",
-            "granted",
-            "expires",
-            "status_history",
-            "area",
-        ],
-        RecordKind::Request => &[
-            "subject",
-            "request_type",
-            "authority_id",
-            "channel",
-            "ask",
-            "basis_duty",
-            "licence_id",
-            "community_id",
-            "about_request_id",
-            "requester",
-            "email",
-            "steps",
-        ],
-        RecordKind::Zone => &[
-            "name",
-            "zone_type",
-            "code",
-            "aimag",
-            "designated",
-            "data_source",
-            "boundary",
-        ],
-        RecordKind::Observation => &[
-            "observed_on",
-            "category",
-            "description",
-            "place",
-            "location",
-            "community_id",
-            "licence_id",
-            "workspace_id",
-        ],
-        // Case records: what happened and when, then what it is about.
-        _ => &[
-            "date",
-            "title",
-            "what",
-            "text",
-            "agreement_id",
-            "commitment_id",
-            "amount",
-            "unit",
-            "schedule",
-            "completes",
-            "supersedes",
-            "subject",
-            "purpose",
-            "held",
-            "document",
-            "found",
-            "decision",
-            "decision_number",
-            "signed",
-            "answered",
-            "found_by",
-            "licence_id",
-            "company_id",
-            "authority_id",
-            "community_id",
-            "source",
-            "summary",
-        ],
-    }
-}
-
 /// Whether a payload field holds another record's id.
 pub fn is_reference(key: &str) -> bool {
     key.ends_with("_id") || key == "supersedes"
@@ -258,9 +134,9 @@ pub fn field_rows(
     let Value::Object(obj) = public else {
         return Vec::new();
     };
-    let order = field_order(kind);
+    let schema = kind.schema();
     let mut keys: Vec<&String> = obj.keys().collect();
-    keys.sort_by_key(|k| order.iter().position(|o| o == k).unwrap_or(usize::MAX));
+    keys.sort_by_key(|k| schema.page_position(k));
     let mut rows = Vec::new();
     for key in keys {
         if key.ends_with("_approximate") {
@@ -282,13 +158,13 @@ pub fn field_rows(
             continue;
         }
         let approximate = obj.get(&format!("{key}_approximate")) == Some(&Value::Bool(true));
+        let field = schema.field(key).or((key == VISIBILITY_KEY).then_some(&VISIBILITY));
         rows.push(FieldRow {
             label,
-            value: render_value(ui, pack, key, value, approximate),
+            value: render_value(ui, pack, field, value, approximate),
             href: None,
         });
-        if kind == RecordKind::Licence
-            && key == "number"
+        if field.is_some_and(|f| f.vocabulary == Vocabulary::LicenceNumber)
             && let Some(n) = value
                 .as_str()
                 .and_then(|s| minewatch_domain::LicenceNumber::parse(s).ok())
@@ -303,27 +179,42 @@ pub fn field_rows(
     rows
 }
 
-fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: bool) -> String {
-    match (key, value) {
-        ("status", Value::String(s)) => ui.t(&format!("status-{s}")),
-        ("category", Value::String(s)) => ui.t(&format!("category-{s}")),
-        ("visibility", Value::String(s)) => ui.t(&format!("visibility-{s}")),
-        ("org_type", Value::String(s)) => ui.t(&format!("org-type-{s}")),
-        ("source", Value::String(s)) => ui.t(&format!("source-{s}")),
-        ("purpose", Value::String(s)) => ui.t(&format!("purpose-{s}")),
-        ("found_by", Value::String(s)) => ui.t(&format!("found-by-{s}")),
-        ("authority_type", Value::String(s)) => pack
+/// The record's own visibility, an access setting every kind has.
+static VISIBILITY: Field =
+    Field::new(VISIBILITY_KEY, Shape::Text).means(Vocabulary::Messages("visibility-"));
+
+/// A field's value in the reader's words: codes named by their messages, areas by their
+/// size, dated entries one by one. `field` is `None` for the access settings and for
+/// items of a list.
+fn render_value(
+    ui: &Ui,
+    pack: &Pack,
+    field: Option<&Field>,
+    value: &Value,
+    approximate: bool,
+) -> String {
+    let vocabulary = field.map_or(Vocabulary::Plain, |f| f.vocabulary);
+    let shape = field.map(|f| f.shape);
+    let named = |s: &str| match vocabulary {
+        Vocabulary::Messages(prefix) => ui.t(&format!("{prefix}{s}")),
+        Vocabulary::MessagesOr(prefix) => {
+            let key = format!("{prefix}{s}");
+            let label = ui.t(&key);
+            if label == key { s.to_owned() } else { label }
+        }
+        Vocabulary::AuthorityType => pack
             .authority_type(s)
             .map(|t| ui.pick(&t.name).to_owned())
-            .unwrap_or_else(|| s.clone()),
-        ("zone_type", Value::String(s)) => zone_type_label(ui, s),
-        ("request_type", Value::String(s)) => ui.t(&format!("request-type-{s}")),
-        ("channel", Value::String(s)) => ui.t(&format!("channel-{s}")),
-        ("basis_duty", Value::String(s)) => pack
+            .unwrap_or_else(|| s.to_owned()),
+        Vocabulary::Duty => pack
             .duty(s)
             .map(|d| format!("{} ({})", ui.pick(&d.title), pack.citation(d, ui.lang)))
-            .unwrap_or_else(|| s.clone()),
-        ("steps", Value::Array(items)) => items
+            .unwrap_or_else(|| s.to_owned()),
+        Vocabulary::Plain | Vocabulary::RequestSteps | Vocabulary::LicenceNumber => s.to_owned(),
+    };
+    match (shape, value) {
+        (_, Value::String(s)) => named(s),
+        (_, Value::Array(items)) if vocabulary == Vocabulary::RequestSteps => items
             .iter()
             .map(|i| {
                 let date = i.get("date").and_then(Value::as_str).unwrap_or_default();
@@ -339,7 +230,7 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             })
             .collect::<Vec<_>>()
             .join(" · "),
-        ("boundary", Value::Object(o)) => {
+        (Some(Shape::Polygon), Value::Object(o)) => {
             // A Polygon's rings or a MultiPolygon's polygons of rings: count positions.
             fn positions(v: &Value) -> usize {
                 match v.as_array() {
@@ -349,25 +240,24 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
                 }
             }
             let coordinates = o.get("coordinates").unwrap_or(&Value::Null);
-            let points = ui.t_count("value-polygon-points", positions(coordinates) as i64);
             match o.get("type").and_then(Value::as_str) {
                 Some("MultiPolygon") => format!(
-                    "{} · {points}",
+                    "{} · {}",
                     ui.t_count(
                         "value-polygon-parts",
                         coordinates.as_array().map_or(0, Vec::len) as i64
-                    )
+                    ),
+                    ui.t_count("value-polygon-points", positions(coordinates) as i64)
                 ),
-                _ => points,
+                // A licence's area: its outline's points.
+                _ => ui.t_count(
+                    "value-polygon-points",
+                    coordinates
+                        .get(0)
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len) as i64,
+                ),
             }
-        }
-        ("area", Value::Object(o)) => {
-            let points = o
-                .get("coordinates")
-                .and_then(|c| c.get(0))
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            ui.t_count("value-polygon-points", points as i64)
         }
         (_, Value::Object(o)) if o.contains_key("lat") && o.contains_key("lon") => {
             let lat = o["lat"].as_f64().unwrap_or_default();
@@ -383,15 +273,13 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             ui.pick(&text).to_owned()
         }
         // Dated entries: a licence's status history, a commitment's schedule.
-        ("status_history" | "schedule", Value::Array(items)) => items
+        (Some(Shape::Dated { key, .. }), Value::Array(items)) => items
             .iter()
             .map(|item| {
                 let date = item.get("date").and_then(Value::as_str).unwrap_or_default();
-                match (item.get("status"), item.get("amount")) {
-                    (Some(Value::String(s)), _) => {
-                        format!("{date} {}", ui.t(&format!("status-{s}")))
-                    }
-                    (_, Some(n)) => format!(
+                match item.get(key) {
+                    Some(Value::String(s)) => format!("{date} {}", named(s)),
+                    Some(n @ Value::Number(_)) => format!(
                         "{date}: {}",
                         n.as_f64().map(format_amount).unwrap_or_default()
                     ),
@@ -400,13 +288,17 @@ fn render_value(ui: &Ui, pack: &Pack, key: &str, value: &Value, approximate: boo
             })
             .collect::<Vec<_>>()
             .join("; "),
-        ("amount", Value::Number(n)) => n.as_f64().map(format_amount).unwrap_or_default(),
+        (Some(Shape::Amount), Value::Number(n)) => {
+            n.as_f64().map(format_amount).unwrap_or_default()
+        }
         (_, Value::Array(items)) => items
             .iter()
-            .map(|v| render_value(ui, pack, "", v, false))
+            .map(|v| match v {
+                Value::String(s) => named(s),
+                other => render_value(ui, pack, None, other, false),
+            })
             .collect::<Vec<_>>()
             .join(", "),
-        (_, Value::String(s)) => s.clone(),
         (_, Value::Bool(true)) => ui.t("value-yes"),
         (_, Value::Bool(false)) => ui.t("value-no"),
         (_, Value::Null) => String::new(),
@@ -547,22 +439,16 @@ pub fn zone_type_label(ui: &Ui, zone_type: &str) -> String {
 pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> String {
     let access = RecordAccess::of(record.kind, &record.id, &record.payload);
     let p = viewer.fields(record, &access).payload;
-    let get = |key: &str| {
-        p.get(key)
-            .map(|v| render_value(ui, pack, key, v, false))
-            .unwrap_or_default()
-    };
-    let parts: Vec<String> = match record.kind {
-        RecordKind::Licence => vec![get("status"), get("soum"), get("minerals")],
-        RecordKind::Company => vec![get("registration_number")],
-        RecordKind::Authority => vec![get("authority_type"), get("jurisdiction")],
-        RecordKind::Community => vec![get("soum"), get("aimag")],
-        RecordKind::Zone => vec![get("zone_type"), get("aimag"), get("code")],
-        RecordKind::Request => vec![get("request_type"), get("channel")],
-        RecordKind::Observation => vec![get("category"), get("place")],
-        RecordKind::Workspace | RecordKind::Organisation => vec![],
-        _ => vec![get("source")],
-    };
+    let schema = record.kind.schema();
+    let parts: Vec<String> = schema
+        .summary
+        .iter()
+        .map(|key| {
+            p.get(*key)
+                .map(|v| render_value(ui, pack, schema.field(key), v, false))
+                .unwrap_or_default()
+        })
+        .collect();
     parts
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -735,7 +621,7 @@ pub fn request_stats(
     requests: &[StoredRecord],
     day: jiff::civil::Date,
 ) -> Option<RequestStatsView> {
-    let typed: Vec<minewatch_domain::record::Request> = requests
+    let typed: Vec<minewatch_domain::records::Request> = requests
         .iter()
         .filter_map(|r| match r.typed() {
             Ok(minewatch_domain::Record::Request(q)) => Some(q),

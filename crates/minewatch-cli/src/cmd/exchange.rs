@@ -14,13 +14,17 @@ use super::{Global, display};
 
 /// The kinds, for `--help` and errors.
 fn kinds() -> String {
-    RecordKind::ALL.map(|k| k.as_str()).join(", ")
+    RecordKind::all()
+        .into_iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parse_kinds(kind: &str) -> anyhow::Result<Vec<RecordKind>> {
     if kind == "all" {
         // Media are listed by `export media` but move with their files in bundles.
-        return Ok(RecordKind::ALL
+        return Ok(RecordKind::all()
             .into_iter()
             .filter(|k| *k != RecordKind::Media)
             .collect());

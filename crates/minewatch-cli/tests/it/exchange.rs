@@ -72,7 +72,7 @@ fn the_demo_round_trips_through_csv_xlsx_and_geojson() {
     // Media move with their files in bundles, not in `export all`.
     assert_eq!(
         exported.len(),
-        RecordKind::ALL.len() - 1,
+        RecordKind::all().len() - 1,
         "one file per kind"
     );
     assert!(!exported.iter().any(|f| f.0 == "media.csv"));

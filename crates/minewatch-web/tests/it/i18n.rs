@@ -66,13 +66,13 @@ fn every_message_the_code_asks_for_exists() {
         }
     }
     // Ids built from domain values.
-    for kind in minewatch_domain::RecordKind::ALL {
+    for kind in minewatch_domain::RecordKind::all() {
         missing.extend(Some(format!("kind-{kind}")).filter(|id| !ids.contains(id)));
     }
-    for (status, _) in minewatch_domain::record::LicenceStatus::ALL {
+    for (status, _) in minewatch_domain::records::LicenceStatus::ALL {
         missing.extend(Some(format!("status-{status}")).filter(|id| !ids.contains(id)));
     }
-    for (category, _) in minewatch_domain::record::ObservationCategory::ALL {
+    for (category, _) in minewatch_domain::records::ObservationCategory::ALL {
         missing.extend(Some(format!("category-{category}")).filter(|id| !ids.contains(id)));
     }
     assert!(missing.is_empty(), "missing messages: {missing:?}");

@@ -171,7 +171,7 @@ fn nothing_non_public_reaches_a_public_page_or_api_response() {
                 pages.push((path.to_owned(), anonymous.get(path).await.body));
             }
             for (kind, id) in &ids {
-                let page = match kind {
+                let page = match *kind {
                     RecordKind::Observation => format!("/observations/{id}"),
                     RecordKind::Community => format!("/communities/{id}"),
                     _ => format!("/companies/{id}"),

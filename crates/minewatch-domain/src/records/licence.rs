@@ -1,0 +1,168 @@
+//! Licences: a holder's right to explore or mine an area, with its status over time.
+
+use super::fields::{Fields, Optional, Required};
+use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
+use super::{Record, RecordId, RecordKind};
+use crate::text::Localized;
+use jiff::civil::Date;
+use super::{FieldError, Polygon};
+use crate::licence::{LicenceNumber, LicenceType};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenceStatus {
+    Applied,
+    Granted,
+    Transferred,
+    Suspended,
+    Revoked,
+    Expired,
+}
+
+impl LicenceStatus {
+    pub const ALL: [(&'static str, LicenceStatus); 6] = [
+        ("applied", LicenceStatus::Applied),
+        ("granted", LicenceStatus::Granted),
+        ("transferred", LicenceStatus::Transferred),
+        ("suspended", LicenceStatus::Suspended),
+        ("revoked", LicenceStatus::Revoked),
+        ("expired", LicenceStatus::Expired),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        LicenceStatus::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(name, _)| *name)
+            .expect("every status is listed in ALL")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Licence {
+    pub number: LicenceNumber,
+    pub holder_id: RecordId,
+    pub minerals: Vec<String>,
+    pub aimag: Localized,
+    pub soum: Localized,
+    pub area_ha: Option<f64>,
+    pub granted: Option<Date>,
+    pub expires: Option<Date>,
+    pub status: LicenceStatus,
+    /// Dated changes of status (applied, granted, transferred…), oldest first.
+    pub status_history: Vec<StatusChange>,
+    pub area: Option<Polygon>,
+}
+
+/// A licence's status from a date on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub date: Date,
+    pub status: LicenceStatus,
+}
+
+
+impl Licence {
+    pub fn licence_type(&self) -> LicenceType {
+        self.number.licence_type()
+    }
+}
+
+pub static SCHEMA: KindSchema = KindSchema {
+    page_order: &[
+        "number",
+        "holder_id",
+        "status",
+        "minerals",
+        "aimag",
+        "soum",
+        "area_ha",
+        "granted",
+        "expires",
+        "status_history",
+        "area",
+    ],
+    label: &["number"],
+    summary: &["status", "soum", "minerals"],
+    list_path: Some("/licences"),
+    filters: &[("company", RecordKind::Company)],
+    sections: &[Section::Gaps, Section::LicenceHub],
+    parse: Some(parse_licence),
+    ..KindSchema::new(
+        "licence",
+        &[
+            Field::new("number", Text)
+                .required()
+                .means(Vocabulary::LicenceNumber),
+            Field::new("holder_id", Ref(RecordKind::Company)).required(),
+            Field::new("minerals", List),
+            Field::new("aimag", Localized).required(),
+            Field::new("soum", Localized).required(),
+            Field::new("area_ha", Number),
+            Field::new("granted", Date),
+            Field::new("expires", Date),
+            Field::new("status", Text)
+                .required()
+                .means(Vocabulary::Messages("status-")),
+            Field::new(
+                "status_history",
+                Dated {
+                    key: "status",
+                    number: false,
+                },
+            )
+            .means(Vocabulary::Messages("status-")),
+            Field::new("area", Polygon),
+        ],
+    )
+};
+
+fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
+    let number = f.licence_number("number");
+    let holder_id = f.id("holder_id", Required);
+    let minerals = f.text_list("minerals");
+    let aimag = f.localized("aimag", Required);
+    let soum = f.localized("soum", Required);
+    let area_ha = f.number("area_ha", Optional, 0.0, 10_000_000.0);
+    let granted = f.date("granted", Optional);
+    let expires = f.date("expires", Optional);
+    let status = f.choice_of("status", Required, &LicenceStatus::ALL);
+    let status_history = f
+        .dated("status_history", "status", true, |v| {
+            v.as_str()
+                .and_then(|s| LicenceStatus::ALL.iter().find(|(n, _)| *n == s))
+                .map(|(_, st)| *st)
+                .ok_or("expected applied, granted, transferred, suspended, revoked or expired")
+        })
+        .into_iter()
+        .map(
+            |(date, status): (Date, Option<LicenceStatus>)| StatusChange {
+                date,
+                status: status.expect("a status is required in each entry"),
+            },
+        )
+        .collect();
+    let area = f.polygon("area");
+    if let (Some(g), Some(e)) = (granted, expires)
+        && e < g
+    {
+        f.push(FieldError::new(
+            "expires",
+            "before-start",
+            format!("expires {e} is before granted {g}"),
+        ));
+    }
+    Some(Record::Licence(Licence {
+        number: number?,
+        holder_id: holder_id?,
+        minerals,
+        aimag: aimag?,
+        soum: soum?,
+        area_ha,
+        granted,
+        expires,
+        status: status?,
+        status_history,
+        area,
+    }))
+    .filter(|_| f.ok())
+}
