@@ -13,9 +13,13 @@ use std::fmt;
 
 use jiff::ToSpan as _;
 use jiff::civil::{Date, Weekday};
+use serde::Serialize;
+
+use crate::text::Localized;
 
 /// How a deadline is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "unit", content = "count", rename_all = "lowercase")]
 pub enum DayCount {
     Calendar(u32),
     Working(u32),
@@ -45,7 +49,7 @@ pub enum NonWorkingDue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     weekend: Vec<Weekday>,
-    holidays: BTreeMap<Date, String>,
+    holidays: BTreeMap<Date, Localized>,
     /// The years whose holidays the calendar lists; outside them it knows only weekends.
     first_year: i16,
     last_year: i16,
@@ -56,7 +60,7 @@ impl Calendar {
     /// covers the years `first_year..=last_year`.
     pub fn new(
         weekend: Vec<Weekday>,
-        holidays: impl IntoIterator<Item = (Date, String)>,
+        holidays: impl IntoIterator<Item = (Date, Localized)>,
         first_year: i16,
         last_year: i16,
     ) -> Calendar {
@@ -72,8 +76,8 @@ impl Calendar {
         self.weekend.contains(&d.weekday())
     }
 
-    pub fn holiday(&self, d: Date) -> Option<&str> {
-        self.holidays.get(&d).map(String::as_str)
+    pub fn holiday(&self, d: Date) -> Option<&Localized> {
+        self.holidays.get(&d)
     }
 
     pub fn is_working_day(&self, d: Date) -> bool {
@@ -133,33 +137,33 @@ fn next(d: Date) -> Date {
 
 #[derive(Default)]
 struct Skipped {
-    holidays: Vec<(Date, String)>,
+    holidays: Vec<(Date, Localized)>,
     weekend_days: u32,
 }
 
 impl Skipped {
     fn note(&mut self, calendar: &Calendar, d: Date) {
         match calendar.holiday(d) {
-            Some(name) => self.holidays.push((d, name.to_owned())),
+            Some(name) => self.holidays.push((d, name.clone())),
             None => self.weekend_days += 1,
         }
     }
 }
 
 /// A due date and its derivation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DueDate {
     pub date: Date,
     pub derivation: Derivation,
 }
 
 /// How a due date was computed, for people to check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Derivation {
     pub start: Date,
     pub count: DayCount,
     /// Holidays the count stepped over, in order.
-    pub holidays_skipped: Vec<(Date, String)>,
+    pub holidays_skipped: Vec<(Date, Localized)>,
     /// Weekend days (that were not also holidays) the count stepped over.
     pub weekend_days_skipped: u32,
     /// For a calendar-day deadline moved off a non-working day: where it fell first.
@@ -171,8 +175,8 @@ pub struct Derivation {
 
 impl Derivation {
     /// Runs of consecutive holidays with one name: (first, last, name).
-    pub fn holiday_runs(&self) -> Vec<(Date, Date, &str)> {
-        let mut runs: Vec<(Date, Date, &str)> = Vec::new();
+    pub fn holiday_runs(&self) -> Vec<(Date, Date, &Localized)> {
+        let mut runs: Vec<(Date, Date, &Localized)> = Vec::new();
         for (d, name) in &self.holidays_skipped {
             match runs.last_mut() {
                 Some((_, last, run_name)) if *run_name == name && next(*last) == *d => *last = *d,
@@ -193,6 +197,7 @@ impl fmt::Display for DueDate {
             .holiday_runs()
             .into_iter()
             .map(|(first, last, name)| {
+                let name = name.get(crate::text::Lang::En);
                 if first == last {
                     format!("{} ({name})", short_date(first))
                 } else if first.month() == last.month() {
@@ -248,13 +253,17 @@ mod tests {
 
     use super::*;
 
+    fn named(en: &str) -> Localized {
+        Localized::new("", en)
+    }
+
     /// A test calendar: Saturday and Sunday off; Naadam 11–15 July 2025 and New Year.
     fn calendar() -> Calendar {
-        let mut holidays: Vec<(Date, String)> = (11..=15)
-            .map(|d| (date(2025, 7, d), "Naadam".to_owned()))
+        let mut holidays: Vec<(Date, Localized)> = (11..=15)
+            .map(|d| (date(2025, 7, d), named("Naadam")))
             .collect();
-        holidays.push((date(2025, 1, 1), "New Year".to_owned()));
-        holidays.push((date(2026, 1, 1), "New Year".to_owned()));
+        holidays.push((date(2025, 1, 1), named("New Year")));
+        holidays.push((date(2026, 1, 1), named("New Year")));
         Calendar::new(
             vec![Weekday::Saturday, Weekday::Sunday],
             holidays,

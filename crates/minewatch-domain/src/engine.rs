@@ -24,6 +24,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{DayCount, DueDate};
+use crate::explain::{Explanation, Extension, Limit, Why};
 use crate::pack::{Duty, DutyKind, Pack, Silence, Standard};
 use crate::text::{Lang, Localized};
 
@@ -183,7 +184,8 @@ pub struct Gap {
     /// The event (or measurement, or finding) that made the duty owed.
     pub trigger: Option<Text>,
     pub due: Option<Date>,
-    pub due_derivation: Option<Text>,
+    /// How the due date (or the measure) was worked out.
+    pub why: Option<Arc<Why>>,
     /// Ids of the facts behind the status.
     pub evidence: Vec<Text>,
     pub confidence: crate::pack::Confidence,
@@ -197,9 +199,10 @@ impl Gap {
             .unwrap_or_default()
     }
 
-    /// What the gap means, in both languages. (Computed when shown, not for every gap
-    /// of an evaluation: a million facts make hundreds of thousands of gaps.)
-    pub fn explanation(&self, pack: &Pack) -> Localized {
+    /// What the gap means, as parts a reader's language makes a sentence of. (Made
+    /// when shown, not for every gap of an evaluation: a million facts make hundreds
+    /// of thousands of gaps.)
+    pub fn explanation(&self, pack: &Pack) -> Option<Explanation> {
         self.explanation_with(pack, &|id| Some(id.to_owned()))
     }
 
@@ -209,11 +212,8 @@ impl Gap {
         &self,
         pack: &Pack,
         name: &dyn Fn(&str) -> Option<String>,
-    ) -> Localized {
-        match pack.duty(&self.duty) {
-            Some(duty) => explain(duty, self, name),
-            None => Localized::default(),
-        }
+    ) -> Option<Explanation> {
+        pack.duty(&self.duty).map(|duty| explain(duty, self, name))
     }
 
     /// The suggested next step.
@@ -1006,7 +1006,7 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
                         .position(|x| x == t)
                         .map_or(NOT_LICENCE, |k| k as u32)
                 }),
-                texts: FastMap::default(),
+                whys: FastMap::default(),
                 buf: String::new(),
                 gaps: Vec::with_capacity(index.room(duty)),
             };
@@ -1059,8 +1059,8 @@ fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// Due dates (with their derivation text) by start date and count.
-type DueCache = FastMap<(Date, DayCount), Rc<(DueDate, Text)>>;
+/// Due dates (with their derivation) by start date and count.
+type DueCache = FastMap<(Date, DayCount), Arc<DueDate>>;
 
 struct Ctx<'a, 'f> {
     pack: &'a Pack,
@@ -1082,8 +1082,8 @@ struct DutyRun<'d> {
     /// The licence type the duty is limited to, numbered (`NOT_LICENCE` for a type no
     /// licence has).
     licence_type: Option<u32>,
-    /// Derivation texts already made, by date.
-    texts: FastMap<Date, Text>,
+    /// Derivations already made, by date.
+    whys: FastMap<Date, Arc<Why>>,
     /// Where texts are written before they become a `Text` (one allocation, not two).
     buf: String,
     gaps: Vec<Gap>,
@@ -1099,10 +1099,10 @@ impl DutyRun<'_> {
         Text::from(self.buf.as_str())
     }
 
-    fn text(&mut self, date: Date, make: impl FnOnce() -> String) -> Text {
-        self.texts
+    fn why(&mut self, date: Date, make: impl FnOnce() -> Why) -> Arc<Why> {
+        self.whys
             .entry(date)
-            .or_insert_with(|| make().into())
+            .or_insert_with(|| Arc::new(make()))
             .clone()
     }
 }
@@ -1111,7 +1111,7 @@ impl DutyRun<'_> {
 struct Finding {
     status: Status,
     due: Option<Date>,
-    derivation: Option<Text>,
+    why: Option<Arc<Why>>,
     evidence: Vec<Text>,
     trigger: Option<Text>,
 }
@@ -1154,16 +1154,14 @@ impl<'f> Ctx<'_, 'f> {
     }
 
     /// The due date `count` after `start`, with its derivation.
-    fn due(&self, start: Date, count: DayCount) -> Rc<(DueDate, Text)> {
+    fn due(&self, start: Date, count: DayCount) -> Arc<DueDate> {
         if let Some(d) = self.due_cache.borrow().get(&(start, count)) {
-            return Rc::clone(d);
+            return Arc::clone(d);
         }
-        let computed = self.compute_due(start, count);
-        let text = computed.to_string().into();
-        let due = Rc::new((computed, text));
+        let due = Arc::new(self.compute_due(start, count));
         self.due_cache
             .borrow_mut()
-            .insert((start, count), Rc::clone(&due));
+            .insert((start, count), Arc::clone(&due));
         due
     }
 
@@ -1216,7 +1214,7 @@ impl<'f> Ctx<'_, 'f> {
             subject: self.index.names[s as usize].clone(),
             trigger: f.trigger,
             due: f.due,
-            due_derivation: f.derivation,
+            why: f.why,
             evidence: f.evidence,
             confidence: d.duty.confidence,
         });
@@ -1257,19 +1255,16 @@ impl<'f> Ctx<'_, 'f> {
         let duty = d.duty;
         let (due, derivation, window_start) = if let Some(m) = duty.months_before {
             let due = t.date.checked_sub(i64::from(m).months()).unwrap_or(t.date);
-            let text = d.text(t.date, || {
-                format!(
-                    "{} − {m} month{} → {}",
-                    t.date,
-                    if m == 1 { "" } else { "s" },
-                    due
-                )
+            let why = d.why(t.date, || Why::MonthsBefore {
+                from: t.date,
+                months: m,
+                due,
             });
-            (due, text, None)
+            (due, why, None)
         } else {
             let count = duty.day_count().unwrap_or(DayCount::Calendar(0));
             let cached = self.due(t.date, count);
-            if cached.0.derivation.outside_calendar {
+            if cached.derivation.outside_calendar {
                 diagnostics.push(Diagnostic {
                     duty: Some(duty.id.clone()),
                     fact: Some(t.id.to_string()),
@@ -1280,8 +1275,8 @@ impl<'f> Ctx<'_, 'f> {
                 });
             }
             // Extensions granted after the trigger (and known by `as_of`), oldest first.
-            let mut due = cached.0.date;
-            let mut text = cached.1.clone();
+            let mut due = cached.date;
+            let mut extended = Vec::new();
             let extensions = self.index.events(self.index.extension, s);
             for x in extensions
                 .iter()
@@ -1292,10 +1287,25 @@ impl<'f> Ctx<'_, 'f> {
                     DayCount::Working(_) => DayCount::Working(days),
                     DayCount::Calendar(_) => DayCount::Calendar(days),
                 };
-                due = self.due(due, more).0.date;
-                text = format!("{text}; extended on {} by {more}, to {due}", x.date).into();
+                due = self.due(due, more).date;
+                extended.push(Extension {
+                    on: x.date,
+                    by: more,
+                    to: due,
+                });
             }
-            (due, text, Some(t.date))
+            let why = if extended.is_empty() {
+                d.why(t.date, || Why::Deadline {
+                    due: cached,
+                    extensions: Vec::new(),
+                })
+            } else {
+                Arc::new(Why::Deadline {
+                    due: cached,
+                    extensions: extended,
+                })
+            };
+            (due, why, Some(t.date))
         };
         let open = actions
             .iter()
@@ -1321,7 +1331,7 @@ impl<'f> Ctx<'_, 'f> {
             Finding {
                 status,
                 due: Some(due),
-                derivation: Some(derivation),
+                why: Some(derivation),
                 evidence: evidence(&t.id, decided),
                 trigger: Some(t.id.clone()),
             },
@@ -1353,7 +1363,10 @@ impl<'f> Ctx<'_, 'f> {
                     Silence::Unverified => (Status::Unverified, None),
                 },
             };
-            let derivation = d.text(b.date, || format!("before {before_kind} on {}", b.date));
+            let derivation = d.why(b.date, || Why::Before {
+                event: before_kind.into(),
+                date: b.date,
+            });
             self.push(
                 d,
                 s,
@@ -1361,7 +1374,7 @@ impl<'f> Ctx<'_, 'f> {
                 Finding {
                     status,
                     due: Some(b.date),
-                    derivation: Some(derivation),
+                    why: Some(derivation),
                     evidence: evidence(&b.id, decided),
                     trigger: Some(b.id.clone()),
                 },
@@ -1397,13 +1410,15 @@ impl<'f> Ctx<'_, 'f> {
                 .min();
             let dues = period_dues(duty, start.date, self.as_of, end);
             let actions = self.index.events_of(&d.actions, s);
-            let derivation = d.text(start.date, || match duty.every.as_deref() {
-                Some("year") => format!(
-                    "every year by {} since {}",
-                    duty.due.as_deref().unwrap_or(""),
-                    start.date
-                ),
-                _ => format!("every {} days since {}", duty.days.unwrap_or(0), start.date),
+            let derivation = d.why(start.date, || match duty.every.as_deref() {
+                Some("year") => Why::EveryYear {
+                    by: duty.due.as_deref().unwrap_or("").into(),
+                    since: start.date,
+                },
+                _ => Why::EveryDays {
+                    days: duty.days.unwrap_or(0),
+                    since: start.date,
+                },
             });
             for (i, (window_start, due)) in dues.iter().enumerate() {
                 let opens = if i == 0 {
@@ -1425,7 +1440,7 @@ impl<'f> Ctx<'_, 'f> {
                     Finding {
                         status,
                         due: Some(*due),
-                        derivation: Some(derivation.clone()),
+                        why: Some(derivation.clone()),
                         evidence: evidence(&start.id, decided),
                         trigger: Some(trigger),
                     },
@@ -1450,18 +1465,13 @@ impl<'f> Ctx<'_, 'f> {
         let minimum = standard.direction.as_deref() == Some("min");
         let bound = standard.limit * multiple;
         let exceeds = |v: f64| if minimum { v <= bound } else { v > bound };
-        let limit_text = format!(
-            "{} {} ({}, {}){}",
-            if minimum { "≥" } else { "≤" },
-            Num(standard.limit),
-            standard.unit,
-            standard.averaging,
-            if multiple == 1.0 {
-                String::new()
-            } else {
-                format!(" × {}", Num(multiple))
-            }
-        );
+        let limit = Arc::new(Limit {
+            minimum,
+            value: standard.limit,
+            unit: standard.unit.clone(),
+            averaging: standard.averaging.clone(),
+            multiple,
+        });
         let (mut touched, mut at) = (0, 0);
         for values in aggregates.values.chunk_by(|a, b| a.subject == b.subject) {
             // The ids of values a little further on are read now, so the copies taken
@@ -1476,7 +1486,10 @@ impl<'f> Ctx<'_, 'f> {
             }
             let mut exceeded = values.iter().filter(|v| exceeds(v.value)).peekable();
             if exceeded.peek().is_none() {
-                let derivation = d.fmt(format_args!("{} values within {limit_text}", values.len()));
+                let derivation = Arc::new(Why::WithinLimit {
+                    values: values.len(),
+                    limit: Arc::clone(&limit),
+                });
                 self.push(
                     d,
                     s,
@@ -1484,7 +1497,7 @@ impl<'f> Ctx<'_, 'f> {
                     Finding {
                         status: Status::Met,
                         due: None,
-                        derivation: Some(derivation),
+                        why: Some(derivation),
                         evidence: values.iter().flat_map(|v| aggregates.ids(v)).collect(),
                         trigger: None,
                     },
@@ -1501,12 +1514,13 @@ impl<'f> Ctx<'_, 'f> {
                         Text::from(ids.join("+"))
                     }
                 });
-                let value = Num(v.value);
                 if duty.action.is_empty() {
-                    let text = d.fmt(format_args!(
-                        "{value} {} on {} against {limit_text}",
-                        standard.unit, v.date
-                    ));
+                    let text = Arc::new(Why::OverLimit {
+                        value: v.value,
+                        date: v.date,
+                        limit: Arc::clone(&limit),
+                        then: None,
+                    });
                     self.push(
                         d,
                         s,
@@ -1514,7 +1528,7 @@ impl<'f> Ctx<'_, 'f> {
                         Finding {
                             status: Status::Breached,
                             due: Some(v.date),
-                            derivation: Some(text),
+                            why: Some(text),
                             evidence: aggregates.ids(v).collect(),
                             trigger,
                         },
@@ -1522,16 +1536,18 @@ impl<'f> Ctx<'_, 'f> {
                 } else {
                     let cached =
                         self.due(v.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
-                    let (due, due_text) = (&cached.0, &cached.1);
+                    let due = &cached;
                     let after = actions.iter().copied().filter(|a| a.date >= v.date);
                     let (status, decided) = self.decide(duty, due.date, after);
                     let mut ids = Vec::with_capacity(v.members.len() + 1);
                     ids.extend(aggregates.ids(v));
                     ids.extend(decided.map(|e| e.id.clone()));
-                    let derivation = d.fmt(format_args!(
-                        "{value} {} on {} against {limit_text}; {due_text}",
-                        standard.unit, v.date
-                    ));
+                    let derivation = Arc::new(Why::OverLimit {
+                        value: v.value,
+                        date: v.date,
+                        limit: Arc::clone(&limit),
+                        then: Some(Arc::clone(&cached)),
+                    });
                     self.push(
                         d,
                         s,
@@ -1539,7 +1555,7 @@ impl<'f> Ctx<'_, 'f> {
                         Finding {
                             status,
                             due: Some(due.date),
-                            derivation: Some(derivation),
+                            why: Some(derivation),
                             evidence: ids,
                             trigger,
                         },
@@ -1572,7 +1588,7 @@ impl<'f> Ctx<'_, 'f> {
             };
             let t = findings[i];
             let cached = self.due(t.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
-            let (due, due_text) = (&cached.0, &cached.1);
+            let due = &cached;
             let first = findings[i + 1 - count].date;
             let actions = self
                 .index
@@ -1593,13 +1609,14 @@ impl<'f> Ctx<'_, 'f> {
                 Finding {
                     status,
                     due: Some(due.date),
-                    derivation: Some(
-                        format!(
-                            "{count} × {finding} within {window} days ({first} … {}); {due_text}",
-                            t.date
-                        )
-                        .into(),
-                    ),
+                    why: Some(Arc::new(Why::Repeated {
+                        count: count as u32,
+                        finding: finding.into(),
+                        window,
+                        first,
+                        last: t.date,
+                        then: Arc::clone(&cached),
+                    })),
                     evidence: ids,
                     trigger: Some(t.id.clone()),
                 },
@@ -1640,7 +1657,7 @@ impl<'f> Ctx<'_, 'f> {
                 Finding {
                     status,
                     due: None,
-                    derivation: None,
+                    why: None,
                     evidence,
                     trigger: overlap.map(|c| c.id.clone()),
                 },
@@ -1808,93 +1825,20 @@ fn aggregate<'f>(
     Aggregates { values, members }
 }
 
-/// A number as the pack writes it: whole numbers without a decimal point.
-struct Num(f64);
-
-impl fmt::Display for Num {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let x = self.0;
-        if x.fract() == 0.0 && x.abs() < 1e15 {
-            write!(f, "{}", x as i64)
-        } else {
-            write!(f, "{x}")
-        }
-    }
-}
-
-/// What a gap means, in both languages.
-fn explain(duty: &Duty, f: &Gap, name: &dyn Fn(&str) -> Option<String>) -> Localized {
+/// What a gap means: its parts, with its records named.
+fn explain(duty: &Duty, f: &Gap, name: &dyn Fn(&str) -> Option<String>) -> Explanation {
     let named = |id: &str| name(id).unwrap_or_else(|| id.to_owned());
-    let (bearer, subject) = (&*named(&f.bearer), &*named(&f.subject));
-    let title_en = duty.title.en.as_deref().unwrap_or(&duty.id);
-    let title_mn = duty.title.mn.as_deref().unwrap_or(&duty.id);
-    let due_en = f
-        .due
-        .map(|d| {
-            format!(
-                " (due {d}{})",
-                f.due_derivation
-                    .as_deref()
-                    .map(|x| format!(": {x}"))
-                    .unwrap_or_default()
-            )
-        })
-        .unwrap_or_default();
-    let due_mn = f
-        .due
-        .map(|d| format!(" (эцсийн хугацаа {d})"))
-        .unwrap_or_default();
-    let shown: Vec<String> = f.evidence.iter().filter_map(|e| name(e)).collect();
-    let evidence = if shown.is_empty() {
-        String::new()
-    } else {
-        format!(" [{}]", shown.join(", "))
-    };
-    let (en, mn) = match f.status {
-        Status::Pending => (
-            format!("Not due yet: {bearer} must still act for {subject}{due_en}."),
-            format!(
-                "Хугацаа болоогүй: {bearer} {subject}-д хамаарах үүргээ биелүүлэх ёстой{due_mn}."
-            ),
-        ),
-        Status::Overdue => (
-            format!(
-                "Overdue: nothing shows that {bearer} acted for {subject}{due_en}, and we would know if it had."
-            ),
-            format!(
-                "Хугацаа хэтэрсэн: {bearer} {subject}-д хамаарах үүргээ биелүүлсэн нь харагдахгүй байна{due_mn}."
-            ),
-        ),
-        Status::Breached => (
-            format!(
-                "Breached: the records show the duty was not performed as required for {subject}{due_en}{evidence}."
-            ),
-            format!(
-                "Зөрчигдсөн: {subject}-д хамаарах үүрэг шаардлагын дагуу биелээгүй нь бүртгэлээс харагдаж байна{due_mn}{evidence}."
-            ),
-        ),
-        Status::Met => (
-            format!("Met: {bearer} acted in time for {subject}{due_en}{evidence}."),
-            format!("Биелсэн: {bearer} хугацаандаа биелүүлсэн{due_mn}{evidence}."),
-        ),
-        Status::MetLate => (
-            format!(
-                "Met late: {bearer} acted for {subject}, but after the due date{due_en}{evidence}."
-            ),
-            format!("Хоцорч биелсэн: {bearer} хугацаа хэтрүүлж биелүүлсэн{due_mn}{evidence}."),
-        ),
-        Status::Unverified => (
-            format!(
-                "Unverified: nothing is recorded either way for {subject}{due_en}. Find out whether {bearer} acted."
-            ),
-            format!(
-                "Тодорхойгүй: {subject}-ийн талаар аль ч талын бүртгэл алга{due_mn}. {bearer} биелүүлсэн эсэхийг тодруулна уу."
-            ),
-        ),
-    };
-    Localized {
-        mn: Some(format!("{title_mn}. {mn}")),
-        en: Some(format!("{title_en}. {en}")),
+    Explanation {
+        title: Localized {
+            mn: Some(duty.title.mn.clone().unwrap_or_else(|| duty.id.clone())),
+            en: Some(duty.title.en.clone().unwrap_or_else(|| duty.id.clone())),
+        },
+        status: f.status,
+        bearer: named(&f.bearer),
+        subject: named(&f.subject),
+        due: f.due,
+        why: f.why.clone(),
+        evidence: f.evidence.iter().filter_map(|e| name(e)).collect(),
     }
 }
 

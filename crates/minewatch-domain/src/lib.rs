@@ -10,6 +10,7 @@ pub mod access;
 pub mod agreement;
 pub mod calendar;
 pub mod engine;
+pub mod explain;
 pub mod geo;
 pub mod letter;
 pub mod licence;
@@ -28,7 +29,8 @@ pub use licence::{LicenceNumber, LicenceType};
 pub use media::{Capture, Media, PublicCopy};
 pub use pack::{Pack, PackDiagnostic};
 pub use records::{
-    DatedDetail, DatedRecord, FieldError, Installment, KindSchema, Link, Record, RecordId, RecordKind,
+    DatedDetail, DatedRecord, FieldError, Installment, KindSchema, Link, Record, RecordId,
+    RecordKind,
 };
 pub use redact::{RedactionOptions, public_payload, shareable_payload};
 pub use text::{Lang, Localized};

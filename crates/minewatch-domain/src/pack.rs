@@ -835,9 +835,7 @@ impl Pack {
         let calendar = calendar_spec.as_ref().map(|(_, c)| {
             Calendar::new(
                 c.weekend.iter().filter_map(|d| weekday(d)).collect(),
-                holidays
-                    .iter()
-                    .map(|(_, h)| (h.date, h.name.en.clone().unwrap_or_default())),
+                holidays.iter().map(|(_, h)| (h.date, h.name.clone())),
                 c.years[0],
                 c.years[1],
             )

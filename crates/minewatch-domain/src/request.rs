@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::calendar::{DayCount, DueDate};
 use crate::engine::Event;
+use crate::explain::{Extension, Why};
 use crate::pack::{Duty, Pack};
 use crate::records::RecordId;
 
@@ -489,18 +490,29 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// "Tue 8 Jul 2025 + 7 working days, skipping … → Thu 17 Jul 2025; extended on
-    /// 2025-07-15 by 5 working days, to 2025-07-24"
-    pub fn derivation(&self) -> Option<String> {
+    /// How the due date was worked out: the calendar's count from the clock's start,
+    /// then each extension.
+    pub fn why(&self) -> Option<Why> {
         let base = self.base.as_ref()?;
-        let mut out = base.to_string();
-        for (granted, days, until) in &self.extensions {
-            out.push_str(&format!(
-                "; extended on {granted} by {}, to {until}",
-                count_like(base.derivation.count, *days)
-            ));
-        }
-        Some(out)
+        Some(Why::Deadline {
+            due: std::sync::Arc::new(base.clone()),
+            extensions: self
+                .extensions
+                .iter()
+                .map(|(granted, days, until)| Extension {
+                    on: *granted,
+                    by: count_like(base.derivation.count, *days),
+                    to: *until,
+                })
+                .collect(),
+        })
+    }
+
+    /// The derivation in English, for logs and tests ("Tue 8 Jul 2025 + 7 working days,
+    /// skipping … → Thu 17 Jul 2025; extended on 2025-07-15 by 5 working days, to
+    /// 2025-07-24"); readers get it through their language's messages.
+    pub fn derivation(&self) -> Option<String> {
+        self.why().map(|w| w.to_string())
     }
 }
 
@@ -1082,7 +1094,7 @@ mod tests {
         assert_eq!(gap.due, Some(date(2025, 9, 18)));
         // Answered on the 17th, before the extended due date: on time.
         assert_eq!(gap.status, Status::Met);
-        assert_eq!(gap.due_derivation.as_deref(), page.derivation().as_deref());
+        assert_eq!(gap.why.as_deref(), page.why().as_ref());
         assert_eq!(&*gap.bearer, "auth-1");
     }
 

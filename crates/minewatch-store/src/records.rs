@@ -458,7 +458,8 @@ impl Store {
             query = query.bind(b);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let mut counts: Vec<(RecordKind, i64)> = RecordKind::all().into_iter().map(|k| (k, 0)).collect();
+        let mut counts: Vec<(RecordKind, i64)> =
+            RecordKind::all().into_iter().map(|k| (k, 0)).collect();
         for row in rows {
             let kind: String = row.try_get("kind")?;
             let n: i64 = row.try_get("n")?;

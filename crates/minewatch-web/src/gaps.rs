@@ -484,9 +484,15 @@ fn view(
         bearer_href,
         trigger,
         due: g.due.map(|d| d.to_string()).unwrap_or_default(),
-        derivation: g.due_derivation.as_deref().unwrap_or_default().to_owned(),
+        derivation: g
+            .why
+            .as_deref()
+            .map(|w| crate::explain::why(ui, w))
+            .unwrap_or_default(),
         citation: g.citation(pack, ui.lang),
-        explanation: ui.pick(&explanation).to_owned(),
+        explanation: explanation
+            .map(|e| crate::explain::explanation(ui, &e))
+            .unwrap_or_default(),
         next_step: ui.pick(&duty.next_step).to_owned(),
         confidence: ui.t(&format!("confidence-{}", duty.confidence.as_str())),
         policy_note: (duty.basis == Basis::Policy)

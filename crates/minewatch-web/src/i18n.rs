@@ -33,13 +33,25 @@ fn langid(lang: Lang) -> &'static LanguageIdentifier {
     }
 }
 
-/// The translation of `key`; the key itself where a translation is missing (the
-/// i18n test makes sure none is).
-pub fn text(lang: Lang, key: &str) -> String {
+/// The translation of `key`, if there is one.
+pub fn try_text(lang: Lang, key: &str) -> Option<String> {
     LOCALES
         .try_lookup(langid(lang), key)
         .or_else(|| kind_message(lang, key))
-        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The translation of `key`. A missing one is a bug: debug builds (and so every test)
+/// stop on it; a release shows the key rather than nothing.
+pub fn text(lang: Lang, key: &str) -> String {
+    try_text(lang, key).unwrap_or_else(|| missing(key))
+}
+
+fn missing(key: &str) -> String {
+    if cfg!(debug_assertions) {
+        panic!("no message {key:?}: add it to i18n/mn/main.ftl and i18n/en/main.ftl");
+    }
+    tracing::error!(key, "no message");
+    key.to_owned()
 }
 
 /// A message of a record kind registered outside the built-in ones (its schema carries
@@ -61,7 +73,7 @@ pub fn text_count(lang: Lang, key: &str, count: i64) -> String {
     args.insert("count".into(), count.into());
     LOCALES
         .try_lookup_with_args(langid(lang), key, &args)
-        .unwrap_or_else(|| key.to_owned())
+        .unwrap_or_else(|| missing(key))
 }
 
 /// The language of a request: the `lang` cookie, else the browser's preference, else
@@ -154,7 +166,13 @@ impl Ui {
         }
         LOCALES
             .try_lookup_with_args(langid(self.lang), key, &map)
-            .unwrap_or_else(|| key.to_owned())
+            .unwrap_or_else(|| missing(key))
+    }
+
+    /// The translation of `key`, or `fallback` where there is none by design (a code a
+    /// pack may add, such as a zone type, shown as it is written).
+    pub fn t_or(&self, key: &str, fallback: &str) -> String {
+        try_text(self.lang, key).unwrap_or_else(|| fallback.to_owned())
     }
 
     /// A count as a reader writes it: 100 055 in Mongolian, 100,055 in English.

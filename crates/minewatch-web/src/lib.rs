@@ -12,6 +12,7 @@ mod account;
 mod api;
 mod company;
 mod error;
+pub mod explain;
 mod forms;
 mod gaps;
 mod hub;

@@ -444,8 +444,7 @@ pub async fn show(
             .collect();
     }
     let path = list_path(kind).expect("shown kinds have a path");
-    let edit_href =
-        (schema.edited_on_the_web && may_edit).then(|| format!("{path}/{id}/edit"));
+    let edit_href = (schema.edited_on_the_web && may_edit).then(|| format!("{path}/{id}/edit"));
     render(
         &ui,
         DetailPage {

@@ -290,7 +290,15 @@ pub async fn feed(
             uid: format!("{}@minewatch", r.id),
             date: due,
             summary: format!("Хариу / Answer due: {} — {authority}", q.subject),
-            description: st.derivation().unwrap_or_default(),
+            // A feed has no reader's language: both, Mongolian first.
+            description: st
+                .why()
+                .map(|w| {
+                    [Lang::Mn, Lang::En]
+                        .map(|lang| crate::explain::why(&Ui::new(lang, "/"), &w))
+                        .join("\n")
+                })
+                .unwrap_or_default(),
             url: None,
         });
     }

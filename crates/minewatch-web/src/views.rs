@@ -158,7 +158,9 @@ pub fn field_rows(
             continue;
         }
         let approximate = obj.get(&format!("{key}_approximate")) == Some(&Value::Bool(true));
-        let field = schema.field(key).or((key == VISIBILITY_KEY).then_some(&VISIBILITY));
+        let field = schema
+            .field(key)
+            .or((key == VISIBILITY_KEY).then_some(&VISIBILITY));
         rows.push(FieldRow {
             label,
             value: render_value(ui, pack, field, value, approximate),
@@ -197,11 +199,7 @@ fn render_value(
     let shape = field.map(|f| f.shape);
     let named = |s: &str| match vocabulary {
         Vocabulary::Messages(prefix) => ui.t(&format!("{prefix}{s}")),
-        Vocabulary::MessagesOr(prefix) => {
-            let key = format!("{prefix}{s}");
-            let label = ui.t(&key);
-            if label == key { s.to_owned() } else { label }
-        }
+        Vocabulary::MessagesOr(prefix) => ui.t_or(&format!("{prefix}{s}"), s),
         Vocabulary::AuthorityType => pack
             .authority_type(s)
             .map(|t| ui.pick(&t.name).to_owned())
@@ -426,13 +424,7 @@ fn changed_fields(before: Option<&Value>, now: &Value) -> Value {
 
 /// A zone type's name: the known ones translated, others as they are written.
 pub fn zone_type_label(ui: &Ui, zone_type: &str) -> String {
-    let key = format!("zone-type-{zone_type}");
-    let label = ui.t(&key);
-    if label == key {
-        zone_type.to_owned()
-    } else {
-        label
-    }
+    ui.t_or(&format!("zone-type-{zone_type}"), zone_type)
 }
 
 /// A one-line summary of a record for lists.
@@ -598,7 +590,7 @@ pub fn request_section(
         state: ui.t(&format!("request-state-{}", st.state.as_str())),
         clock_start: st.clock_start.map(|d| d.to_string()),
         due: st.due.map(|d| d.to_string()),
-        derivation: st.derivation(),
+        derivation: st.why().map(|w| crate::explain::why(ui, &w)),
         very_overdue_from: st.very_overdue_from.map(|d| d.to_string()),
         answered: st.answered.map(|d| d.to_string()),
         duty: st

@@ -113,10 +113,7 @@ async fn a_kind_defined_once_gets_columns_pages_and_the_api() {
     );
 
     // A wrong row is refused with its field and nothing is written.
-    let bad = format!(
-        "{}\nst-3,Станц,,soil,,,,,,,\n",
-        header.join(",")
-    );
+    let bad = format!("{}\nst-3,Станц,,soil,,,,,,,\n", header.join(","));
     let read = sheet::read(Format::Csv, bad.as_bytes(), kind, None).unwrap();
     let report = store
         .import_sheet(&Author::system(), kind, read, false, &mut |_, _| {})
@@ -138,7 +135,10 @@ async fn a_kind_defined_once_gets_columns_pages_and_the_api() {
     assert_eq!(rows.len(), 1, "the coalition-only station is not exported");
     let exported = String::from_utf8(sheet::write_csv(&columns, &rows)).unwrap();
     assert!(exported.contains("Tuul river station"), "{exported}");
-    assert!(!exported.contains("99112233"), "the keeper is restricted: {exported}");
+    assert!(
+        !exported.contains("99112233"),
+        "the keeper is restricted: {exported}"
+    );
 
     // Pages and API, as an anonymous visitor, in Mongolian.
     let router = app(AppState::new(store.clone(), builtin_pack()));
@@ -147,10 +147,19 @@ async fn a_kind_defined_once_gets_columns_pages_and_the_api() {
     assert!(list.contains("Жишээ станцууд"), "the list is named: {list}");
     assert!(list.contains("Туул голын станц"));
     assert!(list.contains("Ус"), "the summary names the medium");
-    assert!(!list.contains("Агаарын станц"), "the hidden station is not listed");
+    assert!(
+        !list.contains("Агаарын станц"),
+        "the hidden station is not listed"
+    );
     let (status, page) = get(&router, "/examples/st-1").await;
     assert_eq!(status, StatusCode::OK);
-    for text in ["Туул голын станц", "Орчин", "Ус", "Суурилуулсан огноо", "2025-06-01"] {
+    for text in [
+        "Туул голын станц",
+        "Орчин",
+        "Ус",
+        "Суурилуулсан огноо",
+        "2025-06-01",
+    ] {
         assert!(page.contains(text), "the page shows {text}");
     }
     assert!(!page.contains("99112233") && !page.contains("Хариуцагч"));
@@ -159,7 +168,11 @@ async fn a_kind_defined_once_gets_columns_pages_and_the_api() {
         "the licence is linked"
     );
     let (status, _) = get(&router, "/examples/st-2").await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "hidden from anonymous visitors");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "hidden from anonymous visitors"
+    );
     let (status, json) = get(&router, "/api/v1/records/st-1").await;
     assert_eq!(status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();

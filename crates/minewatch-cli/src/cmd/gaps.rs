@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use jiff::civil::Date;
-use minewatch_domain::Pack;
 use minewatch_domain::calendar::DayCount;
 use minewatch_domain::engine::{Facts, Gap, Status, evaluate};
+use minewatch_domain::{Lang, Pack};
+use minewatch_web::i18n::Ui;
 
 use super::Global;
 
@@ -161,9 +162,9 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
                     g.subject.to_string(),
                     g.trigger.as_deref().unwrap_or_default().to_owned(),
                     g.due.map(|d| d.to_string()).unwrap_or_default(),
-                    g.due_derivation.as_deref().unwrap_or_default().to_owned(),
-                    g.citation(&pack, minewatch_domain::Lang::En),
-                    g.explanation(&pack).en.unwrap_or_default(),
+                    derivation(g, Lang::En),
+                    g.citation(&pack, Lang::En),
+                    explanation(g, &pack, Lang::En),
                     g.evidence.join(" "),
                     g.next_step(&pack).en.unwrap_or_default(),
                 ];
@@ -216,13 +217,32 @@ pub fn gap_json(g: &Gap, pack: &Pack) -> serde_json::Value {
         "subject": g.subject,
         "trigger": g.trigger,
         "due": g.due.map(|d| d.to_string()),
-        "due_derivation": g.due_derivation,
-        "citation": g.citation(pack, minewatch_domain::Lang::En),
-        "explanation": g.explanation(pack),
+        "due_derivation": derivation(g, Lang::En),
+        "why": g.why,
+        "citation": g.citation(pack, Lang::En),
+        "explanation": {
+            "mn": explanation(g, pack, Lang::Mn),
+            "en": explanation(g, pack, Lang::En),
+        },
         "evidence": g.evidence,
         "next_step": g.next_step(pack),
         "confidence": g.confidence,
     })
+}
+
+/// How the gap's due date was worked out, in `lang`.
+fn derivation(g: &Gap, lang: Lang) -> String {
+    g.why
+        .as_deref()
+        .map(|w| minewatch_web::explain::why(&Ui::new(lang, "/"), w))
+        .unwrap_or_default()
+}
+
+/// What the gap means, in `lang`.
+fn explanation(g: &Gap, pack: &Pack, lang: Lang) -> String {
+    g.explanation(pack)
+        .map(|e| minewatch_web::explain::explanation(&Ui::new(lang, "/"), &e))
+        .unwrap_or_default()
 }
 
 fn csv_field(s: &str) -> String {

@@ -79,7 +79,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             "status": st.state.as_str(),
             "sent": st.clock_start.map(|d| d.to_string()),
             "due": st.due.map(|d| d.to_string()),
-            "due_derivation": st.derivation(),
+            "due_derivation": st.why().map(|w| minewatch_web::explain::why(&minewatch_web::i18n::Ui::new(minewatch_domain::Lang::En, "/"), &w)),
             "very_overdue_from": st.very_overdue_from.map(|d| d.to_string()),
             "answered": st.answered.map(|d| d.to_string()),
             "duty": st.duty,

@@ -3,9 +3,9 @@
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Shape::*};
+use super::{Contact, Point};
 use super::{MAX_NAME, Record, RecordId, RecordKind};
 use crate::text::Localized;
-use super::{Contact, Point};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workspace {
@@ -67,11 +67,7 @@ pub static ORGANISATION: KindSchema = KindSchema {
 fn parse_organisation(f: &mut Fields<'_>) -> Option<Record> {
     let workspace_id = f.id("workspace_id", Required);
     let name = f.localized("name", Required);
-    let org_type = f.choice(
-        "org_type",
-        Required,
-        &ORG_TYPES,
-    );
+    let org_type = f.choice("org_type", Required, &ORG_TYPES);
     Some(Record::Organisation(Organisation {
         workspace_id: workspace_id?,
         name: name?,

@@ -5,8 +5,8 @@ use jiff::civil::Date;
 use serde_json::{Map, Value};
 
 use super::{
-    Contact, FIRST_YEAR, FieldError, LAST_YEAR, MAX_NAME, MAX_TEXT, Point, Polygon, RecordId, RecordKind,
-    is_email,
+    Contact, FIRST_YEAR, FieldError, LAST_YEAR, MAX_NAME, MAX_TEXT, Point, Polygon, RecordId,
+    RecordKind, is_email,
 };
 use crate::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
 use crate::licence::LicenceNumber;
@@ -73,7 +73,12 @@ impl<'a> Fields<'a> {
         ));
     }
 
-    pub(crate) fn text(&mut self, name: &'static str, presence: Presence, max: usize) -> Option<String> {
+    pub(crate) fn text(
+        &mut self,
+        name: &'static str,
+        presence: Presence,
+        max: usize,
+    ) -> Option<String> {
         let v = self.value(name, presence)?;
         let Value::String(s) = v else {
             self.wrong_type(name, "text", v);
@@ -107,7 +112,11 @@ impl<'a> Fields<'a> {
         Some(s.to_owned())
     }
 
-    pub(crate) fn localized(&mut self, name: &'static str, presence: Presence) -> Option<Localized> {
+    pub(crate) fn localized(
+        &mut self,
+        name: &'static str,
+        presence: Presence,
+    ) -> Option<Localized> {
         let v = self.value(name, presence)?;
         let Value::Object(obj) = v else {
             self.wrong_type(name, "an object with \"mn\" and/or \"en\" text", v);

@@ -83,7 +83,9 @@ impl RecordKind {
 
     /// Every kind: the built-in ones, then those registered.
     pub fn all() -> Vec<RecordKind> {
-        let registered = REGISTERED.read().expect("the kind registry is never poisoned");
+        let registered = REGISTERED
+            .read()
+            .expect("the kind registry is never poisoned");
         BUILT_IN
             .iter()
             .chain(registered.iter())
@@ -103,7 +105,9 @@ impl RecordKind {
             "a kind's name is a lowercase ASCII word: {:?}",
             schema.name
         );
-        let mut registered = REGISTERED.write().expect("the kind registry is never poisoned");
+        let mut registered = REGISTERED
+            .write()
+            .expect("the kind registry is never poisoned");
         match Self::lookup(schema.name, &registered) {
             Some(existing) if std::ptr::eq(existing, schema) => {}
             Some(_) => panic!("a record kind named {:?} exists already", schema.name),
@@ -124,7 +128,9 @@ impl RecordKind {
         if let Some(schema) = BUILT_IN.iter().find(|k| k.name == s) {
             return Some(RecordKind(schema.name));
         }
-        let registered = REGISTERED.read().expect("the kind registry is never poisoned");
+        let registered = REGISTERED
+            .read()
+            .expect("the kind registry is never poisoned");
         Self::lookup(s, &registered).map(|schema| RecordKind(schema.name))
     }
 
@@ -133,7 +139,9 @@ impl RecordKind {
         if let Some(schema) = BUILT_IN.iter().find(|k| k.name == self.0) {
             return schema;
         }
-        let registered = REGISTERED.read().expect("the kind registry is never poisoned");
+        let registered = REGISTERED
+            .read()
+            .expect("the kind registry is never poisoned");
         Self::lookup(self.0, &registered)
             .expect("a RecordKind is made only from a known or registered schema")
     }
@@ -147,7 +155,9 @@ impl RecordKind {
         if let Some(i) = BUILT_IN.iter().position(|k| k.name == self.0) {
             return i;
         }
-        let registered = REGISTERED.read().expect("the kind registry is never poisoned");
+        let registered = REGISTERED
+            .read()
+            .expect("the kind registry is never poisoned");
         BUILT_IN.len()
             + registered
                 .iter()

@@ -2,11 +2,11 @@
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
+use super::{FieldError, Polygon};
 use super::{Record, RecordId, RecordKind};
+use crate::licence::{LicenceNumber, LicenceType};
 use crate::text::Localized;
 use jiff::civil::Date;
-use super::{FieldError, Polygon};
-use crate::licence::{LicenceNumber, LicenceType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LicenceStatus {
@@ -59,7 +59,6 @@ pub struct StatusChange {
     pub date: Date,
     pub status: LicenceStatus,
 }
-
 
 impl Licence {
     pub fn licence_type(&self) -> LicenceType {

@@ -3,8 +3,8 @@
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Shape::*};
-use super::{MAX_NAME, Record, RecordKind};
 use super::{FieldError, MAX_TEXT};
+use super::{MAX_NAME, Record, RecordKind};
 use crate::media::{Capture, Media, PublicCopy, is_sha256_hex};
 
 pub static SCHEMA: KindSchema = KindSchema {

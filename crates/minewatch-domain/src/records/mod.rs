@@ -161,7 +161,6 @@ impl Contact {
     }
 }
 
-
 /// A validated record of any kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -203,7 +202,6 @@ fn read(kind: RecordKind, f: &mut Fields<'_>) -> Option<Record> {
         }),
     }
 }
-
 
 impl Record {
     /// Validates `payload` as a record of `kind`, reporting every wrong field.
@@ -288,7 +286,10 @@ impl Record {
                             Value::String(s) => Some(s.clone()),
                             v @ Value::Object(_) => {
                                 let text: Localized = serde_json::from_value(v.clone()).ok()?;
-                                lang(&text).or(text.mn.as_ref()).or(text.en.as_ref()).cloned()
+                                lang(&text)
+                                    .or(text.mn.as_ref())
+                                    .or(text.en.as_ref())
+                                    .cloned()
                             }
                             other => Some(other.to_string()),
                         })
@@ -469,7 +470,10 @@ mod tests {
                 );
             }
             for name in schema.label.iter().chain(schema.summary) {
-                assert!(schema.field(name).is_some(), "{kind} names an undeclared field {name}");
+                assert!(
+                    schema.field(name).is_some(),
+                    "{kind} names an undeclared field {name}"
+                );
             }
         }
     }
@@ -492,10 +496,17 @@ mod tests {
     #[test]
     fn a_kind_without_a_parser_is_validated_from_its_schema() {
         let kind = RecordKind::register(&SAMPLE);
-        assert_eq!(RecordKind::register(&SAMPLE), kind, "registering twice is harmless");
+        assert_eq!(
+            RecordKind::register(&SAMPLE),
+            kind,
+            "registering twice is harmless"
+        );
         assert_eq!(RecordKind::parse("samplekind"), Some(kind));
         assert!(RecordKind::all().contains(&kind));
-        assert!(kind > RecordKind::Media, "registered kinds come after the built-in ones");
+        assert!(
+            kind > RecordKind::Media,
+            "registered kinds come after the built-in ones"
+        );
         assert_eq!(kind.restricted_fields().collect::<Vec<_>>(), ["reporter"]);
         let r = Record::from_payload(
             kind,
@@ -512,10 +523,7 @@ mod tests {
             &json!({"measured": "2026-13-01", "level": "medium", "value": "x", "colour": 1}),
         )
         .unwrap_err();
-        let codes: Vec<(&str, &str)> = errors
-            .iter()
-            .map(|e| (e.field.as_str(), e.code))
-            .collect();
+        let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
         for expected in [
             ("name", "required"),
             ("measured", "bad-date"),
@@ -814,4 +822,3 @@ mod tests {
         );
     }
 }
-

@@ -2,9 +2,9 @@
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
+use super::{Contact, MAX_TEXT, Point};
 use super::{MAX_NAME, Record, RecordId, RecordKind};
 use jiff::civil::Date;
-use super::{Contact, MAX_TEXT, Point};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObservationCategory {

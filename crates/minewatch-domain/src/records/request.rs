@@ -3,8 +3,8 @@
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
-use super::{MAX_NAME, Record, RecordId, RecordKind};
 use super::{Contact, FieldError, MAX_TEXT};
+use super::{MAX_NAME, Record, RecordId, RecordKind};
 use crate::request::{Channel, RequestType, Step};
 
 /// An information request, complaint or appeal to an authority (see [`crate::request`]).

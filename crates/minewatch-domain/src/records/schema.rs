@@ -45,7 +45,10 @@ pub enum Shape {
     Json,
     /// Dated entries as `YYYY-MM-DD value; YYYY-MM-DD value`, each a `{"date", key}`
     /// object; `number`: the values are numbers (and may be left out).
-    Dated { key: &'static str, number: bool },
+    Dated {
+        key: &'static str,
+        number: bool,
+    },
 }
 
 /// What a field's values mean to a reader, so that a page can name them in the reader's

@@ -1,12 +1,12 @@
 //! Zones: areas the law or the administration draws (soums, aimags, water-protection
 //! zones, headwaters, forest-fund land, protected areas).
 
+use super::Polygon;
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
 use super::{MAX_NAME, Record};
 use crate::text::Localized;
 use jiff::civil::Date;
-use super::Polygon;
 
 /// zone, a river headwater, forest-fund land, a protected area.
 #[derive(Debug, Clone, PartialEq)]

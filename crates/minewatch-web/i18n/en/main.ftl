@@ -634,3 +634,51 @@ list-first = { $count ->
     [one] Showing the first one.
    *[other] Showing the first { $count }.
 }
+
+## How a finding's due date or measure was worked out (see src/explain.rs).
+day = { $weekday } { $date }
+weekday-1 = Mon
+weekday-2 = Tue
+weekday-3 = Wed
+weekday-4 = Thu
+weekday-5 = Fri
+weekday-6 = Sat
+weekday-7 = Sun
+count-working-days = { $count ->
+    [one] { $count } working day
+   *[other] { $count } working days
+}
+count-calendar-days = { $count ->
+    [one] { $count } calendar day
+   *[other] { $count } calendar days
+}
+due-count = { $start } + { $count }{ $how } → { $due }
+due-weekend-days = { $count ->
+    [one] 1 weekend day
+   *[other] { $count } weekend days
+}
+list-and = { $items } and { $last }
+due-skipped = skipping { $days }
+due-moved = { $day } is not a working day, so the next working day counts
+due-outside-calendar = (the holidays of that year are not in the calendar: check them)
+why-extended = extended on { $on } by { $count }, to { $due }
+why-months-before = { $from } − { $months } months → { $due }
+why-before = before { $event } on { $date }
+why-every-year = every year by { $by }, since { $since }
+why-every-days = every { $days } days since { $since }
+why-within-limit = { $values } values within { $limit }
+why-over-limit = { $value } on { $date } against { $limit }
+why-repeated = { $count } × { $finding } within { $window } days ({ $first } … { $last })
+averaging-annual = annual average
+averaging-24h = 24-hour average
+averaging-8h = 8-hour average
+averaging-1h = 1-hour average
+averaging-20min = 20-minute average
+gap-says-due = (due { $due })
+gap-says-evidence = [{ $records }]
+gap-says-pending = Not due yet: { $bearer } must still act for { $subject }{ $due }.
+gap-says-overdue = Overdue: nothing shows that { $bearer } acted for { $subject }{ $due }, and we would know if it had.
+gap-says-breached = Breached: the records show the duty was not performed as required for { $subject }{ $due }{ $evidence }.
+gap-says-met = Met: { $bearer } acted in time for { $subject }{ $due }{ $evidence }.
+gap-says-met_late = Met late: { $bearer } acted for { $subject }, but after the due date{ $due }{ $evidence }.
+gap-says-unverified = Unverified: nothing is recorded either way for { $subject }{ $due }. Find out whether { $bearer } acted.

@@ -613,3 +613,51 @@ list-shown = Нийт { $total }, харуулж буй нь { $count }.
 list-filter-typed = дугаар эсвэл нэр
 list-see-all = Бүгдийг харах
 list-first = Эхний { $count }-г харуулж байна.
+
+## How a finding's due date or measure was worked out (see src/explain.rs).
+day = { $date } ({ $weekday })
+weekday-1 = Даваа
+weekday-2 = Мягмар
+weekday-3 = Лхагва
+weekday-4 = Пүрэв
+weekday-5 = Баасан
+weekday-6 = Бямба
+weekday-7 = Ням
+count-working-days = { $count ->
+    [one] { $count } ажлын өдөр
+   *[other] { $count } ажлын өдөр
+}
+count-calendar-days = { $count ->
+    [one] { $count } хоног
+   *[other] { $count } хоног
+}
+due-count = { $start } + { $count }{ $how } → { $due }
+due-weekend-days = { $count ->
+    [one] амралтын 1 өдөр
+   *[other] амралтын { $count } өдөр
+}
+list-and = { $items }, { $last }
+due-skipped = тооцоогүй өдрүүд: { $days }
+due-moved = { $day } ажлын өдөр биш тул дараагийн ажлын өдрөөр тооцов
+due-outside-calendar = (тухайн оны баярын өдрүүд хуанлид ороогүй тул шалгана уу)
+why-extended = сунгалт { $on }: +{ $count }, шинэ хугацаа { $due }
+why-months-before = { $from } − { $months } сар → { $due }
+why-before = «{ $event }» ({ $date }) болохоос өмнө
+why-every-year = жил бүр { $by } гэхэд (эхэлсэн огноо: { $since })
+why-every-days = { $days } хоног тутам (эхэлсэн огноо: { $since })
+why-within-limit = { $values } хэмжилт бүгд хэм хэмжээнд багтсан: { $limit }
+why-over-limit = { $date }: { $value }, хэм хэмжээ { $limit }
+why-repeated = { $window } хоногийн дотор { $count } удаа «{ $finding }» ({ $first } … { $last })
+averaging-annual = жилийн дундаж
+averaging-24h = 24 цагийн дундаж
+averaging-8h = 8 цагийн дундаж
+averaging-1h = 1 цагийн дундаж
+averaging-20min = 20 минутын дундаж
+gap-says-due = (эцсийн хугацаа { $due })
+gap-says-evidence = [{ $records }]
+gap-says-pending = Хугацаа болоогүй: { $bearer } үүргээ биелүүлэх ёстой (хамаарах: { $subject }){ $due }.
+gap-says-overdue = Хугацаа хэтэрсэн: { $bearer } үүргээ биелүүлсэн нь харагдахгүй байна (хамаарах: { $subject }){ $due }.
+gap-says-breached = Зөрчигдсөн: үүрэг шаардлагын дагуу биелээгүй нь бүртгэлээс харагдаж байна (хамаарах: { $subject }){ $due }{ $evidence }.
+gap-says-met = Биелсэн: { $bearer } хугацаандаа биелүүлсэн (хамаарах: { $subject }){ $due }{ $evidence }.
+gap-says-met_late = Хоцорч биелсэн: { $bearer } хугацаа хэтрүүлж биелүүлсэн (хамаарах: { $subject }){ $due }{ $evidence }.
+gap-says-unverified = Тодорхойгүй: аль ч талын бүртгэл алга (хамаарах: { $subject }){ $due }. { $bearer } биелүүлсэн эсэхийг тодруулна уу.
