@@ -294,14 +294,25 @@ impl Evaluated {
             // Not a record (a station, a request kept elsewhere): its id is all we have.
             None => Some((base.to_owned(), None)),
         };
-        if let Some((base, what)) = id.split_once('#') {
-            let (name, href) = record(base)?;
-            let what = ui.t(&format!("gap-fact-{what}"));
-            return Some((format!("{name} ({what})"), href));
-        }
-        if let Some((base, due)) = id.split_once('@') {
-            let (name, href) = record(base)?;
-            return Some((format!("{name} · {due}"), href));
+        // `record#fact` names a dated fact of a record (a licence's grant);
+        // `…@date` one period of a periodic duty.
+        let (fact, due) = match id.split_once('@') {
+            Some((fact, due)) => (fact, Some(due)),
+            None => (id, None),
+        };
+        if due.is_some() || fact.contains('#') {
+            let (base, what) = match fact.split_once('#') {
+                Some((base, what)) => (base, Some(what)),
+                None => (fact, None),
+            };
+            let (mut name, href) = record(base)?;
+            if let Some(what) = what {
+                name = format!("{name} ({})", ui.t(&format!("gap-fact-{what}")));
+            }
+            if let Some(due) = due {
+                name = format!("{name} · {due}");
+            }
+            return Some((name, href));
         }
         if let Some(t) = pack.authority_type(id) {
             return Some((ui.pick(&t.name).to_owned(), None));
