@@ -218,3 +218,158 @@ fn every_field_error_code_is_translated() {
     }
     assert!(missing.is_empty(), "untranslated field errors: {missing:?}");
 }
+
+/// Every string of a JSON or TOML value, recursively.
+fn strings_of_json(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| strings_of_json(i, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|i| strings_of_json(i, out)),
+        _ => {}
+    }
+}
+
+fn strings_of_toml(v: &toml::Value, out: &mut Vec<String>) {
+    match v {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|i| strings_of_toml(i, out)),
+        toml::Value::Table(t) => t.values().for_each(|i| strings_of_toml(i, out)),
+        _ => {}
+    }
+}
+
+/// The text a reader sees on a page: tags, scripts and styles removed, entities read.
+fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        let tag = &rest[start..];
+        let skip_to = ["<script", "<style"]
+            .iter()
+            .find(|t| tag.starts_with(**t))
+            .map(|t| format!("</{}>", &t[1..]));
+        let end = match skip_to {
+            Some(close) => tag.find(&close).map_or(tag.len(), |i| i + close.len()),
+            None => tag.find('>').map_or(tag.len(), |i| i + 1),
+        };
+        rest = &tag[end..];
+    }
+    out.push_str(rest);
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+}
+
+/// Runs of three or more English-looking words (ASCII letters) in `text`.
+fn english_runs(text: &str) -> Vec<String> {
+    // Codes, units and proper nouns a Mongolian page may hold as they are.
+    const ALLOWED: &[&str] = &["minewatch", "GeoJSON", "CSV", "XLSX", "PDF", "API", "WGS"];
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for word in text.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')) {
+        let english = word.len() >= 2
+            && word.chars().all(|c| c.is_ascii_alphabetic() || c == '\'')
+            && !ALLOWED.contains(&word);
+        if english {
+            run.push(word);
+        } else if !word.is_empty() || text.is_empty() {
+            if run.len() >= 3 {
+                runs.push(run.join(" "));
+            }
+            run.clear();
+        }
+    }
+    if run.len() >= 3 {
+        runs.push(run.join(" "));
+    }
+    runs
+}
+
+#[tokio::test]
+async fn mongolian_pages_of_every_kind_hold_no_english_sentence() {
+    use minewatch_domain::{RecordKind, Role, Scope};
+    use minewatch_store::ListQuery;
+
+    let app = crate::TestApp::demo().await;
+    // What people wrote (records) and what the pack says are theirs, in the language
+    // they wrote them: the interface around them is what must be Mongolian.
+    let mut data = Vec::new();
+    let mut paths = vec![
+        "/".to_owned(),
+        "/gaps".to_owned(),
+        "/law".to_owned(),
+        "/tracker".to_owned(),
+        "/observations/new".to_owned(),
+        "/receipt".to_owned(),
+        "/import".to_owned(),
+    ];
+    for kind in RecordKind::all() {
+        let records = app
+            .store
+            .list(&ListQuery::all(kind).everything())
+            .await
+            .unwrap();
+        for r in &records {
+            strings_of_json(&r.payload, &mut data);
+            data.push(r.id.to_string());
+            data.push(r.label.clone());
+        }
+        if let Some(path) = kind.schema().list_path {
+            paths.push(path.to_owned());
+            paths.extend(records.iter().take(3).map(|r| format!("{path}/{}", r.id)));
+        }
+    }
+    let pack_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/mn");
+    for entry in std::fs::read_dir(&pack_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let value: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            strings_of_toml(&value, &mut data);
+        }
+    }
+    data.retain(|s| s.chars().count() >= 3);
+    data.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    data.dedup();
+
+    let mut clients = vec![("anonymous", app.client())];
+    for (name, role) in [
+        ("member", Role::Member),
+        ("paralegal", Role::Paralegal),
+        ("lawyer", Role::Lawyer),
+        ("coordinator", Role::Coordinator),
+        ("admin", Role::Admin),
+    ] {
+        clients.push((name, app.signed_in(name, role, Scope::Workspace).await));
+    }
+    let mut found = BTreeSet::new();
+    for (who, client) in &clients {
+        client.set_cookie("lang", "mn");
+        for path in &paths {
+            let page = client.get(path).await;
+            if !page.status.is_success() {
+                continue;
+            }
+            let mut text = visible_text(&page.body);
+            for d in &data {
+                if text.contains(d.as_str()) {
+                    text = text.replace(d.as_str(), " ");
+                }
+            }
+            for run in english_runs(&text) {
+                found.insert(format!("{who} {path}: {run}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "English on Mongolian pages ({}):\n{}",
+        found.len(),
+        found.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
