@@ -257,6 +257,12 @@ fn render_value(
                 ),
             }
         }
+        // A person: what is known of them, without the keys.
+        (Some(Shape::Contact), Value::Object(o)) => ["name", "phone", "email"]
+            .iter()
+            .filter_map(|k| o.get(*k).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" · "),
         (_, Value::Object(o)) if o.contains_key("lat") && o.contains_key("lon") => {
             let lat = o["lat"].as_f64().unwrap_or_default();
             let lon = o["lon"].as_f64().unwrap_or_default();
