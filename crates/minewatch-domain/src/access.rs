@@ -449,6 +449,20 @@ impl RecordAccess {
     pub fn visible_to(&self, principal: &Principal) -> bool {
         principal.can_see(self.visibility, self.owner.as_ref())
     }
+
+    /// Whether `principal` may see a media item's capture metadata (the exact place a
+    /// photo was taken, often a herder camp, and the reporter's device): its field's
+    /// level, and never less than the case team's, whether or not this file carries any.
+    pub fn capture_visible_to(&self, principal: &Principal) -> bool {
+        let level = self.field_level("capture").max(Visibility::CaseTeam);
+        self.visible_to(principal) && principal.can_see(level, self.owner.as_ref())
+    }
+
+    /// Whether `principal` may have a media item's original file: it carries the capture
+    /// metadata, so it is as restricted, unless it was published on purpose.
+    pub fn original_visible_to(&self, principal: &Principal, published: bool) -> bool {
+        self.visible_to(principal) && (published || self.capture_visible_to(principal))
+    }
 }
 
 /// What the server decides about a record that arrives without review (anonymous web

@@ -19,6 +19,7 @@ pub mod pack;
 pub mod records;
 pub mod redact;
 pub mod request;
+pub mod spatial;
 pub mod text;
 
 pub use access::{

@@ -855,11 +855,16 @@ impl Pack {
         })
     }
 
+    /// The jurisdiction's time: its offset from UTC (the pack's `utc_offset_hours`;
+    /// Mongolia has kept UTC+8 without daylight saving since 2017).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        let hours = self.info.utc_offset_hours.unwrap_or(0).clamp(-12, 14);
+        jiff::tz::TimeZone::fixed(jiff::tz::offset(hours))
+    }
+
     /// The date in the jurisdiction at the instant `now` (the caller reads the clock).
     pub fn today(&self, now: jiff::Timestamp) -> jiff::civil::Date {
-        let hours = self.info.utc_offset_hours.unwrap_or(0).clamp(-12, 14);
-        now.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(hours)))
-            .date()
+        now.to_zoned_datetime(self.time_zone()).date()
     }
 
     pub fn authority_type(&self, id: &str) -> Option<&AuthorityType> {

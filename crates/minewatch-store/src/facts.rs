@@ -7,12 +7,10 @@
 //! A licence clear of every zone recorded is not "checked clear": the zones on record
 //! may not be all there are, so the engine keeps such a licence unverified.
 
-use std::collections::BTreeMap;
-
 use jiff::civil::Date;
-use minewatch_domain::engine::{Facts, LicenceFact, ZoneCheck};
-use minewatch_domain::geo::{self, BBox};
+use minewatch_domain::engine::{Facts, LicenceFact};
 use minewatch_domain::records::{ADMIN_ZONE_TYPES, Zone};
+use minewatch_domain::spatial::{self, ScreenZone};
 use minewatch_domain::{Pack, Record, RecordKind};
 
 use crate::{FieldFilter, ListQuery, Store, StoreError, StoredRecord};
@@ -33,7 +31,11 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let zones = self.zones_not_admin().await?;
+        let zones = self.zones_not_admin(pack).await?;
+        let screened: Vec<ScreenZone> = zones
+            .iter()
+            .map(|(r, z, recorded)| ScreenZone::new(r.id.as_str(), z, *recorded))
+            .collect();
         // Licences a page at a time (by a keyset cursor): their shapes are most of
         // what is read, and only their facts are kept.
         let mut after = None;
@@ -49,39 +51,9 @@ impl Store {
                     continue;
                 };
                 if let Some(area) = &l.area {
-                    let area = std::slice::from_ref(area);
-                    let bbox = BBox::of_area(area);
-                    for (zone, z, zbox, date) in &zones {
-                        let near = bbox.zip(*zbox).is_some_and(|(a, b)| a.meets(&b));
-                        if near && geo::areas_meet(area, &z.boundary) {
-                            facts.zones.push(ZoneCheck {
-                                id: zone.id.as_str().into(),
-                                licence: r.id.as_str().into(),
-                                zone: z.zone_type.clone(),
-                                overlaps: true,
-                                date: *date,
-                                retracted: false,
-                            });
-                        }
-                    }
-                }
-                // For each authority type, the authority that governs the licence's place
-                // most closely (a soum body over an aimag one over a national one); two
-                // equally close ones of a type leave the type unassigned.
-                let mut best: BTreeMap<&str, (u8, Vec<&str>)> = BTreeMap::new();
-                for (id, a) in &authorities {
-                    let Some(level) = a.governs(&l.aimag, &l.soum) else {
-                        continue;
-                    };
-                    let slot = best
-                        .entry(a.authority_type.as_str())
-                        .or_insert((level, Vec::new()));
-                    if level > slot.0 {
-                        *slot = (level, Vec::new());
-                    }
-                    if level == slot.0 {
-                        slot.1.push(id.as_str());
-                    }
+                    facts
+                        .zones
+                        .extend(spatial::screen(r.id.as_str(), area, &screened));
                 }
                 facts.licences.push(LicenceFact {
                     id: r.id.as_str().into(),
@@ -90,13 +62,11 @@ impl Store {
                     holder: Some(l.holder_id.as_str().into()),
                     granted: l.granted,
                     expires: l.expires,
-                    authorities: best
-                        .into_iter()
-                        .filter_map(|(t, (_, ids))| match ids[..] {
-                            [one] => Some((t.to_owned(), one.into())),
-                            _ => None,
-                        })
-                        .collect(),
+                    authorities: spatial::governing(
+                        authorities.iter().map(|(id, a)| (id.as_str(), a)),
+                        &l.aimag,
+                        &l.soum,
+                    ),
                 });
             }
             if done {
@@ -136,11 +106,12 @@ impl Store {
         Ok(facts)
     }
 
-    /// The zones a licence may have to stay out of (not soums or aimags), each with its
-    /// box and the date it counts from: its designation, else when it was recorded.
+    /// The zones a licence may have to stay out of (not soums or aimags), each with the
+    /// day it was recorded in the jurisdiction's time.
     async fn zones_not_admin(
         &self,
-    ) -> Result<Vec<(StoredRecord, Zone, Option<BBox>, Date)>, StoreError> {
+        pack: &Pack,
+    ) -> Result<Vec<(StoredRecord, Zone, Date)>, StoreError> {
         let filter = FieldFilter {
             field: "zone_type",
             values: ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
@@ -149,15 +120,10 @@ impl Store {
         let mut out = Vec::new();
         for r in self.all_matching(RecordKind::Zone, Some(filter)).await? {
             if let Ok(Record::Zone(z)) = r.typed() {
-                let bbox = BBox::of_area(&z.boundary);
                 let recorded = jiff::Timestamp::from_millisecond(r.created_at_ms)
-                    .map(|t| {
-                        t.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-                            .date()
-                    })
+                    .map(|t| t.to_zoned_datetime(pack.time_zone()).date())
                     .unwrap_or_default();
-                let date = z.designated.unwrap_or(recorded);
-                out.push((r, z, bbox, date));
+                out.push((r, z, recorded));
             }
         }
         Ok(out)

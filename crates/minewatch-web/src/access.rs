@@ -314,7 +314,9 @@ impl RateLimiter {
 /// Who is asking, as every handler sees it.
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    pub principal: Principal,
+    /// Who it is: private, so that handlers ask the viewer (`may_see`, `may_write`,
+    /// `record`, `fields`…) instead of deciding access by hand.
+    principal: Principal,
     pub account: Option<Account>,
     /// The CSRF token forms must carry.
     pub csrf: String,
@@ -344,6 +346,59 @@ impl Viewer {
 
     pub fn filter(&self) -> RecordFilter {
         self.principal.record_filter()
+    }
+
+    /// Who is asking, for the decisions kept indexes make about many records at once
+    /// (the gaps); a payload is shown only through `record`, `fields` or `old_fields`.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// Whether this viewer may see `record` at all (its name, a link to it).
+    pub fn may_see(&self, record: &StoredRecord) -> bool {
+        RecordAccess::of(record.kind, &record.id, &record.payload).visible_to(&self.principal)
+    }
+
+    /// Whether this viewer may see something at `level` owned by `owner`.
+    pub fn can_see(&self, level: minewatch_domain::Visibility, owner: Option<&RecordId>) -> bool {
+        self.principal.can_see(level, owner)
+    }
+
+    /// Whether this viewer may change records owned by `owner`.
+    pub fn may_write(&self, owner: Option<&RecordId>) -> bool {
+        self.principal.may_write(owner)
+    }
+
+    /// The owner this viewer's new records get by default (its community or
+    /// organisation).
+    pub fn home(&self) -> Option<minewatch_domain::Scope> {
+        self.principal.home()
+    }
+
+    /// Whether what this viewer files is reviewed (a staff role), not raw intake.
+    pub fn is_staff(&self) -> bool {
+        self.principal.grants().iter().any(|g| g.role.is_staff())
+    }
+
+    /// Whether this viewer may see a record with these access settings.
+    pub fn may_see_access(&self, access: &RecordAccess) -> bool {
+        access.visible_to(&self.principal)
+    }
+
+    /// Whether this viewer may have a media item's original file (see
+    /// [`RecordAccess::original_visible_to`]).
+    pub fn may_have_original(
+        &self,
+        access: &RecordAccess,
+        media: &minewatch_domain::Media,
+    ) -> bool {
+        access.original_visible_to(&self.principal, media.original_published)
+    }
+
+    /// Whether this viewer may see a media item's capture metadata (see
+    /// [`RecordAccess::capture_visible_to`]).
+    pub fn may_see_capture(&self, access: &RecordAccess) -> bool {
+        access.capture_visible_to(&self.principal)
     }
 
     pub fn is_signed_in(&self) -> bool {
@@ -878,6 +933,9 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
     let client = ClientKey(client_key(config, &parts));
     parts.extensions.insert(client);
     parts.extensions.insert(viewer);
+    parts
+        .extensions
+        .insert(crate::i18n::LocalTime(state.pack.time_zone()));
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if new_csrf {
         response.headers_mut().append(

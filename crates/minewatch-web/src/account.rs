@@ -287,7 +287,7 @@ pub async fn audit(State(state): State<AppState>, ui: Ui) -> PageResult {
             None => (e.record_id.clone(), None),
         };
         rows.push(AuditRow {
-            when: format_time(e.at_ms),
+            when: format_time(&ui, e.at_ms),
             who: e.author,
             action: ui.t(&format!("audit-action-{}", e.action)),
             via: e.via,
@@ -333,7 +333,10 @@ pub async fn users(State(state): State<AppState>, ui: Ui) -> PageResult {
             username: a.username,
             display_name: a.display_name,
             roles: roles.join(", "),
-            last_login: a.last_login_at_ms.map(format_time).unwrap_or_default(),
+            last_login: a
+                .last_login_at_ms
+                .map(|ms| format_time(&ui, ms))
+                .unwrap_or_default(),
             state: state_label,
         });
     }

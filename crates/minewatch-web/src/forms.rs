@@ -422,7 +422,7 @@ pub async fn create(
             && unowned
             && let Some(obj) = payload.as_object_mut()
         {
-            match viewer.principal.home() {
+            match viewer.home() {
                 Some(minewatch_domain::Scope::Community(id)) => {
                     obj.insert("community_id".into(), Value::String(id.to_string()));
                 }
@@ -436,7 +436,7 @@ pub async fn create(
         // The new record's owner must be within the editor's scope.
         // (A new community owns itself: only a workspace-wide scope covers it.)
         let owner = RecordAccess::of(kind, &RecordId::parse("new").expect("valid"), &payload).owner;
-        if !viewer.principal.may_write(owner.as_ref()) {
+        if !viewer.may_write(owner.as_ref()) {
             return Err(AppError::Forbidden("forbidden-body")).page(&ui);
         }
         match state.store.put(&viewer.author(), kind, payload).await {
@@ -585,7 +585,7 @@ pub async fn correct(
     let mut conflict = None;
     if problems.is_empty() {
         let owner = RecordAccess::of(kind, &stored.id, &payload).owner;
-        if !viewer.principal.may_write(owner.as_ref()) {
+        if !viewer.may_write(owner.as_ref()) {
             return Err(AppError::Forbidden("forbidden-body")).page(&ui);
         }
         let base = (!base.is_empty()).then_some(base.as_str());

@@ -280,17 +280,14 @@ impl Evaluated {
         id: &str,
     ) -> Option<(String, Option<String>)> {
         let record = |base: &str| match self.directory.get(base) {
-            Some(n) => viewer
-                .principal
-                .can_see(n.visibility, n.owner.as_ref())
-                .then(|| {
-                    let name = if ui.lang == Lang::Mn {
-                        &n.name_mn
-                    } else {
-                        &n.name_en
-                    };
-                    (name.clone(), n.href.clone())
-                }),
+            Some(n) => viewer.can_see(n.visibility, n.owner.as_ref()).then(|| {
+                let name = if ui.lang == Lang::Mn {
+                    &n.name_mn
+                } else {
+                    &n.name_en
+                };
+                (name.clone(), n.href.clone())
+            }),
             // Not a record (a station, a request kept elsewhere): its id is all we have.
             None => Some((base.to_owned(), None)),
         };
@@ -405,7 +402,7 @@ fn views(
     per_page: usize,
 ) -> (Vec<GapView>, Vec<(Status, usize)>, usize) {
     let gaps = &evaluated.eval.gaps;
-    let candidates = evaluated.candidates(filter, &viewer.principal);
+    let candidates = evaluated.candidates(filter, viewer.principal());
     let counts = if matches!(candidates, Cow::Borrowed(_)) {
         evaluated.public_counts.clone()
     } else {
@@ -736,7 +733,7 @@ pub async fn show(
     // A gap about a record the viewer may not see is not found.
     let g = evaluated
         .gap(&id)
-        .filter(|g| evaluated.visible(&g.subject, &viewer.principal))
+        .filter(|g| evaluated.visible(&g.subject, viewer.principal()))
         .and_then(|g| view(&state, &viewer, &ui, &evaluated, g));
     let Some(g) = g else {
         return Err(AppError::NotFound).page(&ui);

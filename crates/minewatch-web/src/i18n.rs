@@ -104,6 +104,10 @@ pub fn negotiate(parts: &Parts) -> Lang {
         .unwrap_or(Lang::Mn)
 }
 
+/// The jurisdiction's time zone, as the access guard hands it to every request.
+#[derive(Debug, Clone)]
+pub struct LocalTime(pub jiff::tz::TimeZone);
+
 /// A link of the language switch.
 pub struct LangLink {
     pub code: &'static str,
@@ -124,6 +128,8 @@ pub struct NavItem {
 #[derive(Debug, Clone)]
 pub struct Ui {
     pub lang: Lang,
+    /// The jurisdiction's time (the pack's), which times on pages are shown in.
+    pub time_zone: jiff::tz::TimeZone,
     /// The path and query of the current page, for the language switch to return to.
     pub here: String,
     /// The CSRF token every form of this page carries.
@@ -141,6 +147,7 @@ impl Ui {
     pub fn new(lang: Lang, here: &str) -> Ui {
         Ui {
             lang,
+            time_zone: jiff::tz::TimeZone::UTC,
             here: here.to_owned(),
             csrf: String::new(),
             account: None,
@@ -254,6 +261,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
             .map(|pq| pq.as_str())
             .unwrap_or("/");
         let mut ui = Ui::new(negotiate(parts), here);
+        if let Some(LocalTime(tz)) = parts.extensions.get::<LocalTime>() {
+            ui.time_zone = tz.clone();
+        }
         if let Some(viewer) = parts.extensions.get::<crate::access::Viewer>() {
             ui.csrf = viewer.csrf.clone();
             ui.account = viewer.account.as_ref().map(|a| a.display_name.clone());

@@ -189,7 +189,7 @@ async fn writable(
     let mut out = Vec::new();
     for id in ids {
         let (id, access) = visible(state, viewer, id).await?;
-        if !viewer.principal.may_write(access.owner.as_ref()) {
+        if !viewer.may_write(access.owner.as_ref()) {
             return Err(AppError::Forbidden("forbidden-body"));
         }
         out.push(id);
@@ -235,7 +235,7 @@ pub async fn show(
         .get("capture")
         .and_then(|c| serde_json::from_value(c.clone()).ok());
     let capture_visible = shown.payload.get("capture").is_some()
-        || (media.capture.is_none() && may_see_capture(&viewer, &shown.access));
+        || (media.capture.is_none() && viewer.may_see_capture(&shown.access));
     let mut about = Vec::new();
     let mut warnings = Vec::new();
     for (kind, about_id) in &media.about {
@@ -243,7 +243,7 @@ pub async fn show(
             continue;
         };
         let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
-        if !access.visible_to(&viewer.principal) {
+        if !viewer.may_see_access(&access) {
             continue;
         }
         about.push(views::RecordLink::new(&ui, &r));
@@ -272,7 +272,7 @@ pub async fn show(
             }
         }
     }
-    let original_allowed = may_have_original(&viewer, &shown.access, &media);
+    let original_allowed = viewer.may_have_original(&shown.access, &media);
     let custody = if viewer.may(Action::EditRecords) {
         state
             .store
@@ -281,7 +281,7 @@ pub async fn show(
             .page(&ui)?
             .into_iter()
             .map(|e| crate::templates::CustodyRow {
-                when: views::format_time(e.at_ms),
+                when: views::format_time(&ui, e.at_ms),
                 what: match (e.op, e.payload.get("action").and_then(|a| a.as_str())) {
                     (Op::Put, _) => ui.t("custody-added"),
                     (Op::Correct, _) => ui.t("custody-corrected"),
@@ -371,7 +371,7 @@ async fn visible(
     let id = RecordId::parse(id).ok_or(AppError::NotFound)?;
     let r = state.store.get(&id).await?;
     let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
-    if !access.visible_to(&viewer.principal) {
+    if !viewer.may_see_access(&access) {
         return Err(AppError::NotFound);
     }
     Ok((id, access))
@@ -420,25 +420,6 @@ async fn media_of(
         Ok(Record::Media(m)) => Ok((shown.record.id, m, shown.access)),
         _ => Err(AppError::NotFound),
     }
-}
-
-/// Whether the viewer may see an item's capture metadata: its field's level, and never
-/// less than the case team's (whether or not this file carries any).
-fn may_see_capture(viewer: &Viewer, access: &minewatch_domain::RecordAccess) -> bool {
-    let level = access
-        .field_level("capture")
-        .max(minewatch_domain::Visibility::CaseTeam);
-    viewer.principal.can_see(level, access.owner.as_ref())
-}
-
-/// The original carries the capture metadata, so it is as restricted, unless it was
-/// published on purpose.
-fn may_have_original(
-    viewer: &Viewer,
-    access: &minewatch_domain::RecordAccess,
-    media: &Media,
-) -> bool {
-    media.original_published || may_see_capture(viewer, access)
 }
 
 async fn stream_blob(
@@ -500,7 +481,7 @@ pub async fn original(
     Path(id): Path<String>,
 ) -> PageResult {
     let (record_id, media, access) = media_of(&state, &viewer, &id).await.page(&ui)?;
-    let allowed = may_have_original(&viewer, &access, &media);
+    let allowed = viewer.may_have_original(&access, &media);
     if !allowed {
         let to = if media.public_copy.is_some() {
             format!("/media/{record_id}/public")
@@ -562,7 +543,7 @@ pub async fn publish(
         return Err(AppError::NotFound).page(&ui);
     }
     // Publishing gives away the capture: only someone who may see it decides.
-    if !may_see_capture(&viewer, &shown.access) {
+    if !viewer.may_see_capture(&shown.access) {
         return Err(AppError::Forbidden("forbidden-body")).page(&ui);
     }
     let mut payload = shown.record.payload.clone();
@@ -620,7 +601,7 @@ pub async fn bundle(
             // A bundle holds originals and their capture metadata: only items whose
             // capture the viewer may see go in.
             let access = minewatch_domain::RecordAccess::of(m.kind, &m.id, &m.payload);
-            access.visible_to(&viewer.principal) && may_see_capture(&viewer, &access)
+            viewer.may_see_capture(&access)
         })
         .collect();
     let selection = ids

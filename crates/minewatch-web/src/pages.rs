@@ -334,7 +334,7 @@ pub async fn show(
         None
     };
     let day = crate::tracker::as_of(&state, params.as_of.as_deref());
-    let may_edit = !record.retracted && viewer.principal.may_write(shown.access.owner.as_ref());
+    let may_edit = !record.retracted && viewer.may_write(shown.access.owner.as_ref());
     let request = schema
         .has(Section::RequestClock)
         .then(|| views::request_section(&ui, &state.pack, record, day, may_edit))
@@ -641,7 +641,7 @@ pub(crate) async fn save_report(
 ) -> Result<(RecordId, Option<String>), AppError> {
     // Whoever is not on a case team files without review: the server, not the client,
     // keeps the reporter and the exact place restricted.
-    let reviewed = viewer.principal.grants().iter().any(|g| g.role.is_staff());
+    let reviewed = viewer.is_staff();
     if !reviewed {
         let raised = minewatch_domain::access::clamp_intake_visibility(
             RecordKind::Observation,

@@ -48,7 +48,7 @@ async fn editable(
     if shown.record.kind != RecordKind::Request {
         return Err(AppError::NotFound);
     }
-    if shown.record.retracted || !viewer.principal.may_write(shown.access.owner.as_ref()) {
+    if shown.record.retracted || !viewer.may_write(shown.access.owner.as_ref()) {
         return Err(AppError::Forbidden("forbidden-body"));
     }
     Ok(shown.record.id)

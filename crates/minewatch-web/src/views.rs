@@ -35,13 +35,11 @@ pub fn display_name(record: &StoredRecord, lang: Lang) -> String {
     }
 }
 
-/// Local time in Mongolia (UTC+8, no daylight saving since 2017), to the minute.
-pub fn format_time(ms: i64) -> String {
-    let tz = jiff::tz::TimeZone::get("Asia/Ulaanbaatar")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+/// A moment in the jurisdiction's time (the pack's), to the minute.
+pub fn format_time(ui: &Ui, ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
         Ok(t) => t
-            .to_zoned_datetime(tz)
+            .to_zoned_datetime(ui.time_zone.clone())
             .strftime("%Y-%m-%d %H:%M")
             .to_string(),
         Err(_) => String::new(),
@@ -68,7 +66,7 @@ impl RecordLink {
             name: display_name(r, ui.lang),
             href: record_href(r.kind, &r.id),
             kind_label: ui.kind_label(r.kind),
-            when: format_time(r.updated_at_ms),
+            when: format_time(ui, r.updated_at_ms),
         }
     }
 }
@@ -334,8 +332,7 @@ pub async fn referenced_names(
                 continue;
             };
             if let Ok(r) = store.get(&rid).await {
-                let visible =
-                    RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&viewer.principal);
+                let visible = viewer.may_see(&r);
                 let shown = if visible {
                     (display_name(&r, ui.lang), record_href(r.kind, &r.id))
                 } else {
@@ -389,7 +386,7 @@ pub async fn history_rows(
         }
         rows.push(HistoryRow {
             op_label: ui.t(&format!("history-op-{}", entry.op.as_str())),
-            when: format_time(entry.at_ms),
+            when: format_time(ui, entry.at_ms),
             author: author_label(ui, viewer, &entry.author),
             entry_id: entry.id.clone(),
             changes,
@@ -473,7 +470,7 @@ pub async fn observation_soum(
         let Ok(r) = store.get(&id).await else {
             continue;
         };
-        if !RecordAccess::of(r.kind, &r.id, &r.payload).visible_to(&viewer.principal) {
+        if !viewer.may_see(&r) {
             continue;
         }
         if let Some(soum) = r

@@ -1,0 +1,166 @@
+//! Where licences lie: the protection zones a licence's area meets, and the authorities
+//! that govern its place. The store reads the records; these decisions are the domain's.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+use crate::engine::{Text, ZoneCheck};
+use crate::geo::{self, BBox};
+use crate::records::{Authority, Polygon, Zone};
+use crate::text::Localized;
+
+/// A zone a licence may have to stay out of, ready to be screened against: its box
+/// computed once, and the date it counts from (its designation, else when it was
+/// recorded).
+pub struct ScreenZone<'z> {
+    pub id: Text,
+    pub zone: &'z Zone,
+    pub bbox: Option<BBox>,
+    pub since: Date,
+}
+
+impl<'z> ScreenZone<'z> {
+    pub fn new(id: &str, zone: &'z Zone, recorded: Date) -> ScreenZone<'z> {
+        ScreenZone {
+            id: id.into(),
+            zone,
+            bbox: BBox::of_area(&zone.boundary),
+            since: zone.designated.unwrap_or(recorded),
+        }
+    }
+}
+
+/// The zones a licence's area meets, each as an overlap the engine's spatial duties
+/// read. A licence clear of every zone recorded is not "checked clear": the zones on
+/// record may not be all there are, so nothing is said for it.
+pub fn screen(licence: &str, area: &Polygon, zones: &[ScreenZone<'_>]) -> Vec<ZoneCheck> {
+    let area = std::slice::from_ref(area);
+    let bbox = BBox::of_area(area);
+    zones
+        .iter()
+        .filter(|z| bbox.zip(z.bbox).is_some_and(|(a, b)| a.meets(&b)))
+        .filter(|z| geo::areas_meet(area, &z.zone.boundary))
+        .map(|z| ZoneCheck {
+            id: z.id.clone(),
+            licence: licence.into(),
+            zone: z.zone.zone_type.clone(),
+            overlaps: true,
+            date: z.since,
+            retracted: false,
+        })
+        .collect()
+}
+
+/// For each authority type, the authority that governs a place most closely (a soum
+/// body over an aimag one over a national one). Two equally close ones of a type leave
+/// the type unassigned: which of them owes the duty is not for the toolkit to guess.
+pub fn governing<'a>(
+    authorities: impl IntoIterator<Item = (&'a str, &'a Authority)>,
+    aimag: &Localized,
+    soum: &Localized,
+) -> BTreeMap<String, Text> {
+    let mut best: BTreeMap<&str, (u8, Vec<&str>)> = BTreeMap::new();
+    for (id, a) in authorities {
+        let Some(level) = a.governs(aimag, soum) else {
+            continue;
+        };
+        let slot = best
+            .entry(a.authority_type.as_str())
+            .or_insert((level, Vec::new()));
+        if level > slot.0 {
+            *slot = (level, Vec::new());
+        }
+        if level == slot.0 {
+            slot.1.push(id);
+        }
+    }
+    best.into_iter()
+        .filter_map(|(t, (_, ids))| match ids[..] {
+            [one] => Some((t.to_owned(), one.into())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{Record, RecordKind};
+
+    fn authority(kind: &str, aimag: Option<&str>, soum: Option<&str>) -> Authority {
+        let mut p =
+            json!({"name": {"en": "x"}, "authority_type": kind, "jurisdiction": {"en": "x"}});
+        if let Some(a) = aimag {
+            p["aimag"] = json!({"en": a});
+        }
+        if let Some(s) = soum {
+            p["soum"] = json!({"en": s});
+        }
+        match Record::from_payload(RecordKind::Authority, &p).unwrap() {
+            Record::Authority(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_closest_authority_governs_and_a_tie_names_none() {
+        let soum = authority("governor", Some("Töv"), Some("Zaamar"));
+        let aimag = authority("governor", Some("Töv"), None);
+        let national = authority("agency", None, None);
+        let other_soum = authority("governor", Some("Töv"), Some("Bornuur"));
+        let (a, s) = (Localized::new("", "Töv"), Localized::new("", "Zaamar"));
+        let got = governing(
+            [
+                ("s", &soum),
+                ("a", &aimag),
+                ("n", &national),
+                ("o", &other_soum),
+            ],
+            &a,
+            &s,
+        );
+        assert_eq!(got.get("governor").map(|t| &**t), Some("s"));
+        assert_eq!(got.get("agency").map(|t| &**t), Some("n"));
+        let twin = authority("governor", Some("Töv"), Some("Zaamar"));
+        let got = governing([("s", &soum), ("t", &twin)], &a, &s);
+        assert!(!got.contains_key("governor"), "two soum governors: neither");
+    }
+
+    #[test]
+    fn a_licence_meets_the_zones_its_area_crosses_and_no_other() {
+        let square = |x: f64, y: f64| Polygon {
+            rings: vec![vec![
+                [x, y],
+                [x + 1.0, y],
+                [x + 1.0, y + 1.0],
+                [x, y + 1.0],
+                [x, y],
+            ]],
+        };
+        let zone = |p: Polygon| Zone {
+            name: Localized::new("", "z"),
+            zone_type: "water-protection".into(),
+            code: None,
+            aimag: None,
+            designated: Some(jiff::civil::date(2015, 1, 1)),
+            data_source: None,
+            boundary: vec![p],
+        };
+        let (near, far) = (zone(square(0.5, 0.5)), zone(square(5.0, 5.0)));
+        let zones = [
+            ScreenZone::new("near", &near, jiff::civil::date(2020, 1, 1)),
+            ScreenZone::new("far", &far, jiff::civil::date(2020, 1, 1)),
+        ];
+        let checks = screen("lic", &square(0.0, 0.0), &zones);
+        assert_eq!(checks.len(), 1);
+        assert_eq!(&*checks[0].id, "near");
+        assert_eq!(
+            checks[0].date,
+            jiff::civil::date(2015, 1, 1),
+            "from its designation"
+        );
+    }
+}
