@@ -9,7 +9,9 @@ use std::time::Instant;
 use jiff::ToSpan as _;
 use jiff::civil::date;
 use minewatch_domain::Pack;
-use minewatch_domain::engine::{Event, Facts, LicenceFact, Measurement, evaluate, evaluate_on};
+use minewatch_domain::engine::{
+    Event, Facts, LicenceFact, Measurement, Options, evaluate, evaluate_with,
+};
 
 const KINDS: [&str; 16] = [
     "request-sent",
@@ -210,7 +212,7 @@ fn main() {
         (0..runs)
             .map(|_| {
                 let start = Instant::now();
-                evaluate_on(&pack, f, as_of, 1);
+                evaluate_with(&pack, f, as_of, Options { threads: Some(1) });
                 start.elapsed().as_secs_f64()
             })
             .fold(f64::MAX, f64::min)

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{DayCount, DueDate};
 use crate::explain::{Explanation, Extension, Limit, Why};
-use crate::pack::{Duty, DutyKind, Pack, Silence, Standard};
+use crate::pack::{Due, Duty, DutyKind, Every, Pack, Rule, Silence, Standard};
 use crate::text::{Lang, Localized};
 
 /// An id or text shared between facts and gaps: cloning it is a counter increment, so
@@ -851,19 +851,19 @@ impl<'f> Index<'f> {
     /// copied as it doubles: one per trigger, per subject that needs a precondition,
     /// per licence checked against a zone. (Other duties' vectors grow.)
     fn room(&self, duty: &Duty) -> usize {
-        let of_kind = |k: &Option<String>| {
-            let k = k.as_deref().and_then(|k| self.kind(k));
+        let of_kind = |k: &str| {
+            let k = self.kind(k);
             k.map_or(&[][..], |k| &self.subjects[k as usize][..])
         };
-        match duty.kind {
-            DutyKind::Deadline => of_kind(&duty.trigger)
+        match duty.rule() {
+            Some(Rule::Deadline { trigger, .. }) => of_kind(trigger)
                 .iter()
                 .map(|(_, a, b)| (b - a) as usize)
                 .sum(),
-            DutyKind::Precondition => of_kind(&duty.before).len(),
-            DutyKind::Periodic => of_kind(&duty.from).len(),
-            DutyKind::Spatial => self.licence_order.len(),
-            DutyKind::Limit | DutyKind::Threshold => 0,
+            Some(Rule::Precondition { before }) => of_kind(before).len(),
+            Some(Rule::Periodic { from, .. }) => of_kind(from).len(),
+            Some(Rule::Spatial { .. }) => self.licence_order.len(),
+            _ => 0,
         }
     }
 
@@ -934,19 +934,17 @@ fn licence_events(facts: &Facts) -> Vec<Event> {
     out
 }
 
+/// How an evaluation runs; what it finds is the same whatever they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Threads to use, the calling one among them; `None`: one below 20,000 facts,
+    /// else as many as the machine has cores, up to four.
+    pub threads: Option<usize>,
+}
+
 /// Evaluates every duty of `pack` against `facts` as of `as_of`.
-///
-/// Duties are evaluated on as many threads as the machine has cores (up to
-/// `MAX_THREADS`) once the facts are many enough to repay starting them; the result is
-/// the same on any number of threads.
 pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
-    let records = facts.events.len() + facts.measurements.len() + facts.licences.len();
-    let threads = if records < PARALLEL_FROM {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
-    };
-    evaluate_on(pack, facts, as_of, threads)
+    evaluate_with(pack, facts, as_of, Options::default())
 }
 
 /// Below this many records an evaluation takes a few milliseconds, and starting
@@ -954,8 +952,16 @@ pub fn evaluate(pack: &Pack, facts: &Facts, as_of: Date) -> Evaluation {
 const PARALLEL_FROM: usize = 20_000;
 const MAX_THREADS: usize = 4;
 
-/// `evaluate` on `threads` threads (the calling one among them).
-pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> Evaluation {
+/// `evaluate`, with `options`.
+pub fn evaluate_with(pack: &Pack, facts: &Facts, as_of: Date, options: Options) -> Evaluation {
+    let records = facts.events.len() + facts.measurements.len() + facts.licences.len();
+    let threads = options.threads.unwrap_or_else(|| {
+        if records < PARALLEL_FROM {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+        }
+    });
     let implied = licence_events(facts);
     let index = Index::build(pack, facts, &implied, threads);
     let index = &index;
@@ -965,11 +971,11 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
     let mut tasks: Vec<Vec<usize>> = Vec::with_capacity(pack.duties.len());
     let mut by_standard: HashMap<&str, usize> = HashMap::new();
     for (at, duty) in pack.duties.iter().enumerate() {
-        match duty
-            .standard
-            .as_deref()
-            .filter(|_| duty.kind == DutyKind::Limit)
-        {
+        let standard = match duty.rule() {
+            Some(Rule::Limit { standard, .. }) => Some(standard),
+            _ => None,
+        };
+        match standard {
             Some(standard) => match by_standard.get(standard) {
                 Some(&task) => tasks[task].push(at),
                 None => {
@@ -1010,13 +1016,28 @@ pub fn evaluate_on(pack: &Pack, facts: &Facts, as_of: Date, threads: usize) -> E
                 buf: String::new(),
                 gaps: Vec::with_capacity(index.room(duty)),
             };
-            match duty.kind {
-                DutyKind::Deadline => ctx.deadline(&mut d, &mut diagnostics),
-                DutyKind::Precondition => ctx.precondition(&mut d),
-                DutyKind::Periodic => ctx.periodic(&mut d),
-                DutyKind::Limit => ctx.limit(&mut d, facts),
-                DutyKind::Threshold => ctx.threshold(&mut d),
-                DutyKind::Spatial => ctx.spatial(&mut d, facts),
+            // A checked pack's duties all have a rule (`check_duty`); one built by
+            // hand without its fields makes no gaps.
+            match duty.rule() {
+                Some(Rule::Deadline { trigger, due }) => {
+                    ctx.deadline(&mut d, trigger, due, &mut diagnostics)
+                }
+                Some(Rule::Precondition { before }) => ctx.precondition(&mut d, before),
+                Some(Rule::Periodic { from, every }) => ctx.periodic(&mut d, from, every),
+                Some(Rule::Limit {
+                    standard,
+                    multiple,
+                    respond,
+                }) => ctx.limit(&mut d, facts, standard, multiple, respond),
+                Some(Rule::Threshold {
+                    finding,
+                    count,
+                    window_days,
+                    consequence,
+                    respond,
+                }) => ctx.threshold(&mut d, finding, count, window_days, consequence, respond),
+                Some(Rule::Spatial { zone }) => ctx.spatial(&mut d, facts, zone),
+                None => {}
             }
             done.push((at, d.gaps, diagnostics));
         }
@@ -1220,12 +1241,14 @@ impl<'f> Ctx<'_, 'f> {
         });
     }
 
-    fn deadline(&self, d: &mut DutyRun, diagnostics: &mut Vec<Diagnostic>) {
-        let duty = d.duty;
-        let Some(trigger_kind) = duty.trigger.as_deref() else {
-            return;
-        };
-        let kind = self.index.kind(trigger_kind);
+    fn deadline(
+        &self,
+        d: &mut DutyRun,
+        trigger: &str,
+        due: Due,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let kind = self.index.kind(trigger);
         // Which of a subject's actions have performed a trigger already.
         let mut used: Vec<bool> = Vec::new();
         for (s, triggers) in self.index.subjects(kind) {
@@ -1238,14 +1261,16 @@ impl<'f> Ctx<'_, 'f> {
             used.clear();
             used.resize(actions.len(), false);
             for t in triggers {
-                self.one_deadline(d, s, *t, &actions, &mut used, diagnostics);
+                self.one_deadline(d, due, s, *t, &actions, &mut used, diagnostics);
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn one_deadline<'e>(
         &self,
         d: &mut DutyRun,
+        rule_due: Due,
         s: Sid,
         t: Ev<'f>,
         actions: &[Ev<'e>],
@@ -1253,7 +1278,7 @@ impl<'f> Ctx<'_, 'f> {
         diagnostics: &mut Vec<Diagnostic>,
     ) {
         let duty = d.duty;
-        let (due, derivation, window_start) = if let Some(m) = duty.months_before {
+        let (due, derivation, window_start) = if let Due::MonthsBefore(m) = rule_due {
             let due = t.date.checked_sub(i64::from(m).months()).unwrap_or(t.date);
             let why = d.why(t.date, || Why::MonthsBefore {
                 from: t.date,
@@ -1262,7 +1287,10 @@ impl<'f> Ctx<'_, 'f> {
             });
             (due, why, None)
         } else {
-            let count = duty.day_count().unwrap_or(DayCount::Calendar(0));
+            let count = match rule_due {
+                Due::After(count) => count,
+                Due::MonthsBefore(_) => unreachable!("handled above"),
+            };
             let cached = self.due(t.date, count);
             if cached.derivation.outside_calendar {
                 diagnostics.push(Diagnostic {
@@ -1338,11 +1366,8 @@ impl<'f> Ctx<'_, 'f> {
         );
     }
 
-    fn precondition(&self, d: &mut DutyRun) {
+    fn precondition(&self, d: &mut DutyRun, before_kind: &str) {
         let duty = d.duty;
-        let Some(before_kind) = duty.before.as_deref() else {
-            return;
-        };
         let kind = self.index.kind(before_kind);
         for (s, events) in self.index.subjects(kind) {
             if !self.applies(d, s) {
@@ -1382,19 +1407,16 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn periodic(&self, d: &mut DutyRun) {
+    fn periodic(&self, d: &mut DutyRun, from_kind: &str, every: Every) {
         let duty = d.duty;
-        let Some(from_kind) = duty.from.as_deref() else {
-            return;
-        };
         let kind = self.index.kind(from_kind);
         let ends: Vec<Option<u32>> = END_KINDS.iter().map(|k| self.index.kind(k)).collect();
         // An action belongs to the period whose due date it is nearest after half a
         // period: a report a few days after 1 November is that year's, late; one
         // months later is next year's, early.
-        let half = match duty.every.as_deref() {
-            Some("year") => 182,
-            _ => i64::from(duty.days.unwrap_or(2).max(2) / 2),
+        let half = match every {
+            Every::Year { .. } => 182,
+            Every::Days(days) => i64::from(days.max(2) / 2),
         };
         let shift = |d: Date| d.checked_add(half.days()).unwrap_or(Date::MAX);
         for (s, events) in self.index.subjects(kind) {
@@ -1408,15 +1430,15 @@ impl<'f> Ctx<'_, 'f> {
                 .flat_map(|k| self.index.events(*k, s).first())
                 .map(|e| e.date)
                 .min();
-            let dues = period_dues(duty, start.date, self.as_of, end);
+            let dues = period_dues(every, start.date, self.as_of, end);
             let actions = self.index.events_of(&d.actions, s);
-            let derivation = d.why(start.date, || match duty.every.as_deref() {
-                Some("year") => Why::EveryYear {
-                    by: duty.due.as_deref().unwrap_or("").into(),
+            let derivation = d.why(start.date, || match every {
+                Every::Year { by } => Why::EveryYear {
+                    by: by.into(),
                     since: start.date,
                 },
-                _ => Why::EveryDays {
-                    days: duty.days.unwrap_or(0),
+                Every::Days(days) => Why::EveryDays {
+                    days,
                     since: start.date,
                 },
             });
@@ -1449,9 +1471,17 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn limit(&self, d: &mut DutyRun, facts: &'f Facts) {
+    fn limit(
+        &self,
+        d: &mut DutyRun,
+        facts: &'f Facts,
+        standard: &str,
+        multiple: f64,
+        respond: DayCount,
+    ) {
         let duty = d.duty;
-        let Some(standard) = duty.standard.as_deref().and_then(|s| self.pack.standard(s)) else {
+        // A checked pack's limit duties name a standard it has.
+        let Some(standard) = self.pack.standard(standard) else {
             return;
         };
         // Several duties read one standard (an inspection owed, a public warning).
@@ -1461,7 +1491,6 @@ impl<'f> Ctx<'_, 'f> {
                 .entry(standard.id.clone())
                 .or_insert_with(|| Rc::new(aggregate(self.index, standard, &facts.measurements))),
         );
-        let multiple = duty.multiple.unwrap_or(1.0);
         let minimum = standard.direction.as_deref() == Some("min");
         let bound = standard.limit * multiple;
         let exceeds = |v: f64| if minimum { v <= bound } else { v > bound };
@@ -1534,8 +1563,7 @@ impl<'f> Ctx<'_, 'f> {
                         },
                     );
                 } else {
-                    let cached =
-                        self.due(v.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
+                    let cached = self.due(v.date, respond);
                     let due = &cached;
                     let after = actions.iter().copied().filter(|a| a.date >= v.date);
                     let (status, decided) = self.decide(duty, due.date, after);
@@ -1565,16 +1593,16 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn threshold(&self, d: &mut DutyRun) {
+    fn threshold(
+        &self,
+        d: &mut DutyRun,
+        finding: &str,
+        count: u32,
+        window: u32,
+        consequence: &str,
+        respond: DayCount,
+    ) {
         let duty = d.duty;
-        let (Some(finding), Some(count), Some(window), Some(consequence)) = (
-            duty.finding.as_deref(),
-            duty.count,
-            duty.window_days,
-            duty.consequence.as_deref(),
-        ) else {
-            return;
-        };
         let count = count.max(1) as usize;
         let (finding_kind, consequence_kind) =
             (self.index.kind(finding), self.index.kind(consequence));
@@ -1587,7 +1615,7 @@ impl<'f> Ctx<'_, 'f> {
                 continue;
             };
             let t = findings[i];
-            let cached = self.due(t.date, duty.day_count().unwrap_or(DayCount::Calendar(0)));
+            let cached = self.due(t.date, respond);
             let due = &cached;
             let first = findings[i + 1 - count].date;
             let actions = self
@@ -1624,11 +1652,7 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    fn spatial(&self, d: &mut DutyRun, facts: &'f Facts) {
-        let duty = d.duty;
-        let Some(zone) = duty.zone.as_deref() else {
-            return;
-        };
+    fn spatial(&self, d: &mut DutyRun, facts: &'f Facts, zone: &str) {
         let mut checks: FastMap<&str, Vec<&ZoneCheck>> = FastMap::default();
         for c in facts
             .zones
@@ -1668,14 +1692,12 @@ impl<'f> Ctx<'_, 'f> {
 
 /// The due dates of a periodic duty from `start` up to the first one after `as_of`,
 /// each with the start of its window: `(window_start, due)`.
-fn period_dues(duty: &Duty, start: Date, as_of: Date, end: Option<Date>) -> Vec<(Date, Date)> {
+fn period_dues(every: Every, start: Date, as_of: Date, end: Option<Date>) -> Vec<(Date, Date)> {
     let mut out = Vec::new();
     let mut window_start = start;
-    match duty.every.as_deref() {
-        Some("year") => {
-            let Some((m, d)) = duty
-                .due
-                .as_deref()
+    match every {
+        Every::Year { by } => {
+            let Some((m, d)) = Some(by)
                 .and_then(|s| s.split_once('-'))
                 .and_then(|(m, d)| Some((m.parse::<i8>().ok()?, d.parse::<i8>().ok()?)))
             else {
@@ -1700,8 +1722,8 @@ fn period_dues(duty: &Duty, start: Date, as_of: Date, end: Option<Date>) -> Vec<
                 }
             }
         }
-        _ => {
-            let step = i64::from(duty.days.unwrap_or(0).max(1));
+        Every::Days(days) => {
+            let step = i64::from(days.max(1));
             let mut due = start;
             loop {
                 due = due.checked_add(step.days()).unwrap_or(Date::MAX);
@@ -1764,12 +1786,7 @@ fn aggregate<'f>(
     standard: &Standard,
     measurements: &'f [Measurement],
 ) -> Aggregates<'f> {
-    let finer = |a: &str| match standard.averaging.as_str() {
-        "24h" => matches!(a, "20min" | "1h"),
-        "annual" => matches!(a, "20min" | "1h" | "8h" | "24h"),
-        "8h" => matches!(a, "20min" | "1h"),
-        _ => false,
-    };
+    let finer = |a: &str| crate::stats::is_finer(&standard.averaging, a);
     // (subject, whether it joins a mean, the mean's period, position): sorted, these
     // put a subject's values as given first, then each period's values together.
     let mut rows: Vec<(Sid, u32, (bool, Date))> = Vec::with_capacity(measurements.len());
@@ -1785,11 +1802,7 @@ fn aggregate<'f>(
         if m.averaging == standard.averaging {
             rows.push((s, i as u32, (false, Date::MIN)));
         } else if finer(&m.averaging) {
-            let period = if standard.averaging == "annual" {
-                Date::new(m.date.year(), 1, 1).unwrap_or(m.date)
-            } else {
-                m.date
-            };
+            let period = crate::stats::period(&standard.averaging, m.date);
             rows.push((s, i as u32, (true, period)));
         }
     }
@@ -1806,9 +1819,8 @@ fn aggregate<'f>(
         at = range.end;
         let (subject, _, (mean, period)) = group[0];
         let value = match mean {
-            true => {
-                members[range.clone()].iter().map(|m| m.value).sum::<f64>() / group.len() as f64
-            }
+            true => crate::stats::mean(members[range.clone()].iter().map(|m| m.value))
+                .unwrap_or_default(),
             false => members[range.start].value,
         };
         values.push(Aggregate {

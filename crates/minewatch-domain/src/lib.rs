@@ -20,6 +20,7 @@ pub mod records;
 pub mod redact;
 pub mod request;
 pub mod spatial;
+pub mod stats;
 pub mod text;
 
 pub use access::{

@@ -242,7 +242,98 @@ pub struct Duty {
     pub confidence: Confidence,
 }
 
+/// What a duty asks, by kind: the fields of the TOML form its kind needs, read once, so
+/// that the engine's rules get them typed instead of checking each `Option` again.
+/// (`check_duty` refuses a pack whose duty lacks one, so a checked pack's duties all
+/// have a rule.)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule<'d> {
+    /// The action is owed before the first `before` event (an opinion before a grant).
+    Precondition { before: &'d str },
+    /// The action is owed after each `trigger` event, by `due`.
+    Deadline { trigger: &'d str, due: Due },
+    /// The action is owed periodically once a `from` event has happened.
+    Periodic { from: &'d str, every: Every<'d> },
+    /// Measurements must keep within a standard (times `multiple`); with actions, a
+    /// value over it makes them owed within `respond`.
+    Limit {
+        standard: &'d str,
+        multiple: f64,
+        respond: DayCount,
+    },
+    /// `count` findings within `window_days` make a `consequence` owed within `respond`.
+    Threshold {
+        finding: &'d str,
+        count: u32,
+        window_days: u32,
+        consequence: &'d str,
+        respond: DayCount,
+    },
+    /// A licence must keep out of zones of this type.
+    Spatial { zone: &'d str },
+}
+
+/// When a deadline falls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// A count of days after the trigger.
+    After(DayCount),
+    /// Months before the trigger.
+    MonthsBefore(u32),
+}
+
+/// How often a periodic duty is owed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every<'d> {
+    /// Each year by a day (`MM-DD`).
+    Year { by: &'d str },
+    /// Every so many days.
+    Days(u32),
+}
+
 impl Duty {
+    /// What the duty asks, if the duty has the fields its kind needs.
+    pub fn rule(&self) -> Option<Rule<'_>> {
+        let respond = self.day_count().unwrap_or(DayCount::Calendar(0));
+        Some(match self.kind {
+            DutyKind::Precondition => Rule::Precondition {
+                before: self.before.as_deref()?,
+            },
+            DutyKind::Deadline => Rule::Deadline {
+                trigger: self.trigger.as_deref()?,
+                due: match (self.months_before, self.day_count()) {
+                    (Some(m), _) => Due::MonthsBefore(m),
+                    (None, Some(count)) => Due::After(count),
+                    (None, None) => return None,
+                },
+            },
+            DutyKind::Periodic => Rule::Periodic {
+                from: self.from.as_deref()?,
+                every: match self.every.as_deref()? {
+                    "year" => Every::Year {
+                        by: self.due.as_deref()?,
+                    },
+                    _ => Every::Days(self.days?),
+                },
+            },
+            DutyKind::Limit => Rule::Limit {
+                standard: self.standard.as_deref()?,
+                multiple: self.multiple.unwrap_or(1.0),
+                respond,
+            },
+            DutyKind::Threshold => Rule::Threshold {
+                finding: self.finding.as_deref()?,
+                count: self.count?.max(1),
+                window_days: self.window_days?,
+                consequence: self.consequence.as_deref()?,
+                respond,
+            },
+            DutyKind::Spatial => Rule::Spatial {
+                zone: self.zone.as_deref()?,
+            },
+        })
+    }
+
     /// The day count of a deadline-like duty.
     pub fn day_count(&self) -> Option<DayCount> {
         self.days.map(|n| match self.counting {

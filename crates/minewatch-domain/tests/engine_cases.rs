@@ -220,7 +220,7 @@ fn threads_change_nothing() {
     use jiff::ToSpan as _;
     use jiff::civil::date;
     use minewatch_domain::engine::{
-        Event, Facts, LicenceFact, Measurement, ZoneCheck, evaluate, evaluate_on,
+        Event, Facts, LicenceFact, Measurement, Options, ZoneCheck, evaluate, evaluate_with,
     };
 
     let pack = mongolian_pack();
@@ -318,7 +318,7 @@ fn threads_change_nothing() {
         });
     }
     let as_of = date(2025, 6, 1);
-    let one = evaluate_on(&pack, &facts, as_of, 1);
+    let one = evaluate_with(&pack, &facts, as_of, Options { threads: Some(1) });
     let warned: std::collections::BTreeSet<_> =
         one.diagnostics.iter().map(|d| d.duty.clone()).collect();
     assert!(warned.len() >= 2, "{:?}", one.diagnostics);
@@ -330,7 +330,14 @@ fn threads_change_nothing() {
     assert!(one.gaps.len() > 10_000);
     // (Two threads several times: which duty lands on which thread varies.)
     for threads in [2, 3, 8, 2, 2] {
-        let many = evaluate_on(&pack, &facts, as_of, threads);
+        let many = evaluate_with(
+            &pack,
+            &facts,
+            as_of,
+            Options {
+                threads: Some(threads),
+            },
+        );
         let differ = one
             .gaps
             .iter()
