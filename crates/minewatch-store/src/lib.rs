@@ -27,7 +27,6 @@ pub mod media;
 mod projection;
 mod records;
 mod requests;
-pub mod testing;
 pub mod uploads;
 mod verify;
 

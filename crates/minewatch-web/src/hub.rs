@@ -13,6 +13,8 @@ use minewatch_domain::{Localized, Record, RecordKind};
 use minewatch_store::{FieldFilter, ListQuery, StoredRecord};
 use serde_json::Value;
 
+use minewatch_report::svg::{Layer, MapDot, MapShape, map};
+
 use crate::AppState;
 use crate::access::Viewer;
 use crate::i18n::Ui;
@@ -37,14 +39,6 @@ pub struct Hub {
     pub timeline: Vec<TimelineRow>,
     /// The current agreements on the licence (filled in by the page).
     pub agreements: Vec<crate::tracker::AgreementBlock>,
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// The outer ring of a GeoJSON polygon as (lon, lat) pairs.
@@ -75,118 +69,6 @@ fn zone_title(ui: &Ui, r: &StoredRecord, zone_type: &str) -> String {
 fn localized(v: Option<&Value>) -> Localized {
     v.and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default()
-}
-
-/// Shapes to draw, in degrees.
-#[derive(Debug, Clone)]
-pub(crate) struct Shape {
-    ring: Vec<(f64, f64)>,
-    title: String,
-    href: Option<String>,
-    layer: Layer,
-}
-
-/// What a shape is, bottom to top as drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Layer {
-    /// The soum (or the zone a zone page is about): the map's extent.
-    Ground,
-    /// A protection zone: drawn, but it does not widen the map (it may be vast).
-    Zone,
-    Other,
-    Main,
-}
-
-impl Layer {
-    fn class(self) -> &'static str {
-        match self {
-            Layer::Ground => "map-soum",
-            Layer::Zone => "map-zone",
-            Layer::Other => "map-other",
-            Layer::Main => "map-licence",
-        }
-    }
-}
-
-struct Dot {
-    at: (f64, f64),
-    title: String,
-}
-
-/// Draws shapes and dots into a 480×320 SVG, in an equirectangular projection scaled
-/// by the cosine of the middle latitude so that areas keep their shape. Zones do not
-/// widen the map; what lies outside it is cut off.
-fn svg(shapes: &[Shape], dots: &[Dot], label: &str) -> Option<String> {
-    let points = shapes
-        .iter()
-        .filter(|s| s.layer != Layer::Zone)
-        .flat_map(|s| s.ring.iter().copied())
-        .chain(dots.iter().map(|d| d.at));
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for (x, y) in points {
-        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-    }
-    if x0 > x1 {
-        return None;
-    }
-    let k = ((y0 + y1) / 2.0).to_radians().cos().max(0.1);
-    let (w, h) = (480.0, 320.0);
-    let span_x = ((x1 - x0) * k).max(1e-4);
-    let span_y = (y1 - y0).max(1e-4);
-    let scale = ((w - 40.0) / span_x).min((h - 40.0) / span_y);
-    let ox = (w - span_x * scale) / 2.0;
-    let oy = (h - span_y * scale) / 2.0;
-    let at = |(x, y): (f64, f64)| {
-        (
-            ox + (x - x0) * k * scale,
-            // North up: latitude grows upwards, SVG's y downwards.
-            h - (oy + (y - y0) * scale),
-        )
-    };
-    let mut out = format!(
-        "<svg class=\"licence-map\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        escape(label)
-    );
-    out.push_str(&format!(
-        "<rect width=\"{w}\" height=\"{h}\" class=\"map-ground\"/>"
-    ));
-    // The soum at the bottom, the licence itself on top.
-    let mut ordered: Vec<&Shape> = shapes.iter().collect();
-    ordered.sort_by_key(|s| s.layer);
-    for s in ordered {
-        let pts: Vec<String> = s
-            .ring
-            .iter()
-            .map(|p| {
-                let (x, y) = at(*p);
-                format!("{x:.1},{y:.1}")
-            })
-            .collect();
-        let class = s.layer.class();
-        let polygon = format!(
-            "<polygon class=\"{class}\" points=\"{}\"><title>{}</title></polygon>",
-            pts.join(" "),
-            escape(&s.title)
-        );
-        match &s.href {
-            Some(h) if s.layer != Layer::Main => {
-                out.push_str(&format!("<a href=\"{}\">{polygon}</a>", escape(h)))
-            }
-            _ => out.push_str(&polygon),
-        }
-    }
-    for d in dots {
-        let (x, y) = at(d.at);
-        out.push_str(&format!(
-            "<circle class=\"map-community\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\"><title>{}</title></circle><text class=\"map-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            escape(&d.title),
-            x + 6.0,
-            y + 4.0,
-            escape(&d.title)
-        ));
-    }
-    out.push_str("</svg>");
-    Some(out)
 }
 
 /// The date a linked record happened on, if it has one.
@@ -234,7 +116,7 @@ pub async fn licence_hub(
             async || -> Result<_, minewatch_store::StoreError> {
                 let mut shapes = Vec::new();
                 if let Some(ring) = payload.get("area").and_then(outer_ring) {
-                    shapes.push(Shape {
+                    shapes.push(MapShape {
                         ring,
                         title: display_name(licence, ui.lang),
                         href: None,
@@ -299,7 +181,7 @@ pub async fn licence_hub(
                                 if let (true, Some(ring)) =
                                     (same_soum, view.get("area").and_then(outer_ring))
                                 {
-                                    found.push(Shape {
+                                    found.push(MapShape {
                                         ring,
                                         title: display_name(&other, ui.lang),
                                         href: record_href(other.kind, &other.id),
@@ -312,11 +194,11 @@ pub async fn licence_hub(
                     )
                     .await?;
                 let own = record_href(licence.kind, &licence.id);
-                let mut neighbours: Vec<Shape> =
+                let mut neighbours: Vec<MapShape> =
                     all.iter().filter(|s| s.href != own).cloned().collect();
                 // The nearest ones, when the soum has more than the map can show.
                 if let Some((x, y)) = centre {
-                    let distance = |s: &Shape| {
+                    let distance = |s: &MapShape| {
                         s.ring
                             .first()
                             .map_or(f64::MAX, |(sx, sy)| (sx - x).powi(2) + (sy - y).powi(2))
@@ -339,7 +221,7 @@ pub async fn licence_hub(
                         .get("centre")
                         .and_then(|p| Some((p.get("lon")?.as_f64()?, p.get("lat")?.as_f64()?)));
                     if let Some(at) = centre {
-                        dots.push(Dot {
+                        dots.push(MapDot {
                             at,
                             title: display_name(&c, ui.lang),
                         });
@@ -352,7 +234,7 @@ pub async fn licence_hub(
                     ui.pick(&aimag)
                 );
                 let map = if shapes.iter().any(|s| s.layer == Layer::Main) {
-                    svg(&shapes, &dots, &caption)
+                    map(&shapes, &dots, &caption)
                 } else {
                     None
                 };
@@ -434,8 +316,8 @@ async fn soum_and_zones(
     ui: &Ui,
     aimag: &Localized,
     soum: &Localized,
-    licence: &[Shape],
-) -> Result<Vec<Shape>, minewatch_store::StoreError> {
+    licence: &[MapShape],
+) -> Result<Vec<MapShape>, minewatch_store::StoreError> {
     let mut out = Vec::new();
     let mut extent: Vec<[f64; 2]> = licence
         .iter()
@@ -449,7 +331,7 @@ async fn soum_and_zones(
         if let Some((r, z)) = same {
             for ring in outlines(&z.boundary) {
                 extent.extend(ring.iter().map(|&(x, y)| [x, y]));
-                out.push(Shape {
+                out.push(MapShape {
                     ring,
                     title: zone_title(ui, &r, &z.zone_type),
                     href: record_href(r.kind, &r.id),
@@ -466,7 +348,7 @@ async fn soum_and_zones(
         if BBox::of_area(&z.boundary).is_some_and(|b| b.meets(&bbox)) {
             let title = zone_title(ui, &r, &z.zone_type);
             for ring in outlines(&z.boundary) {
-                out.push(Shape {
+                out.push(MapShape {
                     ring,
                     title: title.clone(),
                     href: record_href(r.kind, &r.id),
@@ -496,9 +378,9 @@ pub async fn zone_section(
     let Ok(Record::Zone(z)) = zone.typed() else {
         return Ok(None);
     };
-    let mut shapes: Vec<Shape> = outlines(&z.boundary)
+    let mut shapes: Vec<MapShape> = outlines(&z.boundary)
         .into_iter()
-        .map(|ring| Shape {
+        .map(|ring| MapShape {
             ring,
             title: display_name(zone, ui.lang),
             href: None,
@@ -524,7 +406,7 @@ pub async fn zone_section(
         if near && geo::areas_meet(std::slice::from_ref(&area), &z.boundary) {
             let name = display_name(&l, ui.lang);
             if let Some(ring) = view.get("area").and_then(outer_ring) {
-                shapes.push(Shape {
+                shapes.push(MapShape {
                     ring,
                     title: name.clone(),
                     href: record_href(l.kind, &l.id),
@@ -536,7 +418,7 @@ pub async fn zone_section(
     }
     let caption = zone_title(ui, zone, &z.zone_type);
     Ok(Some(ZoneSection {
-        map: svg(&shapes, &[], &caption),
+        map: map(&shapes, &[], &caption),
         map_caption: caption,
         licences: meeting,
     }))
@@ -610,66 +492,4 @@ fn status_history(
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     rows.into_iter().map(|(_, _, row)| row).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_map_fits_every_shape_with_north_up_and_escapes_titles() {
-        let square = vec![
-            (104.0, 48.0),
-            (104.1, 48.0),
-            (104.1, 48.1),
-            (104.0, 48.1),
-            (104.0, 48.0),
-        ];
-        let svg = svg(
-            &[Shape {
-                ring: square,
-                title: "<MV-1>".into(),
-                href: None,
-                layer: Layer::Main,
-            }],
-            &[Dot {
-                at: (104.05, 48.2),
-                title: "Bagh \"3\"".into(),
-            }],
-            "map",
-        )
-        .unwrap();
-        assert!(
-            svg.contains("&lt;MV-1&gt;") && svg.contains("Bagh &quot;3&quot;"),
-            "{svg}"
-        );
-        // The community north of the licence is drawn above it (smaller y).
-        let cy: f64 = svg
-            .split("cy=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let pts = svg
-            .split("points=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap();
-        let ys: Vec<f64> = pts
-            .split(' ')
-            .map(|p| p.split(',').nth(1).unwrap().parse().unwrap())
-            .collect();
-        assert!(ys.iter().all(|y| *y > cy), "{svg}");
-        assert!(
-            ys.iter()
-                .chain([cy].iter())
-                .all(|y| (0.0..=320.0).contains(y)),
-            "{svg}"
-        );
-    }
 }

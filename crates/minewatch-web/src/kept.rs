@@ -86,7 +86,7 @@ pub struct PageCache {
     pub(crate) evaluation: Kept<Arc<crate::gaps::Evaluated>>,
     counts: Kept<i64>,
     per_kind: Kept<Vec<(RecordKind, i64)>>,
-    pub(crate) soum_licences: Kept<Arc<Vec<crate::hub::Shape>>>,
+    pub(crate) soum_licences: Kept<Arc<Vec<minewatch_report::svg::MapShape>>>,
     pub(crate) company: Kept<Arc<crate::company::CompanySection>>,
     /// A licence's map: its SVG and caption.
     pub(crate) licence_map: Kept<Arc<(Option<String>, String)>>,

@@ -86,7 +86,7 @@ pub async fn letter_pdf(
 ) -> PageResult {
     let (id, lang, letter) = load_letter(&state, &viewer, &id, &q).await.page(&ui)?;
     let footer = format!("minewatch · {id}");
-    let bytes = minewatch_pdf::letter(&minewatch_pdf::LetterDoc {
+    let bytes = minewatch_report::letter(&minewatch_report::LetterDoc {
         title: &letter.title,
         body: &letter.body,
         footer: &footer,

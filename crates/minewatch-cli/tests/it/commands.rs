@@ -1,6 +1,6 @@
 //! init, demo, verify, rebuild and their errors.
 
-use minewatch_store::testing::PgServer;
+use minewatch_testing::PgServer;
 
 use crate::{assert_exit, minewatch, stderr, stdout};
 

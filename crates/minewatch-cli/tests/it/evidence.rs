@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use minewatch_store::testing::skip_or_fail;
+use minewatch_testing::skip_or_fail;
 
 use crate::{assert_exit, assert_refused, minewatch, stdout};
 

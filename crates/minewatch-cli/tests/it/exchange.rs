@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use minewatch_domain::RecordKind;
-use minewatch_store::testing::skip_or_fail;
+use minewatch_testing::skip_or_fail;
 
 use crate::{assert_exit, minewatch, stdout};
 

@@ -354,7 +354,12 @@ pub(super) fn sort_each_subject(
 }
 
 impl<'f> Index<'f> {
-    pub(super) fn build(pack: &Pack, facts: &'f Facts, implied: &'f [Event], threads: usize) -> Index<'f> {
+    pub(super) fn build(
+        pack: &Pack,
+        facts: &'f Facts,
+        implied: &'f [Event],
+        threads: usize,
+    ) -> Index<'f> {
         let mut kinds: FastMap<String, u32> = FastMap::default();
         let mut add = |k: &str| {
             let n = kinds.len() as u32;
@@ -606,4 +611,3 @@ pub(super) fn licence_events(facts: &Facts) -> Vec<Event> {
     }
     out
 }
-

@@ -615,7 +615,12 @@ impl<'f> Ctx<'_, 'f> {
 
 /// The due dates of a periodic duty from `start` up to the first one after `as_of`,
 /// each with the start of its window: `(window_start, due)`.
-pub(super) fn period_dues(every: Every, start: Date, as_of: Date, end: Option<Date>) -> Vec<(Date, Date)> {
+pub(super) fn period_dues(
+    every: Every,
+    start: Date,
+    as_of: Date,
+    end: Option<Date>,
+) -> Vec<(Date, Date)> {
     let mut out = Vec::new();
     let mut window_start = start;
     match every {
@@ -795,4 +800,3 @@ pub fn first_cluster<T>(
                 .unwrap_or(Date::MAX)
     })
 }
-

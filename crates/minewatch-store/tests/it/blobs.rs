@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use futures::StreamExt as _;
 use minewatch_store::blobs::{BlobConfig, BlobError, BlobStore};
-use minewatch_store::testing::S3Server;
+use minewatch_testing::S3Server;
 use sha2::{Digest as _, Sha256};
 
 /// A deterministic file of `len` bytes, streamed in chunks of `chunk` bytes.

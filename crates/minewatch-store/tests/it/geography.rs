@@ -25,7 +25,7 @@ fn demo_licences_lie_inside_their_soums() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/boundaries");
     let path = root.join("mng_adm2_soum_nso_hdx.geojson");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        minewatch_store::testing::skip_or_fail(
+        minewatch_testing::skip_or_fail(
             "the demo geography test",
             "it needs ../shared/data (the shared data folder beside the checkout)",
         );

@@ -12,8 +12,8 @@ mod tamper;
 use std::future::Future;
 use std::pin::Pin;
 
-use minewatch_store::testing::PgServer;
 use minewatch_store::{DeviceKey, Store};
+use minewatch_testing::PgServer;
 
 type CaseFn = fn(Store) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 

@@ -10,8 +10,8 @@ use minewatch_domain::request::{self, Finding, State, Step};
 use minewatch_domain::{Lang, Pack, RecordId, RecordKind};
 use minewatch_store::demo;
 use minewatch_store::mail::{MailConfig, SmtpMailer};
-use minewatch_store::testing::SmtpServer;
 use minewatch_store::{Author, SendOutcome, Store, StoreError};
+use minewatch_testing::SmtpServer;
 
 fn mailer(toml_text: &str) -> SmtpMailer {
     let t: toml::Table = toml::from_str(toml_text).unwrap();
@@ -298,7 +298,7 @@ pub async fn failed_sends_stay_unsent_and_are_retried(store: Store) {
     assert!(smtp.messages().is_empty());
 
     // The server is down: failed, and the daily job sends it once the server is back.
-    let down_port = minewatch_store::testing::free_port();
+    let down_port = minewatch_testing::free_port();
     let down = mailer(&smtp.mail_toml().replace(
         &format!("port = {}", smtp.port),
         &format!("port = {down_port}"),

@@ -7,7 +7,7 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use fantoccini::{ClientBuilder, Locator};
-use minewatch_store::testing::{free_port, skip_or_fail};
+use minewatch_testing::{free_port, skip_or_fail};
 
 use crate::TestApp;
 

@@ -10,7 +10,7 @@ use minewatch_domain::{RecordKind, Role, Scope};
 use minewatch_formats::bundle::{ReadLimits, verify_bundle};
 use minewatch_formats::media::read_capture;
 use minewatch_store::ListQuery;
-use minewatch_store::testing::skip_or_fail;
+use minewatch_testing::skip_or_fail;
 
 use crate::{Client, Reply, TestApp};
 

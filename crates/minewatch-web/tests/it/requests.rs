@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use minewatch_domain::engine::evaluate;
 use minewatch_domain::{Role, Scope};
 use minewatch_store::mail::{MailConfig, SmtpMailer};
-use minewatch_store::testing::SmtpServer;
+use minewatch_testing::SmtpServer;
 use minewatch_web::builtin_pack;
 
 use crate::TestApp;
@@ -90,7 +90,7 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
         .is_ok_and(|o| o.status.success());
     let has_pdftotext = Command::new("pdftotext").arg("-v").output().is_ok();
     if !has_icalendar || !has_pdftotext {
-        minewatch_store::testing::skip_or_fail(
+        minewatch_testing::skip_or_fail(
             "the request end-to-end test",
             "pip install icalendar and apt-get install poppler-utils to run it",
         );

@@ -335,8 +335,8 @@ async fn bad_input_is_refused_with_its_field_and_hidden_records_stay_unknown() {
 /// write through one is seen by the next page of the other.
 #[tokio::test]
 async fn the_shared_evaluation_follows_writes_made_by_another_process() {
-    use minewatch_store::testing::PgServer;
     use minewatch_store::{Author, DeviceKey, Store};
+    use minewatch_testing::PgServer;
     use minewatch_web::{AppState, app, builtin_pack};
     let Some(server) = PgServer::start() else {
         return;

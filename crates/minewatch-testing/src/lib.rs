@@ -1,5 +1,6 @@
-//! Test support shared by the crates' test suites: a throwaway PostgreSQL server
-//! started from the installed Debian binaries, and the rule for missing binaries.
+//! Test support shared by the crates' test suites (a dev-dependency only): a throwaway
+//! PostgreSQL server started from the installed Debian binaries, and the rule for
+//! missing binaries.
 //!
 //! Tests that need an external program print one clear `skipped: …` line where it is
 //! missing, unless `MINEWATCH_REQUIRE_ALL=1` (set by `.ci/run`) makes that a failure.
