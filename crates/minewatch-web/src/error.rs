@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use minewatch_domain::FieldError;
+use minewatch_domain::{FieldError, Lang};
 use minewatch_store::StoreError;
 use serde_json::json;
 
@@ -113,23 +113,32 @@ impl IntoResponse for PageError {
         let ui = self.ui;
         let (title, body) = match &self.error {
             AppError::NotFound => (ui.t("page-not-found-title"), ui.t("page-not-found-body")),
-            AppError::BadRequest(_, why) => (ui.t("bad-request-title"), why.clone()),
+            // The specifics are English (for the API's clients); a Mongolian page says
+            // what kind of problem it is.
+            AppError::BadRequest(_, why) => (
+                ui.t("bad-request-title"),
+                in_english(&ui, why, "bad-request-body"),
+            ),
             AppError::Invalid(fields) => (
                 ui.t("bad-request-title"),
                 fields
                     .iter()
                     .map(|f| {
                         let what = ui.t(&format!("error-{}", f.code));
-                        if f.detail.is_empty() {
-                            format!("{}: {what}", f.field)
+                        let field = ui.t_or(&format!("field-{}", f.field), &f.field);
+                        if f.detail.is_empty() || ui.lang != Lang::En {
+                            format!("{field}: {what}")
                         } else {
-                            format!("{}: {what} ({})", f.field, f.detail)
+                            format!("{field}: {what} ({})", f.detail)
                         }
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            AppError::Conflict(why) => (ui.t("conflict-title"), why.clone()),
+            AppError::Conflict(why) => (
+                ui.t("conflict-title"),
+                in_english(&ui, why, "conflict-body"),
+            ),
             AppError::Forbidden(key) => (ui.t("forbidden-title"), ui.t(key)),
             AppError::TooMany { retry_after_s } => (
                 ui.t("too-many-title"),
@@ -162,5 +171,13 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
             ui: ui.clone(),
             error: e.into(),
         })
+    }
+}
+
+/// An English explanation for English readers; for others, the translated `key`.
+fn in_english(ui: &Ui, why: &str, key: &str) -> String {
+    match ui.lang {
+        Lang::En if !why.is_empty() => why.to_owned(),
+        _ => ui.t(key),
     }
 }
