@@ -8,8 +8,8 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::calendar::{DayCount, DueDate};
 use crate::engine::Status;
+use crate::law::calendar::{DayCount, DueDate};
 use crate::text::Localized;
 
 /// How a finding's due date (or its measure) was worked out.

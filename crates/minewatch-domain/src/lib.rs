@@ -8,31 +8,28 @@
 
 pub mod access;
 pub mod agreement;
-pub mod calendar;
 pub mod engine;
+pub mod evidence;
 pub mod explain;
 pub mod geo;
-pub mod letter;
+pub mod law;
 pub mod licence;
-pub mod media;
-pub mod pack;
 pub mod records;
-pub mod redact;
-pub mod request;
+pub mod requests;
 pub mod spatial;
 pub mod stats;
 pub mod text;
 
+pub use access::redact::{RedactionOptions, public_payload, shareable_payload};
 pub use access::{
     Action, FieldView, Grant, OwnerSet, Principal, RecordAccess, RecordFilter, Role, Scope,
     Visibility, view_payload,
 };
+pub use evidence::{Capture, Media, PublicCopy};
+pub use law::pack::{Pack, PackDiagnostic};
 pub use licence::{LicenceNumber, LicenceType};
-pub use media::{Capture, Media, PublicCopy};
-pub use pack::{Pack, PackDiagnostic};
 pub use records::{
     DatedDetail, DatedRecord, FieldError, Installment, KindSchema, Link, Record, RecordId,
     RecordKind,
 };
-pub use redact::{RedactionOptions, public_payload, shareable_payload};
 pub use text::{Lang, Localized};

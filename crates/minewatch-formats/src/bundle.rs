@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use minewatch_domain::media::is_sha256_hex;
+use minewatch_domain::evidence::is_sha256_hex;
 
 pub const FORMAT: &str = "minewatch-evidence-bundle";
 pub const VERSION: u64 = 1;

@@ -31,7 +31,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 
-use minewatch_domain::media::is_sha256_hex;
+use minewatch_domain::evidence::is_sha256_hex;
 
 /// The largest upload taken unless `max_upload_mb` says otherwise.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 2 << 30;

@@ -77,7 +77,7 @@ impl Store {
         // Requests: their sending (to the addressee), extensions and answer.
         for r in self.all_of(RecordKind::Request).await? {
             if let Ok(Record::Request(q)) = r.typed() {
-                facts.events.extend(minewatch_domain::request::events(
+                facts.events.extend(minewatch_domain::requests::events(
                     &r.id,
                     q.request_type,
                     q.channel,
@@ -87,7 +87,7 @@ impl Store {
                 // What an answer says about the duty it asked about.
                 facts
                     .events
-                    .extend(minewatch_domain::request::finding_event(
+                    .extend(minewatch_domain::requests::finding_event(
                         pack,
                         &r.id,
                         q.basis_duty.as_deref(),

@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use minewatch_domain::letter::{self, Letter};
+use minewatch_domain::law::letter::{self, Letter};
 use minewatch_domain::records::Request;
-use minewatch_domain::request::{self, RequestType, State, Step};
+use minewatch_domain::requests::{self, RequestType, State, Step};
 use minewatch_domain::{Lang, Pack, Record, RecordId, RecordKind};
 use serde_json::{Value, json};
 
@@ -138,7 +138,7 @@ impl Store {
         }
         values.insert("basis", basis(pack, &q, lang));
         values.insert("ask", q.ask.clone());
-        let st = request::standing(pack, q.request_type, q.channel, &q.steps, today);
+        let st = requests::standing(pack, q.request_type, q.channel, &q.steps, today);
         let (date, due) = match (st.clock_start, st.due) {
             (Some(start), due) => (start, due),
             // Not sent yet: the due date if it went today.
@@ -151,7 +151,7 @@ impl Store {
                     finding: None,
                     media_id: None,
                 }];
-                let st = request::standing(pack, q.request_type, q.channel, &as_if, today);
+                let st = requests::standing(pack, q.request_type, q.channel, &as_if, today);
                 (today, st.due)
             }
         };
@@ -163,7 +163,7 @@ impl Store {
             && let Ok((_, first)) = self.request(about).await
         {
             let st =
-                request::standing(pack, first.request_type, first.channel, &first.steps, today);
+                requests::standing(pack, first.request_type, first.channel, &first.steps, today);
             if let Some(sent) = st.clock_start {
                 values.insert("sent", sent.to_string());
             }
@@ -210,7 +210,7 @@ impl Store {
         today: Date,
     ) -> Result<SendOutcome, StoreError> {
         let (r, q) = self.request(id).await?;
-        if q.channel != request::Channel::Email {
+        if q.channel != requests::Channel::Email {
             return Err(StoreError::Conflict(format!(
                 "request {id} goes by {}: record its delivery instead of sending it",
                 q.channel.as_str()
@@ -308,7 +308,7 @@ impl Store {
                 s.state == State::Failed || (s.state == State::Sending && s.date < today)
             });
             if let Some(m) = mailer
-                && q.channel == request::Channel::Email
+                && q.channel == requests::Channel::Email
                 && retry
             {
                 // One request's trouble (a conflicting edit, a pack without a
@@ -320,7 +320,7 @@ impl Store {
                 report.retried.push((r.id.clone(), outcome));
                 continue;
             }
-            let st = request::standing(pack, q.request_type, q.channel, &q.steps, today);
+            let st = requests::standing(pack, q.request_type, q.channel, &q.steps, today);
             if !matches!(st.state, State::Overdue | State::VeryOverdue) {
                 continue;
             }
@@ -370,9 +370,9 @@ fn step(date: Date, state: State, note: Option<String>) -> Step {
 }
 
 /// The state that starts the clock on a channel.
-fn clock_state(channel: request::Channel) -> State {
+fn clock_state(channel: requests::Channel) -> State {
     match channel {
-        request::Channel::Email => State::Sent,
+        requests::Channel::Email => State::Sent,
         _ => State::Delivered,
     }
 }
@@ -384,7 +384,7 @@ fn clock_state(channel: request::Channel) -> State {
 fn basis(pack: &Pack, q: &Request, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
     let duties = [
-        request::duty_for(pack, q.request_type),
+        requests::duty_for(pack, q.request_type),
         q.basis_duty.as_deref().and_then(|id| pack.duty(id)),
     ];
     for d in duties.into_iter().flatten() {

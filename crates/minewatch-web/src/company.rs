@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 use minewatch_domain::engine::first_cluster;
-use minewatch_domain::pack::DutyKind;
+use minewatch_domain::law::pack::DutyKind;
 use minewatch_domain::{RecordId, RecordKind};
 use minewatch_store::{ListQuery, StoreError, StoredRecord};
 use serde_json::Value;

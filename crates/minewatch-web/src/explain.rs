@@ -4,8 +4,8 @@
 
 use jiff::civil::{Date, Weekday};
 use minewatch_domain::Lang;
-use minewatch_domain::calendar::{DayCount, DueDate};
 use minewatch_domain::explain::{Explanation, Limit, Why, number};
+use minewatch_domain::law::calendar::{DayCount, DueDate};
 
 use crate::i18n::Ui;
 

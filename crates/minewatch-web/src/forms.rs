@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minewatch_domain::access::{FIELD_VISIBILITY_KEY, VISIBILITY_KEY, Visibility};
 use minewatch_domain::records::dated::{CONSULTATION_PURPOSES, EvidenceSource, VIOLATION_FINDERS};
 use minewatch_domain::records::{ADMIN_ZONE_TYPES, LicenceStatus};
-use minewatch_domain::request::{Channel, RequestType};
+use minewatch_domain::requests::{Channel, RequestType};
 use minewatch_domain::{Lang, RecordAccess, RecordId, RecordKind};
 use minewatch_formats::table::{self, CellProblem, Column, Header, Shape};
 use minewatch_store::{ListQuery, StoreError};
@@ -335,7 +335,7 @@ pub async fn new_form(
             .page(&ui)?
             .ok_or(AppError::NotFound)
             .page(&ui)?;
-        let draft = minewatch_domain::request::draft_for_gap(&state.pack, &gap, ui.lang);
+        let draft = minewatch_domain::requests::draft_for_gap(&state.pack, &gap, ui.lang);
         let id = RecordId::parse("new").expect("a valid id");
         values = values_of(kind, &id, &draft)
             .into_iter()

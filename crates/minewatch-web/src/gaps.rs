@@ -17,7 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 use minewatch_domain::engine::{Evaluation, Facts, Gap, Status, evaluate};
-use minewatch_domain::pack::Basis;
+use minewatch_domain::law::pack::Basis;
 use minewatch_domain::{Lang, Pack, Principal, RecordAccess, RecordId, RecordKind, Visibility};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};

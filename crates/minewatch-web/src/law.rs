@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use minewatch_domain::pack::{Basis, Duty};
+use minewatch_domain::law::pack::{Basis, Duty};
 use serde::Deserialize;
 
 use crate::AppState;

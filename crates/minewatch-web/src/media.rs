@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::StreamExt as _;
-use minewatch_domain::media::{Disagreement, Reported, Tolerance, disagreements};
+use minewatch_domain::evidence::{Disagreement, Reported, Tolerance, disagreements};
 use minewatch_domain::records::Point;
 use minewatch_domain::{Action, Capture, Media, Record, RecordId, RecordKind};
 use minewatch_store::blobs::{BlobError, BlobStore, HEAD_BYTES};

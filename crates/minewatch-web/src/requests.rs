@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use minewatch_domain::request::{self, State as RequestState};
+use minewatch_domain::requests::{self, State as RequestState};
 use minewatch_domain::{Lang, Record, RecordKind};
 use minewatch_formats::ics::{self, IcsEvent};
 use serde::Deserialize;
@@ -113,7 +113,7 @@ async fn load_letter(
     (
         minewatch_domain::RecordId,
         Lang,
-        minewatch_domain::letter::Letter,
+        minewatch_domain::law::letter::Letter,
     ),
     AppError,
 > {
@@ -173,7 +173,7 @@ pub async fn step(
             .filter(|v| !v.is_empty())
     };
     let mut step = Map::new();
-    for k in request::STEP_FIELDS {
+    for k in requests::STEP_FIELDS {
         let Some(v) = get(k) else { continue };
         let value = if k == "days" {
             match v.parse::<u64>() {
@@ -262,7 +262,7 @@ pub async fn feed(
         let Ok(Record::Request(q)) = r.typed() else {
             continue;
         };
-        let st = request::standing(&state.pack, q.request_type, q.channel, &q.steps, today);
+        let st = requests::standing(&state.pack, q.request_type, q.channel, &q.steps, today);
         let (Some(due), true) = (
             st.due,
             st.state.awaiting()

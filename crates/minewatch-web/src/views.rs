@@ -541,11 +541,11 @@ pub fn request_section(
     day: jiff::civil::Date,
     editor: bool,
 ) -> Option<RequestSection> {
-    use minewatch_domain::request::{Channel, State};
+    use minewatch_domain::requests::{Channel, State};
     let Ok(minewatch_domain::Record::Request(q)) = record.typed() else {
         return None;
     };
-    let st = minewatch_domain::request::standing(pack, q.request_type, q.channel, &q.steps, day);
+    let st = minewatch_domain::requests::standing(pack, q.request_type, q.channel, &q.steps, day);
     let last = q.steps.last();
     let last_state = last.map_or(State::Draft, |s| s.state);
     let error = last
@@ -623,7 +623,7 @@ pub fn request_stats(
             _ => None,
         })
         .collect();
-    let st = minewatch_domain::request::stats(
+    let st = minewatch_domain::requests::stats(
         pack,
         typed
             .iter()

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use jiff::civil::Date;
-use minewatch_domain::calendar::DayCount;
 use minewatch_domain::engine::{Facts, Gap, Status, evaluate};
+use minewatch_domain::law::calendar::DayCount;
 use minewatch_domain::{Lang, Pack};
 use minewatch_web::i18n::Ui;
 

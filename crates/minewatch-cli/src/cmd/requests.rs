@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use jiff::civil::Date;
-use minewatch_domain::request::{State, standing};
+use minewatch_domain::requests::{State, standing};
 use minewatch_domain::{Lang, Record, RecordKind};
 use serde_json::json;
 

@@ -23,9 +23,9 @@ use jiff::ToSpan as _;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{DayCount, DueDate};
 use crate::explain::{Explanation, Extension, Limit, Why};
-use crate::pack::{Due, Duty, DutyKind, Every, Pack, Rule, Silence, Standard};
+use crate::law::calendar::{DayCount, DueDate};
+use crate::law::pack::{Due, Duty, DutyKind, Every, Pack, Rule, Silence, Standard};
 use crate::text::{Lang, Localized};
 
 mod index;
@@ -196,7 +196,7 @@ pub struct Gap {
     pub why: Option<Arc<Why>>,
     /// Ids of the facts behind the status.
     pub evidence: Vec<Text>,
-    pub confidence: crate::pack::Confidence,
+    pub confidence: crate::law::pack::Confidence,
 }
 
 impl Gap {

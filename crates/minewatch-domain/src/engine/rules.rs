@@ -112,10 +112,10 @@ impl<'f> Ctx<'_, 'f> {
     pub(super) fn compute_due(&self, start: Date, count: DayCount) -> DueDate {
         match self.pack.calendar() {
             Some(c) => c.due_date(start, count, self.pack.non_working_due()),
-            None => crate::calendar::Calendar::new(vec![], [], 0, 0).due_date(
+            None => crate::law::calendar::Calendar::new(vec![], [], 0, 0).due_date(
                 start,
                 count,
-                crate::calendar::NonWorkingDue::Keep,
+                crate::law::calendar::NonWorkingDue::Keep,
             ),
         }
     }

@@ -1,11 +1,11 @@
 //! The media record: a stored file (photo, scan, video) and what it is evidence of.
-//! What a file carries and its public copy are in [`crate::media`].
+//! What a file carries and its public copy are in [`crate::evidence`].
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Shape::*};
 use super::{FieldError, MAX_TEXT};
 use super::{MAX_NAME, Record, RecordKind};
-use crate::media::{Capture, Media, PublicCopy, is_sha256_hex};
+use crate::evidence::{Capture, Media, PublicCopy, is_sha256_hex};
 
 pub static SCHEMA: KindSchema = KindSchema {
     label: &["date", "caption", "content_type"],

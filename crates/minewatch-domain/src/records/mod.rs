@@ -38,7 +38,7 @@ pub use request::Request;
 pub use schema::{Field, KindSchema, Section, Shape, Vocabulary};
 pub use zone::{ADMIN_ZONE_TYPES, Zone};
 
-use crate::media::Media;
+use crate::evidence::Media;
 use crate::text::Localized;
 
 /// The years a record's date may fall in: the mining law and its records are of the

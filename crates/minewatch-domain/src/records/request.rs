@@ -1,13 +1,13 @@
 //! The request record: an information request, complaint or appeal to an authority.
-//! Its workflow (states, clock, due dates, letters) is in [`crate::request`].
+//! Its workflow (states, clock, due dates, letters) is in [`crate::requests`].
 
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
 use super::{Contact, FieldError, MAX_TEXT};
 use super::{MAX_NAME, Record, RecordId, RecordKind};
-use crate::request::{Channel, RequestType, Step};
+use crate::requests::{Channel, RequestType, Step};
 
-/// An information request, complaint or appeal to an authority (see [`crate::request`]).
+/// An information request, complaint or appeal to an authority (see [`crate::requests`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub request_type: RequestType,
@@ -98,7 +98,7 @@ fn parse_request(f: &mut Fields<'_>) -> Option<Record> {
     let email = f.email("email");
     let steps = match f.value("steps", Optional) {
         None => Vec::new(),
-        Some(v) => match crate::request::parse_steps(v) {
+        Some(v) => match crate::requests::parse_steps(v) {
             Ok(steps) => steps,
             Err((field, code, detail)) => {
                 f.push(FieldError::new(field, code, detail));

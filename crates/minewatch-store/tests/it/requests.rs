@@ -6,7 +6,7 @@ use std::process::Command;
 
 use jiff::civil::{Date, date};
 use minewatch_domain::engine::{Status, evaluate};
-use minewatch_domain::request::{self, Finding, State, Step};
+use minewatch_domain::requests::{self, Finding, State, Step};
 use minewatch_domain::{Lang, Pack, RecordId, RecordKind};
 use minewatch_store::demo;
 use minewatch_store::mail::{MailConfig, SmtpMailer};
@@ -34,7 +34,7 @@ async fn gap_status(store: &Store, pack: &Pack, as_of: Date) -> (Status, Vec<Str
 
 async fn state_of(store: &Store, pack: &Pack, r: &RecordId, day: Date) -> State {
     let (_, q) = store.request(r).await.unwrap();
-    request::standing(pack, q.request_type, q.channel, &q.steps, day).state
+    requests::standing(pack, q.request_type, q.channel, &q.steps, day).state
 }
 
 /// Reads a received message with Python's `email` package (an independent parser):
@@ -80,7 +80,7 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
             &*g.duty == "mn.consultation-before-licensing" && &*g.subject == "demo-licence-mv900101"
         })
         .unwrap();
-    let mut draft = request::draft_for_gap(&pack, &gap, Lang::Mn);
+    let mut draft = requests::draft_for_gap(&pack, &gap, Lang::Mn);
     assert_eq!(draft["authority_id"], "demo-auth-zaamar-governor");
     assert_eq!(draft["licence_id"], "demo-licence-mv900101");
     assert_eq!(draft["basis_duty"], "mn.consultation-before-licensing");
@@ -137,7 +137,7 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
     assert_eq!(states, [State::Sending, State::Sent]);
 
     // Time passes: on the due date it is still awaited, the day after it is overdue.
-    let st = request::standing(&pack, q.request_type, q.channel, &q.steps, d0);
+    let st = requests::standing(&pack, q.request_type, q.channel, &q.steps, d0);
     let due = st.due.unwrap();
     assert_eq!(state_of(&store, &pack, &r, due).await, State::Sent);
     let late = due.tomorrow().unwrap();
@@ -167,7 +167,7 @@ pub async fn compose_send_overdue_complain_and_settle(store: Store) {
             .contains(complaint.as_str())
     );
     let (_, c) = store.request(&complaint).await.unwrap();
-    assert_eq!(c.request_type, request::RequestType::Complaint);
+    assert_eq!(c.request_type, requests::RequestType::Complaint);
     assert_eq!(c.about_request_id.as_ref(), Some(&r));
     assert!(c.steps.is_empty(), "a draft");
     let cl = store
@@ -328,7 +328,7 @@ pub async fn failed_sends_stay_unsent_and_are_retried(store: Store) {
         "{retry:?}"
     );
     let (_, q) = store.request(&r).await.unwrap();
-    let st = request::standing(&pack, q.request_type, q.channel, &q.steps, next_day);
+    let st = requests::standing(&pack, q.request_type, q.channel, &q.steps, next_day);
     assert_eq!(
         st.clock_start,
         Some(next_day),

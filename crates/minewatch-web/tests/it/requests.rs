@@ -302,7 +302,7 @@ async fn a_request_from_a_gap_is_sent_printed_in_the_calendar_and_its_reply_sett
         .await
         .unwrap();
     let due =
-        minewatch_domain::request::standing(&pack, q.request_type, q.channel, &q.steps, today)
+        minewatch_domain::requests::standing(&pack, q.request_type, q.channel, &q.steps, today)
             .due
             .unwrap();
     assert_eq!(mine["date"], due.to_string());

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::pack::{Pack, Template};
-use crate::request::{RequestType, duty_for};
+use crate::law::pack::{Pack, Template};
+use crate::requests::{RequestType, duty_for};
 use crate::text::Lang;
 
 /// The placeholders a template may use, and what each one holds.

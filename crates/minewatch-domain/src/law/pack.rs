@@ -17,7 +17,7 @@ use std::fmt;
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, DayCount, NonWorkingDue};
+use crate::law::calendar::{Calendar, DayCount, NonWorkingDue};
 use crate::text::{Lang, Localized};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -522,27 +522,27 @@ fn weekday(s: &str) -> Option<Weekday> {
 pub const MONGOLIAN_PACK_FILES: [(&str, &str); 6] = [
     (
         "packs/mn/pack.toml",
-        include_str!("../../../packs/mn/pack.toml"),
+        include_str!("../../../../packs/mn/pack.toml"),
     ),
     (
         "packs/mn/laws.toml",
-        include_str!("../../../packs/mn/laws.toml"),
+        include_str!("../../../../packs/mn/laws.toml"),
     ),
     (
         "packs/mn/duties.toml",
-        include_str!("../../../packs/mn/duties.toml"),
+        include_str!("../../../../packs/mn/duties.toml"),
     ),
     (
         "packs/mn/standards.toml",
-        include_str!("../../../packs/mn/standards.toml"),
+        include_str!("../../../../packs/mn/standards.toml"),
     ),
     (
         "packs/mn/calendar.toml",
-        include_str!("../../../packs/mn/calendar.toml"),
+        include_str!("../../../../packs/mn/calendar.toml"),
     ),
     (
         "packs/mn/templates.toml",
-        include_str!("../../../packs/mn/templates.toml"),
+        include_str!("../../../../packs/mn/templates.toml"),
     ),
 ];
 
@@ -904,7 +904,7 @@ impl Pack {
                 }
             }
             for lang in Lang::ALL {
-                for p in crate::letter::unknown_placeholders(t.body.get(lang)) {
+                for p in crate::law::letter::unknown_placeholders(t.body.get(lang)) {
                     checker.at(
                         *o,
                         &here,
@@ -913,7 +913,7 @@ impl Pack {
                             "{:?}: unknown placeholder {{{p}}} in {}; known: {}",
                             t.id,
                             lang.code(),
-                            crate::letter::PLACEHOLDERS.map(|(k, _)| k).join(", ")
+                            crate::law::letter::PLACEHOLDERS.map(|(k, _)| k).join(", ")
                         ),
                     );
                 }

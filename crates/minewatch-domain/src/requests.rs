@@ -14,10 +14,10 @@ use std::fmt;
 use jiff::civil::Date;
 use serde_json::Value;
 
-use crate::calendar::{DayCount, DueDate};
 use crate::engine::Event;
 use crate::explain::{Extension, Why};
-use crate::pack::{Duty, Pack};
+use crate::law::calendar::{DayCount, DueDate};
+use crate::law::pack::{Duty, Pack};
 use crate::records::RecordId;
 
 /// What is asked for, which decides the duty whose deadline applies.
@@ -804,7 +804,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::pack::MONGOLIAN_PACK_FILES;
+    use crate::law::pack::MONGOLIAN_PACK_FILES;
 
     fn pack() -> Pack {
         Pack::mongolian().expect("the Mongolian pack")

@@ -13,13 +13,15 @@
 //! - a scope covers its own community or organisation and the shared records; a
 //!   workspace scope covers everything.
 
+pub mod redact;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::access::redact::RedactionOptions;
 use crate::records::{RecordId, RecordKind};
-use crate::redact::RedactionOptions;
 
 /// A person's role in the coalition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
