@@ -83,15 +83,15 @@ impl<V: Clone> Kept<V> {
 
 pub struct PageCache {
     /// The evaluation of today (one kept: a new day makes a new one).
-    pub(crate) evaluation: Kept<Arc<crate::gaps::Evaluated>>,
+    pub(crate) evaluation: Kept<Arc<crate::pages::gaps::Evaluated>>,
     counts: Kept<i64>,
     per_kind: Kept<Vec<(RecordKind, i64)>>,
     pub(crate) soum_licences: Kept<Arc<Vec<minewatch_report::svg::MapShape>>>,
-    pub(crate) company: Kept<Arc<crate::company::CompanySection>>,
+    pub(crate) company: Kept<Arc<crate::pages::company::CompanySection>>,
     /// A licence's map: its SVG and caption.
     pub(crate) licence_map: Kept<Arc<(Option<String>, String)>>,
     /// The gaps on a licence's, company's or authority's page.
-    pub(crate) record_gaps: Kept<Arc<crate::gaps::RecordGaps>>,
+    pub(crate) record_gaps: Kept<Arc<crate::pages::gaps::RecordGaps>>,
     /// The first records that refer to a record, for its page.
     pub(crate) linked: Kept<Arc<Vec<(String, minewatch_store::StoredRecord)>>>,
 }

@@ -8,24 +8,14 @@
 //! domain's policy to each record and field (`access.rs`).
 
 pub mod access;
-mod account;
 mod api;
-mod company;
 mod error;
 pub mod explain;
-mod forms;
-mod gaps;
-mod hub;
 pub mod i18n;
-mod import;
 mod kept;
-mod law;
-mod media;
 mod pages;
-mod requests;
 mod routes;
 mod templates;
-mod tracker;
 mod views;
 
 use std::sync::Arc;
@@ -47,7 +37,7 @@ pub use access::{
     WindowLimit,
 };
 pub use error::AppError;
-pub use gaps::gap_id;
+pub use pages::gaps::gap_id;
 pub use routes::RouteInfo;
 
 /// Largest request body accepted: forms and JSON records are small; media uploads get
@@ -77,7 +67,7 @@ async fn body_limit(
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     // Streamed media bodies are limited by the blob store as they arrive.
-    if media::is_streamed(request.method(), request.uri().path()) {
+    if pages::media::is_streamed(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     let limit = body_limit_of(request.uri().path());
@@ -101,7 +91,7 @@ async fn timeout(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if media::is_streamed(request.method(), request.uri().path()) {
+    if pages::media::is_streamed(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     match tokio::time::timeout(Duration::from_secs(30), next.run(request)).await {
@@ -123,7 +113,7 @@ pub struct AppState {
     /// Wrong passwords seen, for the growing delays of logins.
     pub login_throttle: Arc<LoginThrottle>,
     /// Uploaded files waiting between their preview and their import.
-    pub uploads: Arc<import::Stash>,
+    pub uploads: Arc<pages::import::Stash>,
     /// Sends email requests, when `[mail]` is configured.
     pub mailer: Option<Arc<SmtpMailer>>,
     /// Where media files are kept; without it, uploads are refused.
@@ -146,7 +136,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
             kept: Arc::new(kept::PageCache::default()),
-            uploads: Arc::new(import::Stash::default()),
+            uploads: Arc::new(pages::import::Stash::default()),
             mailer: None,
             blobs: None,
             resumable: None,

@@ -13,8 +13,9 @@ use minewatch_domain::{Action, RecordKind};
 
 use crate::AppState;
 use crate::access::{Limit, PolicyTable, RoutePolicy};
+use crate::api;
+use crate::pages::{self, account, forms, gaps, import, law, media, requests, tracker};
 use crate::views::list_path;
-use crate::{account, api, forms, gaps, import, law, media, pages, requests, tracker};
 
 /// One route: method, path pattern and policy.
 #[derive(Debug, Clone, PartialEq, Eq)]

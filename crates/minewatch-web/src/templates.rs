@@ -54,22 +54,22 @@ pub struct DetailPage<'a> {
     /// Set when `linked` is the first of more.
     pub linked_more: Option<String>,
     /// The duty engine's gaps for a licence, company or authority.
-    pub gaps: Option<crate::gaps::RecordGaps>,
+    pub gaps: Option<crate::pages::gaps::RecordGaps>,
     /// A licence's map and timeline.
-    pub hub: Option<crate::hub::Hub>,
+    pub hub: Option<crate::pages::hub::Hub>,
     /// A request's state, clock and due date.
     pub request: Option<crate::views::RequestSection>,
     /// An authority's record of answering requests.
     pub request_stats: Option<crate::views::RequestStatsView>,
     /// A zone's map and the licences in it.
-    pub zone: Option<crate::hub::ZoneSection>,
+    pub zone: Option<crate::pages::hub::ZoneSection>,
     /// A company's licences, violations, decisions and repeat-violator flag.
-    pub company: Option<crate::company::CompanySection>,
+    pub company: Option<crate::pages::company::CompanySection>,
     /// An agreement's commitments and totals, and its versions side by side.
-    pub agreement: Option<crate::tracker::AgreementBlock>,
-    pub versions: Option<crate::tracker::Versions>,
+    pub agreement: Option<crate::pages::tracker::AgreementBlock>,
+    pub versions: Option<crate::pages::tracker::Versions>,
     /// A commitment's standing.
-    pub commitment: Option<crate::tracker::CommitmentRow>,
+    pub commitment: Option<crate::pages::tracker::CommitmentRow>,
     /// The day commitment statuses are computed on.
     pub as_of: String,
     /// The media about this record, and the form to add one.

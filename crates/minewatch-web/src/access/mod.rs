@@ -386,7 +386,7 @@ pub async fn guard(State(guard): State<GuardState>, request: Request, next: Next
         }
         let url_form = content_type.starts_with("application/x-www-form-urlencoded");
         let streamed = content_type.starts_with("multipart/form-data")
-            && crate::media::is_streamed(&parts.method, &path);
+            && crate::pages::media::is_streamed(&parts.method, &path);
         if streamed {
             // A media upload is never read whole: its form carries the token in the
             // query (`?csrf=`), or a script sends it as a header.

@@ -330,7 +330,7 @@ pub async fn new_form(
     if kind == RecordKind::Request
         && let Some(gap) = q.gap.as_deref()
     {
-        let gap = crate::gaps::find_gap(&state, gap)
+        let gap = crate::pages::gaps::find_gap(&state, gap)
             .await
             .page(&ui)?
             .ok_or(AppError::NotFound)

@@ -1,6 +1,17 @@
 //! The HTML pages: dashboard, record lists and pages, the field report form, and the
 //! language switch. Handlers parse, ask the store, and render; nothing else.
 
+pub(crate) mod account;
+pub(crate) mod company;
+pub(crate) mod forms;
+pub(crate) mod gaps;
+pub(crate) mod hub;
+pub(crate) mod import;
+pub(crate) mod law;
+pub(crate) mod media;
+pub(crate) mod requests;
+pub(crate) mod tracker;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -319,21 +330,28 @@ pub async fn show(
         all_linked.as_deref().unwrap_or(&linked_records);
     let hub = if schema.has(Section::LicenceHub) {
         Some(
-            crate::hub::licence_hub(&state, &viewer, &ui, record, &shown.payload, hub_linked)
-                .await
-                .page(&ui)?,
+            crate::pages::hub::licence_hub(
+                &state,
+                &viewer,
+                &ui,
+                record,
+                &shown.payload,
+                hub_linked,
+            )
+            .await
+            .page(&ui)?,
         )
     } else {
         None
     };
     let zone = if schema.has(Section::ZoneMap) {
-        crate::hub::zone_section(&state, &viewer, &ui, record)
+        crate::pages::hub::zone_section(&state, &viewer, &ui, record)
             .await
             .page(&ui)?
     } else {
         None
     };
-    let day = crate::tracker::as_of(&state, params.as_of.as_deref());
+    let day = crate::pages::tracker::as_of(&state, params.as_of.as_deref());
     let may_edit = !record.retracted && viewer.may_write(shown.access.owner.as_ref());
     let request = schema
         .has(Section::RequestClock)
@@ -363,7 +381,7 @@ pub async fn show(
         || schema.has(Section::CommitmentStanding);
     let book = if needs_book {
         Some(
-            crate::tracker::Book::load(&state, &viewer, &ui, day)
+            crate::pages::tracker::Book::load(&state, &viewer, &ui, day)
                 .await
                 .page(&ui)?,
         )
@@ -387,8 +405,9 @@ pub async fn show(
             .kept
             .company
             .get(&state, key, async || -> Result<_, AppError> {
-                let book = crate::tracker::Book::load(&state, &viewer, &ui, day).await?;
-                let section = crate::company::section(&state, &viewer, &ui, id, &book).await?;
+                let book = crate::pages::tracker::Book::load(&state, &viewer, &ui, day).await?;
+                let section =
+                    crate::pages::company::section(&state, &viewer, &ui, id, &book).await?;
                 Ok(std::sync::Arc::new(section))
             })
             .await
@@ -408,7 +427,7 @@ pub async fn show(
         _ => None,
     };
     let gaps = if schema.has(Section::Gaps) {
-        crate::gaps::for_record(&state, &viewer, &ui, kind, id)
+        crate::pages::gaps::for_record(&state, &viewer, &ui, kind, id)
             .await
             .page(&ui)?
     } else {
@@ -424,7 +443,7 @@ pub async fn show(
         &entries,
     )
     .await;
-    let (media, upload) = crate::media::section(&state, &viewer, &ui, record, may_edit)
+    let (media, upload) = crate::pages::media::section(&state, &viewer, &ui, record, may_edit)
         .await
         .page(&ui)?;
     let mut request = request;

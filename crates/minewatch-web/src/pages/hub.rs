@@ -38,7 +38,7 @@ pub struct Hub {
     pub status_history: Vec<TimelineRow>,
     pub timeline: Vec<TimelineRow>,
     /// The current agreements on the licence (filled in by the page).
-    pub agreements: Vec<crate::tracker::AgreementBlock>,
+    pub agreements: Vec<crate::pages::tracker::AgreementBlock>,
 }
 
 /// The outer ring of a GeoJSON polygon as (lon, lat) pairs.

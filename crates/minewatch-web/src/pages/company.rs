@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::access::Viewer;
 use crate::i18n::Ui;
-use crate::tracker::{Book, TotalRow, visible};
+use crate::pages::tracker::{Book, TotalRow, visible};
 use crate::views::RecordLink;
 
 #[derive(Clone)]
