@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use minewatch_domain::{
-    LicenceNumber, Principal, RecordAccess, RecordId, RecordKind, RedactionOptions, public_payload,
+    Principal, RecordAccess, RecordId, RecordKind, RedactionOptions, public_payload,
 };
 use minewatch_formats::sheet::{Place, Repair, Sheet, SheetNote};
 use minewatch_formats::table::{Cell, Header, Shape, fields, to_row, validate};
@@ -74,36 +74,18 @@ struct Planned {
 
 /// The natural key of a record, by which re-imports find it without an id.
 fn natural_key(kind: RecordKind, payload: &Value) -> Option<String> {
-    let text = |f: &str| payload.get(f).and_then(Value::as_str).map(str::trim);
-    match kind {
-        RecordKind::Licence => text("number")
-            .and_then(|n| LicenceNumber::parse(n).ok())
-            .map(|n| n.to_string()),
-        RecordKind::Company => text("registration_number")
-            .filter(|s| !s.is_empty())
-            .map(str::to_uppercase),
-        // A zone by its type and official code (a P-code, a resolution number).
-        RecordKind::Zone => text("zone_type")
-            .zip(text("code").filter(|s| !s.is_empty()))
-            .map(|(t, c)| format!("{t}:{}", c.to_uppercase())),
-        _ => None,
-    }
+    (kind.schema().natural_key?.of_payload)(payload)
 }
 
 /// What a reference may name a record of `kind` by, besides its id.
 fn natural_key_of_text(kind: RecordKind, text: &str) -> Option<String> {
-    match kind {
-        RecordKind::Licence => LicenceNumber::parse(text).ok().map(|n| n.to_string()),
-        RecordKind::Company => Some(text.trim().to_uppercase()),
-        _ => None,
-    }
+    (kind.schema().natural_key?.of_text?)(text)
 }
 
-fn key_name(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Licence => " or number",
-        RecordKind::Company => " or registration number",
-        _ => "",
+fn key_name(kind: RecordKind) -> String {
+    match kind.schema().natural_key {
+        Some(k) if k.of_text.is_some() => format!(" or {}", k.named_by),
+        _ => String::new(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Companies: licence holders and their parents and owners.
 
 use super::fields::{Fields, Optional, Required};
-use super::schema::{Field, KindSchema, Section, Shape::*};
+use super::schema::{Field, KindSchema, NaturalKey, Section, Shape::*};
 use super::{Record, RecordId, RecordKind};
 use crate::text::Localized;
 
@@ -24,6 +24,16 @@ pub static SCHEMA: KindSchema = KindSchema {
     summary: &["registration_number"],
     list_path: Some("/companies"),
     sections: &[Section::Gaps, Section::CompanyRecord],
+    // The state registration number, in capitals.
+    natural_key: Some(NaturalKey {
+        of_payload: |p| {
+            p.get("registration_number")
+                .and_then(serde_json::Value::as_str)
+                .and_then(registration_key)
+        },
+        of_text: Some(registration_key),
+        named_by: "registration number",
+    }),
     parse: Some(parse_company),
     ..KindSchema::new(
         "company",
@@ -48,4 +58,9 @@ fn parse_company(f: &mut Fields<'_>) -> Option<Record> {
         beneficial_owners,
     }))
     .filter(|_| f.ok())
+}
+
+fn registration_key(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_uppercase())
 }

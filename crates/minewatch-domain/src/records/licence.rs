@@ -1,7 +1,7 @@
 //! Licences: a holder's right to explore or mine an area, with its status over time.
 
 use super::fields::{Fields, Optional, Required};
-use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
+use super::schema::{Field, KindSchema, NaturalKey, Section, Shape::*, Vocabulary};
 use super::{FieldError, Polygon};
 use super::{Record, RecordId, RecordKind};
 use crate::licence::{LicenceNumber, LicenceType};
@@ -85,6 +85,16 @@ pub static SCHEMA: KindSchema = KindSchema {
     list_path: Some("/licences"),
     filters: &[("company", RecordKind::Company)],
     sections: &[Section::Gaps, Section::LicenceHub],
+    // The official number, however it was written (see `LicenceNumber::parse`).
+    natural_key: Some(NaturalKey {
+        of_payload: |p| {
+            p.get("number")
+                .and_then(serde_json::Value::as_str)
+                .and_then(number_key)
+        },
+        of_text: Some(number_key),
+        named_by: "number",
+    }),
     parse: Some(parse_licence),
     ..KindSchema::new(
         "licence",
@@ -164,4 +174,11 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
         area,
     }))
     .filter(|_| f.ok())
+}
+
+/// A licence number as the cadastre writes it, from however it was typed.
+fn number_key(text: &str) -> Option<String> {
+    LicenceNumber::parse(text.trim())
+        .ok()
+        .map(|n| n.to_string())
 }

@@ -153,6 +153,19 @@ pub enum Section {
     ReportSoum,
 }
 
+/// How imports name a record of a kind besides its id: a licence by its number, a
+/// company by its registration number, a zone by its type and official code.
+#[derive(Debug, Clone, Copy)]
+pub struct NaturalKey {
+    /// A record's key from its payload, normalised; `None` when it has none.
+    pub of_payload: fn(&Value) -> Option<String>,
+    /// The key a reference's text gives, normalised; `None`: references to this kind
+    /// name a record by its id only.
+    pub of_text: Option<fn(&str) -> Option<String>>,
+    /// What references may give instead of the id (`number`), for error messages.
+    pub named_by: &'static str,
+}
+
 /// A message of a kind defined outside this crate: `(id, Mongolian, English)`.
 pub type Message = (&'static str, &'static str, &'static str);
 
@@ -183,6 +196,8 @@ pub struct KindSchema {
     pub filters: &'static [(&'static str, RecordKind)],
     /// The sections its page shows.
     pub sections: &'static [Section],
+    /// How imports name its records besides their ids.
+    pub natural_key: Option<NaturalKey>,
     /// Its typed parser; `None`: validated from the fields above and kept as an
     /// [`OtherRecord`](super::OtherRecord).
     pub parse: Option<fn(&mut Fields<'_>) -> Option<Record>>,
@@ -205,6 +220,7 @@ impl KindSchema {
             owned_by_community: false,
             filters: &[],
             sections: &[],
+            natural_key: None,
             parse: None,
             messages: &[],
         }

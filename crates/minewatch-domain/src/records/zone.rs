@@ -3,7 +3,7 @@
 
 use super::Polygon;
 use super::fields::{Fields, Optional, Required};
-use super::schema::{Field, KindSchema, Section, Shape::*, Vocabulary};
+use super::schema::{Field, KindSchema, NaturalKey, Section, Shape::*, Vocabulary};
 use super::{MAX_NAME, Record};
 use crate::text::Localized;
 use jiff::civil::Date;
@@ -51,6 +51,18 @@ pub static SCHEMA: KindSchema = KindSchema {
     summary: &["zone_type", "aimag", "code"],
     list_path: Some("/zones"),
     sections: &[Section::ZoneMap],
+    // Its type and official code (a P-code, a resolution number); references name a
+    // zone by its id.
+    natural_key: Some(NaturalKey {
+        of_payload: |p| {
+            let text = |f: &str| p.get(f).and_then(serde_json::Value::as_str).map(str::trim);
+            text("zone_type")
+                .zip(text("code").filter(|s| !s.is_empty()))
+                .map(|(t, c)| format!("{t}:{}", c.to_uppercase()))
+        },
+        of_text: None,
+        named_by: "",
+    }),
     parse: Some(parse_zone),
     ..KindSchema::new(
         "zone",
