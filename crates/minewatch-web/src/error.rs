@@ -115,21 +115,31 @@ impl IntoResponse for PageError {
             AppError::NotFound => (ui.t("page-not-found-title"), ui.t("page-not-found-body")),
             // The specifics are English (for the API's clients); a Mongolian page says
             // what kind of problem it is.
-            AppError::BadRequest(_, why) => (
-                ui.t("bad-request-title"),
-                in_english(&ui, why, "bad-request-body"),
-            ),
+            AppError::BadRequest(status, why) => {
+                let body = if *status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too-large-body"
+                } else {
+                    "bad-request-body"
+                };
+                (ui.t("bad-request-title"), in_english(&ui, why, body))
+            }
             AppError::Invalid(fields) => (
                 ui.t("bad-request-title"),
                 fields
                     .iter()
                     .map(|f| {
                         let what = ui.t(&format!("error-{}", f.code));
-                        let field = ui.t_or(&format!("field-{}", f.field), &f.field);
-                        if f.detail.is_empty() || ui.lang != Lang::En {
-                            format!("{field}: {what}")
-                        } else {
-                            format!("{field}: {what} ({})", f.detail)
+                        // English readers get the field's name as files and the API
+                        // write it, with the specifics; others its label.
+                        match ui.lang {
+                            Lang::En if !f.detail.is_empty() => {
+                                format!("{}: {what} ({})", f.field, f.detail)
+                            }
+                            Lang::En => format!("{}: {what}", f.field),
+                            _ => format!(
+                                "{}: {what}",
+                                ui.t_or(&format!("field-{}", f.field), &f.field)
+                            ),
                         }
                     })
                     .collect::<Vec<_>>()

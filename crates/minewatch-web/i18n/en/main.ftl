@@ -156,6 +156,7 @@ page-not-found-body = There is no page at this address, or the record does not e
 method-not-allowed = This address does not take that kind of request.
 bad-request-title = Request not understood
 conflict-title = Conflict
+too-large-body = This is larger than the limit this server accepts.
 bad-request-body = The request could not be read: check what was sent and try again.
 conflict-body = This could not be done as things stand on the server. Reload the page and try again.
 internal-error-title = Something went wrong

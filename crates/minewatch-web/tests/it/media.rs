@@ -163,7 +163,9 @@ async fn upload_page_public_copy_original_and_bundle() {
         .unwrap();
     let r = coord.send(request).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
-    assert!(r.body.contains("limit"), "{}", r.body);
+    // A Mongolian reader is told why in Mongolian (the English reason is for English
+    // readers and API clients).
+    assert!(r.body.contains("хязгаар"), "{}", r.body);
     assert_eq!((media_count(&app).await, app.entries().await), before);
     assert_eq!(
         app.blobs.inventory().await.unwrap(),
