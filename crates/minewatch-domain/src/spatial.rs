@@ -34,8 +34,7 @@ impl<'z> ScreenZone<'z> {
 /// The zones a licence's area meets, each as an overlap the engine's spatial duties
 /// read. A licence clear of every zone recorded is not "checked clear": the zones on
 /// record may not be all there are, so nothing is said for it.
-pub fn screen(licence: &str, area: &Polygon, zones: &[ScreenZone<'_>]) -> Vec<ZoneCheck> {
-    let area = std::slice::from_ref(area);
+pub fn screen(licence: &str, area: &[Polygon], zones: &[ScreenZone<'_>]) -> Vec<ZoneCheck> {
     let bbox = BBox::of_area(area);
     zones
         .iter()
@@ -154,7 +153,10 @@ mod tests {
             ScreenZone::new("near", &near, jiff::civil::date(2020, 1, 1)),
             ScreenZone::new("far", &far, jiff::civil::date(2020, 1, 1)),
         ];
-        let checks = screen("lic", &square(0.0, 0.0), &zones);
+        let checks = screen("lic", &[square(0.0, 0.0)], &zones);
+        // A licence in two parts meets what either part meets.
+        let parts = [square(10.0, 10.0), square(5.2, 5.2)];
+        assert_eq!(&*screen("lic", &parts, &zones)[0].id, "far");
         assert_eq!(checks.len(), 1);
         assert_eq!(&*checks[0].id, "near");
         assert_eq!(

@@ -285,6 +285,18 @@ impl Store {
             // A file without some of the kind's columns leaves those fields as they are.
             if let Some(old) = existing.get(id.as_str()) {
                 header.keep_absent(&old.payload, &mut payload);
+                // A number spelled otherwise (`mv 21252` for `MV-00021252`) names the same
+                // record: the spelling recorded, as issued, stays.
+                if let Some(k) = kind.schema().natural_key
+                    && let Some(old_value) = old.payload.get(k.field)
+                    && let Some(new_value) = payload.get(k.field)
+                    && old_value != new_value
+                    && natural_key(kind, &old.payload) == key
+                    && key.is_some()
+                    && let Some(obj) = payload.as_object_mut()
+                {
+                    obj.insert(k.field.to_owned(), old_value.clone());
+                }
                 if let Err(problems) = validate(kind, &payload) {
                     for p in problems {
                         problem(

@@ -50,10 +50,10 @@ impl Store {
                 let Ok(Record::Licence(l)) = r.typed() else {
                     continue;
                 };
-                if let Some(area) = &l.area {
+                if !l.area.is_empty() {
                     facts
                         .zones
-                        .extend(spatial::screen(r.id.as_str(), area, &screened));
+                        .extend(spatial::screen(r.id.as_str(), &l.area, &screened));
                 }
                 facts.licences.push(LicenceFact {
                     id: r.id.as_str().into(),

@@ -669,3 +669,97 @@ fn the_engine_sees_an_imported_consultation_at_once() {
     assert_exit(&o, 0);
     assert_eq!(status(&data), "met");
 }
+
+/// Licence numbers as the cadastre issues them (eight digits, petroleum contracts),
+/// areas in several parts, and one licence found by any spelling of its number: a
+/// re-import with another spelling changes the same record, and other files refer to
+/// it by the number as a person types it.
+#[test]
+fn licences_keep_their_issued_numbers_and_are_found_by_any_spelling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo(tmp.path());
+    let two_parts = "MULTIPOLYGON (((101.18 43.2075, 101.195 43.2075, 101.195 43.2111, 101.18 43.2075)), ((101.30 43.30, 101.31 43.30, 101.31 43.31, 101.30 43.30)))";
+    let file = tmp.path().join("licences.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "number,holder_id,aimag.mn,soum.mn,status,area\n\
+             MV-00021252,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted,\"{two_parts}\"\n\
+             ГТБХГ-18c,demo-company-tuul-gold,Дорноговь,Сайншанд,granted,\n"
+        ),
+    )
+    .unwrap();
+    let o = minewatch(&data, &["import", "licence", file.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let before = entries(&data);
+    // The same licences typed otherwise: found, not created again.
+    std::fs::write(
+        &file,
+        format!(
+            "number,holder_id,aimag.mn,soum.mn,status,area\n\
+             mv 21252,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted,\"{two_parts}\"\n\
+             гтбхг-18c,demo-company-tuul-gold,Дорноговь,Сайншанд,granted,\n"
+        ),
+    )
+    .unwrap();
+    let o = minewatch(&data, &["import", "licence", file.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    // The payload keeps the spelling of the file; the record is the same one.
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = minewatch(
+        &data,
+        &[
+            "export",
+            "licence",
+            "--format",
+            "geojson",
+            "-o",
+            out.join("l.geojson").to_str().unwrap(),
+        ],
+    );
+    assert_exit(&o, 0);
+    let geo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("l.geojson")).unwrap()).unwrap();
+    let numbers: Vec<&str> = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["properties"]["number"].as_str())
+        .filter(|n| n.contains("21252") || n.contains("18"))
+        .collect();
+    assert_eq!(numbers.len(), 2, "one record each, not two: {numbers:?}");
+    assert!(
+        numbers.contains(&"MV-00021252") && numbers.contains(&"ГТБХГ-18c"),
+        "as issued: {numbers:?}"
+    );
+    let multi = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["properties"]["number"]
+                .as_str()
+                .is_some_and(|n| n.contains("21252"))
+        })
+        .unwrap();
+    assert_eq!(multi["geometry"]["type"], "MultiPolygon");
+    assert_eq!(
+        multi["geometry"]["coordinates"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        entries(&data),
+        before,
+        "the same licences: nothing to change"
+    );
+    // A dated record names the licence as a person types its number.
+    let file = tmp.path().join("violations.csv");
+    std::fs::write(
+        &file,
+        "date,source,licence_id,found_by\n2025-05-01,official-document,MV-021252,authority\n",
+    )
+    .unwrap();
+    let o = minewatch(&data, &["import", "violation", file.to_str().unwrap()]);
+    assert_exit(&o, 0);
+}

@@ -69,15 +69,20 @@ pub(super) fn evidence(first: &Text, decided: Option<Ev>) -> Vec<Text> {
 }
 
 impl<'f> Ctx<'_, 'f> {
-    /// Whether a duty applies to a subject: a licence duty needs a licence (of the
-    /// duty's licence type, if it names one).
+    /// Whether a duty applies to a subject: a licence duty needs a licence of the
+    /// duty's licence type, or, when it names none, a mineral licence (a petroleum
+    /// contract is under the Petroleum Law, not the Minerals Law the pack's licence
+    /// duties come from, unless a duty names it).
     pub(super) fn applies(&self, d: &DutyRun, s: Sid) -> bool {
         if d.duty.subject != "licence" {
             return true;
         }
         match self.index.licence_kind.get(s as usize) {
             Some(&NOT_LICENCE) | None => false,
-            Some(&k) => d.licence_type.is_none_or(|t| t == k),
+            Some(&k) => match d.licence_type {
+                Some(t) => t == k,
+                None => self.index.licence_types[k as usize] != "petroleum",
+            },
         }
     }
 

@@ -1092,10 +1092,14 @@ fn check_duty(
         );
     }
     if let Some(t) = &d.licence_type
-        && t != "exploration"
-        && t != "mining"
+        && !crate::licence::LicenceType::ALL
+            .iter()
+            .any(|x| x.as_str() == t)
     {
-        err("licence_type", "expected exploration or mining".into());
+        err(
+            "licence_type",
+            "expected exploration, mining or petroleum".into(),
+        );
     }
     let mut need = |field: &str, present: bool| {
         if !present {

@@ -32,6 +32,7 @@ pub static SCHEMA: KindSchema = KindSchema {
                 .and_then(registration_key)
         },
         of_text: Some(registration_key),
+        field: "registration_number",
         named_by: "registration number",
     }),
     parse: Some(parse_company),

@@ -510,17 +510,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub(crate) fn polygon(&mut self, name: &'static str) -> Option<Polygon> {
-        let v = self.value(name, Optional)?;
-        match parse_polygon(v) {
-            Ok(p) => Some(p),
-            Err(why) => {
-                self.push(FieldError::new(name, "bad-polygon", why));
-                None
-            }
-        }
-    }
-
     /// A GeoJSON Polygon or MultiPolygon, as its polygons.
     pub(crate) fn area(&mut self, name: &'static str, presence: Presence) -> Option<Vec<Polygon>> {
         let v = self.value(name, presence)?;
@@ -655,9 +644,6 @@ pub(crate) fn parse_polygon(v: &Value) -> Result<Polygon, String> {
     let obj = v.as_object().ok_or("expected a GeoJSON Polygon object")?;
     match obj.get("type").and_then(Value::as_str) {
         Some("Polygon") => {}
-        Some("MultiPolygon") => {
-            return Err("a MultiPolygon: a licence's area is one Polygon".into());
-        }
         _ => return Err("expected \"type\": \"Polygon\"".into()),
     }
     let rings = obj

@@ -50,7 +50,9 @@ pub struct Licence {
     pub status: LicenceStatus,
     /// Dated changes of status (applied, granted, transferred…), oldest first.
     pub status_history: Vec<StatusChange>,
-    pub area: Option<Polygon>,
+    /// Its area: one polygon or several (the cadastre draws every licence as a
+    /// MultiPolygon, and some have separate parts); empty when not recorded.
+    pub area: Vec<Polygon>,
 }
 
 /// A licence's status from a date on.
@@ -93,6 +95,7 @@ pub static SCHEMA: KindSchema = KindSchema {
                 .and_then(number_key)
         },
         of_text: Some(number_key),
+        field: "number",
         named_by: "number",
     }),
     parse: Some(parse_licence),
@@ -150,7 +153,7 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
             },
         )
         .collect();
-    let area = f.polygon("area");
+    let area = f.area("area", Optional).unwrap_or_default();
     if let (Some(g), Some(e)) = (granted, expires)
         && e < g
     {
@@ -176,9 +179,10 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
     .filter(|_| f.ok())
 }
 
-/// A licence number as the cadastre writes it, from however it was typed.
+/// What finds a licence by its number however it was typed: the prefix and the
+/// number without leading zeros (`MV-21252` for `MV-00021252` and `mv 021252`).
 fn number_key(text: &str) -> Option<String> {
     LicenceNumber::parse(text.trim())
         .ok()
-        .map(|n| n.to_string())
+        .map(|n| n.key().to_owned())
 }

@@ -162,6 +162,8 @@ pub struct NaturalKey {
     /// The key a reference's text gives, normalised; `None`: references to this kind
     /// name a record by its id only.
     pub of_text: Option<fn(&str) -> Option<String>>,
+    /// The field that holds the key (`number`).
+    pub field: &'static str,
     /// What references may give instead of the id (`number`), for error messages.
     pub named_by: &'static str,
 }

@@ -61,6 +61,7 @@ pub static SCHEMA: KindSchema = KindSchema {
                 .map(|(t, c)| format!("{t}:{}", c.to_uppercase()))
         },
         of_text: None,
+        field: "code",
         named_by: "",
     }),
     parse: Some(parse_zone),

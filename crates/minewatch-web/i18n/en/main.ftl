@@ -95,6 +95,7 @@ value-polygon-points = { $count ->
 }
 licence-type-mining = mining
 licence-type-exploration = exploration
+licence-type-petroleum = petroleum production-sharing contract
 status-applied = applied
 status-granted = granted
 status-transferred = transferred

@@ -92,6 +92,7 @@ value-approximate = мэдээлэгчийг хамгаалах үүднээс �
 value-polygon-points = { $count } цэгтэй олон өнцөгт
 licence-type-mining = ашиглалтын
 licence-type-exploration = хайгуулын
+licence-type-petroleum = газрын тосны бүтээгдэхүүн хуваах гэрээний
 status-applied = хүсэлт гаргасан
 status-granted = олгосон
 status-transferred = шилжүүлсэн

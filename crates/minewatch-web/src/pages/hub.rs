@@ -9,6 +9,7 @@
 
 use minewatch_domain::geo::{self, BBox};
 use minewatch_domain::records::{ADMIN_ZONE_TYPES, Polygon};
+use minewatch_domain::spatial::{self, ScreenZone};
 use minewatch_domain::{Localized, Record, RecordKind};
 use minewatch_store::{FieldFilter, ListQuery, StoredRecord};
 use serde_json::Value;
@@ -41,12 +42,26 @@ pub struct Hub {
     pub agreements: Vec<crate::pages::tracker::AgreementBlock>,
 }
 
-/// The outer ring of a GeoJSON polygon as (lon, lat) pairs.
-fn outer_ring(area: &Value) -> Option<Vec<(f64, f64)>> {
-    let ring = area.get("coordinates")?.get(0)?.as_array()?;
-    ring.iter()
-        .map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-        .collect()
+/// The outer rings of a GeoJSON Polygon or MultiPolygon (one per part) as (lon, lat)
+/// pairs.
+fn outer_rings(area: &Value) -> Vec<Vec<(f64, f64)>> {
+    let ring = |r: &Value| -> Option<Vec<(f64, f64)>> {
+        r.as_array()?
+            .iter()
+            .map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+            .collect()
+    };
+    let Some(coordinates) = area.get("coordinates").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    match area.get("type").and_then(Value::as_str) {
+        // Each part's outline.
+        Some("MultiPolygon") => coordinates
+            .iter()
+            .filter_map(|polygon| ring(polygon.get(0)?))
+            .collect(),
+        _ => coordinates.first().and_then(ring).into_iter().collect(),
+    }
 }
 
 /// A zone's outlines, thinned for drawing (a soum outline has thousands of points).
@@ -115,7 +130,7 @@ pub async fn licence_hub(
             key,
             async || -> Result<_, minewatch_store::StoreError> {
                 let mut shapes = Vec::new();
-                if let Some(ring) = payload.get("area").and_then(outer_ring) {
+                for ring in payload.get("area").map(outer_rings).unwrap_or_default() {
                     shapes.push(MapShape {
                         ring,
                         title: display_name(licence, ui.lang),
@@ -178,9 +193,10 @@ pub async fn licence_hub(
                                 let view = viewer.fields(&other, &access).payload;
                                 let same_soum = localized(view.get("soum")).same_as(&soum)
                                     && localized(view.get("aimag")).same_as(&aimag);
-                                if let (true, Some(ring)) =
-                                    (same_soum, view.get("area").and_then(outer_ring))
-                                {
+                                if !same_soum {
+                                    continue;
+                                }
+                                for ring in view.get("area").map(outer_rings).unwrap_or_default() {
                                     found.push(MapShape {
                                         ring,
                                         title: display_name(&other, ui.lang),
@@ -387,25 +403,27 @@ pub async fn zone_section(
             layer: Layer::Ground,
         })
         .collect();
-    let bbox = BBox::of_area(&z.boundary);
     let mut meeting = Vec::new();
     let mut q = ListQuery::all(RecordKind::Licence).visible_to(&viewer.filter());
     q.limit = 10_000;
     for l in state.store.list(&q).await? {
         let access = minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
         let view = viewer.fields(&l, &access).payload;
-        let Some(area) = view.get("area").and_then(|a| {
-            serde_json::from_value::<Polygon>(serde_json::json!({"rings": a.get("coordinates")?}))
-                .ok()
-        }) else {
+        let Ok(Record::Licence(licence)) = l.typed() else {
             continue;
         };
-        let near = BBox::of_area(std::slice::from_ref(&area))
-            .zip(bbox)
-            .is_some_and(|(a, b)| a.meets(&b));
-        if near && geo::areas_meet(std::slice::from_ref(&area), &z.boundary) {
+        // The same screening the engine's spatial duties read.
+        let screened = ScreenZone::new(zone.id.as_str(), &z, Default::default());
+        if view.get("area").is_some()
+            && !spatial::screen(
+                l.id.as_str(),
+                &licence.area,
+                std::slice::from_ref(&screened),
+            )
+            .is_empty()
+        {
             let name = display_name(&l, ui.lang);
-            if let Some(ring) = view.get("area").and_then(outer_ring) {
+            for ring in view.get("area").map(outer_rings).unwrap_or_default() {
                 shapes.push(MapShape {
                     ring,
                     title: name.clone(),

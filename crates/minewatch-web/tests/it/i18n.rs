@@ -147,6 +147,13 @@ fn every_message_the_code_asks_for_exists() {
             .collect(),
     ));
     values.push((
+        "licence-type-".into(),
+        minewatch_domain::LicenceType::ALL
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+    ));
+    values.push((
         "gap-status-".into(),
         minewatch_domain::engine::Status::ALL
             .iter()
