@@ -314,7 +314,12 @@ impl Record {
 
     /// One line with both languages, used to sort and search.
     pub fn search_label(&self) -> String {
-        self.name().search_label()
+        match self {
+            // A licence is also found by its number's key (`MV-21252` for
+            // `MV-00021252`), so any spelling a person types finds it.
+            Record::Licence(l) => format!("{} {}", self.name().search_label(), l.number.key()),
+            _ => self.name().search_label(),
+        }
     }
 
     /// The records this one refers to.

@@ -115,7 +115,14 @@ pub async fn list(
     kind: RecordKind,
 ) -> PageResult {
     let mut query = ListQuery::all(kind).visible_to(&viewer.filter());
-    query.search = Some(params.q.clone());
+    // Text that reads as the kind's natural key (a licence number typed any way) is
+    // searched as its key.
+    let key = kind
+        .schema()
+        .natural_key
+        .and_then(|k| k.of_text)
+        .and_then(|of_text| of_text(&params.q));
+    query.search = Some(key.unwrap_or_else(|| params.q.clone()));
     query.limit = ROWS_PER_PAGE as i64;
     query.unshaped = true;
     let mut filters = Vec::new();

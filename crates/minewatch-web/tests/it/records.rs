@@ -563,3 +563,29 @@ async fn a_request_page_shows_its_state_due_date_and_derivation_and_hides_a_priv
         assert!(!public.contains(secret), "{secret} shown publicly");
     }
 }
+
+/// A licence is found by its number however it is typed: with a space, in lower case,
+/// with the cadastre's eight digits or in Cyrillic letters.
+#[tokio::test]
+async fn a_licence_is_found_by_any_spelling_of_its_number() {
+    let app = TestApp::demo().await;
+    for typed in [
+        "mv+900101",
+        "MV-00900101",
+        "%D0%9C%D0%92-900101",
+        "MV-900101",
+    ] {
+        let b = app.get(&format!("/licences?q={typed}")).await.body;
+        assert!(
+            b.contains("href=\"/licences/demo-licence-mv900101\""),
+            "{typed}: {b}"
+        );
+        assert!(
+            !b.contains("href=\"/licences/demo-licence-mv900102\""),
+            "{typed}"
+        );
+    }
+    // Text that is not a number is searched as text.
+    let b = app.get("/licences?q=zzzz").await.body;
+    assert!(!b.contains("href=\"/licences/demo-licence-"), "{b}");
+}
