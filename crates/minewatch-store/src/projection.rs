@@ -47,7 +47,7 @@ pub(crate) async fn apply(
             let payload = to_canonical_string(&body.payload)
                 .map_err(|e| ApplyError::Entry(format!("entry {entry_id}: {e}")))?;
             let label = record.search_label();
-            let search = label.to_lowercase();
+            let search = record.search_text().to_lowercase();
             let access = RecordId::parse(&record_id)
                 .map(|id| RecordAccess::of(kind, &id, &body.payload))
                 .ok_or_else(|| ApplyError::Entry(format!("entry {entry_id}: bad record id")))?;

@@ -314,11 +314,15 @@ impl Record {
 
     /// One line with both languages, used to sort and search.
     pub fn search_label(&self) -> String {
+        self.name().search_label()
+    }
+
+    /// What a list's search matches: the label, and for a licence its number's key
+    /// (`MV-21252` for `MV-00021252`), so any spelling a person types finds it.
+    pub fn search_text(&self) -> String {
         match self {
-            // A licence is also found by its number's key (`MV-21252` for
-            // `MV-00021252`), so any spelling a person types finds it.
-            Record::Licence(l) => format!("{} {}", self.name().search_label(), l.number.key()),
-            _ => self.name().search_label(),
+            Record::Licence(l) => format!("{} {}", self.search_label(), l.number.key()),
+            _ => self.search_label(),
         }
     }
 
