@@ -182,7 +182,10 @@ impl Store {
             .collect();
         // Rows of this file by id and natural key, to refuse a record given twice.
         let mut seen_ids: HashMap<String, Place> = HashMap::new();
-        let mut seen_keys: HashMap<String, Place> = HashMap::new();
+        let mut seen_keys: HashMap<String, (Place, Value)> = HashMap::new();
+        // Rows that repeat an earlier row exactly (a cadastre file lists some licences
+        // twice): left out, and said once.
+        let mut repeated: Vec<(Place, Place)> = Vec::new();
         let mut planned = Vec::with_capacity(sheet.rows.len());
         for (place, cells) in sheet.rows {
             let mut problem = |column: Option<String>, reason: String| {
@@ -241,13 +244,42 @@ impl Store {
             }
             let key = natural_key(kind, &payload);
             if let Some(k) = &key
-                && let Some(first) = seen_keys.insert(k.clone(), place)
+                && let Some((first, first_payload)) = seen_keys.get(k)
             {
-                problem(
-                    None,
-                    format!("the same {kind} as {first} ({k}): give each record once"),
-                );
+                if *first_payload == payload && id.is_none() {
+                    repeated.push((place, *first));
+                    continue;
+                }
+                // Two rows that say different things of one record: which is right is
+                // for a person to decide, so the fields that differ are named.
+                let differ: Vec<&str> = payload
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|o| o.iter())
+                    .filter(|(f, v)| first_payload.get(f.as_str()) != Some(*v))
+                    .map(|(f, _)| f.as_str())
+                    .chain(
+                        first_payload
+                            .as_object()
+                            .into_iter()
+                            .flat_map(|o| o.keys())
+                            .filter(|f| payload.get(f.as_str()).is_none())
+                            .map(String::as_str),
+                    )
+                    .collect();
+                let reason = if differ.is_empty() {
+                    format!("the same {kind} as {first} ({k}): give each record once")
+                } else {
+                    format!(
+                        "the same {kind} as {first} ({k}) with other values ({}): give each record once",
+                        differ.join(", ")
+                    )
+                };
+                problem(None, reason);
                 continue;
+            }
+            if let Some(k) = &key {
+                seen_keys.insert(k.clone(), (place, payload.clone()));
             }
             let own = &known[&kind];
             let id = match id {
@@ -313,6 +345,20 @@ impl Store {
                 .expect("this kind is known")
                 .add(kind, id.as_str(), &payload);
             planned.push(Planned { place, id, payload });
+        }
+        if !repeated.is_empty() {
+            let rows: Vec<String> = repeated
+                .iter()
+                .map(|(row, first)| format!("{row} (as {first})"))
+                .collect();
+            report.notes.push(SheetNote {
+                code: "duplicate-rows",
+                detail: format!(
+                    "{} rows repeat an earlier row exactly and were left out: {}",
+                    repeated.len(),
+                    rows.join(", ")
+                ),
+            });
         }
         if !report.problems.is_empty() {
             return Ok(report);

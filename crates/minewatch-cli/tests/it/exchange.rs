@@ -763,3 +763,37 @@ fn licences_keep_their_issued_numbers_and_are_found_by_any_spelling() {
     let o = minewatch(&data, &["import", "violation", file.to_str().unwrap()]);
     assert_exit(&o, 0);
 }
+
+/// A cadastre file that lists a licence twice: the exact repeat is left out with a
+/// note and the rest imports; two rows that say different things of one licence are
+/// refused side by side, naming the fields that differ, and nothing is written.
+#[test]
+fn repeated_rows_are_left_out_and_conflicting_ones_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = demo(tmp.path());
+    let file = tmp.path().join("licences.csv");
+    let row = "MV-00021252,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted";
+    std::fs::write(
+        &file,
+        format!("number,holder_id,aimag.mn,soum.mn,status\n{row}\n{row}\nXV-22000012,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted\n"),
+    )
+    .unwrap();
+    let o = minewatch(&data, &["import", "licence", file.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("1 rows repeat an earlier row exactly and were left out: line 3 (as line 2)"),
+        "{out}"
+    );
+    let before = entries(&data);
+    std::fs::write(
+        &file,
+        format!("number,holder_id,aimag.mn,soum.mn,status\nMV-00030000,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted\nmv 30000,demo-company-tuul-gold,Өмнөговь,Гурвантэс,expired\n"),
+    )
+    .unwrap();
+    let o = minewatch(&data, &["import", "licence", file.to_str().unwrap()]);
+    assert_exit(&o, 1);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned() + &stdout(&o);
+    assert!(err.contains("line 2") && err.contains("status"), "{err}");
+    assert_eq!(entries(&data), before, "nothing written");
+}

@@ -497,6 +497,7 @@ import-notes = What was done to the file
 import-note-cod-ab = Recognised administrative boundaries in the OCHA COD-AB layout
 import-note-names-lost = Names lost before the file was made
 import-note-repeated-positions = Geometry repaired
+import-note-duplicate-rows = Rows given twice, left out
 
 # Requests to authorities
 nav-requests = Requests

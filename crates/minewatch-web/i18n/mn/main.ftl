@@ -478,6 +478,7 @@ form-hint-area = WKT, уртраг өргөрөг дарааллаар: POLYGON 
 import-notes = Файлд хийсэн өөрчлөлт
 import-note-cod-ab = OCHA COD-AB загварын засаг захиргааны хилийг таньсан
 import-note-names-lost = Файл үүсэхээс өмнө алдагдсан нэрс
+import-note-duplicate-rows = Давхардсан мөрүүдийг орхив
 import-note-repeated-positions = Геометрийг зассан
 
 # Requests to authorities
