@@ -788,7 +788,7 @@ fn repeated_rows_are_left_out_and_conflicting_ones_named() {
     let before = entries(&data);
     std::fs::write(
         &file,
-        format!("number,holder_id,aimag.mn,soum.mn,status\nMV-00030000,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted\nmv 30000,demo-company-tuul-gold,Өмнөговь,Гурвантэс,expired\n"),
+        "number,holder_id,aimag.mn,soum.mn,status\nMV-00030000,demo-company-tuul-gold,Өмнөговь,Гурвантэс,granted\nmv 30000,demo-company-tuul-gold,Өмнөговь,Гурвантэс,expired\n",
     )
     .unwrap();
     let o = minewatch(&data, &["import", "licence", file.to_str().unwrap()]);
