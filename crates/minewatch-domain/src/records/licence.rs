@@ -68,6 +68,16 @@ impl Licence {
     }
 }
 
+/// The statuses' names, for lists to filter by.
+const STATUSES: [&str; 6] = [
+    "applied",
+    "granted",
+    "transferred",
+    "suspended",
+    "revoked",
+    "expired",
+];
+
 pub static SCHEMA: KindSchema = KindSchema {
     page_order: &[
         "number",
@@ -86,6 +96,7 @@ pub static SCHEMA: KindSchema = KindSchema {
     summary: &["status", "soum", "minerals"],
     list_path: Some("/licences"),
     filters: &[("company", RecordKind::Company)],
+    value_filters: &["status"],
     sections: &[Section::Gaps, Section::LicenceHub],
     // The official number, however it was written (see `LicenceNumber::parse`).
     natural_key: Some(NaturalKey {
@@ -114,7 +125,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             Field::new("expires", Date),
             Field::new("status", Text)
                 .required()
-                .means(Vocabulary::Messages("status-")),
+                .choice(&STATUSES, "status-"),
             Field::new(
                 "status_history",
                 Dated {

@@ -196,6 +196,9 @@ pub struct KindSchema {
     pub owned_by_community: bool,
     /// The linked-record filters its list offers: (query parameter, kind filtered by).
     pub filters: &'static [(&'static str, RecordKind)],
+    /// The fields its list filters by value (a licence's status): each a field with
+    /// `choices`, offered as a drop-down of their names.
+    pub value_filters: &'static [&'static str],
     /// The sections its page shows.
     pub sections: &'static [Section],
     /// How imports name its records besides their ids.
@@ -221,6 +224,7 @@ impl KindSchema {
             edited_on_the_web: true,
             owned_by_community: false,
             filters: &[],
+            value_filters: &[],
             sections: &[],
             natural_key: None,
             parse: None,

@@ -97,6 +97,9 @@ pub struct ListParams {
     authority: String,
     #[serde(default)]
     community: String,
+    /// Field values to filter by (`status=expired`), for the kind's value filters.
+    #[serde(flatten)]
+    values: std::collections::HashMap<String, String>,
     /// The next page starts after this record.
     #[serde(default)]
     after: Option<String>,
@@ -181,6 +184,41 @@ pub async fn list(
             typed: typed.then(|| chosen.to_owned()),
         });
     }
+    // Filters by a field's value (a licence's status): one at a time, as the store
+    // filters by one field.
+    let schema = kind.schema();
+    for name in schema.value_filters {
+        let Some(field) = schema.field(name) else {
+            continue;
+        };
+        let chosen = params.values.get(*name).map(|s| s.trim()).unwrap_or("");
+        let known = field.choices.contains(&chosen);
+        if known && query.field.is_none() {
+            query.field = Some(minewatch_store::FieldFilter {
+                field: field.name,
+                values: vec![chosen.to_owned()],
+                negate: false,
+            });
+        }
+        let prefix = match field.vocabulary {
+            minewatch_domain::records::Vocabulary::Messages(p) => p,
+            _ => "",
+        };
+        filters.push(crate::templates::ListFilter {
+            name,
+            label: ui.t(&format!("field-{name}")),
+            options: field
+                .choices
+                .iter()
+                .map(|c| Choice {
+                    value: (*c).to_owned(),
+                    label: ui.t_or(&format!("{prefix}{c}"), c),
+                    selected: *c == chosen,
+                })
+                .collect(),
+            typed: None,
+        });
+    }
     let total = crate::kept::count(&state, &query).await.page(&ui)?;
     // The next page starts after the last record of this one (a keyset cursor: rows
     // added meanwhile neither repeat nor skip a record).
@@ -211,6 +249,11 @@ pub async fn list(
             ("community", &params.community),
         ] {
             pairs.push((k, v.as_str()));
+        }
+        for name in schema.value_filters {
+            if let Some(v) = params.values.get(*name) {
+                pairs.push((name, v.as_str()));
+            }
         }
         if let Some(a) = after {
             pairs.push(("after", a));

@@ -589,3 +589,42 @@ async fn a_licence_is_found_by_any_spelling_of_its_number() {
     let b = app.get("/licences?q=zzzz").await.body;
     assert!(!b.contains("href=\"/licences/demo-licence-"), "{b}");
 }
+
+/// The licence list filters by status, named in the reader's language, and its pages
+/// keep the filter.
+#[tokio::test]
+async fn the_licence_list_filters_by_status() {
+    let app = TestApp::demo().await;
+    let b = app.get("/licences?status=suspended").await.body;
+    assert_eq!(
+        b.matches("href=\"/licences/demo-licence-").count(),
+        1,
+        "{b}"
+    );
+    assert!(
+        b.contains("href=\"/licences/demo-licence-mv900104\""),
+        "{b}"
+    );
+    assert!(b.contains("<option value=\"suspended\" selected>"), "{b}");
+    let b = app.get("/licences?status=applied&q=xv").await.body;
+    assert_eq!(
+        b.matches("href=\"/licences/demo-licence-").count(),
+        1,
+        "{b}"
+    );
+    // Every licence without one; an unknown value filters nothing out.
+    for path in ["/licences", "/licences?status=nonsense"] {
+        let b = app.get(path).await.body;
+        assert_eq!(
+            b.matches("href=\"/licences/demo-licence-").count(),
+            7,
+            "{path}"
+        );
+    }
+    // In Mongolian, the statuses by their names.
+    let b = app.get_lang("/licences", "mn").await.body;
+    assert!(
+        b.contains(">түдгэлзүүлсэн<") || b.contains("түдгэлз"),
+        "{b}"
+    );
+}
