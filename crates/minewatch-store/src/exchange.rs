@@ -181,7 +181,7 @@ impl Store {
             })
             .collect();
         // Rows of this file by id and natural key, to refuse a record given twice.
-        let mut seen_ids: HashMap<String, Place> = HashMap::new();
+        let mut seen_ids: HashMap<String, (Place, Value)> = HashMap::new();
         let mut seen_keys: HashMap<String, (Place, Value)> = HashMap::new();
         // Rows that repeat an earlier row exactly (a cadastre file lists some licences
         // twice): left out, and said once.
@@ -282,6 +282,7 @@ impl Store {
                 seen_keys.insert(k.clone(), (place, payload.clone()));
             }
             let own = &known[&kind];
+            let id_given = id.is_some();
             let id = match id {
                 Some(id) => id,
                 None => match key.as_ref().and_then(|k| own.keys.get(k)) {
@@ -296,13 +297,20 @@ impl Store {
                 );
                 continue;
             };
-            if let Some(first) = seen_ids.insert(id.as_str().to_owned(), place) {
-                problem(
-                    Some("id".into()),
-                    format!("{id} is given twice: first at {first}"),
-                );
+            if let Some((first, first_payload)) = seen_ids.get(id.as_str()) {
+                // A row without an id that repeats an earlier one exactly (its id is
+                // made from its content) is the same repeat as one found by its key.
+                if !id_given && *first_payload == payload {
+                    repeated.push((place, *first));
+                } else {
+                    problem(
+                        Some("id".into()),
+                        format!("{id} is given twice: first at {first}"),
+                    );
+                }
                 continue;
             }
+            seen_ids.insert(id.as_str().to_owned(), (place, payload.clone()));
             // A row naming a record by id whose natural key another record has.
             if let Some(k) = &key
                 && let Some(other) = own.keys.get(k)

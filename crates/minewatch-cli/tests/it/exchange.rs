@@ -796,4 +796,16 @@ fn repeated_rows_are_left_out_and_conflicting_ones_named() {
     let err = String::from_utf8_lossy(&o.stderr).into_owned() + &stdout(&o);
     assert!(err.contains("line 2") && err.contains("status"), "{err}");
     assert_eq!(entries(&data), before, "nothing written");
+    // A kind without a natural key: the repeated row is the same repeat.
+    let file = tmp.path().join("violations.csv");
+    let row = "2025-05-01,official-document,MV-900104,authority";
+    std::fs::write(
+        &file,
+        format!("date,source,licence_id,found_by\n{row}\n{row}\n"),
+    )
+    .unwrap();
+    let o = minewatch(&data, &["import", "violation", file.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("line 3 (as line 2)"), "{}", stdout(&o));
+    assert_eq!(entries(&data), before + 1, "one violation, not two");
 }

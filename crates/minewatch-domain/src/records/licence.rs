@@ -68,14 +68,14 @@ impl Licence {
     }
 }
 
-/// The statuses' names, for lists to filter by.
+/// The statuses' names (as `LicenceStatus::ALL` has them), for lists to filter by.
 const STATUSES: [&str; 6] = [
-    "applied",
-    "granted",
-    "transferred",
-    "suspended",
-    "revoked",
-    "expired",
+    LicenceStatus::ALL[0].0,
+    LicenceStatus::ALL[1].0,
+    LicenceStatus::ALL[2].0,
+    LicenceStatus::ALL[3].0,
+    LicenceStatus::ALL[4].0,
+    LicenceStatus::ALL[5].0,
 ];
 
 pub static SCHEMA: KindSchema = KindSchema {
