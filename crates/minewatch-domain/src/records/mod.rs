@@ -498,6 +498,7 @@ mod tests {
                 Field::new("licence_id", Shape::Ref(RecordKind::Licence)),
                 Field::new("value", Shape::Number),
                 Field::new("reporter", Shape::Contact).restricted(),
+                Field::new("sites", Shape::List).required(),
             ],
         )
     };
@@ -520,7 +521,8 @@ mod tests {
         let r = Record::from_payload(
             kind,
             &json!({"name": "Well 3", "measured": "2026-05-01", "level": "high",
-                    "licence_id": "lic-1", "value": 4.5, "visibility": "coalition"}),
+                    "licence_id": "lic-1", "value": 4.5, "sites": ["a"],
+                    "visibility": "coalition"}),
         )
         .unwrap();
         assert_eq!(r.kind(), kind);
@@ -539,6 +541,7 @@ mod tests {
             ("level", "unknown-value"),
             ("value", "wrong-type"),
             ("colour", "unknown-field"),
+            ("sites", "required"),
         ] {
             assert!(codes.contains(&expected), "{expected:?} not in {codes:?}");
         }
