@@ -5,6 +5,16 @@
 
 use crate::records::Polygon;
 
+mod area;
+mod project;
+mod rtree;
+mod valid;
+
+pub use area::PlaneArea;
+pub use project::{Albers, MONGOLIA_PROJ};
+pub use rtree::RTree;
+pub use valid::{Fix, make_valid};
+
 /// A bounding box: `[min_lon, min_lat, max_lon, max_lat]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BBox(pub [f64; 4]);
@@ -124,7 +134,7 @@ pub fn first_crossing(polygon: &Polygon) -> Option<Crossing> {
 }
 
 /// Whether `p` lies inside `ring` (even-odd rule; a point on the edge may go either way).
-fn in_ring(p: [f64; 2], ring: &[[f64; 2]]) -> bool {
+pub(crate) fn in_ring(p: [f64; 2], ring: &[[f64; 2]]) -> bool {
     let mut inside = false;
     for w in ring.windows(2) {
         let (a, b) = (w[0], w[1]);
