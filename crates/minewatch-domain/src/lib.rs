@@ -14,6 +14,7 @@ pub mod explain;
 pub mod geo;
 pub mod law;
 pub mod licence;
+pub mod places;
 pub mod records;
 pub mod requests;
 pub mod spatial;

@@ -6,6 +6,7 @@
 //! copies ([`media`]); evidence bundles ([`bundle`]).
 
 pub mod bundle;
+pub mod cadastre;
 pub mod canonical_json;
 pub mod ics;
 pub mod json;

@@ -66,6 +66,13 @@ impl ImportReport {
 }
 
 /// A row ready to write.
+/// What an import will write for one table.
+#[derive(Default)]
+struct Plan {
+    rows: Vec<Planned>,
+    existing: HashMap<String, StoredRecord>,
+}
+
 struct Planned {
     place: Place,
     id: RecordId,
@@ -116,6 +123,99 @@ impl Store {
         dry_run: bool,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<ImportReport, StoreError> {
+        let mut reports = self
+            .import_sheets(author, vec![(kind, sheet)], dry_run, progress)
+            .await?;
+        Ok(reports.pop().expect("one report for one sheet"))
+    }
+
+    /// Imports several tables in one transaction, in the order given (a cadastre's
+    /// holders, then its licences): rows of a later table may name records of an
+    /// earlier one. If any table has a problem, nothing of any is written.
+    pub async fn import_sheets(
+        &self,
+        author: &Author,
+        sheets: Vec<(RecordKind, Sheet)>,
+        dry_run: bool,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<Vec<ImportReport>, StoreError> {
+        let mut known: BTreeMap<RecordKind, Known> = BTreeMap::new();
+        let mut reports = Vec::new();
+        let mut plans = Vec::new();
+        for (kind, sheet) in sheets {
+            let (report, plan) = self.plan_import(kind, sheet, dry_run, &mut known).await?;
+            reports.push(report);
+            plans.push(plan);
+        }
+        if reports.iter().any(|r| !r.problems.is_empty()) {
+            return Ok(reports);
+        }
+        let total: usize = plans.iter().map(|p| p.rows.len()).sum();
+        let mut done = 0;
+        let mut batch = self.begin().await?;
+        for (plan, report) in plans.into_iter().zip(reports.iter_mut()) {
+            let kind = report.kind;
+            for row in plan.rows {
+                let outcome = match plan.existing.get(row.id.as_str()) {
+                    Some(old) if same_payload(&old.payload, &row.payload) => {
+                        report.unchanged += 1;
+                        Ok(())
+                    }
+                    Some(_) => batch
+                        .correct(author, &row.id, row.payload, None)
+                        .await
+                        .map(|_| report.corrected += 1),
+                    None => batch
+                        .put(author, kind, Some(row.id), row.payload)
+                        .await
+                        .map(|_| report.created += 1),
+                };
+                match outcome {
+                    Ok(()) => {}
+                    // Refused before anything was written: the transaction goes on, so
+                    // every such row is reported.
+                    Err(StoreError::Invalid(errors)) => {
+                        report.problems.extend(errors.into_iter().map(|e| Problem {
+                            place: Some(row.place),
+                            column: Some(minewatch_formats::table::column_of(kind, &e.field)),
+                            reason: e.detail,
+                        }))
+                    }
+                    Err(StoreError::Conflict(why)) => report.problems.push(Problem {
+                        place: Some(row.place),
+                        column: None,
+                        reason: why,
+                    }),
+                    Err(other) => return Err(other),
+                }
+                done += 1;
+                progress(done, total);
+            }
+        }
+        if reports.iter().all(|r| r.problems.is_empty()) && !dry_run {
+            batch.commit().await?;
+        } else {
+            // Dropping the batch rolls every change back. A dry run keeps its counts:
+            // they are what the import would do.
+            drop(batch);
+            if reports.iter().any(|r| !r.problems.is_empty()) {
+                for r in &mut reports {
+                    (r.created, r.corrected, r.unchanged) = (0, 0, 0);
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Checks every row of `sheet` against the records (and those planned by earlier
+    /// tables of the same import, in `known`) and says what writing it would do.
+    async fn plan_import(
+        &self,
+        kind: RecordKind,
+        sheet: Sheet,
+        dry_run: bool,
+        known: &mut BTreeMap<RecordKind, Known>,
+    ) -> Result<(ImportReport, Plan), StoreError> {
         let mut report = ImportReport {
             kind,
             rows: sheet.rows.len(),
@@ -135,7 +235,7 @@ impl Store {
                 column: None,
                 reason: "media cannot be imported from a table: add files with `minewatch media add` or on a record's page, which hash and store them".into(),
             });
-            return Ok(report);
+            return Ok((report, Plan::default()));
         }
         let header = match Header::read(kind, &sheet.header) {
             Ok(h) => h,
@@ -148,12 +248,11 @@ impl Store {
                         reason: p.reason,
                     })
                     .collect();
-                return Ok(report);
+                return Ok((report, Plan::default()));
             }
         };
         // What exists: this kind's records, and those of every kind it refers to.
         let mut existing: HashMap<String, StoredRecord> = HashMap::new();
-        let mut known: BTreeMap<RecordKind, Known> = BTreeMap::new();
         let mut targets: Vec<RecordKind> = fields(kind)
             .into_iter()
             .filter_map(|f| match f.shape {
@@ -165,9 +264,17 @@ impl Store {
         targets.sort();
         targets.dedup();
         for target in targets {
+            // A kind an earlier table of this import loaded keeps what it planned.
+            let loaded = known.contains_key(&target);
+            if loaded && target != kind {
+                continue;
+            }
+            let records = self.all_of(target).await?;
             let slot = known.entry(target).or_default();
-            for r in self.all_of(target).await? {
-                slot.add(target, r.id.as_str(), &r.payload);
+            for r in records {
+                if !loaded {
+                    slot.add(target, r.id.as_str(), &r.payload);
+                }
                 if target == kind {
                     existing.insert(r.id.as_str().to_owned(), r);
                 }
@@ -368,57 +475,13 @@ impl Store {
                 ),
             });
         }
-        if !report.problems.is_empty() {
-            return Ok(report);
-        }
-        let total = planned.len();
-        let mut batch = self.begin().await?;
-        for (n, row) in planned.into_iter().enumerate() {
-            let outcome = match existing.get(row.id.as_str()) {
-                Some(old) if same_payload(&old.payload, &row.payload) => {
-                    report.unchanged += 1;
-                    Ok(())
-                }
-                Some(_) => batch
-                    .correct(author, &row.id, row.payload, None)
-                    .await
-                    .map(|_| report.corrected += 1),
-                None => batch
-                    .put(author, kind, Some(row.id), row.payload)
-                    .await
-                    .map(|_| report.created += 1),
-            };
-            match outcome {
-                Ok(()) => {}
-                // Refused before anything was written: the transaction goes on, so
-                // every such row is reported.
-                Err(StoreError::Invalid(errors)) => {
-                    report.problems.extend(errors.into_iter().map(|e| Problem {
-                        place: Some(row.place),
-                        column: Some(minewatch_formats::table::column_of(kind, &e.field)),
-                        reason: e.detail,
-                    }))
-                }
-                Err(StoreError::Conflict(why)) => report.problems.push(Problem {
-                    place: Some(row.place),
-                    column: None,
-                    reason: why,
-                }),
-                Err(other) => return Err(other),
-            }
-            progress(n + 1, total);
-        }
-        if report.problems.is_empty() && !dry_run {
-            batch.commit().await?;
-        } else {
-            // Dropping the batch rolls every change back. A dry run keeps its counts:
-            // they are what the import would do.
-            drop(batch);
-            if !report.problems.is_empty() {
-                (report.created, report.corrected, report.unchanged) = (0, 0, 0);
-            }
-        }
-        Ok(report)
+        Ok((
+            report,
+            Plan {
+                rows: planned,
+                existing,
+            },
+        ))
     }
 
     /// Every current record of `kind` as a header and rows, in id order (records that

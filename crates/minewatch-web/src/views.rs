@@ -255,6 +255,12 @@ fn render_value(
                 ),
             }
         }
+        // A file's own columns kept on a record: each as "column: text".
+        (Some(Shape::Json), Value::Object(o)) if o.values().all(Value::is_string) => o
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(" · "),
         // A person: what is known of them, without the keys.
         (Some(Shape::Contact), Value::Object(o)) => ["name", "phone", "email"]
             .iter()

@@ -7,6 +7,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use minewatch_domain::RecordKind;
+use std::collections::HashMap;
+
+use minewatch_domain::licence::LicenceNumber;
+use minewatch_formats::cadastre;
 use minewatch_formats::sheet::{self, Format};
 use minewatch_store::{Author, ImportReport, Store};
 
@@ -70,6 +74,12 @@ pub struct ImportArgs {
     /// With `bundle`: the imported items' visibility.
     #[arg(long, default_value = "case_team")]
     pub visibility: String,
+    /// With `licence`: a cadastre file as it comes, read by a preset (`eiti`: the EITI
+    /// Mongolia portal's licence map; `mrpam`: the MRPAM cadastre listing) or by a
+    /// mapping file (`FILE.toml`, see docs/import-export.md). Holders are matched to
+    /// recorded companies or created, in the same transaction.
+    #[arg(long, value_name = "eiti|mrpam|FILE.toml")]
+    pub preset: Option<String>,
 }
 
 pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -85,6 +95,9 @@ pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCod
         bail!(
             "--about says what an imported bundle's files are evidence for: `import bundle FILE.zip --about ID`"
         );
+    }
+    if let Some(preset) = &args.preset {
+        return import_cadastre(global, &args, preset).await;
     }
     let kinds = parse_kinds(&args.kind)?;
     let encoding = match &args.encoding {
@@ -195,6 +208,163 @@ async fn import_file(
         .await;
     bar.finish_and_clear();
     Ok(report?)
+}
+
+/// The mapping `--preset` names: a preset's name or a mapping file.
+pub fn mapping(preset: &str) -> anyhow::Result<cadastre::Mapping> {
+    if let Some(m) = cadastre::Mapping::preset(preset) {
+        return Ok(m);
+    }
+    let path = Path::new(preset);
+    if !path.is_file() {
+        bail!(
+            "--preset {preset:?}: expected {} or a mapping file (FILE.toml)",
+            cadastre::PRESETS.map(|(n, _)| n).join(", ")
+        );
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", display(path)))?;
+    cadastre::Mapping::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", display(path)))
+}
+
+async fn import_cadastre(global: &Global, args: &ImportArgs, preset: &str) -> anyhow::Result<ExitCode> {
+    if RecordKind::parse(&args.kind) != Some(RecordKind::Licence) {
+        bail!("--preset reads licence files: `minewatch import licence FILE --preset {preset}`");
+    }
+    let mapping = mapping(preset)?;
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("reading {}", display(&args.file)))?
+        .len();
+    if size > args.max_mb * 1_000_000 {
+        bail!(
+            "{}: the file is {} MB; imports take at most {} MB (--max-mb)",
+            display(&args.file),
+            size.div_ceil(1_000_000),
+            args.max_mb
+        );
+    }
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", display(&args.file)))?;
+    let store = global.open_store().await?;
+    let result = import_cadastre_with(&store, args, &mapping, &bytes).await;
+    store.close().await;
+    result
+}
+
+async fn import_cadastre_with(
+    store: &Store,
+    args: &ImportArgs,
+    mapping: &cadastre::Mapping,
+    bytes: &[u8],
+) -> anyhow::Result<ExitCode> {
+    let name = display(&args.file);
+    let companies: Vec<cadastre::KnownCompany> = store
+        .all_of(RecordKind::Company)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let text = |f: &str| r.payload.get(f).and_then(|v| v.as_str()).map(str::to_owned);
+            let names = ["mn", "en"]
+                .iter()
+                .filter_map(|l| r.payload.get("name")?.get(*l)?.as_str().map(str::to_owned))
+                .collect();
+            cadastre::KnownCompany {
+                id: r.id.as_str().to_owned(),
+                names,
+                registration: text("registration_number"),
+            }
+        })
+        .collect();
+    let mut licences: HashMap<String, cadastre::KnownLicence> = HashMap::new();
+    for r in store.all_of(RecordKind::Licence).await? {
+        let Some(key) = r
+            .payload
+            .get("number")
+            .and_then(|v| v.as_str())
+            .and_then(|n| LicenceNumber::parse(n).ok())
+            .map(|n| n.key().to_owned())
+        else {
+            continue;
+        };
+        let attributes = r
+            .payload
+            .get("source_attributes")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        licences.insert(
+            key,
+            cadastre::KnownLicence {
+                holder_id: r
+                    .payload
+                    .get("holder_id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                source_attributes: attributes,
+            },
+        );
+    }
+    // The day in the jurisdiction (the built-in pack's time zone: Ulaanbaatar).
+    let today = super::gaps::load_pack(None)?.today(jiff::Timestamp::now());
+    let read = cadastre::read(
+        mapping,
+        bytes,
+        &companies,
+        &|key| licences.get(key).cloned(),
+        today,
+    );
+    let file = match read {
+        Ok(f) => f,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                println!("{name}: {line}");
+            }
+            println!("{name}: nothing was imported");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    println!(
+        "{name}: read as {} ({} rows); columns: {}",
+        mapping.name,
+        file.licences.rows.len(),
+        mapping
+            .columns
+            .iter()
+            .map(|(to, from)| format!("{to} ← {from}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "{name}: holders: {} matched to recorded companies, {} new{}",
+        file.matched_companies,
+        file.companies.rows.len(),
+        if file.holders_kept > 0 {
+            format!(
+                "; {} licences already recorded keep their holder (the file names it otherwise, without a registration number)",
+                file.holders_kept
+            )
+        } else {
+            String::new()
+        }
+    );
+    let company_path = PathBuf::from(format!("{name} (holders)"));
+    let reports = store
+        .import_sheets(
+            &Author::named(&args.author),
+            vec![
+                (RecordKind::Company, file.companies),
+                (RecordKind::Licence, file.licences),
+            ],
+            args.dry_run,
+            &mut |_, _| {},
+        )
+        .await?;
+    let mut code = ExitCode::SUCCESS;
+    for (report, path) in reports.iter().zip([&company_path, &args.file]) {
+        print_report(path, report);
+        if !report.problems.is_empty() {
+            code = ExitCode::from(1);
+        }
+    }
+    Ok(code)
 }
 
 fn print_report(path: &Path, r: &ImportReport) {

@@ -112,6 +112,46 @@ impl<'a> Fields<'a> {
         Some(s.to_owned())
     }
 
+    /// An object of text values (a file's own columns kept on a record): at most `max`
+    /// of them, each at most `max_len` characters. Absent: none.
+    pub(crate) fn attributes(
+        &mut self,
+        name: &'static str,
+        max: usize,
+        max_len: usize,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let Some(v) = self.value(name, Optional) else {
+            return out;
+        };
+        let Value::Object(obj) = v else {
+            self.wrong_type(name, "an object of names and texts", v);
+            return out;
+        };
+        if obj.len() > max {
+            self.push(FieldError::new(
+                name,
+                "too-many",
+                format!("{} entries; at most {max}", obj.len()),
+            ));
+            return out;
+        }
+        for (k, v) in obj {
+            match v.as_str() {
+                Some(text) if text.chars().count() <= max_len && k.chars().count() <= 200 => {
+                    out.insert(k.clone(), text.to_owned());
+                }
+                Some(_) => self.push(FieldError::new(
+                    format!("{name}.{k}"),
+                    "too-long",
+                    format!("at most {max_len} characters"),
+                )),
+                None => self.wrong_type(name, "text values", v),
+            }
+        }
+        out
+    }
+
     pub(crate) fn localized(
         &mut self,
         name: &'static str,

@@ -7,6 +7,7 @@ use super::{Record, RecordId, RecordKind};
 use crate::licence::{LicenceNumber, LicenceType};
 use crate::text::Localized;
 use jiff::civil::Date;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LicenceStatus {
@@ -42,6 +43,8 @@ pub struct Licence {
     pub number: LicenceNumber,
     pub holder_id: RecordId,
     pub minerals: Vec<String>,
+    /// Where it lies; empty when the file it came from does not say (the MRPAM
+    /// listing names no place).
     pub aimag: Localized,
     pub soum: Localized,
     pub area_ha: Option<f64>,
@@ -53,7 +56,14 @@ pub struct Licence {
     /// Its area: one polygon or several (the cadastre draws every licence as a
     /// MultiPolygon, and some have separate parts); empty when not recorded.
     pub area: Vec<Polygon>,
+    /// What the file it came from said beyond these fields (a cadastre's own columns),
+    /// kept as it was: column name to text.
+    pub source_attributes: BTreeMap<String, String>,
 }
+
+/// At most this many source attributes, each at most this long.
+const MAX_ATTRIBUTES: usize = 64;
+const MAX_ATTRIBUTE: usize = 2_000;
 
 /// A licence's status from a date on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +101,7 @@ pub static SCHEMA: KindSchema = KindSchema {
         "expires",
         "status_history",
         "area",
+        "source_attributes",
     ],
     label: &["number"],
     summary: &["status", "soum", "minerals"],
@@ -118,8 +129,8 @@ pub static SCHEMA: KindSchema = KindSchema {
                 .means(Vocabulary::LicenceNumber),
             Field::new("holder_id", Ref(RecordKind::Company)).required(),
             Field::new("minerals", List),
-            Field::new("aimag", Localized).required(),
-            Field::new("soum", Localized).required(),
+            Field::new("aimag", Localized),
+            Field::new("soum", Localized),
             Field::new("area_ha", Number),
             Field::new("granted", Date),
             Field::new("expires", Date),
@@ -135,6 +146,7 @@ pub static SCHEMA: KindSchema = KindSchema {
             )
             .means(Vocabulary::Messages("status-")),
             Field::new("area", Polygon),
+            Field::new("source_attributes", Json),
         ],
     )
 };
@@ -143,8 +155,8 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
     let number = f.licence_number("number");
     let holder_id = f.id("holder_id", Required);
     let minerals = f.text_list("minerals");
-    let aimag = f.localized("aimag", Required);
-    let soum = f.localized("soum", Required);
+    let aimag = f.localized("aimag", Optional).unwrap_or_default();
+    let soum = f.localized("soum", Optional).unwrap_or_default();
     let area_ha = f.number("area_ha", Optional, 0.0, 10_000_000.0);
     let granted = f.date("granted", Optional);
     let expires = f.date("expires", Optional);
@@ -165,6 +177,7 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
         )
         .collect();
     let area = f.area("area", Optional).unwrap_or_default();
+    let source_attributes = f.attributes("source_attributes", MAX_ATTRIBUTES, MAX_ATTRIBUTE);
     if let (Some(g), Some(e)) = (granted, expires)
         && e < g
     {
@@ -178,14 +191,15 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
         number: number?,
         holder_id: holder_id?,
         minerals,
-        aimag: aimag?,
-        soum: soum?,
+        aimag,
+        soum,
         area_ha,
         granted,
         expires,
         status: status?,
         status_history,
         area,
+        source_attributes,
     }))
     .filter(|_| f.ok())
 }

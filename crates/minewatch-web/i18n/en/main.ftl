@@ -396,6 +396,7 @@ kind-payment = Payment or delivery
 kind-note = Note
 field-beneficial_owners = Beneficial owners
 field-status_history = Status history
+field-source_attributes = As the source file gives it
 field-supersedes = Replaces the earlier version
 field-agreement_id = Agreement
 field-what = What was promised

@@ -381,6 +381,7 @@ kind-payment = Төлбөр, нийлүүлэлт
 kind-note = Тэмдэглэл
 field-beneficial_owners = Эцсийн өмчлөгчид
 field-status_history = Төлөвийн түүх
+field-source_attributes = Эх файлд бичигдсэнээр
 field-supersedes = Өмнөх хувилбарыг орлоно
 field-agreement_id = Гэрээ
 field-what = Юу амласан
