@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use crate::engine::{Text, ZoneCheck};
-use crate::geo::{self, BBox};
+use crate::geo::{self, BBox, PlaneArea, RTree};
 use crate::records::{Authority, Polygon, Zone};
 use crate::text::Localized;
 
@@ -49,6 +49,91 @@ pub fn screen(licence: &str, area: &[Polygon], zones: &[ScreenZone<'_>]) -> Vec<
             retracted: false,
         })
         .collect()
+}
+
+/// How a licence and a zone lie to each other, in metres on the equal-area plane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// Positions in the lists given to [`measure`].
+    pub licence: usize,
+    pub zone: usize,
+    /// The area they share, in square metres (0 for a zone near but apart).
+    pub overlap_m2: f64,
+    /// The shortest distance between them, 0 when they meet.
+    pub distance_m: f64,
+}
+
+/// A zone to measure licences against: its area, and whether a zone near but apart
+/// counts (a protection zone within `within_m`), or only one that overlaps (a soum).
+pub struct MeasureZone<'a> {
+    pub area: &'a PlaneArea,
+    pub near_counts: bool,
+}
+
+/// Every licence against every zone it overlaps, and those `near_counts` zones within
+/// `within_m` metres of it; an R-tree of the zones' boxes finds the candidates, and
+/// the work is shared by `threads` threads. In licence order, then zone order.
+pub fn measure(
+    licences: &[Option<PlaneArea>],
+    zones: &[MeasureZone<'_>],
+    within_m: f64,
+    threads: usize,
+) -> Vec<Measured> {
+    let reach = |z: &MeasureZone<'_>| if z.near_counts { within_m } else { 0.0 };
+    let tree = RTree::new(zones.iter().map(|z| {
+        let [a, b, c, d] = z.area.bbox().0;
+        let r = reach(z);
+        Some(BBox([a - r, b - r, c + r, d + r]))
+    }));
+    let one = |i: usize, licence: &PlaneArea| -> Vec<Measured> {
+        let mut found: Vec<Measured> = tree
+            .query(&licence.bbox())
+            .into_iter()
+            .filter_map(|z| {
+                let zone = &zones[z];
+                let overlap = licence.overlap(zone.area);
+                if overlap > 0.0 {
+                    return Some(Measured {
+                        licence: i,
+                        zone: z,
+                        overlap_m2: overlap,
+                        distance_m: 0.0,
+                    });
+                }
+                let distance = licence.distance(zone.area, reach(zone))?;
+                (zone.near_counts || distance == 0.0).then_some(Measured {
+                    licence: i,
+                    zone: z,
+                    overlap_m2: 0.0,
+                    distance_m: distance,
+                })
+            })
+            .collect();
+        found.sort_by_key(|m| m.zone);
+        found
+    };
+    let threads = threads.clamp(1, 64);
+    let chunk = licences.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = licences
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let one = &one;
+                s.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .filter_map(|(j, l)| Some(one(c * chunk + j, l.as_ref()?)))
+                        .flatten()
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a measuring thread does not panic"))
+            .collect()
+    })
 }
 
 /// For each authority type, the authority that governs a place most closely (a soum

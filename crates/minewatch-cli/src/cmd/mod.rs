@@ -9,6 +9,7 @@ mod media;
 pub(crate) mod pack;
 mod rebuild;
 mod requests;
+mod screen;
 mod serve;
 mod user;
 mod verify;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Run the daily job now: retry failed sends, draft complaints for overdue requests,
     /// remind requesters (`serve` runs it by itself).
     Daily(requests::DailyArgs),
+    /// Screen licences against soums, aimags and protection zones: overlap areas in
+    /// hectares, distances in metres, drawn against reported areas.
+    Screen(screen::Args),
     /// Import records from a CSV, XLSX or GeoJSON file: all rows or none.
     Import(exchange::ImportArgs),
     /// Export records as a CSV, XLSX or GeoJSON file, or evidence as a signed bundle
@@ -111,6 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Deadline(args) => gaps::deadline(&global, args).await,
             Command::Requests(args) => requests::run(&global, args).await,
             Command::Daily(args) => requests::daily(&global, args).await,
+            Command::Screen(args) => screen::run(&global, args).await,
             Command::Import(args) => exchange::import(&global, args).await,
             Command::Export(args) => exchange::export(&global, args).await,
             Command::Media(args) => media::run(&global, args).await,
