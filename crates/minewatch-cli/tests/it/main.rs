@@ -2,6 +2,7 @@
 //! PostgreSQL, graceful shutdown and SIGKILL during writes.
 
 mod backup;
+mod cadastre;
 mod commands;
 mod crash;
 mod evidence;

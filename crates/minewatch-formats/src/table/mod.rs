@@ -608,6 +608,7 @@ mod tests {
                 "status",
                 "status_history",
                 "area",
+                "source_attributes",
                 "visibility",
                 "field_visibility"
             ]
