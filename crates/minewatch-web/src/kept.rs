@@ -1,6 +1,7 @@
 //! What pages show that is slow to make and changes only with a write: the duty
 //! engine's evaluation, counts (a list's "N records", the dashboard's cards), the
-//! licences of a soum for a licence's map, a company's section. Each is kept until the ledger moves (any process's write, see
+//! licences of a soum for a licence's map, a company's section, the soums and aimags
+//! as areas. Each is kept until the ledger moves (any process's write, see
 //! `Store::ledger_marker`); one request makes a missing one while the others wait, so a
 //! burst of requests for a large page holds one copy in memory, not one per request.
 
@@ -89,11 +90,14 @@ pub struct PageCache {
     pub(crate) soum_licences: Kept<Arc<Vec<minewatch_report::svg::MapShape>>>,
     pub(crate) company: Kept<Arc<crate::pages::company::CompanySection>>,
     /// A licence's map: its SVG and caption.
-    pub(crate) licence_map: Kept<Arc<(Option<String>, String)>>,
+    pub(crate) licence_map: Kept<Arc<(Option<String>, String, Vec<crate::pages::hub::LiesIn>)>>,
     /// The gaps on a licence's, company's or authority's page.
     pub(crate) record_gaps: Kept<Arc<crate::pages::gaps::RecordGaps>>,
     /// The first records that refer to a record, for its page.
     pub(crate) linked: Kept<Arc<Vec<(String, minewatch_store::StoredRecord)>>>,
+    /// The soums and aimags on the equal-area plane, for licence pages to say where a
+    /// licence lies and how much of it.
+    pub(crate) admin_areas: Kept<Arc<crate::pages::hub::AdminAreas>>,
 }
 
 impl Default for PageCache {
@@ -109,6 +113,8 @@ impl Default for PageCache {
             licence_map: Kept::with_max(256),
             linked: Kept::with_max(128),
             record_gaps: Kept::with_max(512),
+            // One per reach of viewer (public, coalition…): about 10 MB each.
+            admin_areas: Kept::with_max(4),
         }
     }
 }

@@ -105,7 +105,17 @@ pub fn is_reference(key: &str) -> bool {
 /// Formats an amount with thin spaces between thousands: `300 000 000`, `12.5`.
 pub fn format_amount(x: f64) -> String {
     if x.fract().abs() > 1e-9 {
-        return format!("{x:.2}").trim_end_matches('0').to_owned();
+        // The whole part grouped as below, then up to two decimals.
+        let text = format!("{:.2}", x.abs());
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let fraction = fraction.trim_end_matches('0');
+        let whole = format_amount(whole.parse::<f64>().unwrap_or_default());
+        let sign = if x < 0.0 { "-" } else { "" };
+        return if fraction.is_empty() {
+            format!("{sign}{whole}")
+        } else {
+            format!("{sign}{whole}.{fraction}")
+        };
     }
     let digits = format!("{:.0}", x.abs());
     let mut out = String::new();

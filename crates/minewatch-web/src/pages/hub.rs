@@ -7,7 +7,7 @@
 //! communities by their centre (a public soum or bagh centre, never a herder camp).
 //! Field reports are not drawn: their places are what reporters need kept vague.
 
-use minewatch_domain::geo::{self, BBox};
+use minewatch_domain::geo::{self, Albers, BBox, PlaneArea, RTree, make_valid};
 use minewatch_domain::records::{ADMIN_ZONE_TYPES, Polygon};
 use minewatch_domain::spatial::{self, ScreenZone};
 use minewatch_domain::{Localized, Record, RecordKind};
@@ -29,6 +29,106 @@ pub struct TimelineRow {
     pub href: Option<String>,
 }
 
+/// A soum or aimag a licence lies in, and how much of the licence.
+#[derive(Debug, Clone)]
+pub struct LiesIn {
+    pub title: String,
+    pub href: Option<String>,
+    /// "49.28 ha, 100% of the licence".
+    pub area: String,
+}
+
+/// The soums and aimags this viewer may see, on the equal-area plane.
+pub struct AdminAreas {
+    areas: Vec<(StoredRecord, minewatch_domain::records::Zone, PlaneArea)>,
+    tree: RTree,
+}
+
+/// The soums and aimags, kept until the ledger moves (per reach of viewer).
+async fn admin_areas(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<std::sync::Arc<AdminAreas>, minewatch_store::StoreError> {
+    let key = format!("{:?}", viewer.filter());
+    state
+        .kept
+        .admin_areas
+        .get(state, key, async || -> Result<_, minewatch_store::StoreError> {
+            let projection = Albers::mongolia();
+            let areas: Vec<_> = zones(state, viewer, &["soum", "aimag"], false, None)
+                .await?
+                .into_iter()
+                .filter_map(|(r, z)| {
+                    let valid: Vec<Polygon> =
+                        z.boundary.iter().flat_map(|p| make_valid(p).0).collect();
+                    let plane = PlaneArea::new(&valid, &projection)?;
+                    Some((r, z, plane))
+                })
+                .collect();
+            let tree = RTree::new(areas.iter().map(|(_, _, p)| Some(p.bbox())));
+            Ok(std::sync::Arc::new(AdminAreas { areas, tree }))
+        })
+        .await
+}
+
+/// "49.28 ha, 100% of the licence".
+fn overlap_text(ui: &Ui, overlap_m2: f64, licence_m2: f64) -> String {
+    let share = if licence_m2 > 0.0 {
+        (overlap_m2 / licence_m2 * 100.0).min(100.0)
+    } else {
+        0.0
+    };
+    ui.t_args(
+        "hub-overlap",
+        &[
+            ("ha", crate::views::format_amount((overlap_m2 / 100.0).round() / 100.0)),
+            ("share", format!("{}", (share * 10.0).round() / 10.0)),
+        ],
+    )
+}
+
+/// The soums and aimags (soums first) a licence's area lies in, largest share first,
+/// and the soum holding most of it.
+async fn lies_in(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+    area: &[Polygon],
+) -> Result<(Vec<LiesIn>, Option<Vec<Polygon>>), minewatch_store::StoreError> {
+    let valid: Vec<Polygon> = area.iter().flat_map(|p| make_valid(p).0).collect();
+    let Some(own) = PlaneArea::new(&valid, &Albers::mongolia()) else {
+        return Ok((Vec::new(), None));
+    };
+    let admin = admin_areas(state, viewer).await?;
+    let mut found: Vec<(bool, f64, usize)> = admin
+        .tree
+        .query(&own.bbox())
+        .into_iter()
+        .filter_map(|i| {
+            let (_, z, plane) = &admin.areas[i];
+            let overlap = own.overlap(plane);
+            (overlap > 0.0).then_some((z.zone_type != "soum", -overlap, i))
+        })
+        .collect();
+    found.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
+    let main_soum = found
+        .iter()
+        .find(|(not_soum, _, _)| !not_soum)
+        .map(|(_, _, i)| admin.areas[*i].1.boundary.clone());
+    let rows = found
+        .into_iter()
+        .map(|(_, overlap, i)| {
+            let (r, z, _) = &admin.areas[i];
+            LiesIn {
+                title: zone_title(ui, r, &z.zone_type),
+                href: record_href(r.kind, &r.id),
+                area: overlap_text(ui, -overlap, own.area()),
+            }
+        })
+        .collect();
+    Ok((rows, main_soum))
+}
+
 /// The map and the timeline of a licence page.
 pub struct Hub {
     /// SVG markup, built here from numbers and escaped text only.
@@ -40,6 +140,8 @@ pub struct Hub {
     pub timeline: Vec<TimelineRow>,
     /// The current agreements on the licence (filled in by the page).
     pub agreements: Vec<crate::pages::tracker::AgreementBlock>,
+    /// The soums and aimags its area lies in, with how much of it.
+    pub lies_in: Vec<LiesIn>,
 }
 
 /// The outer rings of a GeoJSON Polygon or MultiPolygon (one per part) as (lon, lat)
@@ -138,7 +240,27 @@ pub async fn licence_hub(
                         layer: Layer::Main,
                     });
                 }
-                shapes.extend(soum_and_zones(state, viewer, ui, &aimag, &soum, &shapes).await?);
+                let typed_area = match licence.typed() {
+                    Ok(Record::Licence(l)) => l.area,
+                    _ => Vec::new(),
+                };
+                // Where the area lies, by its shape: the soums and aimags it overlaps,
+                // whatever the record's soum name says.
+                let (lies_in, main_soum) = lies_in(state, viewer, ui, &typed_area).await?;
+                let around = soum_and_zones(state, viewer, ui, &aimag, &soum, &shapes).await?;
+                if !around.iter().any(|s| s.layer == Layer::Ground)
+                    && let Some(boundary) = main_soum
+                {
+                    for ring in outlines(&boundary) {
+                        shapes.push(MapShape {
+                            ring,
+                            title: lies_in.first().map(|l| l.title.clone()).unwrap_or_default(),
+                            href: lies_in.first().and_then(|l| l.href.clone()),
+                            layer: Layer::Ground,
+                        });
+                    }
+                }
+                shapes.extend(around);
                 // The soum's other licences, found in the database by the soum's name (not by
                 // reading every licence of the country), and drawn up to a number a phone shows.
                 let mut others = ListQuery::all(RecordKind::Licence).visible_to(&filter);
@@ -254,11 +376,11 @@ pub async fn licence_hub(
                 } else {
                     None
                 };
-                Ok(std::sync::Arc::new((map, caption)))
+                Ok(std::sync::Arc::new((map, caption, lies_in)))
             },
         )
         .await?;
-    let (map, caption) = (made.0.clone(), made.1.clone());
+    let (map, caption, lies_in) = (made.0.clone(), made.1.clone(), made.2.clone());
     // The timeline: the licence's own dates and every linked record with a date.
     let mut timeline: Vec<TimelineRow> = Vec::new();
     for (field, key) in [("granted", "hub-granted"), ("expires", "hub-expires")] {
@@ -293,6 +415,7 @@ pub async fn licence_hub(
         status_history,
         timeline,
         agreements: Vec::new(),
+        lies_in,
     })
 }
 
@@ -380,8 +503,9 @@ async fn soum_and_zones(
 pub struct ZoneSection {
     pub map: Option<String>,
     pub map_caption: String,
-    /// The licences this viewer may see whose area meets the zone: (number, link).
-    pub licences: Vec<(String, String)>,
+    /// The licences this viewer may see whose area meets the zone, most overlap first:
+    /// (number, link, overlap text).
+    pub licences: Vec<(String, String, String)>,
 }
 
 /// A zone's page: the zone, and the licences this viewer may see that meet it.
@@ -403,7 +527,12 @@ pub async fn zone_section(
             layer: Layer::Ground,
         })
         .collect();
-    let mut meeting = Vec::new();
+    let mut meeting: Vec<(f64, (String, String, String))> = Vec::new();
+    let projection = Albers::mongolia();
+    let zone_plane = PlaneArea::new(
+        &z.boundary.iter().flat_map(|p| make_valid(p).0).collect::<Vec<_>>(),
+        &projection,
+    );
     let mut q = ListQuery::all(RecordKind::Licence).visible_to(&viewer.filter());
     q.limit = 10_000;
     for l in state.store.list(&q).await? {
@@ -431,9 +560,26 @@ pub async fn zone_section(
                     layer: Layer::Other,
                 });
             }
-            meeting.push((name, record_href(l.kind, &l.id).unwrap_or_default()));
+            // How much of it: on the equal-area plane, as `minewatch screen` says.
+            let own = PlaneArea::new(
+                &licence.area.iter().flat_map(|p| make_valid(p).0).collect::<Vec<_>>(),
+                &projection,
+            );
+            let (overlap, text) = match (&own, &zone_plane) {
+                (Some(own), Some(zone)) => {
+                    let o = own.overlap(zone);
+                    (o, overlap_text(ui, o, own.area()))
+                }
+                _ => (0.0, String::new()),
+            };
+            meeting.push((
+                overlap,
+                (name, record_href(l.kind, &l.id).unwrap_or_default(), text),
+            ));
         }
     }
+    meeting.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let meeting: Vec<(String, String, String)> = meeting.into_iter().map(|(_, m)| m).collect();
     let caption = zone_title(ui, zone, &z.zone_type);
     Ok(Some(ZoneSection {
         map: map(&shapes, &[], &caption),
