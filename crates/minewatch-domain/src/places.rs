@@ -58,7 +58,10 @@ mod tests {
     fn a_soum_code_names_its_aimag() {
         let a = aimag_of_soum_code("4613").unwrap();
         assert_eq!(a.en.as_deref(), Some("Ömnögovi"));
-        assert_eq!(aimag_of_soum_code("4625.0").unwrap().mn.as_deref(), Some("Өмнөговь"));
+        assert_eq!(
+            aimag_of_soum_code("4625.0").unwrap().mn.as_deref(),
+            Some("Өмнөговь")
+        );
         assert_eq!(aimag_of_soum_code("9901"), None);
         assert_eq!(aimag_of_soum_code("46"), None);
     }

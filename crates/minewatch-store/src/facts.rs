@@ -116,6 +116,7 @@ impl Store {
             field: "zone_type",
             values: ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             negate: true,
+            list: false,
         };
         let mut out = Vec::new();
         for r in self.all_matching(RecordKind::Zone, Some(filter)).await? {
@@ -143,7 +144,7 @@ impl Store {
         let mut out = Vec::new();
         loop {
             let mut q = ListQuery::all(kind).everything();
-            q.field = field.clone();
+            q.fields = field.clone().into_iter().collect();
             q.limit = PAGE;
             q.offset = out.len() as i64;
             let page = self.list(&q).await?;

@@ -94,8 +94,9 @@ pub struct ListQuery {
     /// Only records that refer to each of these (a licence's consultations, a
     /// company's licences).
     pub linked_to: Vec<RecordId>,
-    /// Only records whose payload field has (or has not) one of some values.
-    pub field: Option<FieldFilter>,
+    /// Only records whose payload fields have (or have not) one of some values: every
+    /// filter holds.
+    pub fields: Vec<FieldFilter>,
     pub limit: i64,
     pub offset: i64,
     /// Only records that refer to at least one of these (a company's findings: about
@@ -116,8 +117,9 @@ fn list_pattern(q: &ListQuery) -> String {
     }
 }
 
-/// A test of one top-level text field of the payload, e.g. a zone's `zone_type`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A test of one text field of the payload, e.g. a zone's `zone_type`, a licence's
+/// `soum.mn`, or one item of a list (a licence's `minerals`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FieldFilter {
     /// A field name, or `field.member` (a localized name's `soum.mn`): ASCII letters,
     /// `_` and `.` only (it is written into the SQL).
@@ -125,6 +127,19 @@ pub struct FieldFilter {
     pub values: Vec<String>,
     /// Keep the records whose field is none of `values` (or absent) instead.
     pub negate: bool,
+    /// The field is a list of texts: keep the records with any item among `values`.
+    pub list: bool,
+}
+
+impl FieldFilter {
+    /// Records whose `field` is one of `values`.
+    pub fn one_of(field: &'static str, values: Vec<String>) -> FieldFilter {
+        FieldFilter {
+            field,
+            values,
+            ..FieldFilter::default()
+        }
+    }
 }
 
 impl ListQuery {
@@ -136,7 +151,7 @@ impl ListQuery {
             include_retracted: false,
             visible_to: Some(RecordFilter::public()),
             linked_to: Vec::new(),
-            field: None,
+            fields: Vec::new(),
             limit: 1000,
             offset: 0,
             linked_to_any: Vec::new(),
@@ -325,6 +340,84 @@ impl Store {
         Ok(out)
     }
 
+    /// The SQL text of a payload field (`soum.mn`) of the record aliased `r`.
+    fn json_text(&self, field: &'static str) -> String {
+        assert!(
+            field
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.'),
+            "a field filter names a plain field or a member of one"
+        );
+        match self.backend {
+            Backend::Sqlite => format!("json_extract(r.payload, '$.{field}')"),
+            Backend::Postgres => {
+                format!("(r.payload::jsonb #>> '{{{}}}')", field.replace('.', ","))
+            }
+        }
+    }
+
+    /// The items of a list field of the record aliased `r`, as a table `j`.
+    fn list_items(&self, field: &'static str) -> String {
+        assert!(field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'));
+        match self.backend {
+            Backend::Sqlite => format!("json_each(r.payload, '$.{field}') j"),
+            Backend::Postgres => format!(
+                "jsonb_array_elements_text(case jsonb_typeof(r.payload::jsonb -> '{field}') when 'array' then r.payload::jsonb -> '{field}' else '[]'::jsonb end) j(v)"
+            ),
+        }
+    }
+
+    /// An item of [`Store::list_items`].
+    fn list_item(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "j.value",
+            Backend::Postgres => "j.v",
+        }
+    }
+
+    /// The values a text field (or, with `list`, the items of a list field) takes among
+    /// the records `q` finds, each with how many records have it, in text order: the
+    /// choices of a list's filter (a licence list's soums and minerals).
+    pub async fn distinct_values(
+        &self,
+        q: &ListQuery,
+        field: &'static str,
+        list: bool,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let (condition, binds) = self.list_condition(q, false);
+        let (from, value) = if list {
+            (
+                format!("record r cross join {}", self.list_items(field)),
+                self.list_item().to_owned(),
+            )
+        } else {
+            ("record r".to_owned(), self.json_text(field))
+        };
+        let sql = format!(
+            "select {value} as v, count(*) as n from {from}
+             where {condition} and $4 = $4 and $5 = $5 and {value} is not null and {value} <> ''
+             group by {value} order by {value} limit 5000"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(q.kind.as_str())
+            .bind(list_pattern(q))
+            .bind(i64::from(q.include_retracted))
+            .bind(0_i64)
+            .bind(0_i64);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let mut out = Vec::new();
+        for row in query.fetch_all(&self.pool).await? {
+            let v: Option<String> = row.try_get("v")?;
+            let n: i64 = row.try_get("n")?;
+            if let Some(v) = v {
+                out.push((v, n));
+            }
+        }
+        Ok(out)
+    }
+
     /// Records of one kind, sorted by name (then id), from after `q.after` if set.
     pub async fn list(&self, q: &ListQuery) -> Result<Vec<StoredRecord>, StoreError> {
         let (condition, binds) = self.list_condition(q, true);
@@ -395,19 +488,8 @@ impl Store {
                 places.join(", ")
             ));
         }
-        if let Some(f) = &q.field {
-            assert!(
-                f.field
-                    .bytes()
-                    .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'.'),
-                "a field filter names a plain field or a member of one"
-            );
-            let value = match self.backend {
-                Backend::Sqlite => format!("json_extract(r.payload, '$.{}')", f.field),
-                Backend::Postgres => {
-                    format!("(r.payload::jsonb #>> '{{{}}}')", f.field.replace('.', ","))
-                }
-            };
+        for f in &q.fields {
+            let value = self.json_text(f.field);
             let places: Vec<String> = f
                 .values
                 .iter()
@@ -417,6 +499,20 @@ impl Store {
                 })
                 .collect();
             let set = format!("({})", places.join(", "));
+            if f.list {
+                let any = format!(
+                    "exists (select 1 from {} where {} in {set})",
+                    self.list_items(f.field),
+                    self.list_item()
+                );
+                linked.push_str(&match (places.is_empty(), f.negate) {
+                    (true, true) => String::new(),
+                    (true, false) => " and 1 = 0".to_owned(),
+                    (false, true) => format!(" and not {any}"),
+                    (false, false) => format!(" and {any}"),
+                });
+                continue;
+            }
             linked.push_str(&match (places.is_empty(), f.negate) {
                 (true, true) => String::new(),
                 (true, false) => " and 1 = 0".to_owned(),

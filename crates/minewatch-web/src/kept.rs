@@ -98,6 +98,8 @@ pub struct PageCache {
     /// The soums and aimags on the equal-area plane, for licence pages to say where a
     /// licence lies and how much of it.
     pub(crate) admin_areas: Kept<Arc<crate::pages::hub::AdminAreas>>,
+    /// The values a list filter offers (a licence list's soums, minerals), with counts.
+    pub(crate) choices: Kept<Arc<Vec<(String, i64)>>>,
 }
 
 impl Default for PageCache {
@@ -115,6 +117,7 @@ impl Default for PageCache {
             record_gaps: Kept::with_max(512),
             // One per reach of viewer (public, coalition…): about 10 MB each.
             admin_areas: Kept::with_max(4),
+            choices: Kept::with_max(64),
         }
     }
 }

@@ -222,11 +222,16 @@ pub fn mapping(preset: &str) -> anyhow::Result<cadastre::Mapping> {
             cadastre::PRESETS.map(|(n, _)| n).join(", ")
         );
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", display(path)))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", display(path)))?;
     cadastre::Mapping::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", display(path)))
 }
 
-async fn import_cadastre(global: &Global, args: &ImportArgs, preset: &str) -> anyhow::Result<ExitCode> {
+async fn import_cadastre(
+    global: &Global,
+    args: &ImportArgs,
+    preset: &str,
+) -> anyhow::Result<ExitCode> {
     if RecordKind::parse(&args.kind) != Some(RecordKind::Licence) {
         bail!("--preset reads licence files: `minewatch import licence FILE --preset {preset}`");
     }
@@ -242,7 +247,8 @@ async fn import_cadastre(global: &Global, args: &ImportArgs, preset: &str) -> an
             args.max_mb
         );
     }
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", display(&args.file)))?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", display(&args.file)))?;
     let store = global.open_store().await?;
     let result = import_cadastre_with(&store, args, &mapping, &bytes).await;
     store.close().await;

@@ -77,9 +77,7 @@ fn area_of_wkt(text: &str) -> Result<Vec<Polygon>, String> {
     };
     parts
         .into_iter()
-        .map(|rings| {
-            serde_json::from_value(json!({ "rings": rings })).map_err(|e| e.to_string())
-        })
+        .map(|rings| serde_json::from_value(json!({ "rings": rings })).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -124,13 +122,21 @@ fn zones_of_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Zn>> {
                 anyhow::anyhow!(
                     "{}: not a zone file: {}",
                     display(path),
-                    p.iter().map(|p| format!("{}: {}", p.column, p.reason)).collect::<Vec<_>>().join("; ")
+                    p.iter()
+                        .map(|p| format!("{}: {}", p.column, p.reason))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 )
             })?;
         for (place, cells) in sheet.rows {
             let (id, payload, problems) = header.read_row(&cells);
             if let Some(p) = problems.first() {
-                bail!("{}: {place}, column {}: {}", display(path), p.column, p.reason);
+                bail!(
+                    "{}: {place}, column {}: {}",
+                    display(path),
+                    p.column,
+                    p.reason
+                );
             }
             let zone = match Record::from_payload(RecordKind::Zone, &payload) {
                 Ok(Record::Zone(z)) => z,
@@ -138,7 +144,10 @@ fn zones_of_files(paths: &[PathBuf]) -> anyhow::Result<Vec<Zn>> {
                 Err(e) => bail!(
                     "{}: {place}: {}",
                     display(path),
-                    e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+                    e.iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
             };
             let id = id
@@ -280,8 +289,9 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     let without = licences.iter().filter(|l| l.area.is_empty()).count();
     match &args.output {
-        Some(path) => std::fs::write(path, &bytes)
-            .with_context(|| format!("writing {}", display(path)))?,
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("writing {}", display(path)))?
+        }
         None => std::io::stdout().lock().write_all(&bytes)?,
     }
     eprintln!(

@@ -13,7 +13,10 @@ use crate::{assert_exit, minewatch, stdout};
 
 fn shared() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if root.join("mining/eiti-mongolia-licences-part1.json").exists() {
+    if root
+        .join("mining/eiti-mongolia-licences-part1.json")
+        .exists()
+    {
         Some(root)
     } else {
         skip_or_fail(
@@ -46,7 +49,11 @@ fn eiti_rows(root: &Path) -> Vec<serde_json::Map<String, Value>> {
 fn ledger_entries(data: &Path) -> String {
     let o = minewatch(data, &["verify"]);
     assert_exit(&o, 0);
-    stdout(&o).split_whitespace().next().unwrap_or_default().to_owned()
+    stdout(&o)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The exported licences: number → row (column → text).
@@ -66,7 +73,12 @@ fn exported_licences(data: &Path, dir: &Path) -> BTreeMap<String, BTreeMap<Strin
         0,
     );
     let mut reader = csv::Reader::from_path(&out).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     reader
         .records()
         .map(|r| {
@@ -91,10 +103,21 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
 
     // A dry run says what would happen and writes nothing.
     let before = ledger_entries(&data);
-    let o = minewatch(&data, &["import", "licence", one, "--preset", "eiti", "--dry-run"]);
+    let o = minewatch(
+        &data,
+        &["import", "licence", one, "--preset", "eiti", "--dry-run"],
+    );
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("would import 1000 licence row(s): 1000 new"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("would import 726 company row(s): 726 new"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("would import 1000 licence row(s): 1000 new"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("would import 726 company row(s): 726 new"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(ledger_entries(&data), before, "a dry run writes nothing");
 
     let o = minewatch(&data, &["import", "licence", one, "--preset", "eiti"]);
@@ -117,8 +140,16 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
     assert_exit(&o, 0);
     // Holders of the first file are matched by registration number; the eight licences
     // both files list are the same records.
-    assert!(stdout(&o).contains("holders: 130 matched to recorded companies, 630 new"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("imported 1000 licence row(s): 992 new, 0 corrected, 8 unchanged"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("holders: 130 matched to recorded companies, 630 new"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("imported 1000 licence row(s): 992 new, 0 corrected, 8 unchanged"),
+        "{}",
+        stdout(&o)
+    );
 
     // Every licence number as issued, every holder once.
     let rows = eiti_rows(&root);
@@ -136,10 +167,16 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
         .collect();
     let companies = tmp.path().join("companies.csv");
     assert_exit(
-        &minewatch(&data, &["export", "company", "-o", companies.to_str().unwrap()]),
+        &minewatch(
+            &data,
+            &["export", "company", "-o", companies.to_str().unwrap()],
+        ),
         0,
     );
-    let exported_companies = csv::Reader::from_path(&companies).unwrap().records().count();
+    let exported_companies = csv::Reader::from_path(&companies)
+        .unwrap()
+        .records()
+        .count();
     assert_eq!(exported_companies, registrations.len());
 
     // What each licence says: the place from the soum code, the area the portal
@@ -160,14 +197,23 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
     let mut checked = 0;
     for r in &rows {
         let number = r["LICENSE_NUMBER"].as_str().unwrap();
-        let expires = r["EXPIRED_DATE"].as_str().and_then(|d| d.parse::<jiff::civil::Date>().ok());
+        let expires = r["EXPIRED_DATE"]
+            .as_str()
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok());
         let Some(expires) = expires else { continue };
         // A day either side of midnight in Ulaanbaatar is not worth a flaky test.
         if (expires - today).get_days().abs() <= 1 {
             continue;
         }
-        let want = if expires < today { "expired" } else { "granted" };
-        assert_eq!(exported[number]["status"], want, "{number} expires {expires}");
+        let want = if expires < today {
+            "expired"
+        } else {
+            "granted"
+        };
+        assert_eq!(
+            exported[number]["status"], want,
+            "{number} expires {expires}"
+        );
         checked += 1;
     }
     assert!(checked > 1900, "{checked}");
@@ -177,21 +223,41 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
     // The same file again changes nothing.
     let before = ledger_entries(&data);
     let o = minewatch(&data, &["import", "licence", one, "--preset", "eiti"]);
-    assert!(stdout(&o).contains("1000 licence row(s): 0 new, 0 corrected, 1000 unchanged"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1000 licence row(s): 0 new, 0 corrected, 1000 unchanged"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(ledger_entries(&data), before);
 
     // The MRPAM listing: licences already recorded get its status and area and keep
     // their place, shape and holder; the others are recorded without a place.
     let mrpam = root.join("mining/mrpam-cmcs-licences-2020-attributes.csv");
-    let o = minewatch(&data, &["import", "licence", mrpam.to_str().unwrap(), "--preset", "mrpam"]);
+    let o = minewatch(
+        &data,
+        &[
+            "import",
+            "licence",
+            mrpam.to_str().unwrap(),
+            "--preset",
+            "mrpam",
+        ],
+    );
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("imported 2782 licence row(s): 1447 new, 1335 corrected"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("imported 2782 licence row(s): 1447 new, 1335 corrected"),
+        "{}",
+        stdout(&o)
+    );
     let after = exported_licences(&data, tmp.path());
     let both = &after["MV-00021246"];
     assert_eq!(both["status"], "granted");
     assert!(!both["soum.mn"].is_empty() && both["area"].starts_with("MULTIPOLYGON"));
     let attributes: Value = serde_json::from_str(&both["source_attributes"]).unwrap();
-    assert!(attributes.get("area_name").is_some() && attributes.get("type").is_some(), "{attributes}");
+    assert!(
+        attributes.get("area_name").is_some() && attributes.get("type").is_some(),
+        "{attributes}"
+    );
 }
 
 #[test]
@@ -229,35 +295,71 @@ area = "Хил"
     .unwrap();
     let o = minewatch(
         &data,
-        &["import", "licence", file.to_str().unwrap(), "--preset", mapping.to_str().unwrap()],
+        &[
+            "import",
+            "licence",
+            file.to_str().unwrap(),
+            "--preset",
+            mapping.to_str().unwrap(),
+        ],
     );
     assert_exit(&o, 1);
     assert!(
-        stdout(&o).contains("line 3: column Төлөв: status \"Түр зогсоосон\" is not in the mapping's [status]"),
+        stdout(&o).contains(
+            "line 3: column Төлөв: status \"Түр зогсоосон\" is not in the mapping's [status]"
+        ),
         "{}",
         stdout(&o)
     );
-    assert!(stdout(&o).contains("nothing was imported"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("nothing was imported"),
+        "{}",
+        stdout(&o)
+    );
     // Said what it means, the file imports whole, with its own column kept.
     let text = std::fs::read_to_string(&mapping).unwrap() + "\"Түр зогсоосон\" = \"suspended\"\n";
     std::fs::write(&mapping, text).unwrap();
     let o = minewatch(
         &data,
-        &["import", "licence", file.to_str().unwrap(), "--preset", mapping.to_str().unwrap()],
+        &[
+            "import",
+            "licence",
+            file.to_str().unwrap(),
+            "--preset",
+            mapping.to_str().unwrap(),
+        ],
     );
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("imported 2 licence row(s): 2 new"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("imported 1 company row(s): 1 new"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("imported 2 licence row(s): 2 new"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("imported 1 company row(s): 1 new"),
+        "{}",
+        stdout(&o)
+    );
     let exported = exported_licences(&data, tmp.path());
     assert_eq!(exported["XV-12346"]["status"], "suspended");
     assert_eq!(exported["MV-00012345"]["soum.mn"], "Заамар");
     assert!(exported["MV-00012345"]["source_attributes"].contains("голын хөндий"));
 
     // A mapping that names a field licences do not have is refused before reading.
-    std::fs::write(&mapping, "name = \"x\"\nlayout = \"csv\"\n[columns]\nnumber = \"a\"\nowner = \"b\"\n").unwrap();
+    std::fs::write(
+        &mapping,
+        "name = \"x\"\nlayout = \"csv\"\n[columns]\nnumber = \"a\"\nowner = \"b\"\n",
+    )
+    .unwrap();
     let o = minewatch(
         &data,
-        &["import", "licence", file.to_str().unwrap(), "--preset", mapping.to_str().unwrap()],
+        &[
+            "import",
+            "licence",
+            file.to_str().unwrap(),
+            "--preset",
+            mapping.to_str().unwrap(),
+        ],
     );
     assert!(!o.status.success());
     assert!(
@@ -265,7 +367,16 @@ area = "Хил"
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = minewatch(&data, &["import", "licence", file.to_str().unwrap(), "--preset", "cadastre-2019"]);
+    let o = minewatch(
+        &data,
+        &[
+            "import",
+            "licence",
+            file.to_str().unwrap(),
+            "--preset",
+            "cadastre-2019",
+        ],
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected eiti, mrpam or a mapping file"));
 }
 
@@ -327,11 +438,18 @@ fn screening_areas_equal_geopandas_within_a_ten_thousandth() {
         .arg(&two)
         .output()
         .unwrap();
-    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
     let (ours, theirs) = (overlaps(&ours), overlaps(&theirs));
     // Slivers under a square centimetre are rounding on either side.
     let real = |m: &BTreeMap<(String, String), f64>| -> BTreeSet<(String, String)> {
-        m.iter().filter(|(_, a)| **a >= 1e-4).map(|(k, _)| k.clone()).collect()
+        m.iter()
+            .filter(|(_, a)| **a >= 1e-4)
+            .map(|(k, _)| k.clone())
+            .collect()
     };
     assert_eq!(real(&ours), real(&theirs), "the same licence–soum pairs");
     let mut worst: f64 = 0.0;
@@ -360,14 +478,32 @@ fn screening_the_records_gives_what_screening_the_files_gives() {
     let [one, _] = parts(&root);
     let soums = root.join("boundaries/mng_adm2_soum_nso_hdx.geojson");
     assert_exit(
-        &minewatch(&data, &["import", "licence", one.to_str().unwrap(), "--preset", "eiti"]),
+        &minewatch(
+            &data,
+            &[
+                "import",
+                "licence",
+                one.to_str().unwrap(),
+                "--preset",
+                "eiti",
+            ],
+        ),
         0,
     );
-    assert_exit(&minewatch(&data, &["import", "zone", soums.to_str().unwrap()]), 0);
+    assert_exit(
+        &minewatch(&data, &["import", "zone", soums.to_str().unwrap()]),
+        0,
+    );
     let from_records = tmp.path().join("records.json");
     let o = minewatch(
         &data,
-        &["screen", "--format", "json", "-o", from_records.to_str().unwrap()],
+        &[
+            "screen",
+            "--format",
+            "json",
+            "-o",
+            from_records.to_str().unwrap(),
+        ],
     );
     assert_exit(&o, 0);
     let from_files = tmp.path().join("files.json");
@@ -397,7 +533,10 @@ fn screening_the_records_gives_what_screening_the_files_gives() {
                         r["licence"].as_str().unwrap().to_owned(),
                         r["zone_code"].as_str().unwrap().to_owned(),
                     ),
-                    (r["overlap_m2"].as_f64().unwrap(), r["licence_area_ha"].as_f64().unwrap()),
+                    (
+                        r["overlap_m2"].as_f64().unwrap(),
+                        r["licence_area_ha"].as_f64().unwrap(),
+                    ),
                 )
             })
             .collect()

@@ -490,7 +490,7 @@ fn malformed_files_are_reported_and_write_nothing() {
             "bad-row-among-good.csv",
             "licence",
             1,
-            &["line 4, column soum.mn", "required", "nothing was imported"],
+            &["line 4, column status", "required", "nothing was imported"],
         ),
         (
             "bad-visibility.csv",

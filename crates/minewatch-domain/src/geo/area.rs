@@ -152,14 +152,22 @@ impl PlaneArea {
             return 0.0;
         }
         let origin = [self.bbox.0[0], self.bbox.0[1]];
-        let twice = inside_part(self, other, origin, true) + inside_part(other, self, origin, false);
+        let twice =
+            inside_part(self, other, origin, true) + inside_part(other, self, origin, false);
         (twice / 2.0).max(0.0)
     }
 
     /// The shortest distance in metres between the two areas' boundaries, 0 when they
     /// meet or one holds the other; `None` when farther apart than `within`.
     pub fn distance(&self, other: &PlaneArea, within: f64) -> Option<f64> {
-        let grow = |b: BBox| BBox([b.0[0] - within, b.0[1] - within, b.0[2] + within, b.0[3] + within]);
+        let grow = |b: BBox| {
+            BBox([
+                b.0[0] - within,
+                b.0[1] - within,
+                b.0[2] + within,
+                b.0[3] + within,
+            ])
+        };
         if !grow(self.bbox).meets(&other.bbox) {
             return None;
         }
@@ -179,7 +187,9 @@ impl PlaneArea {
             }
         }
         let first = |x: &PlaneArea| x.edges.first().map(|e| e.0);
-        if first(self).is_some_and(|p| other.contains(p)) || first(other).is_some_and(|p| self.contains(p)) {
+        if first(self).is_some_and(|p| other.contains(p))
+            || first(other).is_some_and(|p| self.contains(p))
+        {
             return Some(0.0);
         }
         (best <= within).then_some(best)
@@ -213,9 +223,14 @@ fn inside_part(x: &PlaneArea, y: &PlaneArea, o: P, first: bool) -> f64 {
             let denom = cross(d, e);
             let rp = sub(r, p);
             let len = len2.sqrt();
-            if denom.abs() <= 1e-12 * len * dot(e, e).sqrt() || cross(d, rp).abs() / len <= TOLERANCE && cross(d, sub(s, p)).abs() / len <= TOLERANCE {
+            if denom.abs() <= 1e-12 * len * dot(e, e).sqrt()
+                || cross(d, rp).abs() / len <= TOLERANCE
+                    && cross(d, sub(s, p)).abs() / len <= TOLERANCE
+            {
                 // Parallel: along the same line or apart.
-                if cross(d, rp).abs() / len > TOLERANCE || cross(d, sub(s, p)).abs() / len > TOLERANCE {
+                if cross(d, rp).abs() / len > TOLERANCE
+                    || cross(d, sub(s, p)).abs() / len > TOLERANCE
+                {
                     continue;
                 }
                 let (t0, t1) = (dot(rp, d) / len2, dot(sub(s, p), d) / len2);
@@ -318,7 +333,11 @@ mod tests {
         ]);
         assert!(close(holed.area(), 12.0));
         assert!(close(holed.overlap(&inner), 0.0));
-        assert!(close(holed.overlap(&corner), 1.0), "{}", holed.overlap(&corner));
+        assert!(
+            close(holed.overlap(&corner), 1.0),
+            "{}",
+            holed.overlap(&corner)
+        );
         let over_hole = plane(&[&[(2.0, 2.0), (6.0, 2.0), (6.0, 6.0), (2.0, 6.0), (2.0, 2.0)]]);
         assert!(close(holed.overlap(&over_hole), 3.0));
         assert!(close(over_hole.overlap(&holed), 3.0));
@@ -327,7 +346,13 @@ mod tests {
         let strip = plane(&[&[(0.0, 0.0), (4.0, 0.0), (4.0, 1.0), (0.0, 1.0), (0.0, 0.0)]]);
         assert!(close(square.overlap(&strip), 4.0));
         assert!(close(strip.overlap(&square), 4.0));
-        let below = plane(&[&[(0.0, -1.0), (4.0, -1.0), (4.0, 0.0), (0.0, 0.0), (0.0, -1.0)]]);
+        let below = plane(&[&[
+            (0.0, -1.0),
+            (4.0, -1.0),
+            (4.0, 0.0),
+            (0.0, 0.0),
+            (0.0, -1.0),
+        ]]);
         assert!(close(square.overlap(&below), 0.0));
         // A triangle across the square's corner, with a vertex on its edge.
         let wedge = plane(&[&[(2.0, 4.0), (6.0, 0.0), (6.0, 4.0), (2.0, 4.0)]]);

@@ -66,7 +66,8 @@ impl RTree {
         let Some(top) = self.levels.len().checked_sub(1) else {
             return found;
         };
-        let mut stack: Vec<(usize, usize)> = (0..self.levels[top].len()).map(|i| (top, i)).collect();
+        let mut stack: Vec<(usize, usize)> =
+            (0..self.levels[top].len()).map(|i| (top, i)).collect();
         while let Some((level, i)) = stack.pop() {
             if !self.levels[level][i].meets(b) {
                 continue;

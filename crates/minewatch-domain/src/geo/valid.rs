@@ -201,7 +201,10 @@ fn probe(inner: &[P], outer: &[P]) -> P {
         .iter()
         .copied()
         .find(|p| !theirs.contains(&key(*p)))
-        .unwrap_or([(inner[0][0] + inner[1][0]) / 2.0, (inner[0][1] + inner[1][1]) / 2.0])
+        .unwrap_or([
+            (inner[0][0] + inner[1][0]) / 2.0,
+            (inner[0][1] + inner[1][1]) / 2.0,
+        ])
 }
 
 fn in_ring(p: P, ring: &[P]) -> bool {
@@ -294,12 +297,7 @@ mod tests {
 
     fn area(ps: &[Polygon]) -> f64 {
         ps.iter()
-            .map(|p| {
-                p.rings
-                    .iter()
-                    .map(|r| signed_area(r))
-                    .sum::<f64>()
-            })
+            .map(|p| p.rings.iter().map(|r| signed_area(r)).sum::<f64>())
             .sum()
     }
 
@@ -318,7 +316,13 @@ mod tests {
         assert_eq!(fixes, [Fix::Unclosed, Fix::Orientation]);
         assert_eq!(area(&out), 16.0);
         // A bow-tie: two triangles of 4 each (shapely: MULTIPOLYGON, area 8).
-        let (out, fixes) = make_valid(&poly(&[&[(0.0, 0.0), (4.0, 4.0), (4.0, 0.0), (0.0, 4.0), (0.0, 0.0)]]));
+        let (out, fixes) = make_valid(&poly(&[&[
+            (0.0, 0.0),
+            (4.0, 4.0),
+            (4.0, 0.0),
+            (0.0, 4.0),
+            (0.0, 0.0),
+        ]]));
         assert_eq!(fixes, [Fix::SelfCrossing]);
         assert_eq!(out.len(), 2);
         assert_eq!(area(&out), 8.0);

@@ -107,7 +107,7 @@ pub static SCHEMA: KindSchema = KindSchema {
     summary: &["status", "soum", "minerals"],
     list_path: Some("/licences"),
     filters: &[("company", RecordKind::Company)],
-    value_filters: &["status"],
+    value_filters: &["status", "aimag", "soum", "minerals"],
     sections: &[Section::Gaps, Section::LicenceHub],
     // The official number, however it was written (see `LicenceNumber::parse`).
     natural_key: Some(NaturalKey {

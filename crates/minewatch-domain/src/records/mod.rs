@@ -615,7 +615,7 @@ mod tests {
         p["status"] = json!("lost");
         p["granted"] = json!("2010-13-01");
         p["holdr_id"] = json!("x");
-        p.as_object_mut().unwrap().remove("soum");
+        p.as_object_mut().unwrap().remove("holder_id");
         let errs = Record::from_payload(RecordKind::Licence, &p).unwrap_err();
         let fields: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
         for want in [
@@ -623,7 +623,7 @@ mod tests {
             ("status", "unknown-value"),
             ("granted", "bad-date"),
             ("holdr_id", "unknown-field"),
-            ("soum", "required"),
+            ("holder_id", "required"),
         ] {
             assert!(fields.contains(&want), "{want:?} missing from {fields:?}");
         }

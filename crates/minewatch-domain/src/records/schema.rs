@@ -196,8 +196,10 @@ pub struct KindSchema {
     pub owned_by_community: bool,
     /// The linked-record filters its list offers: (query parameter, kind filtered by).
     pub filters: &'static [(&'static str, RecordKind)],
-    /// The fields its list filters by value (a licence's status): each a field with
-    /// `choices`, offered as a drop-down of their names.
+    /// The fields its list filters by value, each offered as a drop-down: a field with
+    /// `choices` by their names (a licence's status); a localized name (`aimag`,
+    /// `soum`: by its Mongolian text) or a list of texts (`minerals`) by the values
+    /// recorded, with how many records have each.
     pub value_filters: &'static [&'static str],
     /// The sections its page shows.
     pub sections: &'static [Section],

@@ -87,8 +87,14 @@ pub struct Mapping {
 pub const TARGETS: [(&str, &str); 13] = [
     ("number", "the licence number as issued (required)"),
     ("holder_name", "the holder's name"),
-    ("holder_registration", "the holder's state registration number"),
-    ("minerals", "the minerals, one or several separated by `;` or `,`"),
+    (
+        "holder_registration",
+        "the holder's state registration number",
+    ),
+    (
+        "minerals",
+        "the minerals, one or several separated by `;` or `,`",
+    ),
     ("aimag", "the aimag's name"),
     ("soum", "the soum's name"),
     (
@@ -132,11 +138,17 @@ impl Mapping {
         if !m.columns.contains_key("number") {
             return Err("[columns] needs number = \"<the column of licence numbers>\"".into());
         }
-        if m.columns.contains_key("area") && m.area_form.is_none() && m.layout != Layout::Geojson
-        {
-            return Err("area_form must say how the area column is written: wkt or wkt-multipolygon-body".into());
+        if m.columns.contains_key("area") && m.area_form.is_none() && m.layout != Layout::Geojson {
+            return Err(
+                "area_form must say how the area column is written: wkt or wkt-multipolygon-body"
+                    .into(),
+            );
         }
-        for (from, to) in m.status.iter().chain(m.status_otherwise.as_ref().map(|s| (s, s))) {
+        for (from, to) in m
+            .status
+            .iter()
+            .chain(m.status_otherwise.as_ref().map(|s| (s, s)))
+        {
             if !STATUSES.contains(&to.as_str()) {
                 return Err(format!(
                     "[status] {from:?} = {to:?}: expected one of {}",
@@ -220,9 +232,8 @@ fn rows(mapping: &Mapping, bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
                 .collect();
             let mut out = Vec::new();
             for (i, record) in reader.records().enumerate() {
-                let record = record.map_err(|e| {
-                    fail(Some(Place::Line(i + 2)), format!("not valid CSV: {e}"))
-                })?;
+                let record = record
+                    .map_err(|e| fail(Some(Place::Line(i + 2)), format!("not valid CSV: {e}")))?;
                 let line = record.position().map_or(i + 2, |p| p.line() as usize);
                 let cells = header
                     .iter()
@@ -301,10 +312,7 @@ fn name_key(s: &str) -> String {
 }
 
 /// What a file's shape became: the area as WKT, and what was repaired.
-fn area_of(
-    mapping: &Mapping,
-    row: &Row,
-) -> Result<Option<(String, Vec<Fix>)>, String> {
+fn area_of(mapping: &Mapping, row: &Row) -> Result<Option<(String, Vec<Fix>)>, String> {
     let geometry = match (mapping.layout, mapping.columns.get("area")) {
         (Layout::Geojson, _) => match &row.geometry {
             Some(g) => g.clone(),
@@ -468,7 +476,9 @@ pub fn read(
                 .unwrap_or_default()
         };
         let number = get("number");
-        let key = LicenceNumber::parse(&number).ok().map(|n| n.key().to_owned());
+        let key = LicenceNumber::parse(&number)
+            .ok()
+            .map(|n| n.key().to_owned());
         let recorded = key.as_deref().and_then(existing);
         let mut cells: Vec<String> = vec![number.clone()];
         if has("holder_name") || has("holder_registration") {
@@ -484,7 +494,10 @@ pub fn read(
                 }
                 None if recorded.is_some() && registration.is_empty() => {
                     out.holders_kept += 1;
-                    recorded.as_ref().map(|r| r.holder_id.clone()).unwrap_or_default()
+                    recorded
+                        .as_ref()
+                        .map(|r| r.holder_id.clone())
+                        .unwrap_or_default()
                 }
                 None if !registration.is_empty() => {
                     new_companies
@@ -545,10 +558,18 @@ pub fn read(
         }
         let date = |t: &str| parse_date(&get(t));
         if has("granted") {
-            cells.push(date("granted").map(|d| d.to_string()).unwrap_or_else(|| get("granted")));
+            cells.push(
+                date("granted")
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| get("granted")),
+            );
         }
         if has("expires") {
-            cells.push(date("expires").map(|d| d.to_string()).unwrap_or_else(|| get("expires")));
+            cells.push(
+                date("expires")
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| get("expires")),
+            );
         }
         if derive_status {
             let (granted, expires) = (date("granted"), date("expires"));
@@ -583,7 +604,12 @@ pub fn read(
                         reason: format!(
                             "column {}: status {raw:?} is not in the mapping's [status] ({})",
                             col("status").unwrap_or("status"),
-                            mapping.status.keys().cloned().collect::<Vec<_>>().join(", ")
+                            mapping
+                                .status
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     });
                     cells.push(raw);
@@ -616,19 +642,15 @@ pub fn read(
                 Err(why) => {
                     problems.push(SheetError {
                         place: Some(row.place),
-                        reason: format!(
-                            "column {}: {why}",
-                            col("area").unwrap_or("geometry")
-                        ),
+                        reason: format!("column {}: {why}", col("area").unwrap_or("geometry")),
                     });
                     cells.push(String::new());
                 }
             }
         }
         // The file's own columns, added to what earlier files said.
-        let mut attributes: BTreeMap<String, String> = recorded
-            .map(|r| r.source_attributes)
-            .unwrap_or_default();
+        let mut attributes: BTreeMap<String, String> =
+            recorded.map(|r| r.source_attributes).unwrap_or_default();
         for column in &kept {
             if let Some(v) = row.cells.get(column).filter(|v| !v.trim().is_empty()) {
                 attributes.insert(column.clone(), v.clone());
@@ -699,7 +721,9 @@ pub fn read(
     for (key, (place, v)) in new_companies {
         let (mn, en) = localized(&v[0]);
         let id = if v[1].is_empty() { key } else { String::new() };
-        out.companies.rows.push((place, vec![id, mn, en, v[1].clone()]));
+        out.companies
+            .rows
+            .push((place, vec![id, mn, en, v[1].clone()]));
     }
     Ok(out)
 }

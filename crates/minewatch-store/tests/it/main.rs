@@ -36,6 +36,7 @@ fn all_cases() -> Vec<(&'static str, CaseFn)> {
         cases::a_failed_batch_leaves_nothing,
         cases::lists_filter_by_linked_records,
         cases::zones_become_spatial_facts,
+        cases::list_filters_combine_and_offer_the_values_recorded,
         media::intake_custody_and_bundles,
         requests::compose_send_overdue_complain_and_settle,
         requests::failed_sends_stay_unsent_and_are_retried,

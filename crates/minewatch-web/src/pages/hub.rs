@@ -53,21 +53,25 @@ async fn admin_areas(
     state
         .kept
         .admin_areas
-        .get(state, key, async || -> Result<_, minewatch_store::StoreError> {
-            let projection = Albers::mongolia();
-            let areas: Vec<_> = zones(state, viewer, &["soum", "aimag"], false, None)
-                .await?
-                .into_iter()
-                .filter_map(|(r, z)| {
-                    let valid: Vec<Polygon> =
-                        z.boundary.iter().flat_map(|p| make_valid(p).0).collect();
-                    let plane = PlaneArea::new(&valid, &projection)?;
-                    Some((r, z, plane))
-                })
-                .collect();
-            let tree = RTree::new(areas.iter().map(|(_, _, p)| Some(p.bbox())));
-            Ok(std::sync::Arc::new(AdminAreas { areas, tree }))
-        })
+        .get(
+            state,
+            key,
+            async || -> Result<_, minewatch_store::StoreError> {
+                let projection = Albers::mongolia();
+                let areas: Vec<_> = zones(state, viewer, &["soum", "aimag"], false, None)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(r, z)| {
+                        let valid: Vec<Polygon> =
+                            z.boundary.iter().flat_map(|p| make_valid(p).0).collect();
+                        let plane = PlaneArea::new(&valid, &projection)?;
+                        Some((r, z, plane))
+                    })
+                    .collect();
+                let tree = RTree::new(areas.iter().map(|(_, _, p)| Some(p.bbox())));
+                Ok(std::sync::Arc::new(AdminAreas { areas, tree }))
+            },
+        )
         .await
 }
 
@@ -81,7 +85,10 @@ fn overlap_text(ui: &Ui, overlap_m2: f64, licence_m2: f64) -> String {
     ui.t_args(
         "hub-overlap",
         &[
-            ("ha", crate::views::format_amount((overlap_m2 / 100.0).round() / 100.0)),
+            (
+                "ha",
+                crate::views::format_amount((overlap_m2 / 100.0).round() / 100.0),
+            ),
             ("share", format!("{}", (share * 10.0).round() / 10.0)),
         ],
     )
@@ -110,7 +117,11 @@ async fn lies_in(
             (overlap > 0.0).then_some((z.zone_type != "soum", -overlap, i))
         })
         .collect();
-    found.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
+    found.sort_by(|a, b| {
+        (a.0, a.1)
+            .partial_cmp(&(b.0, b.1))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     let main_soum = found
         .iter()
         .find(|(not_soum, _, _)| !not_soum)
@@ -142,6 +153,51 @@ pub struct Hub {
     pub agreements: Vec<crate::pages::tracker::AgreementBlock>,
     /// The soums and aimags its area lies in, with how much of it.
     pub lies_in: Vec<LiesIn>,
+    /// The area drawn, in hectares on the equal-area plane, and whether it differs from
+    /// the area recorded by more than 5%.
+    pub drawn_area: Option<(String, bool)>,
+}
+
+/// "Area drawn: 49.28 ha", and whether it differs from the recorded `area_ha` by more
+/// than 5% (said with both figures).
+fn drawn_area(ui: &Ui, licence: &StoredRecord, payload: &Value) -> Option<(String, bool)> {
+    // Only an area this viewer may see is measured.
+    payload.get("area")?;
+    let Ok(Record::Licence(l)) = licence.typed() else {
+        return None;
+    };
+    let valid: Vec<Polygon> = l.area.iter().flat_map(|p| make_valid(p).0).collect();
+    let drawn = PlaneArea::new(&valid, &Albers::mongolia())?.area() / 10_000.0;
+    let text = ui.t_args(
+        "hub-drawn-area",
+        &[(
+            "ha",
+            crate::views::format_amount((drawn * 100.0).round() / 100.0),
+        )],
+    );
+    let recorded = payload
+        .get("area_ha")
+        .and_then(Value::as_f64)
+        .filter(|r| *r > 0.0);
+    Some(match recorded {
+        Some(r) if ((drawn - r) / r).abs() > 0.05 => (
+            format!(
+                "{text} {}",
+                ui.t_args(
+                    "hub-area-differs",
+                    &[
+                        ("recorded", crate::views::format_amount(r)),
+                        (
+                            "percent",
+                            format!("{:+}", ((drawn - r) / r * 1000.0).round() / 10.0),
+                        ),
+                    ],
+                )
+            ),
+            true,
+        ),
+        _ => (text, false),
+    })
 }
 
 /// The outer rings of a GeoJSON Polygon or MultiPolygon (one per part) as (lon, lat)
@@ -277,11 +333,7 @@ pub async fn licence_hub(
                     [("soum.mn", names(&soum.mn)), ("soum.en", names(&soum.en))]
                         .into_iter()
                         .filter(|(_, values)| !values.is_empty())
-                        .map(|(field, values)| FieldFilter {
-                            field,
-                            values,
-                            negate: false,
-                        })
+                        .map(|(field, values)| FieldFilter::one_of(field, values))
                         .collect();
                 let centre = shapes.first().and_then(|s| s.ring.first().copied());
                 // The soum's licences as this viewer sees them, kept until the ledger moves: every
@@ -299,7 +351,7 @@ pub async fn licence_hub(
                             let mut seen = std::collections::HashSet::new();
                             for search in &searches {
                                 let mut q = others.clone();
-                                q.field = Some(search.clone());
+                                q.fields = vec![search.clone()];
                                 for r in state.store.list(&q).await? {
                                     if seen.insert(r.id.clone()) {
                                         candidates.push(r);
@@ -416,6 +468,7 @@ pub async fn licence_hub(
         timeline,
         agreements: Vec::new(),
         lies_in,
+        drawn_area: drawn_area(ui, licence, payload),
     })
 }
 
@@ -430,11 +483,12 @@ async fn zones(
     let mut q = ListQuery::all(RecordKind::Zone).visible_to(&viewer.filter());
     q.limit = 10_000;
     q.search = search;
-    q.field = Some(FieldFilter {
+    q.fields = vec![FieldFilter {
         field: "zone_type",
         values: types.iter().map(|t| (*t).to_owned()).collect(),
         negate,
-    });
+        list: false,
+    }];
     Ok(state
         .store
         .list(&q)
@@ -530,7 +584,10 @@ pub async fn zone_section(
     let mut meeting: Vec<(f64, (String, String, String))> = Vec::new();
     let projection = Albers::mongolia();
     let zone_plane = PlaneArea::new(
-        &z.boundary.iter().flat_map(|p| make_valid(p).0).collect::<Vec<_>>(),
+        &z.boundary
+            .iter()
+            .flat_map(|p| make_valid(p).0)
+            .collect::<Vec<_>>(),
         &projection,
     );
     let mut q = ListQuery::all(RecordKind::Licence).visible_to(&viewer.filter());
@@ -562,7 +619,11 @@ pub async fn zone_section(
             }
             // How much of it: on the equal-area plane, as `minewatch screen` says.
             let own = PlaneArea::new(
-                &licence.area.iter().flat_map(|p| make_valid(p).0).collect::<Vec<_>>(),
+                &licence
+                    .area
+                    .iter()
+                    .flat_map(|p| make_valid(p).0)
+                    .collect::<Vec<_>>(),
                 &projection,
             );
             let (overlap, text) = match (&own, &zone_plane) {

@@ -184,30 +184,57 @@ pub async fn list(
             typed: typed.then(|| chosen.to_owned()),
         });
     }
-    // Filters by a field's value (a licence's status): one at a time, as the store
-    // filters by one field.
+    // Filters by a field's value: a licence's status (its choices), aimag, soum and
+    // minerals (the values recorded, with how many records have each).
     let schema = kind.schema();
     for name in schema.value_filters {
         let Some(field) = schema.field(name) else {
             continue;
         };
         let chosen = params.values.get(*name).map(|s| s.trim()).unwrap_or("");
-        let known = field.choices.contains(&chosen);
-        if known && query.field.is_none() {
-            query.field = Some(minewatch_store::FieldFilter {
-                field: field.name,
-                values: vec![chosen.to_owned()],
-                negate: false,
-            });
-        }
-        let prefix = match field.vocabulary {
-            minewatch_domain::records::Vocabulary::Messages(p) => p,
-            _ => "",
+        let (path, list) = match field.shape {
+            minewatch_domain::records::Shape::Localized => match *name {
+                "aimag" => ("aimag.mn", false),
+                "soum" => ("soum.mn", false),
+                _ => continue,
+            },
+            minewatch_domain::records::Shape::List => match *name {
+                "minerals" => ("minerals", true),
+                _ => continue,
+            },
+            _ => (field.name, false),
         };
-        filters.push(crate::templates::ListFilter {
-            name,
-            label: ui.t(&format!("field-{name}")),
-            options: field
+        let options: Vec<Choice> = if field.choices.is_empty() {
+            let prefix = format!("{kind}|{path}|{:?}", viewer.filter());
+            let base = ListQuery::all(kind).visible_to(&viewer.filter());
+            let values = state
+                .kept
+                .choices
+                .get(
+                    &state,
+                    prefix,
+                    async || -> Result<_, minewatch_store::StoreError> {
+                        Ok(std::sync::Arc::new(
+                            state.store.distinct_values(&base, path, list).await?,
+                        ))
+                    },
+                )
+                .await
+                .page(&ui)?;
+            values
+                .iter()
+                .map(|(v, n)| Choice {
+                    value: v.clone(),
+                    label: format!("{v} ({})", ui.number(*n as usize)),
+                    selected: v == chosen,
+                })
+                .collect()
+        } else {
+            let prefix = match field.vocabulary {
+                minewatch_domain::records::Vocabulary::Messages(p) => p,
+                _ => "",
+            };
+            field
                 .choices
                 .iter()
                 .map(|c| Choice {
@@ -215,7 +242,25 @@ pub async fn list(
                     label: ui.t_or(&format!("{prefix}{c}"), c),
                     selected: *c == chosen,
                 })
-                .collect(),
+                .collect()
+        };
+        // A value the choices do not hold (a link from elsewhere, a hand-typed
+        // address) filters all the same: it finds what has it, maybe nothing.
+        let known = !chosen.is_empty()
+            && (field.choices.is_empty() || field.choices.contains(&chosen))
+            && chosen.chars().count() <= 200;
+        if known {
+            query.fields.push(minewatch_store::FieldFilter {
+                field: path,
+                values: vec![chosen.to_owned()],
+                negate: false,
+                list,
+            });
+        }
+        filters.push(crate::templates::ListFilter {
+            name,
+            label: ui.t(&format!("field-{name}")),
+            options,
             typed: None,
         });
     }
@@ -409,11 +454,10 @@ pub async fn show(
         .flatten();
     let request_stats = if schema.has(Section::RequestStats) {
         let mut q = ListQuery::all(RecordKind::Request).visible_to(&viewer.filter());
-        q.field = Some(minewatch_store::FieldFilter {
-            field: "authority_id",
-            values: vec![id.to_string()],
-            negate: false,
-        });
+        q.fields = vec![minewatch_store::FieldFilter::one_of(
+            "authority_id",
+            vec![id.to_string()],
+        )];
         q.limit = 100_000;
         let requests = state.store.list(&q).await.page(&ui)?;
         views::request_stats(&ui, &state.pack, &requests, day)

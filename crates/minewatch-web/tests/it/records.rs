@@ -628,3 +628,78 @@ async fn the_licence_list_filters_by_status() {
         "{b}"
     );
 }
+
+#[tokio::test]
+async fn the_licence_list_filters_by_aimag_soum_and_mineral_together() {
+    let app = TestApp::demo().await;
+    let count = |b: &str| b.matches("href=\"/licences/demo-licence-").count();
+    let b = app
+        .get("/licences?aimag=%D0%A1%D2%AF%D1%85%D0%B1%D0%B0%D0%B0%D1%82%D0%B0%D1%80")
+        .await
+        .body;
+    assert_eq!(count(&b), 3, "Сүхбаатар: {b}");
+    // The choices are the values recorded, with how many licences have each.
+    assert!(
+        b.contains(">Сүхбаатар (3)</option>") && b.contains(">Төв (4)</option>"),
+        "{b}"
+    );
+    assert!(b.contains("<option value=\"Сүхбаатар\" selected>"), "{b}");
+    // Two filters at once.
+    let b = app
+        .get("/licences?soum=%D0%97%D0%B0%D0%B0%D0%BC%D0%B0%D1%80&status=granted")
+        .await
+        .body;
+    assert_eq!(count(&b), 3, "Заамар, granted: {b}");
+    // An item of a licence's minerals.
+    let lead =
+        "/licences?minerals=%D1%85%D0%B0%D1%80+%D1%82%D1%83%D0%B3%D0%B0%D0%BB%D0%B3%D0%B0+%2F+lead";
+    let b = app.get(lead).await.body;
+    assert_eq!(count(&b), 1, "lead: {b}");
+    assert!(
+        b.contains("href=\"/licences/demo-licence-mv900103\""),
+        "{b}"
+    );
+    // Filters that exclude each other find nothing, and say so with a count of 0.
+    let b = app
+        .get("/licences?aimag=%D0%A2%D3%A9%D0%B2&minerals=%D0%BD%D2%AF%D2%AF%D1%80%D1%81+%2F+coal")
+        .await
+        .body;
+    assert_eq!(count(&b), 0, "Төв and coal: {b}");
+}
+
+#[tokio::test]
+async fn a_licence_page_says_where_it_lies_and_a_soum_page_how_much_of_each_licence() {
+    let app = TestApp::demo().await;
+    let b = app.get("/licences/demo-licence-mv900101").await.body;
+    let section = b
+        .split("id=\"lies-in\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap_or_else(|| panic!("no lies-in section: {b}"));
+    assert!(
+        section.contains("href=\"/zones/demo-zone-zaamar\""),
+        "{section}"
+    );
+    assert!(section.contains("100% of the licence"), "{section}");
+    // The area drawn, measured, against the area recorded.
+    assert!(b.contains("id=\"drawn-area\""), "{b}");
+    assert!(b.contains("Area drawn: 1\u{202f}241.42 ha"), "{b}");
+    let b = app.get("/zones/demo-zone-zaamar").await.body;
+    let list = b
+        .split("class=\"records zone-licences\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .unwrap_or_else(|| panic!("no licences: {b}"));
+    assert!(
+        list.contains("href=\"/licences/demo-licence-mv900101\""),
+        "{list}"
+    );
+    assert!(list.contains("ha, 100% of the licence"), "{list}");
+    // In Mongolian, without English or a percent sign standing for a word.
+    let b = app
+        .get_lang("/licences/demo-licence-mv900101", "mn")
+        .await
+        .body;
+    assert!(b.contains("тусгай зөвшөөрлийн талбайн 100 хувь"), "{b}");
+    assert!(b.contains("Зурагдсан талбай:"), "{b}");
+}
