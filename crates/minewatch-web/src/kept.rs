@@ -82,6 +82,9 @@ impl<V: Clone> Kept<V> {
     }
 }
 
+/// A licence's map (its SVG and caption) and the soums and aimags it lies in.
+pub(crate) type LicenceMap = (Option<String>, String, Vec<crate::pages::hub::LiesIn>);
+
 pub struct PageCache {
     /// The evaluation of today (one kept: a new day makes a new one).
     pub(crate) evaluation: Kept<Arc<crate::pages::gaps::Evaluated>>,
@@ -90,7 +93,7 @@ pub struct PageCache {
     pub(crate) soum_licences: Kept<Arc<Vec<minewatch_report::svg::MapShape>>>,
     pub(crate) company: Kept<Arc<crate::pages::company::CompanySection>>,
     /// A licence's map: its SVG and caption.
-    pub(crate) licence_map: Kept<Arc<(Option<String>, String, Vec<crate::pages::hub::LiesIn>)>>,
+    pub(crate) licence_map: Kept<Arc<LicenceMap>>,
     /// The gaps on a licence's, company's or authority's page.
     pub(crate) record_gaps: Kept<Arc<crate::pages::gaps::RecordGaps>>,
     /// The first records that refer to a record, for its page.

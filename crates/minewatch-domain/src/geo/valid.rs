@@ -248,7 +248,7 @@ pub fn make_valid(polygon: &Polygon) -> (Vec<Polygon>, Vec<Fix>) {
         .collect();
     let mut shells: Vec<(usize, Polygon)> = Vec::new();
     for (i, (lp, _)) in all.iter().enumerate() {
-        if depth[i] % 2 == 0 {
+        if depth[i].is_multiple_of(2) {
             let mut ring = lp.clone();
             if signed_area(&ring) < 0.0 {
                 ring.reverse();
@@ -257,7 +257,7 @@ pub fn make_valid(polygon: &Polygon) -> (Vec<Polygon>, Vec<Fix>) {
         }
     }
     for (i, (lp, _)) in all.iter().enumerate() {
-        if depth[i] % 2 == 1 {
+        if !depth[i].is_multiple_of(2) {
             // The smallest shell holding it, one level up.
             let holder = shells
                 .iter_mut()
