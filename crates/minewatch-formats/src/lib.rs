@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod cadastre;
 pub mod canonical_json;
+pub mod gis;
 pub mod ics;
 pub mod json;
 pub mod media;

@@ -581,7 +581,32 @@ fn parents_first(kind: RecordKind, records: Vec<StoredRecord>) -> Vec<StoredReco
 /// that `46` and `46.0` are one number.
 fn same_payload(a: &Value, b: &Value) -> bool {
     use minewatch_formats::canonical_json::to_canonical_bytes;
-    a == b || matches!((to_canonical_bytes(a), to_canonical_bytes(b)), (Ok(x), Ok(y)) if x == y)
+    if a == b {
+        return true;
+    }
+    // A MultiPolygon of one part is that Polygon: GIS files hold every area as a
+    // MultiPolygon, so a round trip through one changes nothing.
+    let (a, b) = (one_part_as_polygon(a), one_part_as_polygon(b));
+    a == b || matches!((to_canonical_bytes(&a), to_canonical_bytes(&b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The payload with each top-level MultiPolygon of one part written as a Polygon.
+fn one_part_as_polygon(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(obj) = v.as_object_mut() {
+        for field in obj.values_mut() {
+            let one = field.get("type").and_then(Value::as_str) == Some("MultiPolygon")
+                && field
+                    .get("coordinates")
+                    .and_then(Value::as_array)
+                    .is_some_and(|parts| parts.len() == 1);
+            if one {
+                let rings = field["coordinates"][0].clone();
+                *field = serde_json::json!({"type": "Polygon", "coordinates": rings});
+            }
+        }
+    }
+    v
 }
 
 /// An id made from a row's content, for kinds without a natural key: the same row

@@ -21,6 +21,7 @@ mod device;
 mod error;
 mod exchange;
 mod facts;
+pub mod geopackage;
 mod ledger;
 pub mod mail;
 pub mod media;

@@ -10,8 +10,8 @@ use minewatch_domain::RecordKind;
 use std::collections::HashMap;
 
 use minewatch_domain::licence::LicenceNumber;
-use minewatch_formats::cadastre;
 use minewatch_formats::sheet::{self, Format};
+use minewatch_formats::{cadastre, gis};
 use minewatch_store::{Author, ImportReport, Store};
 
 use super::{Global, display};
@@ -43,7 +43,9 @@ fn parse_kinds(kind: &str) -> anyhow::Result<Vec<RecordKind>> {
 }
 
 fn parse_format(s: &str) -> anyhow::Result<Format> {
-    Format::parse(s).with_context(|| format!("unknown format {s:?}: expected csv, xlsx or geojson"))
+    Format::parse(s).with_context(|| {
+        format!("unknown format {s:?}: expected csv, xlsx, geojson, kml, shp (a zipped Shapefile) or gpkg")
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -184,10 +186,17 @@ async fn import_file(
             args.max_mb
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", display(path)))?;
-    let sheet = match sheet::read(format, &bytes, kind, encoding) {
-        Ok(s) => s,
-        Err(e) => bail!("{}: {e}", display(path)),
+    let sheet = if format == Format::GeoPackage {
+        match minewatch_store::geopackage::read(path).await {
+            Ok(layer) => sheet::from_layer(kind, layer),
+            Err(e) => bail!("{}: {e}", display(path)),
+        }
+    } else {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", display(path)))?;
+        match sheet::read(format, &bytes, kind, encoding) {
+            Ok(s) => s,
+            Err(e) => bail!("{}: {e}", display(path)),
+        }
     };
     let bar = ProgressBar::new(sheet.rows.len() as u64);
     bar.set_style(
@@ -247,10 +256,24 @@ async fn import_cadastre(
             args.max_mb
         );
     }
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", display(&args.file)))?;
+    let geopackage = mapping.layout == cadastre::Layout::Geopackage
+        || Format::of_path(&args.file.to_string_lossy()) == Some(Format::GeoPackage);
+    let (bytes, layer) = if geopackage {
+        let layer = minewatch_store::geopackage::read(&args.file)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {e}", display(&args.file)))?;
+        (Vec::new(), Some(layer))
+    } else {
+        let bytes = std::fs::read(&args.file)
+            .with_context(|| format!("reading {}", display(&args.file)))?;
+        (bytes, None)
+    };
+    let input = match layer {
+        Some(l) => cadastre::Input::Layer(l),
+        None => cadastre::Input::Bytes(&bytes),
+    };
     let store = global.open_store().await?;
-    let result = import_cadastre_with(&store, args, &mapping, &bytes).await;
+    let result = import_cadastre_with(&store, args, &mapping, input).await;
     store.close().await;
     result
 }
@@ -259,7 +282,7 @@ async fn import_cadastre_with(
     store: &Store,
     args: &ImportArgs,
     mapping: &cadastre::Mapping,
-    bytes: &[u8],
+    input: cadastre::Input<'_>,
 ) -> anyhow::Result<ExitCode> {
     let name = display(&args.file);
     let companies: Vec<cadastre::KnownCompany> = store
@@ -312,7 +335,7 @@ async fn import_cadastre_with(
     let today = super::gaps::load_pack(None)?.today(jiff::Timestamp::now());
     let read = cadastre::read(
         mapping,
-        bytes,
+        input,
         &companies,
         &|key| licences.get(key).cloned(),
         today,
@@ -474,22 +497,115 @@ pub async fn export(global: &Global, args: ExportArgs) -> anyhow::Result<ExitCod
         let (header, rows) = store
             .export_table(&author, kind, args.include_restricted, "cli export")
             .await?;
-        let bytes = match format {
-            Format::Csv => sheet::write_csv(&header, &rows),
-            Format::Xlsx => sheet::write_xlsx(kind, &header, &rows).map_err(anyhow::Error::msg)?,
-            Format::GeoJson => sheet::write_geojson(kind, &header, &rows),
-        };
         let path = if all {
             args.output
                 .join(format!("{}.{}", kind.as_str(), format.as_str()))
         } else {
             args.output.clone()
         };
+        let count = rows.len();
+        let bytes = match format {
+            Format::Csv => sheet::write_csv(&header, &rows),
+            Format::Xlsx => sheet::write_xlsx(kind, &header, &rows).map_err(anyhow::Error::msg)?,
+            Format::GeoJson => sheet::write_geojson(kind, &header, &rows),
+            Format::Kml | Format::Shapefile | Format::GeoPackage => {
+                let (header, rows) =
+                    with_holders(&store, kind, header, rows, args.include_restricted).await?;
+                let layer = gis::layer(kind, &header, &rows);
+                match format {
+                    Format::Kml => gis::kml::write(&layer),
+                    Format::Shapefile => gis::shp::write(&layer)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", display(&path)))?,
+                    _ => {
+                        let tmp = path.with_extension("partial");
+                        let _ = std::fs::remove_file(&tmp);
+                        minewatch_store::geopackage::write(&tmp, std::slice::from_ref(&layer))
+                            .await
+                            .with_context(|| format!("writing {}", display(&tmp)))?;
+                        std::fs::rename(&tmp, &path)
+                            .with_context(|| format!("writing {}", display(&path)))?;
+                        println!("{}: {count} {kind} record(s)", display(&path));
+                        continue;
+                    }
+                }
+            }
+        };
         write_atomically(&path, &bytes)?;
-        println!("{}: {} {} record(s)", display(&path), rows.len(), kind);
+        println!("{}: {count} {kind} record(s)", display(&path));
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A licence table as GIS people want it: the holder by registration number (which
+/// imports take as the reference) and by name, beside it, not by an internal id. Other
+/// kinds as they are.
+async fn with_holders(
+    store: &Store,
+    kind: RecordKind,
+    mut header: Vec<String>,
+    mut rows: Vec<Vec<minewatch_formats::table::Cell>>,
+    include_restricted: bool,
+) -> anyhow::Result<(Vec<String>, Vec<Vec<minewatch_formats::table::Cell>>)> {
+    use minewatch_formats::table::Cell;
+    let Some(at) = header.iter().position(|h| h == "holder_id") else {
+        return Ok((header, rows));
+    };
+    if kind != RecordKind::Licence {
+        return Ok((header, rows));
+    }
+    // Companies as the export's reader may see them.
+    let mut q = minewatch_store::ListQuery::all(RecordKind::Company);
+    if include_restricted {
+        q = q.everything();
+    }
+    q.limit = 10_000;
+    q.unshaped = true;
+    let mut companies: HashMap<String, (String, Option<String>)> = HashMap::new();
+    loop {
+        q.offset = companies.len() as i64;
+        let page = store.list(&q).await?;
+        let done = page.len() < 10_000;
+        for c in page {
+            let name = ["mn", "en"]
+                .iter()
+                .find_map(|l| {
+                    c.payload
+                        .get("name")?
+                        .get(*l)?
+                        .as_str()
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let registration = c
+                .payload
+                .get("registration_number")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            companies.insert(c.id.as_str().to_owned(), (name, registration));
+        }
+        if done {
+            break;
+        }
+    }
+    header.insert(at + 1, "holder_name".into());
+    for row in &mut rows {
+        let id = row.get(at).map(Cell::text).unwrap_or_default();
+        let (name, registration) = companies.get(&id).cloned().unwrap_or_default();
+        if let Some(r) = registration.filter(|r| !r.is_empty()) {
+            row[at] = Cell::Text(r);
+        }
+        row.insert(
+            at + 1,
+            if name.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(name)
+            },
+        );
+    }
+    Ok((header, rows))
 }
 
 /// Writes a file whole or not at all: to a temporary name, then renamed.

@@ -94,8 +94,14 @@ fn from_files(args: &Args) -> anyhow::Result<(Vec<Lic>, Vec<Zn>)> {
 fn licences_of_file(path: &Path, mapping: &cadastre::Mapping) -> anyhow::Result<Vec<Lic>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", display(path)))?;
     let today = jiff::civil::date(2000, 1, 1);
-    let file = cadastre::read(mapping, &bytes, &[], &|_| None, today)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", display(path)))?;
+    let file = cadastre::read(
+        mapping,
+        cadastre::Input::Bytes(&bytes),
+        &[],
+        &|_| None,
+        today,
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", display(path)))?;
     let col = |name: &str| file.licences.header.iter().position(|h| h == name);
     let (number, reported, area) = (col("number"), col("area_ha"), col("area"));
     let mut licences = Vec::new();

@@ -557,3 +557,236 @@ fn screening_the_records_gives_what_screening_the_files_gives() {
     assert_eq!(one["zone_code"], "4613");
     assert_eq!(one["licence_share_percent"], 100.0);
 }
+
+/// `ogrinfo ARGS…`'s output, or `None` (with a skip or a failure) without GDAL.
+fn ogrinfo(args: &[&str]) -> Option<String> {
+    match Command::new("ogrinfo").args(args).output() {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "ogrinfo {args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(String::from_utf8_lossy(&o.stdout).into_owned())
+        }
+        Err(_) => {
+            skip_or_fail(
+                "the GIS export test",
+                "it needs GDAL's ogrinfo (apt install gdal-bin)",
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn geopackage_kml_and_shapefile_exports_open_in_gdal_and_import_back_unchanged() {
+    let Some(root) = shared() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert_exit(&minewatch(&data, &["init"]), 0);
+    let [one, _] = parts(&root);
+    assert_exit(
+        &minewatch(
+            &data,
+            &[
+                "import",
+                "licence",
+                one.to_str().unwrap(),
+                "--preset",
+                "eiti",
+            ],
+        ),
+        0,
+    );
+    let soums = root.join("boundaries/mng_adm2_soum_nso_hdx.geojson");
+    assert_exit(
+        &minewatch(&data, &["import", "zone", soums.to_str().unwrap()]),
+        0,
+    );
+    for (format, file, driver, geometry, geometry_column) in [
+        ("gpkg", "licence.gpkg", "GPKG", "Multi Polygon", "geom"),
+        (
+            "shp",
+            "licence.shp.zip",
+            "ESRI Shapefile",
+            "Polygon",
+            "geometry",
+        ),
+        ("kml", "licence.kml", "KML", "", "geometry"),
+    ] {
+        let path = tmp.path().join(file);
+        let o = minewatch(
+            &data,
+            &[
+                "export",
+                "licence",
+                "--format",
+                format,
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert_exit(&o, 0);
+        let source = if format == "shp" {
+            format!("/vsizip/{}", path.display())
+        } else {
+            path.display().to_string()
+        };
+        let Some(info) = ogrinfo(&["-so", "-al", &source]) else {
+            return;
+        };
+        assert!(
+            info.contains(&format!("using driver `{driver}")) || driver == "KML",
+            "{info}"
+        );
+        assert!(info.contains("Layer name: licence"), "{info}");
+        assert!(info.contains("Feature Count: 1000"), "{format}: {info}");
+        assert!(
+            info.contains(&format!("Geometry: {geometry}")),
+            "{format}: {info}"
+        );
+        assert!(info.contains("WGS 84"), "{format}: {info}");
+        // Every shape valid by GEOS, the holder by registration number and name.
+        let valid = ogrinfo(&[
+            "-ro",
+            &source,
+            "-dialect",
+            "sqlite",
+            "-sql",
+            &format!("select count(*) as n from licence where ST_IsValid({geometry_column}) = 1"),
+        ])
+        .unwrap();
+        assert!(valid.contains("n (Integer) = 1000"), "{format}: {valid}");
+        let one = ogrinfo(&["-ro", &source, "-al", "-where", "number = 'MV-00021252'"]).unwrap();
+        assert!(one.contains("= 3623955"), "{format}: {one}");
+        assert!(one.contains("= UMNIIN GOVIIN BAYALAG"), "{format}: {one}");
+        // Back in, nothing changes.
+        let o = minewatch(
+            &data,
+            &["import", "licence", path.to_str().unwrap(), "--dry-run"],
+        );
+        assert_exit(&o, 0);
+        assert!(
+            stdout(&o).contains("1000 licence row(s): 0 new, 0 corrected, 1000 unchanged"),
+            "{format}: {}",
+            stdout(&o)
+        );
+    }
+    // Zones too: soum outlines of thousands of points, in a GeoPackage and a Shapefile.
+    for (format, file) in [("gpkg", "zone.gpkg"), ("shp", "zone.shp.zip")] {
+        let path = tmp.path().join(file);
+        assert_exit(
+            &minewatch(
+                &data,
+                &[
+                    "export",
+                    "zone",
+                    "--format",
+                    format,
+                    "-o",
+                    path.to_str().unwrap(),
+                ],
+            ),
+            0,
+        );
+        let o = minewatch(
+            &data,
+            &["import", "zone", path.to_str().unwrap(), "--dry-run"],
+        );
+        assert!(
+            stdout(&o).contains("339 zone row(s): 0 new, 0 corrected, 339 unchanged"),
+            "{format}: {}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn licence_layers_gdal_writes_import_through_a_mapping() {
+    if Command::new("ogr2ogr").arg("--version").output().is_err() {
+        skip_or_fail(
+            "the GDAL layer test",
+            "it needs GDAL's ogr2ogr (apt install gdal-bin)",
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("in.geojson");
+    std::fs::write(
+        &source,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"LIC_NO":"MV-00012345","OWNER":"Алтан Хайрхан ХХК","REG":"5012345","SOUM":"Заамар","AIMAG":"Төв","STATUS":"Хүчинтэй","NOTE":"голын хөндий & эрэг"},"geometry":{"type":"MultiPolygon","coordinates":[[[[104.0,48.0],[104.1,48.0],[104.1,48.1],[104.0,48.1],[104.0,48.0]],[[104.02,48.02],[104.02,48.04],[104.04,48.04],[104.04,48.02],[104.02,48.02]]],[[[104.2,48.0],[104.3,48.0],[104.3,48.1],[104.2,48.0]]]]}},
+{"type":"Feature","properties":{"LIC_NO":"XV-12346","OWNER":"Алтан Хайрхан ХХК","REG":"5012345","SOUM":"Заамар","AIMAG":"Төв","STATUS":"Цуцалсан"},"geometry":{"type":"Polygon","coordinates":[[[105.0,47.0],[105.1,47.0],[105.1,47.1],[105.0,47.0]]]}}
+]}"#,
+    )
+    .unwrap();
+    for (layout, file, driver, options) in [
+        ("geopackage", "lic.gpkg", "GPKG", &[][..]),
+        (
+            "shapefile",
+            "lic.shp.zip",
+            "ESRI Shapefile",
+            &["-lco", "ENCODING=UTF-8"][..],
+        ),
+        ("kml", "lic.kml", "KML", &[][..]),
+        ("kml", "lic-libkml.kml", "LIBKML", &[][..]),
+    ] {
+        let path = tmp.path().join(file);
+        let made = Command::new("ogr2ogr")
+            .args(["-f", driver])
+            .args(options)
+            .arg(&path)
+            .arg(&source)
+            .output()
+            .unwrap();
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let mapping = tmp.path().join("m.toml");
+        std::fs::write(
+            &mapping,
+            format!(
+                "name = \"A layer from GDAL\"\nlayout = \"{layout}\"\n[columns]\nnumber = \"LIC_NO\"\nholder_name = \"OWNER\"\nholder_registration = \"REG\"\naimag = \"AIMAG\"\nsoum = \"SOUM\"\nstatus = \"STATUS\"\n[status]\n\"Хүчинтэй\" = \"granted\"\n\"Цуцалсан\" = \"revoked\"\n"
+            ),
+        )
+        .unwrap();
+        let data = tmp.path().join(format!("data-{file}"));
+        assert_exit(&minewatch(&data, &["init"]), 0);
+        let o = minewatch(
+            &data,
+            &[
+                "import",
+                "licence",
+                path.to_str().unwrap(),
+                "--preset",
+                mapping.to_str().unwrap(),
+            ],
+        );
+        assert_exit(&o, 0);
+        assert!(
+            stdout(&o).contains("imported 2 licence row(s): 2 new"),
+            "{file}: {}",
+            stdout(&o)
+        );
+        let exported = exported_licences(&data, tmp.path());
+        let first = &exported["MV-00012345"];
+        assert_eq!(first["status"], "granted", "{file}");
+        assert_eq!(first["soum.mn"], "Заамар", "{file}");
+        // Two parts, the first with its hole.
+        assert!(
+            first["area"].starts_with("MULTIPOLYGON (((104 48, ")
+                && first["area"].contains("), (104.02 48.02")
+                && first["area"].contains(")), ((104.2 48"),
+            "{file}: {}",
+            first["area"]
+        );
+        assert!(
+            first["source_attributes"].contains("голын хөндий & эрэг"),
+            "{file}: {first:?}"
+        );
+        assert_eq!(exported["XV-12346"]["status"], "revoked", "{file}");
+    }
+}

@@ -33,6 +33,30 @@ pub enum Layout {
     Csv,
     /// A GeoJSON FeatureCollection: properties are the columns, the geometry the area.
     Geojson,
+    /// KML or KMZ: each Placemark's data are the columns, its polygons the area.
+    Kml,
+    /// A zipped Shapefile: the `.dbf`'s fields are the columns (names of at most ten
+    /// characters), the shapes the area.
+    Shapefile,
+    /// A GeoPackage's first feature table (read from the file by the command line).
+    Geopackage,
+}
+
+impl Layout {
+    /// Whether each row's geometry is the area (no `area` column to name).
+    fn has_geometry(self) -> bool {
+        matches!(
+            self,
+            Layout::Geojson | Layout::Kml | Layout::Shapefile | Layout::Geopackage
+        )
+    }
+}
+
+/// What a licence file is read from: its bytes, or a GIS layer already read (a
+/// GeoPackage, which is a database).
+pub enum Input<'a> {
+    Bytes(&'a [u8]),
+    Layer(crate::gis::Layer),
 }
 
 /// How a column holds a licence's area.
@@ -138,7 +162,7 @@ impl Mapping {
         if !m.columns.contains_key("number") {
             return Err("[columns] needs number = \"<the column of licence numbers>\"".into());
         }
-        if m.columns.contains_key("area") && m.area_form.is_none() && m.layout != Layout::Geojson {
+        if m.columns.contains_key("area") && m.area_form.is_none() && !m.layout.has_geometry() {
             return Err(
                 "area_form must say how the area column is written: wkt or wkt-multipolygon-body"
                     .into(),
@@ -215,8 +239,56 @@ fn text_of(v: &Value) -> Option<String> {
     }
 }
 
-fn rows(mapping: &Mapping, bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
+/// A GIS layer's features as rows: cells by column, polygons as GeoJSON.
+fn rows_of_layer(layer: crate::gis::Layer) -> Vec<Row> {
+    layer
+        .features
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| Row {
+            place: Place::Feature(i + 1),
+            cells: layer
+                .columns
+                .iter()
+                .cloned()
+                .zip(f.cells.iter().map(crate::table::Cell::text))
+                .collect(),
+            geometry: match f.geometry {
+                crate::gis::Geometry::Polygons(ps) => Some(json!({
+                    "type": "MultiPolygon",
+                    "coordinates": ps.iter().map(|p| &p.rings).collect::<Vec<_>>(),
+                })),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+fn rows(mapping: &Mapping, input: Input<'_>) -> Result<Vec<Row>, SheetError> {
     let fail = |place: Option<Place>, reason: String| SheetError { place, reason };
+    let bytes = match input {
+        Input::Layer(layer) => return Ok(rows_of_layer(layer)),
+        Input::Bytes(b) => b,
+    };
+    match mapping.layout {
+        Layout::Kml => {
+            return crate::gis::kml::read(bytes, "licences")
+                .map(rows_of_layer)
+                .map_err(|e| fail(None, e));
+        }
+        Layout::Shapefile => {
+            return crate::gis::shp::read(bytes)
+                .map(rows_of_layer)
+                .map_err(|e| fail(None, e));
+        }
+        Layout::Geopackage => {
+            return Err(fail(
+                None,
+                "a GeoPackage is a database: give its path to `minewatch import licence FILE.gpkg --preset …`".into(),
+            ));
+        }
+        _ => {}
+    }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
         .map_err(|e| fail(None, format!("the file is not UTF-8 text: {e}")))?;
     match mapping.layout {
@@ -248,6 +320,7 @@ fn rows(mapping: &Mapping, bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
             }
             Ok(out)
         }
+        Layout::Kml | Layout::Shapefile | Layout::Geopackage => unreachable!("read above"),
         Layout::JsonList | Layout::Geojson => {
             let doc: Value = serde_json::from_str(text)
                 .map_err(|e| fail(Some(Place::Line(e.line())), format!("not valid JSON: {e}")))?;
@@ -314,7 +387,7 @@ fn name_key(s: &str) -> String {
 /// What a file's shape became: the area as WKT, and what was repaired.
 fn area_of(mapping: &Mapping, row: &Row) -> Result<Option<(String, Vec<Fix>)>, String> {
     let geometry = match (mapping.layout, mapping.columns.get("area")) {
-        (Layout::Geojson, _) => match &row.geometry {
+        (l, _) if l.has_geometry() => match &row.geometry {
             Some(g) => g.clone(),
             None => return Ok(None),
         },
@@ -385,12 +458,12 @@ fn fix_text(f: Fix) -> &'static str {
 /// source attributes are added to; `today` is the day a status is derived for.
 pub fn read(
     mapping: &Mapping,
-    bytes: &[u8],
+    input: Input<'_>,
     companies: &[KnownCompany],
     existing: &dyn Fn(&str) -> Option<KnownLicence>,
     today: Date,
 ) -> Result<Cadastre, SheetError> {
-    let mut rows = rows(mapping, bytes)?;
+    let mut rows = rows(mapping, input)?;
     let mut out = Cadastre::default();
     let mut repairs: Vec<Repair> = Vec::new();
     for row in &mut rows {
@@ -459,7 +532,7 @@ pub fn read(
     if derive_status {
         header.push("status_history".into());
     }
-    let has_area = has("area") || mapping.layout == Layout::Geojson;
+    let has_area = has("area") || mapping.layout.has_geometry();
     if has_area {
         header.push("area".into());
     }
@@ -669,9 +742,10 @@ pub fn read(
         });
         out.licences.rows.push((row.place, cells));
     }
-    if let Some(first) = problems.first() {
+    if !problems.is_empty() {
+        // Each line names its own place.
         return Err(SheetError {
-            place: first.place,
+            place: None,
             reason: problems
                 .iter()
                 .map(ToString::to_string)

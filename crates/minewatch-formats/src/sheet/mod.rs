@@ -29,6 +29,12 @@ pub enum Format {
     Csv,
     Xlsx,
     GeoJson,
+    /// KML or KMZ.
+    Kml,
+    /// A zipped ESRI Shapefile.
+    Shapefile,
+    /// GeoPackage: an SQLite database, read and written by the store's `geopackage`.
+    GeoPackage,
 }
 
 impl Format {
@@ -37,6 +43,9 @@ impl Format {
             "csv" => Some(Format::Csv),
             "xlsx" => Some(Format::Xlsx),
             "geojson" | "json" => Some(Format::GeoJson),
+            "kml" | "kmz" => Some(Format::Kml),
+            "shp" | "shapefile" | "zip" => Some(Format::Shapefile),
+            "gpkg" | "geopackage" => Some(Format::GeoPackage),
             _ => None,
         }
     }
@@ -51,6 +60,9 @@ impl Format {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
             Format::GeoJson => "geojson",
+            Format::Kml => "kml",
+            Format::Shapefile => "shp.zip",
+            Format::GeoPackage => "gpkg",
         }
     }
 }
@@ -151,6 +163,20 @@ pub fn read(
         Format::Csv => read_csv(&decode(bytes, declared)?)?,
         Format::Xlsx => read_xlsx(bytes)?,
         Format::GeoJson => read_geojson(&decode(bytes, declared)?, kind)?,
+        Format::Kml => from_layer(
+            kind,
+            crate::gis::kml::read(bytes, kind.as_str()).map_err(|e| fail(None, e))?,
+        ),
+        Format::Shapefile => from_layer(
+            kind,
+            crate::gis::shp::read(bytes).map_err(|e| fail(None, e))?,
+        ),
+        Format::GeoPackage => {
+            return Err(fail(
+                None,
+                "a GeoPackage is a database: import it with `minewatch import KIND FILE.gpkg`",
+            ));
+        }
     };
     if sheet.header.iter().all(|h| h.trim().is_empty()) {
         return Err(fail(
@@ -176,6 +202,59 @@ pub fn read(
         }
     }
     Ok(sheet)
+}
+
+/// A GIS layer (KML, Shapefile, GeoPackage) as a table of `kind`: its columns by the
+/// names minewatch exports (a Shapefile's 10-character names mapped back to the kind's
+/// columns), columns an export adds for people (a licence's `holder_name`) left out,
+/// and the geometry in the kind's geometry columns.
+pub fn from_layer(kind: RecordKind, mut layer: crate::gis::Layer) -> Sheet {
+    let mut headers: Vec<String> = columns(kind).into_iter().map(|c| c.header).collect();
+    headers.extend(
+        crate::table::ANNOTATIONS
+            .iter()
+            .filter(|(k, _)| *k == kind.as_str())
+            .map(|(_, c)| (*c).to_owned()),
+    );
+    for c in &mut layer.columns {
+        if headers.contains(c) {
+            continue;
+        }
+        // A Shapefile's short name: the column whose name it is cut from.
+        if let Some(h) = headers.iter().find(|h| {
+            crate::gis::shp::field_names(std::slice::from_ref(*h))[0].eq_ignore_ascii_case(c)
+        }) {
+            *c = h.clone();
+        }
+    }
+    let keep: Vec<usize> = (0..layer.columns.len())
+        .filter(|i| !crate::table::annotation(kind, &layer.columns[*i]))
+        .collect();
+    layer.columns = keep.iter().map(|i| layer.columns[*i].clone()).collect();
+    for f in &mut layer.features {
+        f.cells = keep
+            .iter()
+            .map(|i| f.cells.get(*i).cloned().unwrap_or(Cell::Empty))
+            .collect();
+    }
+    layer.geometry_columns = match geometry_field(kind) {
+        Some(g) if g.shape == Shape::Point => {
+            vec![format!("{}.lat", g.name), format!("{}.lon", g.name)]
+        }
+        Some(g) if layer.geometry_kind != crate::gis::GeometryKind::None => vec![g.name.to_owned()],
+        _ => Vec::new(),
+    };
+    let (header, rows) = crate::gis::to_table(&layer);
+    Sheet {
+        header,
+        header_place: None,
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (Place::Feature(i + 1), r))
+            .collect(),
+        ..Sheet::default()
+    }
 }
 
 /// The file's text: UTF-8 (or UTF-16 with a byte-order mark), or `declared`.
