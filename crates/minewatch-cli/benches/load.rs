@@ -10,8 +10,10 @@
 //!
 //! `MINEWATCH_LOAD_SECONDS` sets each run's length (default 30),
 //! `MINEWATCH_LOAD_RECORDS=small` builds a tenth of the workspace, and
-//! `MINEWATCH_LOAD_DATA=DIR` keeps (and reuses) the data directory, and `MINEWATCH_BIN`
-//! runs another build of the binary (an older one, for a before-and-after).
+//! `MINEWATCH_LOAD_DATA=DIR` keeps (and reuses) the data directory, `MINEWATCH_BIN`
+//! runs another build of the binary (an older one, for a before-and-after),
+//! `MINEWATCH_LOAD_PATHS=/a,/b` loads more pages and `MINEWATCH_LOAD_CONNECTIONS` sets
+//! wrk's connections (default 64).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -286,11 +288,16 @@ fn ms(text: &str) -> f64 {
     }
 }
 
+/// wrk's connections: `MINEWATCH_LOAD_CONNECTIONS`, default 64.
+fn connections() -> String {
+    std::env::var("MINEWATCH_LOAD_CONNECTIONS").unwrap_or_else(|_| "64".to_owned())
+}
+
 fn wrk(url: &str, seconds: u64) -> Run {
     let out = Command::new("wrk")
         .args([
             "-t2",
-            "-c64",
+            &format!("-c{}", connections()),
             &format!("-d{seconds}s"),
             "--timeout",
             "10s",
@@ -400,19 +407,33 @@ fn main() {
             }
         })
     };
-    println!("load: wrk -t2 -c64 -d{seconds}s, anonymous, release build, SQLite");
+    println!(
+        "load: wrk -t2 -c{} -d{seconds}s, anonymous, release build, SQLite",
+        connections()
+    );
     println!(
         "  {:<34} {:>8} {:>9} {:>9} {:>7} {:>11} {:>10}",
         "page", "req/s", "p50 ms", "p99 ms", "errors", "bytes/ans", "RSS MB"
     );
     let base = format!("http://127.0.0.1:{port}");
-    for path in [
+    let mut paths = vec![
         "/".to_owned(),
         "/gaps".to_owned(),
         "/licences".to_owned(),
         format!("/licences/{licence}"),
         format!("/companies/{company}"),
-    ] {
+    ];
+    // More pages to load, e.g. with the national cadastre imported into the workspace:
+    // a real licence, a soum, a filtered list.
+    if let Ok(more) = std::env::var("MINEWATCH_LOAD_PATHS") {
+        paths.extend(
+            more.split(',')
+                .map(str::trim)
+                .filter(|p| p.starts_with('/'))
+                .map(str::to_owned),
+        );
+    }
+    for path in paths {
         // One request first, so the figures are of a server that has seen the page.
         let _ = Command::new("curl")
             .args(["-s", "-o", "/dev/null", "--max-time", "120"])

@@ -50,21 +50,81 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// Draws shapes and dots into a 480×320 SVG labelled `label`. Zones do not widen the
-/// map; what lies outside it is cut off. `None` when there is nothing to draw.
-pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str) -> Option<String> {
-    let points = shapes
-        .iter()
-        .filter(|s| s.layer != Layer::Zone)
-        .flat_map(|s| s.ring.iter().copied())
-        .chain(dots.iter().map(|d| d.at));
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for (x, y) in points {
-        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+/// The words a map shows, in the reader's language.
+#[derive(Debug, Clone, Default)]
+pub struct MapText {
+    /// The north arrow's letter ("N", "Х").
+    pub north: String,
+    /// The unit after the scale bar's length ("km", "км").
+    pub km: String,
+    /// What each layer drawn is, for the legend (layers not drawn are left out).
+    pub legend: Vec<(Layer, String)>,
+    /// What the dots are (communities), for the legend.
+    pub dots: Option<String>,
+}
+
+/// Other shapes labelled on the map at most (the largest on it).
+const MAX_LABELS: usize = 6;
+
+/// The scale bar's length in km: the longest of 1, 2 and 5 times a power of ten that
+/// takes at most `max_px` pixels at `px_per_km`.
+fn scale_length(px_per_km: f64, max_px: f64) -> f64 {
+    let mut best = 0.01;
+    for exp in -2..5 {
+        for m in [1.0, 2.0, 5.0] {
+            let km = m * 10f64.powi(exp);
+            if km * px_per_km <= max_px {
+                best = km;
+            }
+        }
     }
-    if x0 > x1 {
-        return None;
-    }
+    best
+}
+
+fn number(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Draws shapes and dots into a 480×320 SVG labelled `label`, north up, with a scale
+/// bar, a north arrow, a legend and the largest other shapes named. Zones do not widen
+/// the map; what lies outside it is cut off. `None` when there is nothing to draw.
+pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str, text: &MapText) -> Option<String> {
+    let bounds = |points: &mut dyn Iterator<Item = (f64, f64)>| {
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (x, y) in points {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        (x0 <= x1).then_some((x0, y0, x1, y1))
+    };
+    let all = bounds(
+        &mut shapes
+            .iter()
+            .filter(|s| s.layer != Layer::Zone)
+            .flat_map(|s| s.ring.iter().copied())
+            .chain(dots.iter().map(|d| d.at)),
+    )?;
+    // A licence is framed: the map shows it with room around (half again its size on
+    // each side, at least 1.5 km), the soum and neighbours as far as they reach, and
+    // the whole soum in an inset.
+    let main = bounds(
+        &mut shapes
+            .iter()
+            .filter(|s| s.layer == Layer::Main)
+            .flat_map(|s| s.ring.iter().copied()),
+    );
+    let framed = main.map(|(a, b, c, d)| {
+        let k = ((b + d) / 2.0).to_radians().cos().max(0.1);
+        let pad_y = ((d - b).max((c - a) * k) * 1.5).max(1.5 / 111.32);
+        let pad_x = pad_y / k;
+        (
+            (a - pad_x).max(all.0),
+            (b - pad_y).max(all.1),
+            (c + pad_x).min(all.2),
+            (d + pad_y).min(all.3),
+        )
+    });
+    let (x0, y0, x1, y1) = framed.unwrap_or(all);
     let k = ((y0 + y1) / 2.0).to_radians().cos().max(0.1);
     let (w, h) = (480.0, 320.0);
     let span_x = ((x1 - x0) * k).max(1e-4);
@@ -121,6 +181,144 @@ pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str) -> Option<String> 
             escape(&d.title)
         ));
     }
+    // The largest other shapes, named where they are.
+    let mut others: Vec<(f64, (f64, f64), &str)> = shapes
+        .iter()
+        .filter(|s| s.layer == Layer::Other && !s.title.is_empty())
+        .filter_map(|s| {
+            let pts: Vec<(f64, f64)> = s.ring.iter().map(|p| at(*p)).collect();
+            let (mut a, mut b, mut c, mut d) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+            for (x, y) in &pts {
+                (a, b, c, d) = (a.min(*x), b.min(*y), c.max(*x), d.max(*y));
+            }
+            let centre = ((a + c) / 2.0, (b + d) / 2.0);
+            let inside = (0.0..w).contains(&centre.0) && (0.0..h).contains(&centre.1);
+            inside.then_some(((c - a) * (d - b), centre, s.title.as_str()))
+        })
+        .collect();
+    others.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let mut named: Vec<&str> = Vec::new();
+    for (_, (x, y), title) in others {
+        if named.len() >= MAX_LABELS || named.contains(&title) {
+            continue;
+        }
+        named.push(title);
+        out.push_str(&format!(
+            "<text class=\"map-label map-label-other\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+            escape(title)
+        ));
+    }
+    // The inset, top left: everything, with the frame of the map marked.
+    let cut = framed.is_some_and(|f| f != all);
+    if cut {
+        let (iw, ih) = (110.0, 80.0);
+        let ik = ((all.1 + all.3) / 2.0).to_radians().cos().max(0.1);
+        let isx = ((all.2 - all.0) * ik).max(1e-4);
+        let isy = (all.3 - all.1).max(1e-4);
+        let is = ((iw - 8.0) / isx).min((ih - 8.0) / isy);
+        let (iox, ioy) = (6.0 + (iw - isx * is) / 2.0, 6.0 + (ih - isy * is) / 2.0);
+        let iat = |(x, y): (f64, f64)| {
+            (
+                iox + (x - all.0) * ik * is,
+                ioy + ih - 8.0 - (y - all.1) * is,
+            )
+        };
+        out.push_str(&format!(
+            "<g class=\"map-inset\"><rect x=\"2\" y=\"2\" width=\"{iw}\" height=\"{ih}\" class=\"map-box\"/>"
+        ));
+        for s in shapes
+            .iter()
+            .filter(|s| matches!(s.layer, Layer::Ground | Layer::Main))
+        {
+            let pts: Vec<String> = s
+                .ring
+                .iter()
+                .map(|p| {
+                    let (x, y) = iat(*p);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect();
+            out.push_str(&format!(
+                "<polygon class=\"{} inset\" points=\"{}\"/>",
+                s.layer.class(),
+                pts.join(" ")
+            ));
+        }
+        let (fx0, fy1) = iat((x0, y0));
+        let (fx1, fy0) = iat((x1, y1));
+        out.push_str(&format!(
+            "<rect class=\"map-frame\" x=\"{fx0:.1}\" y=\"{fy0:.1}\" width=\"{:.1}\" height=\"{:.1}\"/></g>",
+            (fx1 - fx0).max(2.0),
+            (fy1 - fy0).max(2.0)
+        ));
+    }
+    // Scale bar, bottom left: a degree of latitude is 111.32 km (to 0.5% anywhere).
+    let px_per_km = scale / 111.32;
+    let km = scale_length(px_per_km, 110.0);
+    let len = km * px_per_km;
+    let (sx, sy) = (12.0, h - 12.0);
+    out.push_str(&format!(
+        "<g class=\"map-scale\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"22\" class=\"map-box\"/><path d=\"M{sx:.1},{:.1} V{sy:.1} H{:.1} V{:.1}\"/><text x=\"{sx:.1}\" y=\"{:.1}\">{} {}</text></g>",
+        sx - 4.0,
+        sy - 18.0,
+        len.max(40.0) + 8.0,
+        sy - 5.0,
+        sx + len,
+        sy - 5.0,
+        sy - 8.0,
+        number(km),
+        escape(&text.km)
+    ));
+    // North arrow, top right.
+    let nx = w - 22.0;
+    out.push_str(&format!(
+        "<g class=\"map-north\"><path d=\"M{nx:.1},10 l7,18 l-7,-5 l-7,5 z\"/><text x=\"{nx:.1}\" y=\"42\" text-anchor=\"middle\">{}</text></g>",
+        escape(&text.north)
+    ));
+    // Legend, bottom right: what is drawn.
+    let mut entries: Vec<(String, &str)> = text
+        .legend
+        .iter()
+        .filter(|(layer, _)| shapes.iter().any(|s| s.layer == *layer))
+        .map(|(layer, l)| {
+            (
+                // `swatch` too: a legend's key is not one of the shapes drawn.
+                format!(
+                    "<rect width=\"12\" height=\"9\" class=\"{} swatch\"/>",
+                    layer.class()
+                ),
+                l.as_str(),
+            )
+        })
+        .collect();
+    if let Some(d) = text.dots.as_deref().filter(|_| !dots.is_empty()) {
+        entries.push((
+            "<circle cx=\"6\" cy=\"4.5\" r=\"4\" class=\"map-community swatch\"/>".into(),
+            d,
+        ));
+    }
+    if !entries.is_empty() {
+        let widest = entries
+            .iter()
+            .map(|(_, l)| l.chars().count())
+            .max()
+            .unwrap_or(0) as f64;
+        let bw = 26.0 + widest * 7.0;
+        let bh = 8.0 + 15.0 * entries.len() as f64;
+        let (bx, by) = (w - bw - 6.0, h - bh - 6.0);
+        out.push_str(&format!(
+            "<g class=\"map-legend\"><rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" class=\"map-box\"/>"
+        ));
+        for (i, (swatch, l)) in entries.iter().enumerate() {
+            let y = by + 6.0 + 15.0 * i as f64;
+            out.push_str(&format!(
+                "<g transform=\"translate({:.1},{y:.1})\">{swatch}<text x=\"17\" y=\"9\">{}</text></g>",
+                bx + 5.0,
+                escape(l)
+            ));
+        }
+        out.push_str("</g>");
+    }
     out.push_str("</svg>");
     Some(out)
 }
@@ -128,6 +326,14 @@ pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scale_bar_has_a_round_length() {
+        // 0.1° across 440 px: about 4 km per 100 px.
+        assert_eq!(scale_length(40.0, 110.0), 2.0);
+        assert_eq!(scale_length(1.0, 110.0), 100.0);
+        assert_eq!(scale_length(0.3, 110.0), 200.0);
+    }
 
     #[test]
     fn the_map_fits_every_shape_with_north_up_and_escapes_titles() {
@@ -150,8 +356,31 @@ mod tests {
                 title: "Bagh \"3\"".into(),
             }],
             "map",
+            &MapText {
+                north: "N".into(),
+                km: "km".into(),
+                legend: vec![
+                    (Layer::Main, "Licence".into()),
+                    (Layer::Ground, "Soum".into()),
+                ],
+                dots: Some("Community".into()),
+            },
         )
         .unwrap();
+        // A scale bar in kilometres, a north arrow, a legend of what is drawn only.
+        assert!(
+            svg.contains("class=\"map-scale\"") && svg.contains(" km</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("class=\"map-north\"") && svg.contains(">N</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">Licence</text>") && svg.contains(">Community</text>"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">Soum</text>"), "no soum is drawn: {svg}");
         assert!(
             svg.contains("&lt;MV-1&gt;") && svg.contains("Bagh &quot;3&quot;"),
             "{svg}"

@@ -14,7 +14,7 @@ use minewatch_domain::{Localized, Record, RecordKind};
 use minewatch_store::{FieldFilter, ListQuery, StoredRecord};
 use serde_json::Value;
 
-use minewatch_report::svg::{Layer, MapDot, MapShape, map};
+use minewatch_report::svg::{Layer, MapDot, MapShape, MapText, map};
 
 use crate::AppState;
 use crate::access::Viewer;
@@ -27,6 +27,28 @@ pub struct TimelineRow {
     pub label: String,
     pub name: String,
     pub href: Option<String>,
+}
+
+/// A map's words in the reader's language: on a zone's page the ground is the zone.
+fn map_text(ui: &Ui, zone_page: bool) -> MapText {
+    MapText {
+        north: ui.t("map-north"),
+        km: ui.t("map-km"),
+        legend: vec![
+            (Layer::Main, ui.t("map-legend-licence")),
+            (Layer::Other, ui.t("map-legend-other")),
+            (
+                Layer::Ground,
+                ui.t(if zone_page {
+                    "map-legend-this-zone"
+                } else {
+                    "map-legend-soum"
+                }),
+            ),
+            (Layer::Zone, ui.t("map-legend-zone")),
+        ],
+        dots: Some(ui.t("map-legend-community")),
+    }
 }
 
 /// A soum or aimag a licence lies in, and how much of the licence.
@@ -156,6 +178,64 @@ pub struct Hub {
     /// The area drawn, in hectares on the equal-area plane, and whether it differs from
     /// the area recorded by more than 5%.
     pub drawn_area: Option<(String, bool)>,
+    /// The boundary's corners, as the cadastre lists them: (part, point, latitude,
+    /// longitude), each in degrees and in degrees, minutes and seconds.
+    pub corners: Vec<[String; 4]>,
+}
+
+/// At most this many corners are listed.
+const MAX_CORNERS: usize = 1_000;
+
+/// `43.2075` as `43.207500° (43°12′27.00″)`.
+fn degrees(x: f64) -> String {
+    let a = x.abs();
+    let d = a.floor();
+    let m = ((a - d) * 60.0).floor();
+    let sec = ((a - d) * 60.0 - m) * 60.0;
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{x:.6}° ({sign}{d}°{m:02}′{sec:05.2}″)")
+}
+
+/// The corners of the area this viewer sees (each ring without its closing repeat).
+fn corners(payload: &Value) -> Vec<[String; 4]> {
+    let Some(area) = payload.get("area") else {
+        return Vec::new();
+    };
+    let polygons: Vec<&Value> = match area.get("type").and_then(Value::as_str) {
+        Some("MultiPolygon") => area["coordinates"]
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+        Some("Polygon") => vec![&area["coordinates"]],
+        _ => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (part, rings) in polygons.iter().enumerate() {
+        let mut n = 0;
+        for ring in rings.as_array().into_iter().flatten() {
+            let points = ring.as_array().map(Vec::as_slice).unwrap_or_default();
+            let open = points.len().saturating_sub(1);
+            for p in &points[..open] {
+                let (Some(lon), Some(lat)) = (
+                    p.get(0).and_then(Value::as_f64),
+                    p.get(1).and_then(Value::as_f64),
+                ) else {
+                    continue;
+                };
+                n += 1;
+                out.push([
+                    (part + 1).to_string(),
+                    n.to_string(),
+                    degrees(lat),
+                    degrees(lon),
+                ]);
+                if out.len() >= MAX_CORNERS {
+                    return out;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// "Area drawn: 49.28 ha", and whether it differs from the recorded `area_ha` by more
@@ -424,7 +504,7 @@ pub async fn licence_hub(
                     ui.pick(&aimag)
                 );
                 let map = if shapes.iter().any(|s| s.layer == Layer::Main) {
-                    map(&shapes, &dots, &caption)
+                    map(&shapes, &dots, &caption, &map_text(ui, false))
                 } else {
                     None
                 };
@@ -469,6 +549,7 @@ pub async fn licence_hub(
         agreements: Vec::new(),
         lies_in,
         drawn_area: drawn_area(ui, licence, payload),
+        corners: corners(payload),
     })
 }
 
@@ -643,7 +724,7 @@ pub async fn zone_section(
     let meeting: Vec<(String, String, String)> = meeting.into_iter().map(|(_, m)| m).collect();
     let caption = zone_title(ui, zone, &z.zone_type);
     Ok(Some(ZoneSection {
-        map: map(&shapes, &[], &caption),
+        map: map(&shapes, &[], &caption, &map_text(ui, true)),
         map_caption: caption,
         licences: meeting,
     }))

@@ -451,20 +451,35 @@ async fn a_licence_is_drawn_in_its_soum_and_a_protection_zone_it_meets_is_a_brea
     assert!(soum < zone && zone < licence, "{svg}");
     assert!(svg.contains("<title>Zaamar (soum)</title>"), "{svg}");
     assert!(svg.contains("href=\"/zones/demo-zone-zaamar\""), "{svg}");
-    // The soum outline fits the map: every point inside the 480×320 view.
-    let points = &svg[soum..];
-    let points = &points[points.find("points=\"").unwrap() + 8..];
-    let points = &points[..points.find('"').unwrap()];
-    assert!(
-        points.split(' ').count() > 100,
-        "the outline, thinned, not a box"
-    );
-    for p in points.split(' ') {
-        let (x, y) = p.split_once(',').unwrap();
-        let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+    // The map frames the licence (every point of it inside the 480×320 view) and the
+    // whole soum is in the inset (every point inside its 110×80 box, top left).
+    let points_of = |at: usize| -> Vec<(f64, f64)> {
+        let points = &svg[at..];
+        let points = &points[points.find("points=\"").unwrap() + 8..];
+        let points = &points[..points.find('"').unwrap()];
+        points
+            .split(' ')
+            .map(|p| {
+                let (x, y) = p.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect()
+    };
+    for (x, y) in points_of(licence) {
         assert!(
             (0.0..=480.0).contains(&x) && (0.0..=320.0).contains(&y),
-            "{p}"
+            "{x},{y}"
+        );
+    }
+    let inset = svg
+        .find("class=\"map-soum inset\"")
+        .expect("the soum in the inset");
+    let outline = points_of(inset);
+    assert!(outline.len() > 100, "the outline, thinned, not a box");
+    for (x, y) in outline {
+        assert!(
+            (2.0..=112.0).contains(&x) && (2.0..=82.0).contains(&y),
+            "{x},{y}"
         );
     }
     // The engine reads the overlap: the water-protection duty is breached, citing
@@ -684,6 +699,27 @@ async fn a_licence_page_says_where_it_lies_and_a_soum_page_how_much_of_each_lice
     // The area drawn, measured, against the area recorded.
     assert!(b.contains("id=\"drawn-area\""), "{b}");
     assert!(b.contains("Area drawn: 1\u{202f}241.42 ha"), "{b}");
+    // A map a person can read: scale, north, a legend of what is drawn; and the
+    // boundary's corners as the cadastre lists them.
+    assert!(
+        b.contains("class=\"map-scale\"") && b.contains(" km</text>"),
+        "{b}"
+    );
+    assert!(b.contains("class=\"map-north\""), "{b}");
+    assert!(
+        b.contains(">This licence</text>") && b.contains(">Soum</text>"),
+        "{b}"
+    );
+    let corners = b
+        .split("id=\"corners\"")
+        .nth(1)
+        .and_then(|s| s.split("</details>").next())
+        .unwrap_or_else(|| panic!("no corners: {b}"));
+    assert!(corners.contains("<th>Latitude</th>"), "{corners}");
+    assert!(
+        corners.contains("°") && corners.contains("′") && corners.contains("″"),
+        "{corners}"
+    );
     let b = app.get("/zones/demo-zone-zaamar").await.body;
     let list = b
         .split("class=\"records zone-licences\"")
