@@ -323,6 +323,114 @@ pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str, text: &MapText) ->
     Some(out)
 }
 
+/// A square of the national map: its south-west corner and size in degrees, the class
+/// it is coloured by, and what a pointer over it says.
+#[derive(Debug, Clone)]
+pub struct OverviewCell {
+    pub at: (f64, f64),
+    pub size: f64,
+    pub class: String,
+    pub title: String,
+}
+
+/// The national map: outlines (aimags) and squares of licences, 600×300, north up,
+/// with a scale bar, a north arrow and a legend of `(class, label)`.
+pub fn overview(
+    outlines: &[Vec<(f64, f64)>],
+    cells: &[OverviewCell],
+    label: &str,
+    text: &MapText,
+    legend: &[(String, String)],
+) -> Option<String> {
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    let corners = cells
+        .iter()
+        .flat_map(|c| [c.at, (c.at.0 + c.size, c.at.1 + c.size)]);
+    for (x, y) in outlines.iter().flatten().copied().chain(corners) {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    if x0 > x1 {
+        return None;
+    }
+    let k = ((y0 + y1) / 2.0).to_radians().cos().max(0.1);
+    let (w, h) = (600.0, 300.0);
+    let scale = ((w - 20.0) / ((x1 - x0) * k).max(1e-4)).min((h - 20.0) / (y1 - y0).max(1e-4));
+    let ox = (w - (x1 - x0) * k * scale) / 2.0;
+    let oy = (h - (y1 - y0) * scale) / 2.0;
+    let at = |(x, y): (f64, f64)| (ox + (x - x0) * k * scale, h - (oy + (y - y0) * scale));
+    let mut out = format!(
+        "<svg class=\"overview-map\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"{w}\" height=\"{h}\" class=\"map-ground\"/>",
+        escape(label)
+    );
+    for ring in outlines {
+        let pts: Vec<String> = ring
+            .iter()
+            .map(|p| {
+                let (x, y) = at(*p);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        out.push_str(&format!(
+            "<polygon class=\"map-aimag\" points=\"{}\"/>",
+            pts.join(" ")
+        ));
+    }
+    for c in cells {
+        let (x, y) = at((c.at.0, c.at.1 + c.size));
+        let (x2, y2) = at((c.at.0 + c.size, c.at.1));
+        out.push_str(&format!(
+            "<rect class=\"{}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{}</title></rect>",
+            escape(&c.class),
+            x2 - x,
+            y2 - y,
+            escape(&c.title)
+        ));
+    }
+    let px_per_km = scale / 111.32;
+    let km = scale_length(px_per_km, 120.0);
+    let len = km * px_per_km;
+    let (sx, sy) = (12.0, h - 10.0);
+    out.push_str(&format!(
+        "<g class=\"map-scale\"><path d=\"M{sx:.1},{:.1} V{sy:.1} H{:.1} V{:.1}\"/><text x=\"{sx:.1}\" y=\"{:.1}\">{} {}</text></g>",
+        sy - 5.0,
+        sx + len,
+        sy - 5.0,
+        sy - 8.0,
+        number(km),
+        escape(&text.km)
+    ));
+    let nx = w - 18.0;
+    out.push_str(&format!(
+        "<g class=\"map-north\"><path d=\"M{nx:.1},8 l7,18 l-7,-5 l-7,5 z\"/><text x=\"{nx:.1}\" y=\"40\" text-anchor=\"middle\">{}</text></g>",
+        escape(&text.north)
+    ));
+    if !legend.is_empty() {
+        let widest = legend
+            .iter()
+            .map(|(_, l)| l.chars().count())
+            .max()
+            .unwrap_or(0) as f64;
+        let bw = 26.0 + widest * 7.0;
+        let bh = 8.0 + 15.0 * legend.len() as f64;
+        let (bx, by) = (w - bw - 6.0, h - bh - 6.0);
+        out.push_str(&format!(
+            "<g class=\"map-legend\"><rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" class=\"map-box\"/>"
+        ));
+        for (i, (class, l)) in legend.iter().enumerate() {
+            let y = by + 6.0 + 15.0 * i as f64;
+            out.push_str(&format!(
+                "<g transform=\"translate({:.1},{y:.1})\"><rect width=\"12\" height=\"9\" class=\"{} swatch\"/><text x=\"17\" y=\"9\">{}</text></g>",
+                bx + 5.0,
+                escape(class),
+                escape(l)
+            ));
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

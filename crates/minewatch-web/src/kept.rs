@@ -103,6 +103,8 @@ pub struct PageCache {
     pub(crate) admin_areas: Kept<Arc<crate::pages::hub::AdminAreas>>,
     /// The values a list filter offers (a licence list's soums, minerals), with counts.
     pub(crate) choices: Kept<Arc<Vec<(String, i64)>>>,
+    /// The national map of licences.
+    pub(crate) national_map: Kept<Arc<crate::pages::overview::Made>>,
 }
 
 impl Default for PageCache {
@@ -121,6 +123,7 @@ impl Default for PageCache {
             // One per reach of viewer (public, coalition…): about 10 MB each.
             admin_areas: Kept::with_max(4),
             choices: Kept::with_max(64),
+            national_map: Kept::with_max(8),
         }
     }
 }

@@ -174,6 +174,7 @@ pub(crate) fn build() -> Routes {
     );
     r.get("/law", Open, law::library);
     r.get("/gaps", Open, gaps::list);
+    r.get("/map", Open, pages::overview::page);
     r.get("/gaps/{gap}", Open, gaps::show);
     r.get("/tracker", Open, tracker::page);
     r.get("/observations/new", Open, pages::report_form);

@@ -28,6 +28,8 @@ pub struct ListPage<'a> {
     /// Filters by a linked record: (parameter, label, choices).
     pub filters: Vec<ListFilter>,
     pub pager: crate::views::Pager,
+    /// The national map, for the licence list.
+    pub map_link: Option<&'static str>,
 }
 
 pub struct ListFilter {

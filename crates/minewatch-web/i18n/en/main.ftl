@@ -403,6 +403,22 @@ hub-coordinates-part = Part
 hub-coordinates-point = Point
 hub-coordinates-lat = Latitude
 hub-coordinates-lon = Longitude
+overview-title = Licences across Mongolia
+overview-intro = Each square is half a degree (about 38 × 55 km), coloured by the status most of its licences have; point at one to see its counts.
+overview-empty = No licence with a recorded area.
+overview-square = { $count ->
+    [one] 1 licence
+   *[other] { $count } licences
+}
+overview-drawn = { $count ->
+    [one] 1 licence drawn.
+   *[other] { $count } licences drawn.
+}
+overview-without-area = { $count ->
+    [one] 1 licence has no area recorded and is not drawn.
+   *[other] { $count } licences have no area recorded and are not drawn.
+}
+list-map = Map of all licences
 hub-timeline = Timeline
 hub-granted = Licence granted
 hub-expires = Licence expires

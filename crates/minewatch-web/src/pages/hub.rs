@@ -30,7 +30,7 @@ pub struct TimelineRow {
 }
 
 /// A map's words in the reader's language: on a zone's page the ground is the zone.
-fn map_text(ui: &Ui, zone_page: bool) -> MapText {
+pub(crate) fn map_text(ui: &Ui, zone_page: bool) -> MapText {
     MapText {
         north: ui.t("map-north"),
         km: ui.t("map-km"),

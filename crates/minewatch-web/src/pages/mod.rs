@@ -9,6 +9,7 @@ pub(crate) mod hub;
 pub(crate) mod import;
 pub(crate) mod law;
 pub(crate) mod media;
+pub(crate) mod overview;
 pub(crate) mod requests;
 pub(crate) mod tracker;
 
@@ -339,6 +340,7 @@ pub async fn list(
             kind_is_observation: kind == RecordKind::Observation,
             filters,
             pager,
+            map_link: (kind == RecordKind::Licence).then_some("/map"),
         },
     )
 }

@@ -739,3 +739,23 @@ async fn a_licence_page_says_where_it_lies_and_a_soum_page_how_much_of_each_lice
     assert!(b.contains("тусгай зөвшөөрлийн талбайн 100 хувь"), "{b}");
     assert!(b.contains("Зурагдсан талбай:"), "{b}");
 }
+
+#[tokio::test]
+async fn the_national_map_draws_every_visible_licence_by_status() {
+    let app = TestApp::demo().await;
+    let list = app.get("/licences").await.body;
+    assert!(list.contains("href=\"/map\""), "{list}");
+    let page = app.get("/map").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(b.contains("<svg class=\"overview-map\""), "{b}");
+    // Squares coloured by the status most of their licences have, with their counts.
+    assert!(b.contains("class=\"overview-granted\""), "{b}");
+    assert!(b.contains("licences: ") || b.contains("licence: "), "{b}");
+    assert!(b.contains("7 licences drawn."), "{b}");
+    assert!(b.contains(">granted</text>"), "the legend: {b}");
+    assert!(b.len() < 500_000);
+    let mn = app.get_lang("/map", "mn").await.body;
+    assert!(mn.contains("тусгай зөвшөөрлийг зурсан"), "{mn}");
+    assert!(!mn.contains("licences drawn"), "{mn}");
+}
