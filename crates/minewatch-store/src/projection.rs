@@ -97,6 +97,20 @@ pub(crate) async fn apply(
                 }
                 delete_links(tx, &record_id).await?;
             }
+            // The values its list filters by, indexed.
+            delete_values(tx, &record_id).await?;
+            for filter in kind.schema().value_filters {
+                for value in filter.values(&body.payload) {
+                    sqlx::query(
+                        "insert into record_value (record_id, field, value) values ($1, $2, $3)",
+                    )
+                    .bind(record_id.clone())
+                    .bind(filter.path)
+                    .bind(value)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+            }
             for link in record.links() {
                 sqlx::query("insert into record_link (from_id, rel, to_id) values ($1, $2, $3)")
                     .bind(record_id.clone())
@@ -124,6 +138,7 @@ pub(crate) async fn apply(
                 )));
             }
             delete_links(tx, &record_id).await?;
+            delete_values(tx, &record_id).await?;
         }
         Op::Access => {
             let text = |key: &str| {
@@ -172,6 +187,17 @@ async fn delete_links(
     Ok(())
 }
 
+async fn delete_values(
+    tx: &mut Transaction<'static, Any>,
+    record_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from record_value where record_id = $1")
+        .bind(record_id.to_owned())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RebuildReport {
@@ -191,6 +217,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         self.lock_device(&mut tx).await?;
         sqlx::query("delete from record_link")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from record_value")
             .execute(&mut *tx)
             .await?;
         sqlx::query("delete from record").execute(&mut *tx).await?;

@@ -489,6 +489,35 @@ impl Store {
             ));
         }
         for f in &q.fields {
+            // A value the kind's list filters by is read from its index.
+            let indexed = q
+                .kind
+                .schema()
+                .value_filters
+                .iter()
+                .any(|v| v.path == f.field);
+            if indexed {
+                let places: Vec<String> = f
+                    .values
+                    .iter()
+                    .map(|v| {
+                        binds.push(v.clone());
+                        format!("${}", binds.len() + 5)
+                    })
+                    .collect();
+                let found = format!(
+                    "r.id in (select record_id from record_value where field = '{}' and value in ({}))",
+                    f.field,
+                    places.join(", ")
+                );
+                linked.push_str(&match (places.is_empty(), f.negate) {
+                    (true, true) => String::new(),
+                    (true, false) => " and 1 = 0".to_owned(),
+                    (false, true) => format!(" and not {found}"),
+                    (false, false) => format!(" and {found}"),
+                });
+                continue;
+            }
             let value = self.json_text(f.field);
             let places: Vec<String> = f
                 .values

@@ -105,6 +105,8 @@ pub struct PageCache {
     pub(crate) choices: Kept<Arc<Vec<(String, i64)>>>,
     /// The national map of licences.
     pub(crate) national_map: Kept<Arc<crate::pages::overview::Made>>,
+    /// Every licence's area with an R-tree, for zone and soum pages.
+    pub(crate) licence_areas: Kept<Arc<crate::pages::hub::LicenceAreas>>,
 }
 
 impl Default for PageCache {
@@ -124,6 +126,7 @@ impl Default for PageCache {
             admin_areas: Kept::with_max(4),
             choices: Kept::with_max(64),
             national_map: Kept::with_max(8),
+            licence_areas: Kept::with_max(4),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Licences: a holder's right to explore or mine an area, with its status over time.
 
 use super::fields::{Fields, Optional, Required};
-use super::schema::{Field, KindSchema, NaturalKey, Section, Shape::*, Vocabulary};
+use super::schema::{Field, KindSchema, NaturalKey, Section, Shape::*, ValueFilter, Vocabulary};
 use super::{FieldError, Polygon};
 use super::{Record, RecordId, RecordKind};
 use crate::licence::{LicenceNumber, LicenceType};
@@ -107,7 +107,24 @@ pub static SCHEMA: KindSchema = KindSchema {
     summary: &["status", "soum", "minerals"],
     list_path: Some("/licences"),
     filters: &[("company", RecordKind::Company)],
-    value_filters: &["status", "aimag", "soum", "minerals"],
+    value_filters: &[
+        ValueFilter::text("status"),
+        ValueFilter {
+            name: "aimag",
+            path: "aimag.mn",
+            list: false,
+        },
+        ValueFilter {
+            name: "soum",
+            path: "soum.mn",
+            list: false,
+        },
+        ValueFilter {
+            name: "minerals",
+            path: "minerals",
+            list: true,
+        },
+    ],
     sections: &[Section::Gaps, Section::LicenceHub],
     // The official number, however it was written (see `LicenceNumber::parse`).
     natural_key: Some(NaturalKey {

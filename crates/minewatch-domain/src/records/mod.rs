@@ -35,7 +35,7 @@ pub use kind::RecordKind;
 pub use licence::{Licence, LicenceStatus, StatusChange};
 pub use observation::{Observation, ObservationCategory};
 pub use request::Request;
-pub use schema::{Field, KindSchema, Section, Shape, Vocabulary};
+pub use schema::{Field, KindSchema, Section, Shape, ValueFilter, Vocabulary};
 pub use zone::{ADMIN_ZONE_TYPES, Zone};
 
 use crate::evidence::Media;

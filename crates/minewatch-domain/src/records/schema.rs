@@ -11,6 +11,49 @@ use serde_json::Value;
 
 use super::{Fields, Record, RecordKind};
 
+/// A list filter by a field's value: its query parameter (the field's name), the
+/// payload path it reads (`soum.mn` for a localized name) and whether the field is a
+/// list of texts (a licence's minerals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueFilter {
+    pub name: &'static str,
+    pub path: &'static str,
+    pub list: bool,
+}
+
+impl ValueFilter {
+    /// A filter by a text field.
+    pub const fn text(name: &'static str) -> ValueFilter {
+        ValueFilter {
+            name,
+            path: name,
+            list: false,
+        }
+    }
+
+    /// The values of this filter's field in `payload`.
+    pub fn values(&self, payload: &serde_json::Value) -> Vec<String> {
+        let mut v = payload;
+        for part in self.path.split('.') {
+            match v.get(part) {
+                Some(next) => v = next,
+                None => return Vec::new(),
+            }
+        }
+        let mut out: Vec<String> = match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(items) if self.list => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 /// What a field holds, and so how it is validated, written as table cells and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -199,8 +242,8 @@ pub struct KindSchema {
     /// The fields its list filters by value, each offered as a drop-down: a field with
     /// `choices` by their names (a licence's status); a localized name (`aimag`,
     /// `soum`: by its Mongolian text) or a list of texts (`minerals`) by the values
-    /// recorded, with how many records have each.
-    pub value_filters: &'static [&'static str],
+    /// recorded, with how many records have each. The store indexes these values.
+    pub value_filters: &'static [ValueFilter],
     /// The sections its page shows.
     pub sections: &'static [Section],
     /// How imports name its records besides their ids.

@@ -640,6 +640,25 @@ pub async fn list_filters_combine_and_offer_the_values_recorded(store: Store) {
             ("нүүрс".to_owned(), 1)
         ]
     );
+    // The index follows corrections and retractions.
+    let mut soum = ListQuery::all(RecordKind::Licence).everything();
+    soum.fields = vec![FieldFilter::one_of("soum.mn", vec!["Заамар".into()])];
+    let mut moved = store.get(&id("l2")).await.unwrap();
+    moved.payload["soum"] = json!({"mn": "Бүрэгхангай"});
+    store
+        .correct(&Author::system(), &id("l2"), moved.payload, None)
+        .await
+        .unwrap();
+    assert_eq!(ids(soum.clone()).await, ["l1"]);
+    store
+        .retract(&Author::system(), &id("l1"), "entered twice")
+        .await
+        .unwrap();
+    assert!(ids(soum.clone()).await.is_empty());
+    // A rebuild makes the same index.
+    store.rebuild().await.unwrap();
+    soum.fields = vec![FieldFilter::one_of("soum.mn", vec!["Бүрэгхангай".into()])];
+    assert_eq!(ids(soum).await, ["l2", "l3", "l4"]);
     // What a reader may not see is not offered: the public sees none of these.
     let public = ListQuery::all(RecordKind::Licence);
     let shown = store.list(&public).await.unwrap().len();

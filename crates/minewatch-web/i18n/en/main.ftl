@@ -525,6 +525,10 @@ value-polygon-parts = { $count ->
     [one] { $count } part
    *[other] { $count } parts
 }
+zone-more-licences = { $count ->
+    [one] and 1 more licence with a smaller share.
+   *[other] and { $count } more licences with smaller shares.
+}
 zone-licences = Licences in this zone
 zone-no-licences = No recorded licence meets this zone.
 form-hint-area = WKT in longitude latitude order: POLYGON ((…)) or, for several parts, MULTIPOLYGON (((…)), ((…)))

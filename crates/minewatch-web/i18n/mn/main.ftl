@@ -498,6 +498,7 @@ zone-type-headwater = гол мөрний урсац бүрэлдэх эх
 zone-type-forest-fund = ойн сан бүхий газар
 zone-type-protected-area = тусгай хамгаалалттай газар нутаг
 value-polygon-parts = { $count } хэсэг
+zone-more-licences = мөн бага хэсэг нь давхцах { $count } тусгай зөвшөөрөл бий.
 zone-licences = Энэ бүсэд хамаарах тусгай зөвшөөрлүүд
 zone-no-licences = Энэ бүстэй давхцах бүртгэлтэй тусгай зөвшөөрөл алга.
 form-hint-area = WKT, уртраг өргөрөг дарааллаар: POLYGON ((…)), олон хэсэгтэй бол MULTIPOLYGON (((…)), ((…)))

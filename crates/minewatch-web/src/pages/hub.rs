@@ -9,7 +9,6 @@
 
 use minewatch_domain::geo::{self, Albers, BBox, PlaneArea, RTree, make_valid};
 use minewatch_domain::records::{ADMIN_ZONE_TYPES, Polygon};
-use minewatch_domain::spatial::{self, ScreenZone};
 use minewatch_domain::{Localized, Record, RecordKind};
 use minewatch_store::{FieldFilter, ListQuery, StoredRecord};
 use serde_json::Value;
@@ -641,7 +640,82 @@ pub struct ZoneSection {
     /// The licences this viewer may see whose area meets the zone, most overlap first:
     /// (number, link, overlap text).
     pub licences: Vec<(String, String, String)>,
+    /// "and 1,234 more", when there are more than a page lists.
+    pub more: Option<String>,
 }
+
+/// A licence as the zone pages find it: its area as the viewer may see it, on the
+/// equal-area plane too.
+struct LicenceArea {
+    name: String,
+    href: Option<String>,
+    area: Vec<Polygon>,
+    outlines: Vec<Vec<(f64, f64)>>,
+    plane: PlaneArea,
+}
+
+/// Every licence with an area this viewer may see, with an R-tree of their boxes:
+/// kept until the ledger moves, so a soum's page asks the tree, not every licence.
+pub struct LicenceAreas {
+    items: Vec<LicenceArea>,
+    tree: RTree,
+}
+
+async fn licence_areas(
+    state: &AppState,
+    viewer: &Viewer,
+    ui: &Ui,
+) -> Result<std::sync::Arc<LicenceAreas>, minewatch_store::StoreError> {
+    let filter = viewer.filter();
+    let key = format!("{filter:?}|{}", ui.lang.code());
+    state
+        .kept
+        .licence_areas
+        .get(state, key, async || -> Result<_, minewatch_store::StoreError> {
+            let projection = Albers::mongolia();
+            let mut items = Vec::new();
+            let mut q = ListQuery::all(RecordKind::Licence).visible_to(&filter);
+            q.limit = 5_000;
+            loop {
+                let page = state.store.list(&q).await?;
+                let done = page.len() < 5_000;
+                q.offset += page.len() as i64;
+                for l in page {
+                    let access = minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
+                    let view = viewer.fields(&l, &access).payload;
+                    // Only an area this viewer may see.
+                    let Some(shape) = view.get("area") else {
+                        continue;
+                    };
+                    let Ok(Record::Licence(licence)) = l.typed() else {
+                        continue;
+                    };
+                    let valid: Vec<Polygon> =
+                        licence.area.iter().flat_map(|p| make_valid(p).0).collect();
+                    let Some(plane) = PlaneArea::new(&valid, &projection) else {
+                        continue;
+                    };
+                    items.push(LicenceArea {
+                        name: display_name(&l, ui.lang),
+                        href: record_href(l.kind, &l.id),
+                        area: licence.area,
+                        outlines: outer_rings(shape),
+                        plane,
+                    });
+                }
+                if done {
+                    break;
+                }
+            }
+            let tree = RTree::new(items.iter().map(|i: &LicenceArea| Some(i.plane.bbox())));
+            Ok(std::sync::Arc::new(LicenceAreas { items, tree }))
+        })
+        .await
+}
+
+/// Licences a zone page lists at most (the largest overlaps); the rest are counted
+/// and the soum's are one filter away in the licence list.
+const MAX_ZONE_LICENCES: usize = 500;
 
 /// A zone's page: the zone, and the licences this viewer may see that meet it.
 pub async fn zone_section(
@@ -662,71 +736,52 @@ pub async fn zone_section(
             layer: Layer::Ground,
         })
         .collect();
-    let mut meeting: Vec<(f64, (String, String, String))> = Vec::new();
-    let projection = Albers::mongolia();
     let zone_plane = PlaneArea::new(
         &z.boundary
             .iter()
             .flat_map(|p| make_valid(p).0)
             .collect::<Vec<_>>(),
-        &projection,
+        &Albers::mongolia(),
     );
-    let mut q = ListQuery::all(RecordKind::Licence).visible_to(&viewer.filter());
-    q.limit = 10_000;
-    for l in state.store.list(&q).await? {
-        let access = minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
-        let view = viewer.fields(&l, &access).payload;
-        let Ok(Record::Licence(licence)) = l.typed() else {
-            continue;
-        };
-        // The same screening the engine's spatial duties read.
-        let screened = ScreenZone::new(zone.id.as_str(), &z, Default::default());
-        if view.get("area").is_some()
-            && !spatial::screen(
-                l.id.as_str(),
-                &licence.area,
-                std::slice::from_ref(&screened),
-            )
-            .is_empty()
-        {
-            let name = display_name(&l, ui.lang);
-            for ring in view.get("area").map(outer_rings).unwrap_or_default() {
-                shapes.push(MapShape {
-                    ring,
-                    title: name.clone(),
-                    href: record_href(l.kind, &l.id),
-                    layer: Layer::Other,
-                });
-            }
-            // How much of it: on the equal-area plane, as `minewatch screen` says.
-            let own = PlaneArea::new(
-                &licence
-                    .area
-                    .iter()
-                    .flat_map(|p| make_valid(p).0)
-                    .collect::<Vec<_>>(),
-                &projection,
-            );
-            let (overlap, text) = match (&own, &zone_plane) {
-                (Some(own), Some(zone)) => {
-                    let o = own.overlap(zone);
-                    (o, overlap_text(ui, o, own.area()))
-                }
-                _ => (0.0, String::new()),
-            };
-            meeting.push((
-                overlap,
-                (name, record_href(l.kind, &l.id).unwrap_or_default(), text),
-            ));
+    let licences = licence_areas(state, viewer, ui).await?;
+    // Candidates by box, then the same test the engine's spatial duties use (touching
+    // counts), and how much of each on the equal-area plane.
+    let mut meeting: Vec<(f64, &LicenceArea, String)> = match &zone_plane {
+        Some(zp) => licences
+            .tree
+            .query(&zp.bbox())
+            .into_iter()
+            .map(|i| &licences.items[i])
+            .filter(|l| geo::areas_meet(&l.area, &z.boundary))
+            .map(|l| {
+                let o = l.plane.overlap(zp);
+                (o, l, overlap_text(ui, o, l.plane.area()))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    meeting.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    let more = meeting.len().saturating_sub(MAX_ZONE_LICENCES);
+    meeting.truncate(MAX_ZONE_LICENCES);
+    for (_, l, _) in meeting.iter().take(MAX_NEIGHBOURS) {
+        for ring in &l.outlines {
+            shapes.push(MapShape {
+                ring: ring.clone(),
+                title: l.name.clone(),
+                href: l.href.clone(),
+                layer: Layer::Other,
+            });
         }
     }
-    meeting.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let meeting: Vec<(String, String, String)> = meeting.into_iter().map(|(_, m)| m).collect();
     let caption = zone_title(ui, zone, &z.zone_type);
     Ok(Some(ZoneSection {
         map: map(&shapes, &[], &caption, &map_text(ui, true)),
         map_caption: caption,
-        licences: meeting,
+        licences: meeting
+            .into_iter()
+            .map(|(_, l, text)| (l.name.clone(), l.href.clone().unwrap_or_default(), text))
+            .collect(),
+        more: (more > 0).then(|| ui.t_count("zone-more-licences", more as i64)),
     }))
 }
 

@@ -188,23 +188,13 @@ pub async fn list(
     // Filters by a field's value: a licence's status (its choices), aimag, soum and
     // minerals (the values recorded, with how many records have each).
     let schema = kind.schema();
-    for name in schema.value_filters {
+    for vf in schema.value_filters {
+        let name = &vf.name;
         let Some(field) = schema.field(name) else {
             continue;
         };
         let chosen = params.values.get(*name).map(|s| s.trim()).unwrap_or("");
-        let (path, list) = match field.shape {
-            minewatch_domain::records::Shape::Localized => match *name {
-                "aimag" => ("aimag.mn", false),
-                "soum" => ("soum.mn", false),
-                _ => continue,
-            },
-            minewatch_domain::records::Shape::List => match *name {
-                "minerals" => ("minerals", true),
-                _ => continue,
-            },
-            _ => (field.name, false),
-        };
+        let (path, list) = (vf.path, vf.list);
         let options: Vec<Choice> = if field.choices.is_empty() {
             let prefix = format!("{kind}|{path}|{:?}", viewer.filter());
             let base = ListQuery::all(kind).visible_to(&viewer.filter());
@@ -296,9 +286,9 @@ pub async fn list(
         ] {
             pairs.push((k, v.as_str()));
         }
-        for name in schema.value_filters {
-            if let Some(v) = params.values.get(*name) {
-                pairs.push((name, v.as_str()));
+        for vf in schema.value_filters {
+            if let Some(v) = params.values.get(vf.name) {
+                pairs.push((vf.name, v.as_str()));
             }
         }
         if let Some(a) = after {
