@@ -488,6 +488,7 @@ impl Store {
                 places.join(", ")
             ));
         }
+        let mut any_indexed = false;
         for f in &q.fields {
             // A value the kind's list filters by is read from its index.
             let indexed = q
@@ -497,6 +498,8 @@ impl Store {
                 .iter()
                 .any(|v| v.path == f.field);
             if indexed {
+                // Only a positive filter names few records to start from.
+                any_indexed |= !f.negate;
                 let places: Vec<String> = f
                     .values
                     .iter()
@@ -558,9 +561,17 @@ impl Store {
                 " and (r.label > ${l} or (r.label = ${l} and r.id > ${i}))"
             ));
         }
+        // With an indexed value among the filters, SQLite is told not to walk the kind's
+        // index in name order (`+kind`), reading every record of the kind, but to start
+        // from the few the value index names and sort those.
+        let kind = if any_indexed && self.backend == Backend::Sqlite {
+            "+kind"
+        } else {
+            "kind"
+        };
         (
             format!(
-                "kind = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
+                "{kind} = $1 and search like $2 escape '\\' and (retracted = 0 or $3 = 1)
                  and {visible}{linked}"
             ),
             binds,

@@ -649,7 +649,6 @@ pub struct ZoneSection {
 struct LicenceArea {
     name: String,
     href: Option<String>,
-    area: Vec<Polygon>,
     outlines: Vec<Vec<(f64, f64)>>,
     plane: PlaneArea,
 }
@@ -671,45 +670,49 @@ async fn licence_areas(
     state
         .kept
         .licence_areas
-        .get(state, key, async || -> Result<_, minewatch_store::StoreError> {
-            let projection = Albers::mongolia();
-            let mut items = Vec::new();
-            let mut q = ListQuery::all(RecordKind::Licence).visible_to(&filter);
-            q.limit = 5_000;
-            loop {
-                let page = state.store.list(&q).await?;
-                let done = page.len() < 5_000;
-                q.offset += page.len() as i64;
-                for l in page {
-                    let access = minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
-                    let view = viewer.fields(&l, &access).payload;
-                    // Only an area this viewer may see.
-                    let Some(shape) = view.get("area") else {
-                        continue;
-                    };
-                    let Ok(Record::Licence(licence)) = l.typed() else {
-                        continue;
-                    };
-                    let valid: Vec<Polygon> =
-                        licence.area.iter().flat_map(|p| make_valid(p).0).collect();
-                    let Some(plane) = PlaneArea::new(&valid, &projection) else {
-                        continue;
-                    };
-                    items.push(LicenceArea {
-                        name: display_name(&l, ui.lang),
-                        href: record_href(l.kind, &l.id),
-                        area: licence.area,
-                        outlines: outer_rings(shape),
-                        plane,
-                    });
+        .get(
+            state,
+            key,
+            async || -> Result<_, minewatch_store::StoreError> {
+                let projection = Albers::mongolia();
+                let mut items = Vec::new();
+                let mut q = ListQuery::all(RecordKind::Licence).visible_to(&filter);
+                q.limit = 5_000;
+                loop {
+                    let page = state.store.list(&q).await?;
+                    let done = page.len() < 5_000;
+                    q.offset += page.len() as i64;
+                    for l in page {
+                        let access =
+                            minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
+                        let view = viewer.fields(&l, &access).payload;
+                        // Only an area this viewer may see.
+                        let Some(shape) = view.get("area") else {
+                            continue;
+                        };
+                        let Ok(Record::Licence(licence)) = l.typed() else {
+                            continue;
+                        };
+                        let valid: Vec<Polygon> =
+                            licence.area.iter().flat_map(|p| make_valid(p).0).collect();
+                        let Some(plane) = PlaneArea::new(&valid, &projection) else {
+                            continue;
+                        };
+                        items.push(LicenceArea {
+                            name: display_name(&l, ui.lang),
+                            href: record_href(l.kind, &l.id),
+                            outlines: outer_rings(shape),
+                            plane,
+                        });
+                    }
+                    if done {
+                        break;
+                    }
                 }
-                if done {
-                    break;
-                }
-            }
-            let tree = RTree::new(items.iter().map(|i: &LicenceArea| Some(i.plane.bbox())));
-            Ok(std::sync::Arc::new(LicenceAreas { items, tree }))
-        })
+                let tree = RTree::new(items.iter().map(|i: &LicenceArea| Some(i.plane.bbox())));
+                Ok(std::sync::Arc::new(LicenceAreas { items, tree }))
+            },
+        )
         .await
 }
 
@@ -752,7 +755,8 @@ pub async fn zone_section(
             .query(&zp.bbox())
             .into_iter()
             .map(|i| &licences.items[i])
-            .filter(|l| geo::areas_meet(&l.area, &z.boundary))
+            // Meeting: sharing area or touching, on the plane.
+            .filter(|l| l.plane.distance(zp, 0.0).is_some())
             .map(|l| {
                 let o = l.plane.overlap(zp);
                 (o, l, overlap_text(ui, o, l.plane.area()))
