@@ -644,23 +644,28 @@ pub struct ZoneSection {
     pub more: Option<String>,
 }
 
-/// A licence as the zone pages find it: its area as the viewer may see it, on the
-/// equal-area plane too.
-struct LicenceArea {
+/// A licence as the zone pages and the national map find it: its area as the viewer
+/// may see it, on the equal-area plane.
+pub(crate) struct LicenceArea {
     name: String,
     href: Option<String>,
     outlines: Vec<Vec<(f64, f64)>>,
     plane: PlaneArea,
+    /// The middle of its box in degrees, and its status: for the national map.
+    pub(crate) centre: (f64, f64),
+    pub(crate) status: &'static str,
 }
 
 /// Every licence with an area this viewer may see, with an R-tree of their boxes:
 /// kept until the ledger moves, so a soum's page asks the tree, not every licence.
 pub struct LicenceAreas {
-    items: Vec<LicenceArea>,
+    pub(crate) items: Vec<LicenceArea>,
     tree: RTree,
+    /// Licences this viewer may see without an area (not in `items`).
+    pub(crate) without_area: usize,
 }
 
-async fn licence_areas(
+pub(crate) async fn licence_areas(
     state: &AppState,
     viewer: &Viewer,
     ui: &Ui,
@@ -676,6 +681,7 @@ async fn licence_areas(
             async || -> Result<_, minewatch_store::StoreError> {
                 let projection = Albers::mongolia();
                 let mut items = Vec::new();
+                let mut without_area = 0;
                 let mut q = ListQuery::all(RecordKind::Licence).visible_to(&filter);
                 q.limit = 5_000;
                 loop {
@@ -686,16 +692,20 @@ async fn licence_areas(
                         let access =
                             minewatch_domain::access::RecordAccess::of(l.kind, &l.id, &l.payload);
                         let view = viewer.fields(&l, &access).payload;
-                        // Only an area this viewer may see.
-                        let Some(shape) = view.get("area") else {
+                        let Ok(Record::Licence(licence)) = l.typed() else {
                             continue;
                         };
-                        let Ok(Record::Licence(licence)) = l.typed() else {
+                        // Only an area this viewer may see.
+                        let (Some(shape), Some(BBox([a, b, c, d]))) =
+                            (view.get("area"), BBox::of_area(&licence.area))
+                        else {
+                            without_area += 1;
                             continue;
                         };
                         let valid: Vec<Polygon> =
                             licence.area.iter().flat_map(|p| make_valid(p).0).collect();
                         let Some(plane) = PlaneArea::new(&valid, &projection) else {
+                            without_area += 1;
                             continue;
                         };
                         items.push(LicenceArea {
@@ -703,6 +713,8 @@ async fn licence_areas(
                             href: record_href(l.kind, &l.id),
                             outlines: outer_rings(shape),
                             plane,
+                            centre: ((a + c) / 2.0, (b + d) / 2.0),
+                            status: licence.status.as_str(),
                         });
                     }
                     if done {
@@ -710,7 +722,11 @@ async fn licence_areas(
                     }
                 }
                 let tree = RTree::new(items.iter().map(|i: &LicenceArea| Some(i.plane.bbox())));
-                Ok(std::sync::Arc::new(LicenceAreas { items, tree }))
+                Ok(std::sync::Arc::new(LicenceAreas {
+                    items,
+                    tree,
+                    without_area,
+                }))
             },
         )
         .await

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse};
-use minewatch_domain::geo::{self, BBox};
+use minewatch_domain::geo;
 use minewatch_domain::records::LicenceStatus;
 use minewatch_domain::{Record, RecordKind};
 use minewatch_report::svg::{OverviewCell, overview};
@@ -54,42 +54,20 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer, ui: Ui) -> Page
             &state,
             key,
             async || -> Result<_, minewatch_store::StoreError> {
-                // Squares: counts by status.
+                // Squares: counts by status, from the licences' areas kept for zone pages.
+                let licences = crate::pages::hub::licence_areas(&state, &viewer, &ui).await?;
                 let mut squares: BTreeMap<(i64, i64), BTreeMap<&'static str, usize>> =
                     BTreeMap::new();
-                let (mut drawn, mut without_area) = (0, 0);
-                let mut q = ListQuery::all(RecordKind::Licence).visible_to(&filter);
-                q.limit = 5_000;
-                loop {
-                    let page = state.store.list(&q).await?;
-                    let done = page.len() < 5_000;
-                    q.offset += page.len() as i64;
-                    for r in page {
-                        // The area as this viewer may see it.
-                        let access = minewatch_domain::RecordAccess::of(r.kind, &r.id, &r.payload);
-                        let view = viewer.fields(&r, &access).payload;
-                        let Ok(Record::Licence(l)) =
-                            Record::from_payload(RecordKind::Licence, &view)
-                        else {
-                            continue;
-                        };
-                        let Some(BBox([a, b, c, d])) = BBox::of_area(&l.area) else {
-                            without_area += 1;
-                            continue;
-                        };
-                        let (x, y) = ((a + c) / 2.0, (b + d) / 2.0);
-                        let cell = ((x / CELL).floor() as i64, (y / CELL).floor() as i64);
-                        *squares
-                            .entry(cell)
-                            .or_default()
-                            .entry(l.status.as_str())
-                            .or_insert(0) += 1;
-                        drawn += 1;
-                    }
-                    if done {
-                        break;
-                    }
+                for l in &licences.items {
+                    let (x, y) = l.centre;
+                    let cell = ((x / CELL).floor() as i64, (y / CELL).floor() as i64);
+                    *squares
+                        .entry(cell)
+                        .or_default()
+                        .entry(l.status)
+                        .or_insert(0) += 1;
                 }
+                let (drawn, without_area) = (licences.items.len(), licences.without_area);
                 let cells: Vec<OverviewCell> = squares
                     .into_iter()
                     .map(|((cx, cy), counts)| {
