@@ -86,6 +86,59 @@ fn number(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// A map's scale bar (bottom left) and north arrow (top right). `scale` is pixels per
+/// degree of latitude, which is 111.32 km (to 0.5% anywhere).
+fn furniture(out: &mut String, (w, h): (f64, f64), scale: f64, text: &MapText) {
+    let px_per_km = scale / 111.32;
+    let km = scale_length(px_per_km, 110.0);
+    let len = km * px_per_km;
+    let (sx, sy) = (12.0, h - 12.0);
+    out.push_str(&format!(
+        "<g class=\"map-scale\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"22\" class=\"map-box\"/><path d=\"M{sx:.1},{:.1} V{sy:.1} H{:.1} V{:.1}\"/><text x=\"{sx:.1}\" y=\"{:.1}\">{} {}</text></g>",
+        sx - 4.0,
+        sy - 18.0,
+        len.max(40.0) + 8.0,
+        sy - 5.0,
+        sx + len,
+        sy - 5.0,
+        sy - 8.0,
+        number(km),
+        escape(&text.km)
+    ));
+    let nx = w - 22.0;
+    out.push_str(&format!(
+        "<g class=\"map-north\"><path d=\"M{nx:.1},10 l7,18 l-7,-5 l-7,5 z\"/><text x=\"{nx:.1}\" y=\"42\" text-anchor=\"middle\">{}</text></g>",
+        escape(&text.north)
+    ));
+}
+
+/// A legend in the bottom right corner: each entry's swatch (SVG markup) and label.
+fn legend_box(out: &mut String, (w, h): (f64, f64), entries: &[(String, &str)]) {
+    if entries.is_empty() {
+        return;
+    }
+    let widest = entries
+        .iter()
+        .map(|(_, l)| l.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let bw = 26.0 + widest * 7.0;
+    let bh = 8.0 + 15.0 * entries.len() as f64;
+    let (bx, by) = (w - bw - 6.0, h - bh - 6.0);
+    out.push_str(&format!(
+        "<g class=\"map-legend\"><rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" class=\"map-box\"/>"
+    ));
+    for (i, (swatch, l)) in entries.iter().enumerate() {
+        let y = by + 6.0 + 15.0 * i as f64;
+        out.push_str(&format!(
+            "<g transform=\"translate({:.1},{y:.1})\">{swatch}<text x=\"17\" y=\"9\">{}</text></g>",
+            bx + 5.0,
+            escape(l)
+        ));
+    }
+    out.push_str("</g>");
+}
+
 /// Draws shapes and dots into a 480×320 SVG labelled `label`, north up, with a scale
 /// bar, a north arrow, a legend and the largest other shapes named. Zones do not widen
 /// the map; what lies outside it is cut off. `None` when there is nothing to draw.
@@ -252,29 +305,7 @@ pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str, text: &MapText) ->
             (fy1 - fy0).max(2.0)
         ));
     }
-    // Scale bar, bottom left: a degree of latitude is 111.32 km (to 0.5% anywhere).
-    let px_per_km = scale / 111.32;
-    let km = scale_length(px_per_km, 110.0);
-    let len = km * px_per_km;
-    let (sx, sy) = (12.0, h - 12.0);
-    out.push_str(&format!(
-        "<g class=\"map-scale\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"22\" class=\"map-box\"/><path d=\"M{sx:.1},{:.1} V{sy:.1} H{:.1} V{:.1}\"/><text x=\"{sx:.1}\" y=\"{:.1}\">{} {}</text></g>",
-        sx - 4.0,
-        sy - 18.0,
-        len.max(40.0) + 8.0,
-        sy - 5.0,
-        sx + len,
-        sy - 5.0,
-        sy - 8.0,
-        number(km),
-        escape(&text.km)
-    ));
-    // North arrow, top right.
-    let nx = w - 22.0;
-    out.push_str(&format!(
-        "<g class=\"map-north\"><path d=\"M{nx:.1},10 l7,18 l-7,-5 l-7,5 z\"/><text x=\"{nx:.1}\" y=\"42\" text-anchor=\"middle\">{}</text></g>",
-        escape(&text.north)
-    ));
+    furniture(&mut out, (w, h), scale, text);
     // Legend, bottom right: what is drawn.
     let mut entries: Vec<(String, &str)> = text
         .legend
@@ -297,28 +328,7 @@ pub fn map(shapes: &[MapShape], dots: &[MapDot], label: &str, text: &MapText) ->
             d,
         ));
     }
-    if !entries.is_empty() {
-        let widest = entries
-            .iter()
-            .map(|(_, l)| l.chars().count())
-            .max()
-            .unwrap_or(0) as f64;
-        let bw = 26.0 + widest * 7.0;
-        let bh = 8.0 + 15.0 * entries.len() as f64;
-        let (bx, by) = (w - bw - 6.0, h - bh - 6.0);
-        out.push_str(&format!(
-            "<g class=\"map-legend\"><rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" class=\"map-box\"/>"
-        ));
-        for (i, (swatch, l)) in entries.iter().enumerate() {
-            let y = by + 6.0 + 15.0 * i as f64;
-            out.push_str(&format!(
-                "<g transform=\"translate({:.1},{y:.1})\">{swatch}<text x=\"17\" y=\"9\">{}</text></g>",
-                bx + 5.0,
-                escape(l)
-            ));
-        }
-        out.push_str("</g>");
-    }
+    legend_box(&mut out, (w, h), &entries);
     out.push_str("</svg>");
     Some(out)
 }
@@ -386,47 +396,20 @@ pub fn overview(
             escape(&c.title)
         ));
     }
-    let px_per_km = scale / 111.32;
-    let km = scale_length(px_per_km, 120.0);
-    let len = km * px_per_km;
-    let (sx, sy) = (12.0, h - 10.0);
-    out.push_str(&format!(
-        "<g class=\"map-scale\"><path d=\"M{sx:.1},{:.1} V{sy:.1} H{:.1} V{:.1}\"/><text x=\"{sx:.1}\" y=\"{:.1}\">{} {}</text></g>",
-        sy - 5.0,
-        sx + len,
-        sy - 5.0,
-        sy - 8.0,
-        number(km),
-        escape(&text.km)
-    ));
-    let nx = w - 18.0;
-    out.push_str(&format!(
-        "<g class=\"map-north\"><path d=\"M{nx:.1},8 l7,18 l-7,-5 l-7,5 z\"/><text x=\"{nx:.1}\" y=\"40\" text-anchor=\"middle\">{}</text></g>",
-        escape(&text.north)
-    ));
-    if !legend.is_empty() {
-        let widest = legend
-            .iter()
-            .map(|(_, l)| l.chars().count())
-            .max()
-            .unwrap_or(0) as f64;
-        let bw = 26.0 + widest * 7.0;
-        let bh = 8.0 + 15.0 * legend.len() as f64;
-        let (bx, by) = (w - bw - 6.0, h - bh - 6.0);
-        out.push_str(&format!(
-            "<g class=\"map-legend\"><rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{bw:.1}\" height=\"{bh:.1}\" class=\"map-box\"/>"
-        ));
-        for (i, (class, l)) in legend.iter().enumerate() {
-            let y = by + 6.0 + 15.0 * i as f64;
-            out.push_str(&format!(
-                "<g transform=\"translate({:.1},{y:.1})\"><rect width=\"12\" height=\"9\" class=\"{} swatch\"/><text x=\"17\" y=\"9\">{}</text></g>",
-                bx + 5.0,
-                escape(class),
-                escape(l)
-            ));
-        }
-        out.push_str("</g>");
-    }
+    furniture(&mut out, (w, h), scale, text);
+    let entries: Vec<(String, &str)> = legend
+        .iter()
+        .map(|(class, l)| {
+            (
+                format!(
+                    "<rect width=\"12\" height=\"9\" class=\"{} swatch\"/>",
+                    escape(class)
+                ),
+                l.as_str(),
+            )
+        })
+        .collect();
+    legend_box(&mut out, (w, h), &entries);
     out.push_str("</svg>");
     Some(out)
 }

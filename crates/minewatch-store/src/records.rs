@@ -109,6 +109,27 @@ pub struct ListQuery {
     pub after: Option<(String, String)>,
 }
 
+/// A list query's SQL with its values bound: `$1` kind, `$2` search pattern, `$3`
+/// retracted too, `$4` limit, `$5` offset, then `binds` from `$6` on.
+fn list_query(
+    sql: String,
+    q: &ListQuery,
+    limit: i64,
+    offset: i64,
+    binds: Vec<String>,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(q.kind.as_str().to_owned())
+        .bind(list_pattern(q))
+        .bind(i64::from(q.include_retracted))
+        .bind(limit)
+        .bind(offset);
+    for b in binds {
+        query = query.bind(b);
+    }
+    query
+}
+
 /// The `like` pattern of a list's search text.
 fn list_pattern(q: &ListQuery) -> String {
     match q.search.as_deref().map(str::trim) {
@@ -398,15 +419,7 @@ impl Store {
              where {condition} and $4 = $4 and $5 = $5 and {value} is not null and {value} <> ''
              group by {value} order by {value} limit 5000"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(q.kind.as_str())
-            .bind(list_pattern(q))
-            .bind(i64::from(q.include_retracted))
-            .bind(0_i64)
-            .bind(0_i64);
-        for b in binds {
-            query = query.bind(b);
-        }
+        let query = list_query(sql, q, 0, 0, binds);
         let mut out = Vec::new();
         for row in query.fetch_all(&self.pool).await? {
             let v: Option<String> = row.try_get("v")?;
@@ -430,15 +443,7 @@ impl Store {
             "select {columns} from record r where {condition}
              order by label, id limit $4 offset $5"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(q.kind.as_str())
-            .bind(list_pattern(q))
-            .bind(i64::from(q.include_retracted))
-            .bind(q.limit.clamp(1, 10_000))
-            .bind(q.offset.max(0));
-        for b in binds {
-            query = query.bind(b);
-        }
+        let query = list_query(sql, q, q.limit.clamp(1, 10_000), q.offset.max(0), binds);
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(StoredRecord::from_row).collect()
     }
@@ -450,15 +455,7 @@ impl Store {
         // number their parameters alike.
         let sql =
             format!("select count(*) as n from record r where {condition} and $4 = $4 and $5 = $5");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(q.kind.as_str())
-            .bind(list_pattern(q))
-            .bind(i64::from(q.include_retracted))
-            .bind(0_i64)
-            .bind(0_i64);
-        for b in binds {
-            query = query.bind(b);
-        }
+        let query = list_query(sql, q, 0, 0, binds);
         Ok(query.fetch_one(&self.pool).await?.try_get("n")?)
     }
 
