@@ -487,38 +487,6 @@ impl Store {
         }
         let mut any_indexed = false;
         for f in &q.fields {
-            // A value the kind's list filters by is read from its index.
-            let indexed = q
-                .kind
-                .schema()
-                .value_filters
-                .iter()
-                .any(|v| v.path == f.field);
-            if indexed {
-                // Only a positive filter names few records to start from.
-                any_indexed |= !f.negate;
-                let places: Vec<String> = f
-                    .values
-                    .iter()
-                    .map(|v| {
-                        binds.push(v.clone());
-                        format!("${}", binds.len() + 5)
-                    })
-                    .collect();
-                let found = format!(
-                    "r.id in (select record_id from record_value where field = '{}' and value in ({}))",
-                    f.field,
-                    places.join(", ")
-                );
-                linked.push_str(&match (places.is_empty(), f.negate) {
-                    (true, true) => String::new(),
-                    (true, false) => " and 1 = 0".to_owned(),
-                    (false, true) => format!(" and not {found}"),
-                    (false, false) => format!(" and {found}"),
-                });
-                continue;
-            }
-            let value = self.json_text(f.field);
             let places: Vec<String> = f
                 .values
                 .iter()
@@ -528,25 +496,41 @@ impl Store {
                 })
                 .collect();
             let set = format!("({})", places.join(", "));
-            if f.list {
-                let any = format!(
+            // A value the kind's list filters by is read from its index; another from
+            // the payload (a list's items, or a text).
+            let indexed = q
+                .kind
+                .schema()
+                .value_filters
+                .iter()
+                .any(|v| v.path == f.field);
+            // Only a positive filter names few records to start from.
+            any_indexed |= indexed && !f.negate;
+            let holds = if indexed {
+                format!(
+                    "r.id in (select record_id from record_value where field = '{}' and value in {set})",
+                    f.field
+                )
+            } else if f.list {
+                format!(
                     "exists (select 1 from {} where {} in {set})",
                     self.list_items(f.field),
                     self.list_item()
-                );
-                linked.push_str(&match (places.is_empty(), f.negate) {
-                    (true, true) => String::new(),
-                    (true, false) => " and 1 = 0".to_owned(),
-                    (false, true) => format!(" and not {any}"),
-                    (false, false) => format!(" and {any}"),
-                });
-                continue;
-            }
+                )
+            } else {
+                format!("{} in {set}", self.json_text(f.field))
+            };
+            let absent = if indexed || f.list {
+                format!("not {holds}")
+            } else {
+                let value = self.json_text(f.field);
+                format!("({value} is null or {value} not in {set})")
+            };
             linked.push_str(&match (places.is_empty(), f.negate) {
                 (true, true) => String::new(),
                 (true, false) => " and 1 = 0".to_owned(),
-                (false, true) => format!(" and ({value} is null or {value} not in {set})"),
-                (false, false) => format!(" and {value} in {set}"),
+                (false, true) => format!(" and {absent}"),
+                (false, false) => format!(" and {holds}"),
             });
         }
         if with_cursor && let Some((label, id)) = &q.after {
