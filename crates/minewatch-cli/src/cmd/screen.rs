@@ -14,16 +14,18 @@ use minewatch_domain::geo::{Albers, PlaneArea, make_valid};
 use minewatch_domain::records::{Polygon, Zone};
 use minewatch_domain::spatial::{MeasureZone, measure};
 use minewatch_domain::{Record, RecordKind};
-use minewatch_formats::cadastre;
 use minewatch_formats::sheet::{self, Format};
+use minewatch_formats::table::Cell;
 use minewatch_formats::table::parse_wkt_polygon;
+use minewatch_formats::{cadastre, gis};
 use serde_json::{Value, json};
 
 use super::{Global, display};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// csv or json.
+    /// csv or json; gpkg, kml or shp (a zipped Shapefile) with `-o`, each pair with the
+    /// licence's shape.
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Also list protection zones this close to a licence, in metres (soums and aimags
@@ -47,6 +49,23 @@ pub struct Args {
     #[arg(long)]
     pub threads: Option<usize>,
 }
+
+/// The columns of a screening, in order.
+const COLUMNS: [&str; 13] = [
+    "licence",
+    "licence_area_ha",
+    "reported_area_ha",
+    "area_difference_percent",
+    "area_differs",
+    "zone_id",
+    "zone_code",
+    "zone_name",
+    "zone_type",
+    "overlap_ha",
+    "overlap_m2",
+    "licence_share_percent",
+    "distance_m",
+];
 
 /// A licence to screen.
 struct Lic {
@@ -195,10 +214,13 @@ async fn from_store(global: &Global) -> anyhow::Result<(Vec<Lic>, Vec<Zn>)> {
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let json_out = match args.format.as_str() {
+    let format = args.format.as_str();
+    let json_out = match format {
         "csv" => false,
         "json" => true,
-        other => bail!("unknown format {other:?}: expected csv or json"),
+        "gpkg" | "kml" | "shp" if args.output.is_some() => false,
+        "gpkg" | "kml" | "shp" => bail!("--format {format} writes a file: give it with -o"),
+        other => bail!("unknown format {other:?}: expected csv, json, gpkg, kml or shp"),
     };
     if !(0.0..=100_000.0).contains(&args.within) {
         bail!("--within is in metres, from 0 to 100000");
@@ -236,6 +258,9 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let found = measure(&lic_areas, &measure_zones, args.within, threads);
 
     let mut rows: Vec<Value> = Vec::with_capacity(found.len());
+    // Each row's licence shape, for the GIS formats.
+    let mut shapes: Vec<Vec<Polygon>> = Vec::new();
+    let gis_out = matches!(format, "gpkg" | "kml" | "shp");
     let ha = |m2: f64| (m2 / 100.0).round() / 100.0;
     for m in &found {
         let l = &licences[m.licence];
@@ -260,27 +285,58 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             "licence_share_percent": if own > 0.0 { (m.overlap_m2 / own * 1000.0).round() / 10.0 } else { 0.0 },
             "distance_m": (m.distance_m * 10.0).round() / 10.0,
         }));
+        if gis_out {
+            shapes.push(valid(&l.area));
+        }
+    }
+    if gis_out {
+        // Each pair as a feature with the licence's shape, in a layer named `screening`.
+        let layer = gis::Layer {
+            name: "screening".into(),
+            columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+            geometry_columns: Vec::new(),
+            geometry_kind: gis::GeometryKind::MultiPolygon,
+            features: rows
+                .iter()
+                .zip(shapes)
+                .map(|(r, ps)| gis::Feature {
+                    cells: COLUMNS
+                        .iter()
+                        .map(|c| match &r[*c] {
+                            Value::Null => Cell::Empty,
+                            Value::String(s) => Cell::Text(s.clone()),
+                            other => Cell::Text(other.to_string()),
+                        })
+                        .collect(),
+                    geometry: gis::Geometry::Polygons(ps),
+                })
+                .collect(),
+        };
+        let path = args.output.as_ref().expect("checked above");
+        match format {
+            "kml" => std::fs::write(path, gis::kml::write(&layer))
+                .with_context(|| format!("writing {}", display(path)))?,
+            "shp" => std::fs::write(
+                path,
+                gis::shp::write(&layer).map_err(|e| anyhow::anyhow!("{}: {e}", display(path)))?,
+            )
+            .with_context(|| format!("writing {}", display(path)))?,
+            _ => {
+                let _ = std::fs::remove_file(path);
+                minewatch_store::geopackage::write(path, std::slice::from_ref(&layer))
+                    .await
+                    .with_context(|| format!("writing {}", display(path)))?;
+            }
+        }
+        eprintln!("{}: {} pairs", display(path), rows.len());
+        return Ok(ExitCode::SUCCESS);
     }
     let bytes = if json_out {
         let mut b = serde_json::to_vec_pretty(&rows).expect("JSON");
         b.push(b'\n');
         b
     } else {
-        let columns = [
-            "licence",
-            "licence_area_ha",
-            "reported_area_ha",
-            "area_difference_percent",
-            "area_differs",
-            "zone_id",
-            "zone_code",
-            "zone_name",
-            "zone_type",
-            "overlap_ha",
-            "overlap_m2",
-            "licence_share_percent",
-            "distance_m",
-        ];
+        let columns = COLUMNS;
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(columns).expect("in memory");
         for r in &rows {

@@ -556,6 +556,49 @@ fn screening_the_records_gives_what_screening_the_files_gives() {
     assert_eq!(one["zone_type"], "soum");
     assert_eq!(one["zone_code"], "4613");
     assert_eq!(one["licence_share_percent"], 100.0);
+    // The same pairs as GIS layers, each with its licence's shape.
+    for (format, file, source) in [
+        ("gpkg", "screening.gpkg", "screening.gpkg"),
+        ("shp", "screening.shp.zip", "/vsizip/screening.shp.zip"),
+        ("kml", "screening.kml", "screening.kml"),
+    ] {
+        let path = tmp.path().join(file);
+        assert_exit(
+            &minewatch(
+                &data,
+                &["screen", "--format", format, "-o", path.to_str().unwrap()],
+            ),
+            0,
+        );
+        let source = source.replace(
+            "screening",
+            &tmp.path().join("screening").display().to_string(),
+        );
+        let Some(info) = ogrinfo(&["-ro", "-so", "-al", &source]) else {
+            return;
+        };
+        assert!(
+            info.contains(&format!("Feature Count: {}", rows.len())),
+            "{format}: {info}"
+        );
+        let column = if format == "gpkg" { "geom" } else { "geometry" };
+        let valid = ogrinfo(&[
+            "-ro",
+            &source,
+            "-dialect",
+            "sqlite",
+            "-sql",
+            &format!("select count(*) as n from screening where ST_IsValid({column}) = 1"),
+        ])
+        .unwrap();
+        assert!(
+            valid.contains(&format!("n (Integer) = {}", rows.len())),
+            "{format}: {valid}"
+        );
+    }
+    // A GIS format needs a file.
+    let o = minewatch(&data, &["screen", "--format", "gpkg"]);
+    assert!(!o.status.success());
 }
 
 /// `ogrinfo ARGS…`'s output, or `None` (with a skip or a failure) without GDAL.
