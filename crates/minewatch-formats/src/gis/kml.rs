@@ -215,7 +215,8 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Layer, String> {
                         }
                     }
                     "coordinates" if in_placemark => {
-                        let points = parse_coordinates(&text)?;
+                        let points = parse_coordinates(&text)
+                            .map_err(|e| format!("placemark {}: {e}", rows.len() + 1))?;
                         if path.iter().any(|t| t == "Polygon") {
                             if let Some(p) = polygons.last_mut() {
                                 p.rings.push(points);
