@@ -116,7 +116,6 @@ impl Store {
             field: "zone_type",
             values: ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             negate: true,
-            list: false,
         };
         let mut out = Vec::new();
         for r in self.all_matching(RecordKind::Zone, Some(filter)).await? {

@@ -138,8 +138,9 @@ fn list_pattern(q: &ListQuery) -> String {
     }
 }
 
-/// A test of one text field of the payload, e.g. a zone's `zone_type`, a licence's
-/// `soum.mn`, or one item of a list (a licence's `minerals`).
+/// A test of one text field of the payload, e.g. a zone's `zone_type`. A kind's value
+/// filters (a licence's `soum.mn`, or an item of its `minerals`) are read from the
+/// index the projection keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FieldFilter {
     /// A field name, or `field.member` (a localized name's `soum.mn`): ASCII letters,
@@ -148,8 +149,6 @@ pub struct FieldFilter {
     pub values: Vec<String>,
     /// Keep the records whose field is none of `values` (or absent) instead.
     pub negate: bool,
-    /// The field is a list of texts: keep the records with any item among `values`.
-    pub list: bool,
 }
 
 impl FieldFilter {
@@ -377,47 +376,33 @@ impl Store {
         }
     }
 
-    /// The items of a list field of the record aliased `r`, as a table `j`.
-    fn list_items(&self, field: &'static str) -> String {
-        assert!(field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'));
-        match self.backend {
-            Backend::Sqlite => format!("json_each(r.payload, '$.{field}') j"),
-            Backend::Postgres => format!(
-                "jsonb_array_elements_text(case jsonb_typeof(r.payload::jsonb -> '{field}') when 'array' then r.payload::jsonb -> '{field}' else '[]'::jsonb end) j(v)"
-            ),
-        }
-    }
-
-    /// An item of [`Store::list_items`].
-    fn list_item(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "j.value",
-            Backend::Postgres => "j.v",
-        }
-    }
-
-    /// The values a text field (or, with `list`, the items of a list field) takes among
-    /// the records `q` finds, each with how many records have it, in text order: the
-    /// choices of a list's filter (a licence list's soums and minerals).
+    /// The values a kind's value filter (`KindSchema::value_filters`, by its payload
+    /// path) takes among the records `q` finds, each with how many records have it, in
+    /// text order: the choices of a list's filter (a licence list's soums and minerals).
+    /// Read from the index the projection keeps, not from every payload.
     pub async fn distinct_values(
         &self,
         q: &ListQuery,
         field: &'static str,
-        list: bool,
     ) -> Result<Vec<(String, i64)>, StoreError> {
+        if !q
+            .kind
+            .schema()
+            .value_filters
+            .iter()
+            .any(|v| v.path == field)
+        {
+            return Err(StoreError::Config(format!(
+                "{field} is not one of the values a {} list filters by",
+                q.kind
+            )));
+        }
         let (condition, binds) = self.list_condition(q, false);
-        let (from, value) = if list {
-            (
-                format!("record r cross join {}", self.list_items(field)),
-                self.list_item().to_owned(),
-            )
-        } else {
-            ("record r".to_owned(), self.json_text(field))
-        };
         let sql = format!(
-            "select {value} as v, count(*) as n from {from}
-             where {condition} and $4 = $4 and $5 = $5 and {value} is not null and {value} <> ''
-             group by {value} order by {value} limit 5000"
+            "select x.value as v, count(*) as n
+             from record r join record_value x on x.record_id = r.id and x.field = '{field}'
+             where {condition} and $4 = $4 and $5 = $5 and x.value <> ''
+             group by x.value order by x.value limit 5000"
         );
         let query = list_query(sql, q, 0, 0, binds);
         let mut out = Vec::new();
@@ -511,16 +496,10 @@ impl Store {
                     "r.id in (select record_id from record_value where field = '{}' and value in {set})",
                     f.field
                 )
-            } else if f.list {
-                format!(
-                    "exists (select 1 from {} where {} in {set})",
-                    self.list_items(f.field),
-                    self.list_item()
-                )
             } else {
                 format!("{} in {set}", self.json_text(f.field))
             };
-            let absent = if indexed || f.list {
+            let absent = if indexed {
                 format!("not {holds}")
             } else {
                 let value = self.json_text(f.field);

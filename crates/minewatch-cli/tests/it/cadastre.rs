@@ -27,6 +27,11 @@ fn shared() -> Option<PathBuf> {
     }
 }
 
+/// `minewatch import licence FILE --preset PRESET` in `data`.
+fn import_preset(data: &Path, file: &str, preset: &str) -> std::process::Output {
+    minewatch(data, &["import", "licence", file, "--preset", preset])
+}
+
 fn parts(root: &Path) -> [PathBuf; 2] {
     [
         root.join("mining/eiti-mongolia-licences-part1.json"),
@@ -120,7 +125,7 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
     );
     assert_eq!(ledger_entries(&data), before, "a dry run writes nothing");
 
-    let o = minewatch(&data, &["import", "licence", one, "--preset", "eiti"]);
+    let o = import_preset(&data, one, "eiti");
     assert_exit(&o, 0);
     let said = stdout(&o);
     for want in [
@@ -136,7 +141,7 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
     ] {
         assert!(said.contains(want), "{want:?} in {said}");
     }
-    let o = minewatch(&data, &["import", "licence", two, "--preset", "eiti"]);
+    let o = import_preset(&data, two, "eiti");
     assert_exit(&o, 0);
     // Holders of the first file are matched by registration number; the eight licences
     // both files list are the same records.
@@ -222,7 +227,7 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
 
     // The same file again changes nothing.
     let before = ledger_entries(&data);
-    let o = minewatch(&data, &["import", "licence", one, "--preset", "eiti"]);
+    let o = import_preset(&data, one, "eiti");
     assert!(
         stdout(&o).contains("1000 licence row(s): 0 new, 0 corrected, 1000 unchanged"),
         "{}",
@@ -233,16 +238,7 @@ fn the_eiti_map_imports_as_it_comes_with_its_preset() {
     // The MRPAM listing: licences already recorded get its status and area and keep
     // their place, shape and holder; the others are recorded without a place.
     let mrpam = root.join("mining/mrpam-cmcs-licences-2020-attributes.csv");
-    let o = minewatch(
-        &data,
-        &[
-            "import",
-            "licence",
-            mrpam.to_str().unwrap(),
-            "--preset",
-            "mrpam",
-        ],
-    );
+    let o = import_preset(&data, mrpam.to_str().unwrap(), "mrpam");
     assert_exit(&o, 0);
     assert!(
         stdout(&o).contains("imported 2782 licence row(s): 1447 new, 1335 corrected"),
@@ -293,16 +289,7 @@ area = "Хил"
          XV-12346,Алтан Хайрхан ХХК,5012345,Төв,Заамар,Түр зогсоосон,,\n",
     )
     .unwrap();
-    let o = minewatch(
-        &data,
-        &[
-            "import",
-            "licence",
-            file.to_str().unwrap(),
-            "--preset",
-            mapping.to_str().unwrap(),
-        ],
-    );
+    let o = import_preset(&data, file.to_str().unwrap(), mapping.to_str().unwrap());
     assert_exit(&o, 1);
     assert!(
         stdout(&o).contains(
@@ -319,16 +306,7 @@ area = "Хил"
     // Said what it means, the file imports whole, with its own column kept.
     let text = std::fs::read_to_string(&mapping).unwrap() + "\"Түр зогсоосон\" = \"suspended\"\n";
     std::fs::write(&mapping, text).unwrap();
-    let o = minewatch(
-        &data,
-        &[
-            "import",
-            "licence",
-            file.to_str().unwrap(),
-            "--preset",
-            mapping.to_str().unwrap(),
-        ],
-    );
+    let o = import_preset(&data, file.to_str().unwrap(), mapping.to_str().unwrap());
     assert_exit(&o, 0);
     assert!(
         stdout(&o).contains("imported 2 licence row(s): 2 new"),
@@ -351,32 +329,27 @@ area = "Хил"
         "name = \"x\"\nlayout = \"csv\"\n[columns]\nnumber = \"a\"\nowner = \"b\"\n",
     )
     .unwrap();
-    let o = minewatch(
-        &data,
-        &[
-            "import",
-            "licence",
-            file.to_str().unwrap(),
-            "--preset",
-            mapping.to_str().unwrap(),
-        ],
-    );
+    let o = import_preset(&data, file.to_str().unwrap(), mapping.to_str().unwrap());
     assert!(!o.status.success());
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("[columns] owner: not a licence field"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = minewatch(
-        &data,
-        &[
-            "import",
-            "licence",
-            file.to_str().unwrap(),
-            "--preset",
-            "cadastre-2019",
-        ],
+    // The wrong preset for a file is said, not an import of nothing.
+    let o = import_preset(&data, file.to_str().unwrap(), "mrpam");
+    assert_exit(&o, 1);
+    assert!(
+        stdout(&o).contains("the file has no column ")
+            && stdout(&o).contains("code (for number)")
+            && stdout(&o).contains("its columns are "),
+        "{}",
+        stdout(&o)
     );
+    let o = import_preset(&data, file.to_str().unwrap(), "eiti");
+    assert_exit(&o, 1);
+    assert!(stdout(&o).contains("not valid JSON"), "{}", stdout(&o));
+    let o = import_preset(&data, file.to_str().unwrap(), "cadastre-2019");
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected eiti, mrpam or a mapping file"));
 }
 
@@ -477,19 +450,7 @@ fn screening_the_records_gives_what_screening_the_files_gives() {
     assert_exit(&minewatch(&data, &["init"]), 0);
     let [one, _] = parts(&root);
     let soums = root.join("boundaries/mng_adm2_soum_nso_hdx.geojson");
-    assert_exit(
-        &minewatch(
-            &data,
-            &[
-                "import",
-                "licence",
-                one.to_str().unwrap(),
-                "--preset",
-                "eiti",
-            ],
-        ),
-        0,
-    );
+    assert_exit(&import_preset(&data, one.to_str().unwrap(), "eiti"), 0);
     assert_exit(
         &minewatch(&data, &["import", "zone", soums.to_str().unwrap()]),
         0,
@@ -629,19 +590,7 @@ fn geopackage_kml_and_shapefile_exports_open_in_gdal_and_import_back_unchanged()
     let data = tmp.path().join("data");
     assert_exit(&minewatch(&data, &["init"]), 0);
     let [one, _] = parts(&root);
-    assert_exit(
-        &minewatch(
-            &data,
-            &[
-                "import",
-                "licence",
-                one.to_str().unwrap(),
-                "--preset",
-                "eiti",
-            ],
-        ),
-        0,
-    );
+    assert_exit(&import_preset(&data, one.to_str().unwrap(), "eiti"), 0);
     let soums = root.join("boundaries/mng_adm2_soum_nso_hdx.geojson");
     assert_exit(
         &minewatch(&data, &["import", "zone", soums.to_str().unwrap()]),
@@ -798,16 +747,7 @@ fn licence_layers_gdal_writes_import_through_a_mapping() {
         .unwrap();
         let data = tmp.path().join(format!("data-{file}"));
         assert_exit(&minewatch(&data, &["init"]), 0);
-        let o = minewatch(
-            &data,
-            &[
-                "import",
-                "licence",
-                path.to_str().unwrap(),
-                "--preset",
-                mapping.to_str().unwrap(),
-            ],
-        );
+        let o = import_preset(&data, path.to_str().unwrap(), mapping.to_str().unwrap());
         assert_exit(&o, 0);
         assert!(
             stdout(&o).contains("imported 2 licence row(s): 2 new"),

@@ -207,7 +207,8 @@ pub fn thin(ring: &[[f64; 2]], max: usize) -> Vec<[f64; 2]> {
 mod tests {
     use super::*;
 
-    fn poly(rings: &[&[(f64, f64)]]) -> Polygon {
+    /// A polygon from rings of `(x, y)`, for the geometry tests.
+    pub(super) fn poly(rings: &[&[(f64, f64)]]) -> Polygon {
         Polygon {
             rings: rings
                 .iter()

@@ -285,15 +285,7 @@ pub fn make_valid(polygon: &Polygon) -> (Vec<Polygon>, Vec<Fix>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn poly(rings: &[&[(f64, f64)]]) -> Polygon {
-        Polygon {
-            rings: rings
-                .iter()
-                .map(|r| r.iter().map(|&(x, y)| [x, y]).collect())
-                .collect(),
-        }
-    }
+    use crate::geo::tests::poly;
 
     fn area(ps: &[Polygon]) -> f64 {
         ps.iter()

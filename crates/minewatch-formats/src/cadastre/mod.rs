@@ -464,6 +464,43 @@ pub fn read(
     today: Date,
 ) -> Result<Cadastre, SheetError> {
     let mut rows = rows(mapping, input)?;
+    // A file that is not what the mapping reads (the wrong preset, an empty export) says
+    // so, instead of importing nothing without a word.
+    if rows.is_empty() {
+        return Err(SheetError {
+            place: None,
+            reason: format!("the file holds no licences to read as {}", mapping.name),
+        });
+    }
+    let present: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|r| r.cells.keys().map(String::as_str))
+        .collect();
+    let missing: Vec<String> = mapping
+        .columns
+        .iter()
+        .filter(|(target, column)| {
+            !(target.as_str() == "area" && mapping.layout.has_geometry())
+                && !present.contains(column.as_str())
+        })
+        .map(|(target, column)| format!("{column} (for {target})"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(SheetError {
+            place: None,
+            reason: format!(
+                "the file has no column {} that {} names; its columns are {}",
+                missing.join(", "),
+                mapping.name,
+                present
+                    .iter()
+                    .take(30)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
     let mut out = Cadastre::default();
     let mut repairs: Vec<Repair> = Vec::new();
     for row in &mut rows {

@@ -567,7 +567,6 @@ async fn zones(
         field: "zone_type",
         values: types.iter().map(|t| (*t).to_owned()).collect(),
         negate,
-        list: false,
     }];
     Ok(state
         .store
@@ -671,7 +670,8 @@ pub(crate) async fn licence_areas(
     ui: &Ui,
 ) -> Result<std::sync::Arc<LicenceAreas>, minewatch_store::StoreError> {
     let filter = viewer.filter();
-    let key = format!("{filter:?}|{}", ui.lang.code());
+    // A licence's name is its number in either language: one index per reach of viewer.
+    let key = format!("{filter:?}");
     state
         .kept
         .licence_areas

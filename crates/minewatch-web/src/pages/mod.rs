@@ -194,7 +194,7 @@ pub async fn list(
             continue;
         };
         let chosen = params.values.get(*name).map(|s| s.trim()).unwrap_or("");
-        let (path, list) = (vf.path, vf.list);
+        let path = vf.path;
         let options: Vec<Choice> = if field.choices.is_empty() {
             let prefix = format!("{kind}|{path}|{:?}", viewer.filter());
             let base = ListQuery::all(kind).visible_to(&viewer.filter());
@@ -206,7 +206,7 @@ pub async fn list(
                     prefix,
                     async || -> Result<_, minewatch_store::StoreError> {
                         Ok(std::sync::Arc::new(
-                            state.store.distinct_values(&base, path, list).await?,
+                            state.store.distinct_values(&base, path).await?,
                         ))
                     },
                 )
@@ -245,7 +245,6 @@ pub async fn list(
                 field: path,
                 values: vec![chosen.to_owned()],
                 negate: false,
-                list,
             });
         }
         filters.push(crate::templates::ListFilter {
