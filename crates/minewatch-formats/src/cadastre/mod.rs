@@ -480,8 +480,9 @@ pub fn read(
         .columns
         .iter()
         .filter(|(target, column)| {
-            !(target.as_str() == "area" && mapping.layout.has_geometry())
-                && !present.contains(column.as_str())
+            // A GIS layer's area is its geometry, not a column.
+            let geometry = target.as_str() == "area" && mapping.layout.has_geometry();
+            !(geometry || present.contains(column.as_str()))
         })
         .map(|(target, column)| format!("{column} (for {target})"))
         .collect();
