@@ -14,3 +14,4 @@ pub mod json;
 pub mod media;
 pub mod sheet;
 pub mod table;
+pub mod water;

@@ -225,6 +225,19 @@ pub struct LawView {
     pub confidence: String,
     pub note: String,
     pub articles: Vec<ArticleView>,
+    /// The protection zones the law draws around water, each with its width or why
+    /// there is none.
+    pub water_zones: Vec<WaterZoneView>,
+}
+
+/// A pack's water protection zone on the law page.
+pub struct WaterZoneView {
+    pub title: String,
+    /// "200 m from rivers, lakes, springs", or that the width is unknown.
+    pub width: String,
+    pub source: String,
+    pub confidence: String,
+    pub note: String,
 }
 
 #[derive(Template)]

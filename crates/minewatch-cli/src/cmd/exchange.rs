@@ -82,6 +82,29 @@ pub struct ImportArgs {
     /// recorded companies or created, in the same transaction.
     #[arg(long, value_name = "eiti|mrpam|FILE.toml")]
     pub preset: Option<String>,
+    /// With `water`: the pack's water zone to draw (`mn.long-name-200m`); by default
+    /// every one whose width the pack gives.
+    #[arg(long, value_name = "ID")]
+    pub rule: Option<String>,
+    /// With `water`: a width in metres the pack does not give (an aimag Khural's
+    /// resolution); needs --source.
+    #[arg(long, value_name = "METRES", allow_negative_numbers = true)]
+    pub width: Option<f64>,
+    /// With `water` and --width: where the width comes from (a resolution's number,
+    /// date and link).
+    #[arg(long, value_name = "TEXT")]
+    pub source: Option<String>,
+    /// With `water` and --width: the date the zones count from (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// With `water` and --width: the zone type (a spatial duty's: water-protection,
+    /// headwater…).
+    #[arg(long, default_value = "water-protection")]
+    pub zone_type: String,
+    /// With `water`: what every feature is (river, lake or spring); by default each
+    /// feature's geometry says (a line, a polygon, a point).
+    #[arg(long, value_name = "river|lake|spring")]
+    pub water: Option<String>,
 }
 
 pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -100,6 +123,9 @@ pub async fn import(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCod
     }
     if let Some(preset) = &args.preset {
         return import_cadastre(global, &args, preset).await;
+    }
+    if args.kind == "water" {
+        return import_water(global, &args).await;
     }
     let kinds = parse_kinds(&args.kind)?;
     let encoding = match &args.encoding {
@@ -394,6 +420,193 @@ async fn import_cadastre_with(
         }
     }
     Ok(code)
+}
+
+/// `import water FILE`: protection zones drawn around a file's rivers, lakes and
+/// springs, by the pack's widths or one given with its source; one transaction.
+async fn import_water(global: &Global, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    use minewatch_formats::water::{self, Water, Width};
+    let name = display(&args.file);
+    let pack = super::gaps::load_pack(None)?;
+    let kind = match &args.water {
+        Some(w) => Some(
+            Water::parse(w)
+                .with_context(|| format!("--water {w:?}: expected river, lake or spring"))?,
+        ),
+        None => None,
+    };
+    let spatial: Vec<&str> = pack
+        .duties
+        .iter()
+        .filter_map(|d| d.zone.as_deref())
+        .collect();
+    // The widths to draw, each with the kinds of water it covers.
+    let mut widths: Vec<(Width, Vec<String>)> = Vec::new();
+    match (args.width, &args.rule) {
+        (Some(_), Some(rule)) => {
+            bail!("give --rule {rule} (the pack's width) or --width with --source, not both")
+        }
+        (Some(metres), None) => {
+            if !(metres.is_finite() && metres > 0.0) {
+                bail!("--width {metres}: a width in metres above 0");
+            }
+            let Some(source) = args
+                .source
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            else {
+                bail!(
+                    "--width needs --source: the resolution or law that sets {metres} m (its number, date and link)"
+                );
+            };
+            if !spatial.contains(&args.zone_type.as_str()) {
+                bail!(
+                    "--zone-type {:?}: no duty of the pack reads it; expected one of {}",
+                    args.zone_type,
+                    spatial.join(", ")
+                );
+            }
+            let since = match &args.since {
+                Some(d) => Some(
+                    d.parse::<jiff::civil::Date>()
+                        .with_context(|| format!("--since {d:?}: expected a date as YYYY-MM-DD"))?,
+                ),
+                None => None,
+            };
+            let all = Water::ALL.map(|w| w.as_str().to_owned()).to_vec();
+            widths.push((
+                Width {
+                    rule: None,
+                    metres,
+                    zone_type: args.zone_type.clone(),
+                    since,
+                    source: source.to_owned(),
+                },
+                all,
+            ));
+        }
+        (None, rule) => {
+            if args.source.is_some() || args.since.is_some() {
+                bail!("--source and --since go with --width");
+            }
+            let chosen: Vec<_> = match rule {
+                Some(id) => vec![pack.water_zone(id).with_context(|| {
+                    format!(
+                        "--rule {id:?}: the pack has no such water zone; it has {}",
+                        pack.water_zones
+                            .iter()
+                            .map(|w| w.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?],
+                None => pack.water_zones.iter().collect(),
+            };
+            for w in chosen {
+                let Some(metres) = w.metres else {
+                    println!(
+                        "{name}: {} ({}): the width is not in the pack's sources, so no zone is drawn for it. {}",
+                        w.id,
+                        w.title.en.as_deref().unwrap_or_default(),
+                        w.note.as_deref().unwrap_or("Give --width with --source.")
+                    );
+                    continue;
+                };
+                println!(
+                    "{name}: {} m around every {} ({}; {} confidence: {}){}",
+                    metres,
+                    w.water.join(", "),
+                    w.id,
+                    w.confidence.as_str(),
+                    w.source,
+                    w.note
+                        .as_deref()
+                        .map(|n| format!(". {n}"))
+                        .unwrap_or_default()
+                );
+                widths.push((
+                    Width {
+                        rule: Some(w.id.clone()),
+                        metres,
+                        zone_type: w.zone.clone(),
+                        since: pack.law(&w.law).and_then(|l| l.date),
+                        source: w.source.clone(),
+                    },
+                    w.water.clone(),
+                ));
+            }
+            if widths.is_empty() {
+                println!("{name}: nothing was imported");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("reading {name}"))?
+        .len();
+    if size > args.max_mb * 1_000_000 {
+        bail!(
+            "{name}: the file is {} MB; imports take at most {} MB (--max-mb)",
+            size.div_ceil(1_000_000),
+            args.max_mb
+        );
+    }
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {name}"))?;
+    let features = match water::read(&bytes, kind) {
+        Ok(f) => f,
+        Err(e) => {
+            for line in e.lines() {
+                println!("{name}: {line}");
+            }
+            println!("{name}: nothing was imported");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let count = |w: Water| features.iter().filter(|f| f.water == w).count();
+    println!(
+        "{name}: {} river(s), {} lake(s), {} spring(s)",
+        count(Water::River),
+        count(Water::Lake),
+        count(Water::Spring)
+    );
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.clone());
+    let mut sheet = minewatch_formats::sheet::Sheet::default();
+    for (width, kinds) in &widths {
+        let part = water::zones(
+            &features,
+            width,
+            |w| kinds.iter().any(|k| k == w.as_str()),
+            &file_name,
+        );
+        if sheet.header.is_empty() {
+            sheet.header = part.header;
+        }
+        sheet.rows.extend(part.rows);
+        sheet.notes.extend(part.notes);
+    }
+    let store = global.open_store().await?;
+    let report = store
+        .import_sheet(
+            &Author::named(&args.author),
+            RecordKind::Zone,
+            sheet,
+            args.dry_run,
+            &mut |_, _| {},
+        )
+        .await;
+    store.close().await;
+    let report = report?;
+    print_report(&args.file, &report);
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_report(path: &Path, r: &ImportReport) {

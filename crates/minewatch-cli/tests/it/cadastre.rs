@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::{assert_exit, minewatch, stdout};
 
-fn shared() -> Option<PathBuf> {
+pub(crate) fn shared() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     if root
         .join("mining/eiti-mongolia-licences-part1.json")
@@ -28,11 +28,11 @@ fn shared() -> Option<PathBuf> {
 }
 
 /// `minewatch import licence FILE --preset PRESET` in `data`.
-fn import_preset(data: &Path, file: &str, preset: &str) -> std::process::Output {
+pub(crate) fn import_preset(data: &Path, file: &str, preset: &str) -> std::process::Output {
     minewatch(data, &["import", "licence", file, "--preset", preset])
 }
 
-fn parts(root: &Path) -> [PathBuf; 2] {
+pub(crate) fn parts(root: &Path) -> [PathBuf; 2] {
     [
         root.join("mining/eiti-mongolia-licences-part1.json"),
         root.join("mining/eiti-mongolia-licences-part2.json"),

@@ -6,11 +6,13 @@
 use crate::records::Polygon;
 
 mod area;
+mod buffer;
 mod project;
 mod rtree;
 mod valid;
 
 pub use area::PlaneArea;
+pub use buffer::{WaterShape, buffer};
 pub use project::{Albers, MONGOLIA_PROJ};
 pub use rtree::RTree;
 pub use valid::{Fix, make_valid};

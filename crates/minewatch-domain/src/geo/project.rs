@@ -71,6 +71,32 @@ impl Albers {
         let theta = self.n * (lon.to_radians() - self.lon0);
         [rho * theta.sin(), self.rho0 - rho * theta.cos()]
     }
+
+    /// `[x, y]` in metres back to `[lon, lat]` in degrees (Snyder eqs. 14-8 to 14-11;
+    /// the latitude from q by eq. 3-16, iterated).
+    pub fn unproject(&self, [x, y]: [f64; 2]) -> [f64; 2] {
+        let (dy, n) = (self.rho0 - y, self.n);
+        let sign = n.signum();
+        let rho = (x * x + dy * dy).sqrt() * sign;
+        let theta = (x * sign).atan2(dy * sign);
+        let q_target = (self.c - (rho * n / A).powi(2)) / n;
+        let (e2, e) = (e2(), e2().sqrt());
+        let mut phi = (q_target / 2.0).clamp(-1.0, 1.0).asin();
+        for _ in 0..15 {
+            let s = phi.sin();
+            let w = 1.0 - e2 * s * s;
+            let next = phi
+                + w * w / (2.0 * phi.cos())
+                    * (q_target / (1.0 - e2) - s / w
+                        + (1.0 / (2.0 * e)) * ((1.0 - e * s) / (1.0 + e * s)).ln());
+            let done = (next - phi).abs() < 1e-13;
+            phi = next;
+            if done {
+                break;
+            }
+        }
+        [(self.lon0 + theta / n).to_degrees(), phi.to_degrees()]
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +118,11 @@ mod tests {
             assert!(
                 (got[0] - want[0]).abs() < 0.05 && (got[1] - want[1]).abs() < 0.05,
                 "{ll:?}: {got:?}, PROJ says {want:?}"
+            );
+            let back = p.unproject(got);
+            assert!(
+                (back[0] - ll[0]).abs() < 1e-9 && (back[1] - ll[1]).abs() < 1e-9,
+                "{ll:?} came back as {back:?}"
             );
         }
     }

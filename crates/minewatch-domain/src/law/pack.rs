@@ -404,6 +404,35 @@ pub struct Template {
     pub confidence: Confidence,
 }
 
+/// The kinds of water a [`WaterZone`] draws a zone around.
+pub const WATER_KINDS: [&str; 3] = ["river", "lake", "spring"];
+
+/// A protection zone the law draws around water: every river, lake or spring of the
+/// kinds listed gets a zone of type `zone` reaching `metres` from it. `metres` is left
+/// out where our sources do not give the width; then zones are drawn only with a width
+/// a person gives with its own source (a Khural resolution), never a guessed one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaterZone {
+    pub id: String,
+    pub title: Localized,
+    /// The zone type it makes: one a spatial duty keeps licences out of.
+    pub zone: String,
+    /// `river`, `lake`, `spring`.
+    pub water: Vec<String>,
+    #[serde(default)]
+    pub metres: Option<f64>,
+    /// The law that sets it; the zone counts from the law's date.
+    pub law: String,
+    /// The article, where our sources give it.
+    #[serde(default)]
+    pub article: Option<String>,
+    pub source: String,
+    pub confidence: Confidence,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PackFile {
@@ -425,6 +454,8 @@ struct PackFile {
     holiday: Vec<Holiday>,
     #[serde(default)]
     template: Vec<Template>,
+    #[serde(default)]
+    water_zone: Vec<WaterZone>,
 }
 
 /// A loaded, checked pack.
@@ -439,6 +470,7 @@ pub struct Pack {
     pub calendar_spec: Option<CalendarSpec>,
     pub holidays: Vec<Holiday>,
     pub templates: Vec<Template>,
+    pub water_zones: Vec<WaterZone>,
     calendar: Option<Calendar>,
 }
 
@@ -519,7 +551,7 @@ fn weekday(s: &str) -> Option<Weekday> {
 
 /// The files of the Mongolian pack (`packs/mn`), built into the binary so a fresh
 /// install needs no files.
-pub const MONGOLIAN_PACK_FILES: [(&str, &str); 6] = [
+pub const MONGOLIAN_PACK_FILES: [(&str, &str); 7] = [
     (
         "packs/mn/pack.toml",
         include_str!("../../../../packs/mn/pack.toml"),
@@ -543,6 +575,10 @@ pub const MONGOLIAN_PACK_FILES: [(&str, &str); 6] = [
     (
         "packs/mn/templates.toml",
         include_str!("../../../../packs/mn/templates.toml"),
+    ),
+    (
+        "packs/mn/zones.toml",
+        include_str!("../../../../packs/mn/zones.toml"),
     ),
 ];
 
@@ -601,6 +637,7 @@ impl Pack {
         let mut calendar_spec: Option<(usize, CalendarSpec)> = None;
         let mut holidays = Vec::new();
         let mut templates = Vec::new();
+        let mut water_zones = Vec::new();
         for (i, p) in parsed {
             if let Some(pi) = p.pack {
                 if info.is_some() {
@@ -626,6 +663,7 @@ impl Pack {
             standards.extend(p.standard.into_iter().map(|x| (i, x)));
             holidays.extend(p.holiday.into_iter().map(|x| (i, x)));
             templates.extend(p.template.into_iter().map(|x| (i, x)));
+            water_zones.extend(p.water_zone.into_iter().map(|x| (i, x)));
         }
         let Some((info_origin, info)) = info else {
             checker.problems.push(PackDiagnostic {
@@ -683,6 +721,7 @@ impl Pack {
         let duty_ids = unique(&mut checker, &duties, "duty", |d| &d.id);
         let standard_ids = unique(&mut checker, &standards, "standard", |s| &s.id);
         unique(&mut checker, &templates, "template", |t| &t.id);
+        unique(&mut checker, &water_zones, "water_zone", |w| &w.id);
 
         let sourced = |checker: &mut Checker, o: usize, id: &str, kind: &str, source: &str| {
             if source.trim().is_empty() {
@@ -920,6 +959,59 @@ impl Pack {
             }
             sourced(&mut checker, *o, &t.id, "template", &t.source);
         }
+        let spatial_zones: HashSet<&str> = duties
+            .iter()
+            .filter_map(|(_, d)| d.zone.as_deref())
+            .collect();
+        for (o, w) in &water_zones {
+            let here = format!("\"{}\"", w.id);
+            let mut wrong = |field: &str, message: String| {
+                checker.at(*o, &here, &format!("water_zone.{field}"), message);
+            };
+            if !both_languages(&w.title) {
+                wrong(
+                    "title",
+                    format!("{:?}: give the title in both mn and en", w.id),
+                );
+            }
+            if !spatial_zones.contains(w.zone.as_str()) {
+                wrong(
+                    "zone",
+                    format!(
+                        "{:?}: no spatial duty keeps licences out of {:?} zones",
+                        w.id, w.zone
+                    ),
+                );
+            }
+            if w.water.is_empty() || w.water.iter().any(|k| !WATER_KINDS.contains(&k.as_str())) {
+                wrong(
+                    "water",
+                    format!("{:?}: expected a list of {}", w.id, WATER_KINDS.join(", ")),
+                );
+            }
+            if w.metres.is_some_and(|m| !(m.is_finite() && m > 0.0)) {
+                wrong(
+                    "metres",
+                    format!(
+                        "{:?}: a width in metres above 0, or none where the law's is unknown",
+                        w.id
+                    ),
+                );
+            }
+            if !law_ids.contains(w.law.as_str()) {
+                wrong("law", format!("{:?}: unknown law {:?}", w.id, w.law));
+            }
+            if w.article
+                .as_deref()
+                .is_some_and(|a| !article_ids.contains(a))
+            {
+                wrong(
+                    "article",
+                    format!("{:?}: unknown article {:?}", w.id, w.article),
+                );
+            }
+            sourced(&mut checker, *o, &w.id, "water_zone", &w.source);
+        }
         if !checker.problems.is_empty() {
             return Err(checker.problems);
         }
@@ -942,6 +1034,7 @@ impl Pack {
             calendar_spec: calendar_spec.map(|(_, c)| c),
             holidays: holidays.into_iter().map(|(_, x)| x).collect(),
             templates: templates.into_iter().map(|(_, x)| x).collect(),
+            water_zones: water_zones.into_iter().map(|(_, x)| x).collect(),
             calendar,
         })
     }
@@ -972,6 +1065,10 @@ impl Pack {
 
     pub fn duty(&self, id: &str) -> Option<&Duty> {
         self.duties.iter().find(|d| d.id == id)
+    }
+
+    pub fn water_zone(&self, id: &str) -> Option<&WaterZone> {
+        self.water_zones.iter().find(|w| w.id == id)
     }
 
     pub fn standard(&self, id: &str) -> Option<&Standard> {
@@ -1023,6 +1120,7 @@ impl Pack {
             ("standards", self.standards.len()),
             ("holidays", self.holidays.len()),
             ("templates", self.templates.len()),
+            ("water zones", self.water_zones.len()),
             ("authority types", self.authority_types.len()),
         ])
     }
@@ -1377,5 +1475,49 @@ confidence = "high"
         .unwrap_err();
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].field, "duty.basis_note");
+    }
+
+    #[test]
+    fn a_water_zone_gives_a_sourced_width_or_none() {
+        let mn = Pack::mongolian().unwrap();
+        let long_name = mn.water_zone("mn.long-name-200m").unwrap();
+        assert_eq!(long_name.metres, Some(200.0));
+        assert_eq!(long_name.zone, "water-protection");
+        // The Water Law's widths are not in our sources: no width is made up.
+        assert_eq!(
+            mn.water_zone("mn.water-law-protection-zone")
+                .unwrap()
+                .metres,
+            None
+        );
+        let bad = r#"
+[[water_zone]]
+id = "x.bad"
+title = { mn = "Муу", en = "Bad" }
+zone = "mud"
+water = ["ocean"]
+metres = -5
+law = "no-law"
+source = ""
+confidence = "low"
+"#;
+        let mut files = MONGOLIAN_PACK_FILES.to_vec();
+        files.push(("bad.toml", bad));
+        let errs = Pack::from_files(&files).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        for field in [
+            "water_zone.zone",
+            "water_zone.water",
+            "water_zone.metres",
+            "water_zone.law",
+            "water_zone.source",
+        ] {
+            assert!(fields.contains(&field), "{field} not in {errs:?}");
+        }
+        assert!(
+            errs.iter()
+                .all(|e| e.file == "bad.toml" && e.line.is_some()),
+            "{errs:?}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::{OrPage, PageError};
 use crate::i18n::Ui;
-use crate::templates::{ArticleView, DutyView, LawPage, LawView};
+use crate::templates::{ArticleView, DutyView, LawPage, LawView, WaterZoneView};
 
 type PageResult = Result<Response, PageError>;
 
@@ -83,6 +83,32 @@ pub async fn library(
                 });
             }
         }
+        let water_zones: Vec<WaterZoneView> = pack
+            .water_zones
+            .iter()
+            .filter(|w| w.law == law.id)
+            .map(|w| {
+                let water = w
+                    .water
+                    .iter()
+                    .map(|k| ui.t(&format!("water-kind-{k}")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                WaterZoneView {
+                    title: ui.pick(&w.title).to_owned(),
+                    width: match w.metres {
+                        Some(m) => ui.t_args(
+                            "law-water-zone-width",
+                            &[("metres", m.to_string()), ("water", water)],
+                        ),
+                        None => ui.t_args("law-water-zone-unknown", &[("water", water)]),
+                    },
+                    source: w.source.clone(),
+                    confidence: ui.t(&format!("confidence-{}", w.confidence.as_str())),
+                    note: w.note.clone().unwrap_or_default(),
+                }
+            })
+            .collect();
         if law_hit || !articles.is_empty() {
             laws.push(LawView {
                 title: ui.pick(&law.title).to_owned(),
@@ -91,6 +117,7 @@ pub async fn library(
                 confidence: ui.t(&format!("confidence-{}", law.confidence.as_str())),
                 note: law.note.clone().unwrap_or_default(),
                 articles,
+                water_zones,
             });
         }
     }

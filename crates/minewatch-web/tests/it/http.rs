@@ -490,9 +490,22 @@ async fn the_law_library_shows_laws_articles_and_duties_with_sources() {
     ] {
         assert!(en.body.contains(want), "{want} missing");
     }
+    // The widths of water protection zones: the sourced one, and the unknown one said
+    // to be unknown rather than guessed.
+    assert!(
+        en.body
+            .contains("A protection zone within 200 m of rivers, lakes, springs.")
+    );
+    assert!(en.body.contains(
+        "The width of the protection zone of rivers, lakes, springs is not in our sources"
+    ));
     let mn = app.get_lang("/law", "mn").await;
     assert!(mn.body.contains("Ашигт малтмалын тухай хууль"));
     assert!(mn.body.contains("Орон нутагтай гэрээ байгуулах"));
+    assert!(
+        mn.body
+            .contains("Хамгаалалтын бүсийн өргөн: усны эргээс 200 метр (гол, нуур, булаг).")
+    );
     // Search narrows to what matches, across laws, articles and duties.
     let q = app.get("/law?q=Naadam").await;
     assert!(
