@@ -202,8 +202,22 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     }
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+    // Notes of one duty come by the thousand on a national cadastre: a few of each, and
+    // how many more.
+    let mut shown: std::collections::HashMap<Option<&str>, usize> = Default::default();
     for d in &eval.diagnostics {
-        eprintln!("note: {}", d.message);
+        let n = shown.entry(d.duty.as_deref()).or_default();
+        *n += 1;
+        if *n <= 3 {
+            eprintln!("note: {}", d.message);
+        }
+    }
+    for (duty, n) in shown.iter().filter(|(_, n)| **n > 3) {
+        eprintln!(
+            "note: … and {} more like these{}",
+            n - 3,
+            duty.map(|d| format!(" for {d}")).unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
