@@ -523,13 +523,17 @@ fn count_like(count: DayCount, n: u32) -> DayCount {
     }
 }
 
-/// The pack's deadline duty for requests of `t`: the `request` duty its sending
-/// triggers.
-pub fn duty_for(pack: &Pack, t: RequestType) -> Option<&Duty> {
+/// The pack's deadline duty for requests of `t` sent on `on`: the `request` duty its
+/// sending triggers under the law in force that day (the 2011 information law's, or
+/// the 2021 law's that replaced it).
+pub fn duty_for(pack: &Pack, t: RequestType, on: Date) -> Option<&Duty> {
     let (sent, _) = t.events();
-    pack.duties
-        .iter()
-        .find(|d| d.subject == "request" && d.trigger.as_deref() == Some(sent) && d.days.is_some())
+    pack.duties.iter().find(|d| {
+        d.subject == "request"
+            && d.trigger.as_deref() == Some(sent)
+            && d.days.is_some()
+            && pack.duty_in_force(d).contains(on)
+    })
 }
 
 /// The step that started the clock: the last sending by email (resending restarts
@@ -557,7 +561,7 @@ pub fn standing(
     let last = seen.last().map_or(State::Draft, |s| s.state);
     let clock_start = clock_step(channel, seen.iter().copied()).map(|s| s.date);
     let answered = seen.iter().find(|s| s.state.is_answer()).map(|s| s.date);
-    let duty = duty_for(pack, t);
+    let duty = duty_for(pack, t, clock_start.unwrap_or(as_of));
     let mut standing = Standing {
         state: last,
         clock_start,
@@ -832,7 +836,10 @@ mod tests {
         );
         assert_eq!(st.due, Some(date(2025, 7, 23)));
         assert_eq!(st.state, State::Sent);
-        assert_eq!(st.duty.as_deref(), Some("mn.information-request-reply"));
+        assert_eq!(
+            st.duty.as_deref(),
+            Some("mn.information-request-reply-2021")
+        );
         let how = st.derivation().unwrap();
         assert!(
             how.starts_with("Tue 8 Jul 2025 + 7 working days, skipping 10–15 Jul 2025 (Naadam)"),
@@ -1081,7 +1088,7 @@ mod tests {
         let gap = eval
             .gaps
             .iter()
-            .find(|g| &*g.duty == "mn.information-request-reply")
+            .find(|g| &*g.duty == "mn.information-request-reply-2021")
             .unwrap();
         let page = standing(
             &p,

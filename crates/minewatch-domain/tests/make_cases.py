@@ -32,7 +32,7 @@ def gap(duty,subject,status,due=None,**kw):
 def lic(id,t="mining",**kw):
     l={"id":id,"licence_type":t,"holder":"company-1","authorities":{"aimag-governor":"auth-tov-governor","soum-governor":"auth-zaamar-governor"}}; l.update(kw); return l
 
-R="mn.information-request-reply"
+R="mn.information-request-reply-2021"
 due1=add_working("2025-07-08",7)
 assert due1=="2025-07-23", due1
 sent=[ev("req-1-sent","request-sent","req-1","2025-07-08",to="auth-zaamar-governor")]
@@ -95,7 +95,8 @@ case("emp-start-after-due-date","Operations from 15 Nov 2025: the first report i
 case("emp-ends-with-revocation","Revoked on 1 Jun 2024: only the 2023 report was owed.",[M],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2023-01-01"),ev("rv","licence-revoked","lic-1","2024-06-01")]},[gap(M,"lic-1","unverified","2023-11-01")])
 
 W="mn.disclosure-every-14-days"
-case("disclosure-every-14-days","Watched from 1 May 2025: updated 10 May (in time for 15 May) and 30 May (late for 29 May); next due 12 Jun.",[W],"2025-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2025-05-01"),ev("u1","disclosure-updated","auth-zaamar-governor","2025-05-10"),ev("u2","disclosure-updated","auth-zaamar-governor","2025-05-30")]},[gap(W,"auth-zaamar-governor","met","2025-05-15"),gap(W,"auth-zaamar-governor","met_late","2025-05-29"),gap(W,"auth-zaamar-governor","pending","2025-06-12")])
+case("disclosure-every-14-days","Government Resolution 411/2013 (in force until 17 May 2022), watched from 1 May 2021: updated 10 May (in time for 15 May) and 30 May (late for 29 May); next due 12 Jun.",[W],"2021-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2021-05-01"),ev("u1","disclosure-updated","auth-zaamar-governor","2021-05-10"),ev("u2","disclosure-updated","auth-zaamar-governor","2021-05-30")]},[gap(W,"auth-zaamar-governor","met","2021-05-15"),gap(W,"auth-zaamar-governor","met_late","2021-05-29"),gap(W,"auth-zaamar-governor","pending","2021-06-12")])
+case("disclosure-after-its-resolution-was-repealed","Resolution 411/2013 was repealed by Resolution 201 of 18 May 2022, whose update periods are not in the pack: a watch started in 2025 owes nothing under it, and no period due after 17 May 2022 is counted.",[W],"2025-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2025-05-01"),ev("w2","disclosure-watch-started","auth-mrpam","2022-04-20")]},[gap(W,"auth-mrpam","unverified","2022-05-04")])
 
 T="mn.revocation-repeat-violations"
 vio=[ev("v1","violation","lic-1","2023-01-10"),ev("v2","violation","lic-1","2023-08-01"),ev("v3","violation","lic-1","2024-05-01")]
@@ -112,7 +113,7 @@ case("spatial-three-zones","Overlaps headwaters (breached), checked clear of wat
 PM=["mn.air-pm10-inspection","mn.public-warning-air"]
 hourly=[{"id":f"h{i}","subject":"st-1","parameter":"pm10","value":v,"averaging":"1h","date":"2025-04-02"} for i,v in enumerate([100,120,140])]
 dueI=add_cal("2025-04-02",30)
-case("pm10-daily-mean-exceeds","Hourly PM10 of 100, 120, 140 µg/m³ average 120 over the day, above 100: an inspection within 30 days (done); 10× is not reached, so the warning duty is met.",PM,"2025-06-01",{"measurements":hourly,"events":[ev("insp","inspection","st-1","2025-04-20")]},[gap(PM[0],"st-1","met",dueI,trigger="h0+h1+h2"),gap(PM[1],"st-1","met")])
+case("pm10-daily-mean-exceeds","Hourly PM10 of 100, 120, 140 µg/m³ average 120 over the day, above 100: an inspection within 30 days (done); 10× is not reached, so the public warning was never owed (not_owed, not met).",PM,"2025-06-01",{"measurements":hourly,"events":[ev("insp","inspection","st-1","2025-04-20")]},[gap(PM[0],"st-1","met",dueI,trigger="h0+h1+h2"),gap(PM[1],"st-1","not_owed")])
 dueW=add_cal("2025-04-02",1)
 case("pm10-ten-times","A daily PM10 of 1200 µg/m³: an inspection and a public warning are owed; neither recorded.",PM,"2025-06-01",{"measurements":[{"id":"d1","subject":"st-1","parameter":"pm10","value":1200,"averaging":"24h","date":"2025-04-02"}]},[gap(PM[0],"st-1","unverified",dueI),gap(PM[1],"st-1","unverified",dueW)])
 DO="mn.public-warning-water-oxygen"
@@ -120,7 +121,7 @@ case("dissolved-oxygen-warning","Dissolved oxygen of 1.5 mg/L (at or below 2): a
 N="mn.noise-night-limit"
 case("night-noise-breach","Night noise of 50 dBA against 45: a breach by the emitter, no action needed to show it.",[N],"2025-06-01",{"measurements":[{"id":"n1","subject":"camp-edge","parameter":"noise","value":50,"averaging":"night8h","date":"2025-05-05"}]},[gap(N,"camp-edge","breached","2025-05-05")])
 WA="mn.water-ammonium-inspection"
-case("water-within-limit","Ammonium 0.4 mg/L is within 0.5: met.",[WA],"2025-06-01",{"measurements":[{"id":"w1","subject":"river-1","parameter":"nh4","value":0.4,"averaging":"sample","date":"2025-05-05"}]},[gap(WA,"river-1","met")])
+case("water-within-limit","Ammonium 0.4 mg/L is within 0.5: the inspection an exceedance makes owed was never owed.",[WA],"2025-06-01",{"measurements":[{"id":"w1","subject":"river-1","parameter":"nh4","value":0.4,"averaging":"sample","date":"2025-05-05"}]},[gap(WA,"river-1","not_owed")])
 
 K="mn.agreement-commitments"
 case("commitment-late","A payment due Mon 31 Mar 2025 was made on 10 Apr: met late.",[K],"2025-06-01",{"licences":[lic("lic-1")],"events":[ev("due","commitment-due","lic-1","2025-03-31"),ev("paid","commitment-fulfilled","lic-1","2025-04-10")]},[gap(K,"lic-1","met_late","2025-03-31")])
@@ -132,4 +133,24 @@ dueL=add_cal("2025-07-09",3)
 assert dueL=="2025-07-16", dueL
 case("publication-due-moves-off-naadam","Granted Wed 9 Jul 2025 + 3 days = Sat 12 Jul in Naadam: due Wed 16 Jul; published that day.",[L],"2025-08-01",{"licences":[lic("lic-1",granted="2025-07-09")],"events":[ev("p","licence-published","lic-1","2025-07-16")]},[gap(L,"lic-1","met",dueL)])
 case("several-licences-at-once","Two licences, two duties: each licence gets its own gaps.",[E,P],"2025-06-01",{"licences":[lic("lic-1",granted="2025-01-15"),lic("lic-2",granted="2025-02-01")],"events":[ev("w1","works-started","lic-1","2025-03-01"),ev("e1","eia-conclusion","lic-1","2025-02-01"),ev("w2","works-started","lic-2","2025-03-01"),ev("c2","community-consultation","lic-2","2025-01-20")]},[gap(P,"lic-1","unverified","2025-01-15"),gap(P,"lic-2","met","2025-02-01"),gap(E,"lic-1","met","2025-03-01"),gap(E,"lic-2","unverified","2025-03-01")])
+# ---- The law in force on the day (laws.toml: in_force_from / in_force_until) ----------
+R11="mn.information-request-reply"
+dueR11=add_working("2020-03-02",7)
+case("request-under-the-2011-law","A request sent on 2 Mar 2020 is owed under the 2011 information law (in force 1 Dec 2011 to 30 Apr 2022), cited as such; the 2021 law's duty owes nothing for it.",[R11,R],"2020-04-01",{"events":[ev("s","request-sent","req-1","2020-03-02",to="auth-zaamar-governor")]},[gap(R11,"req-1","overdue",dueR11)])
+dueR21=add_working("2023-03-01",7)
+case("request-under-the-2021-law","A request sent on 1 Mar 2023 is owed under the 2021 Law on Transparency of Public Information (from 1 May 2022) only.",[R11,R],"2023-04-01",{"events":[ev("s","request-sent","req-1","2023-03-01",to="auth-zaamar-governor")]},[gap(R,"req-1","overdue",dueR21)])
+dueX=add_working("2022-04-28",7)
+case("request-across-the-law-change","Sent on Thu 28 Apr 2022, two days before the 2011 law's last day: the law of the sending day governs the whole deadline, which falls in May under the new law.",[R11,R],"2022-06-01",{"events":[ev("s","request-sent","req-1","2022-04-28",to="auth-zaamar-governor"),ev("a","request-answered","req-1",dueX)]},[gap(R11,"req-1","met",dueX,evidence=["s","a"])])
+case("request-before-any-information-law","A request sent in June 2011, before the 2011 law came into force on 1 Dec 2011: no duty in the pack was owed.",[R11,R],"2011-09-01",{"events":[ev("s","request-sent","req-1","2011-06-20")]},[])
+case("hand-delivered-request","A request handed over on 3 Jun 2024 (its receipt stamped that day) is owed from the day of delivery, like one sent by email.",[R],"2024-07-01",{"events":[ev("d","request-sent","req-7","2024-06-03",to="auth-mrpam")]},[gap(R,"req-7","overdue",add_working("2024-06-03",7),bearer="auth-mrpam")])
+I="mn.air-pm10-inspection"
+dueI16=add_cal("2016-08-01",30)
+case("standard-not-yet-in-force","PM10 of 300 µg/m³ on 1 Dec 2015 came before MNS 4585:2016 applied (8 Jul 2016): it is compared with nothing; the same on 1 Aug 2016 makes an inspection owed.",[I],"2016-12-01",{"measurements":[{"id":"m15","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2015-12-01"},{"id":"m16","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2016-08-01"}]},[gap(I,"st-1","unverified",dueI16,trigger="m16")])
+case("standard-not-yet-in-force-only","Only readings from before MNS 4585:2016 applied: nothing is owed and nothing is said about them.",[I],"2016-12-01",{"measurements":[{"id":"m15","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2015-12-01"}]},[])
+case("emp-report-before-its-order","Operating since 2017, as of 1 Jun 2021: reports due on 1 Nov 2017, 2018 and 2019 came before order A/618 of 2019 surely applied (the pack counts it from 1 Jan 2020); the 2020 report is unverified, the 2021 one pending.",[M],"2021-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2017-01-01")]},[gap(M,"lic-1","unverified","2020-11-01"),gap(M,"lic-1","pending","2021-11-01")])
+PW="mn.public-warning-air"
+case("public-warning-not-owed-below-ten-times","A daily PM10 of 150 µg/m³ exceeds the standard but not ten times: the public warning was never owed.",[PW],"2025-06-01",{"measurements":[{"id":"d1","subject":"st-1","parameter":"pm10","value":150,"averaging":"24h","date":"2025-04-02"}]},[gap(PW,"st-1","not_owed")])
+N="mn.noise-night-limit"
+case("noise-limit-kept-is-met","The holder kept within the night noise limit: met (a limit that binds the holder is complied with, not 'not owed').",[N],"2025-06-01",{"measurements":[{"id":"n1","subject":"lic-1","parameter":"noise","value":40,"averaging":"night8h","date":"2025-05-01"}],"licences":[lic("lic-1")]},[gap(N,"lic-1","met")])
+
 print(n,"cases")

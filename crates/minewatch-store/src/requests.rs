@@ -118,7 +118,11 @@ impl Store {
         today: Date,
     ) -> Result<Letter, StoreError> {
         let (_, q) = self.request(id).await?;
-        let template = letter::template_for(pack, q.request_type).ok_or_else(|| {
+        // The law of the day the request went (or goes, if it goes today).
+        let sent = requests::standing(pack, q.request_type, q.channel, &q.steps, today)
+            .clock_start
+            .unwrap_or(today);
+        let template = letter::template_for(pack, q.request_type, sent).ok_or_else(|| {
             StoreError::Config(format!(
                 "the pack has no letter template for {} requests (templates.toml)",
                 q.request_type.as_str()
@@ -136,7 +140,7 @@ impl Store {
         {
             values.insert("requester", who);
         }
-        values.insert("basis", basis(pack, &q, lang));
+        values.insert("basis", basis(pack, &q, lang, sent));
         values.insert("ask", q.ask.clone());
         let st = requests::standing(pack, q.request_type, q.channel, &q.steps, today);
         let (date, due) = match (st.clock_start, st.due) {
@@ -381,10 +385,10 @@ fn clock_state(channel: requests::Channel) -> State {
 /// duty the request asks about. A duty the pack holds as coalition policy (no article)
 /// is not cited to an authority, and an article whose number the pack does not know
 /// is cited by its law's title alone.
-fn basis(pack: &Pack, q: &Request, lang: Lang) -> String {
+fn basis(pack: &Pack, q: &Request, lang: Lang, on: Date) -> String {
     let mut parts: Vec<String> = Vec::new();
     let duties = [
-        requests::duty_for(pack, q.request_type),
+        requests::duty_for(pack, q.request_type, on),
         q.basis_duty.as_deref().and_then(|id| pack.duty(id)),
     ];
     for d in duties.into_iter().flatten() {

@@ -531,7 +531,7 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
     let gaps = gaps.as_array().unwrap();
     let request = gaps
         .iter()
-        .find(|g| g["duty"] == "mn.information-request-reply" && g["subject"] == "req-1")
+        .find(|g| g["duty"] == "mn.information-request-reply-2021" && g["subject"] == "req-1")
         .expect("the request's gap");
     for key in [
         "duty",
@@ -589,7 +589,7 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
     let rows: Vec<&str> = csv.lines().collect();
     assert!(rows[0].starts_with("duty,status,bearer,subject,trigger,due"));
     assert_eq!(rows.len(), 2, "only the overdue request: {csv}");
-    assert!(rows[1].starts_with("mn.information-request-reply,overdue,"));
+    assert!(rows[1].starts_with("mn.information-request-reply-2021,overdue,"));
     let o = minewatch(
         &data,
         &[

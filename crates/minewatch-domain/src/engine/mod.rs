@@ -9,8 +9,9 @@
 //!
 //! Statuses (DESIGN.md §5): `pending` (not due yet), `overdue` (due, not done, and we
 //! would know if it had been), `breached` (a record shows it was not done, or done out
-//! of order, or a limit was exceeded), `met`, `met_late`, and `unverified` (nothing is
-//! recorded either way: we do not know, and say so).
+//! of order, or a limit was exceeded), `met`, `met_late`, `unverified` (nothing is
+//! recorded either way: we do not know, and say so), and `not_owed` (what would make
+//! the duty owed did not happen: a limit a warning waits on was never reached).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::explain::{Explanation, Extension, Limit, Why};
 use crate::law::calendar::{DayCount, DueDate};
-use crate::law::pack::{Due, Duty, DutyKind, Every, Pack, Rule, Silence, Standard};
+use crate::law::pack::{Due, Duty, DutyKind, Every, InForce, Pack, Rule, Silence, Standard};
 use crate::text::{Lang, Localized};
 
 mod index;
@@ -147,16 +148,20 @@ pub enum Status {
     Met,
     MetLate,
     Unverified,
+    /// Nothing was owed: the event that would make the duty owed did not happen (a
+    /// limit that makes a warning owed was never reached). Not "met": nobody acted.
+    NotOwed,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Pending,
         Status::Overdue,
         Status::Breached,
         Status::Met,
         Status::MetLate,
         Status::Unverified,
+        Status::NotOwed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -167,6 +172,7 @@ impl Status {
             Status::Met => "met",
             Status::MetLate => "met_late",
             Status::Unverified => "unverified",
+            Status::NotOwed => "not_owed",
         }
     }
 
@@ -197,13 +203,17 @@ pub struct Gap {
     /// Ids of the facts behind the status.
     pub evidence: Vec<Text>,
     pub confidence: crate::law::pack::Confidence,
+    /// The day the duty became owed (its trigger's, a period's due date, a
+    /// measurement's): the law in force that day is the one cited.
+    pub on: Option<Date>,
 }
 
 impl Gap {
-    /// The provisions the duty rests on ("not set by law" for policy defaults).
+    /// The provisions the duty rests on as they stood on the day it became owed ("not
+    /// set by law" for policy defaults).
     pub fn citation(&self, pack: &Pack, lang: Lang) -> String {
         pack.duty(&self.duty)
-            .map(|d| pack.citation(d, lang))
+            .map(|d| pack.citation_on(d, lang, self.on))
             .unwrap_or_default()
     }
 
@@ -421,6 +431,7 @@ pub fn evaluate_with(pack: &Pack, facts: &Facts, as_of: Date, options: Options) 
                 whys: FastMap::default(),
                 buf: String::new(),
                 gaps: Vec::with_capacity(index.room(duty)),
+                in_force: pack.duty_in_force(duty),
             };
             // A checked pack's duties all have a rule (`check_duty`); one built by
             // hand without its fields makes no gaps.

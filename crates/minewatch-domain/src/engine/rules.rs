@@ -31,6 +31,8 @@ pub(super) struct DutyRun<'d> {
     /// Where texts are written before they become a `Text` (one allocation, not two).
     pub(super) buf: String,
     pub(super) gaps: Vec<Gap>,
+    /// The days the duty can be owed (its law's, and its own).
+    pub(super) in_force: InForce,
 }
 
 impl DutyRun<'_> {
@@ -58,6 +60,9 @@ pub(super) struct Finding {
     pub(super) why: Option<Arc<Why>>,
     pub(super) evidence: Vec<Text>,
     pub(super) trigger: Option<Text>,
+    /// The day the duty became owed (a trigger's, a period's due date, a measurement's),
+    /// which decides the law that applies; `None`: the evaluation's day.
+    pub(super) on: Option<Date>,
 }
 
 /// The evidence of a gap: the fact that made it owed, and the one that decided it.
@@ -154,6 +159,11 @@ impl<'f> Ctx<'_, 'f> {
     }
 
     pub(super) fn push(&self, d: &mut DutyRun, s: Sid, trigger: Option<Ev>, f: Finding) {
+        // A duty is owed under the law in force on the day it arose; on another day
+        // (before the law, or after it was replaced) this duty owes nothing.
+        if !d.in_force.contains(f.on.unwrap_or(self.as_of)) {
+            return;
+        }
         let bearer = self.bearer(d, s, trigger);
         d.gaps.push(Gap {
             duty: d.id.clone(),
@@ -166,6 +176,7 @@ impl<'f> Ctx<'_, 'f> {
             why: f.why,
             evidence: f.evidence,
             confidence: d.duty.confidence,
+            on: f.on,
         });
     }
 
@@ -290,6 +301,7 @@ impl<'f> Ctx<'_, 'f> {
                 why: Some(derivation),
                 evidence: evidence(&t.id, decided),
                 trigger: Some(t.id.clone()),
+                on: Some(t.date),
             },
         );
     }
@@ -330,6 +342,7 @@ impl<'f> Ctx<'_, 'f> {
                     why: Some(derivation),
                     evidence: evidence(&b.id, decided),
                     trigger: Some(b.id.clone()),
+                    on: Some(b.date),
                 },
             );
         }
@@ -393,6 +406,7 @@ impl<'f> Ctx<'_, 'f> {
                         why: Some(derivation.clone()),
                         evidence: evidence(&start.id, decided),
                         trigger: Some(trigger),
+                        on: Some(*due),
                     },
                 );
             }
@@ -419,6 +433,7 @@ impl<'f> Ctx<'_, 'f> {
                 .entry(standard.id.clone())
                 .or_insert_with(|| Rc::new(aggregate(self.index, standard, &facts.measurements))),
         );
+        let window = standard.in_force();
         let minimum = standard.direction.as_deref() == Some("min");
         let bound = standard.limit * multiple;
         let exceeds = |v: f64| if minimum { v <= bound } else { v > bound };
@@ -441,10 +456,26 @@ impl<'f> Ctx<'_, 'f> {
             if !self.applies(d, s) && duty.subject == "licence" {
                 continue;
             }
-            let mut exceeded = values.iter().filter(|v| exceeds(v.value)).peekable();
+            // A value measured before the standard applied (or after it ended) is
+            // compared with nothing.
+            let counted = values.iter().filter(|v| window.contains(v.date)).count();
+            if counted == 0 {
+                continue;
+            }
+            let mut exceeded = values
+                .iter()
+                .filter(|v| window.contains(v.date) && exceeds(v.value))
+                .peekable();
             if exceeded.peek().is_none() {
+                // Within the limit: the party the limit binds complied (met); an action
+                // an exceedance would have made owed was never owed.
+                let status = if duty.action.is_empty() {
+                    Status::Met
+                } else {
+                    Status::NotOwed
+                };
                 let derivation = Arc::new(Why::WithinLimit {
-                    values: values.len(),
+                    values: counted,
                     limit: Arc::clone(&limit),
                 });
                 self.push(
@@ -452,11 +483,16 @@ impl<'f> Ctx<'_, 'f> {
                     s,
                     None,
                     Finding {
-                        status: Status::Met,
+                        status,
                         due: None,
                         why: Some(derivation),
-                        evidence: values.iter().flat_map(|v| aggregates.ids(v)).collect(),
+                        evidence: values
+                            .iter()
+                            .filter(|v| window.contains(v.date))
+                            .flat_map(|v| aggregates.ids(v))
+                            .collect(),
                         trigger: None,
+                        on: None,
                     },
                 );
                 continue;
@@ -488,6 +524,7 @@ impl<'f> Ctx<'_, 'f> {
                             why: Some(text),
                             evidence: aggregates.ids(v).collect(),
                             trigger,
+                            on: Some(v.date),
                         },
                     );
                 } else {
@@ -514,6 +551,7 @@ impl<'f> Ctx<'_, 'f> {
                             why: Some(derivation),
                             evidence: ids,
                             trigger,
+                            on: Some(v.date),
                         },
                     );
                 }
@@ -575,6 +613,7 @@ impl<'f> Ctx<'_, 'f> {
                     })),
                     evidence: ids,
                     trigger: Some(t.id.clone()),
+                    on: Some(t.date),
                 },
             );
         }
@@ -612,6 +651,7 @@ impl<'f> Ctx<'_, 'f> {
                     why: None,
                     evidence,
                     trigger: overlap.map(|c| c.id.clone()),
+                    on: None,
                 },
             );
         }

@@ -2,6 +2,7 @@
 //! `{placeholders}`. The text of a letter is law-adjacent content, so it lives in the
 //! pack (mn and en); this module only fills it in.
 
+use jiff::civil::Date;
 use std::collections::BTreeMap;
 
 use crate::law::pack::{Pack, Template};
@@ -37,10 +38,11 @@ pub struct Letter {
     pub missing: Vec<String>,
 }
 
-/// The template for a request of type `t`: the first whose duties include the duty the
-/// request's sending triggers (for a complaint, the complaint-reply duty).
-pub fn template_for(pack: &Pack, t: RequestType) -> Option<&Template> {
-    let duty = duty_for(pack, t)?;
+/// The template for a request of type `t` sent on `on`: the first whose duties include
+/// the duty the request's sending triggers that day (for a complaint, the
+/// complaint-reply duty).
+pub fn template_for(pack: &Pack, t: RequestType, on: Date) -> Option<&Template> {
+    let duty = duty_for(pack, t, on)?;
     pack.templates
         .iter()
         .find(|tpl| tpl.duties.contains(&duty.id))
@@ -126,11 +128,17 @@ mod tests {
     fn each_request_type_finds_its_template() {
         let pack = pack();
         assert_eq!(
-            template_for(&pack, RequestType::Information).map(|t| t.id.as_str()),
+            template_for(
+                &pack,
+                RequestType::Information,
+                jiff::civil::date(2025, 6, 1)
+            )
+            .map(|t| t.id.as_str()),
             Some("information-request")
         );
         assert_eq!(
-            template_for(&pack, RequestType::Complaint).map(|t| t.id.as_str()),
+            template_for(&pack, RequestType::Complaint, jiff::civil::date(2025, 6, 1))
+                .map(|t| t.id.as_str()),
             Some("complaint-missed-deadline")
         );
     }
@@ -138,7 +146,12 @@ mod tests {
     #[test]
     fn filling_replaces_every_placeholder_and_blanks_the_missing_ones() {
         let pack = pack();
-        let t = template_for(&pack, RequestType::Information).expect("template");
+        let t = template_for(
+            &pack,
+            RequestType::Information,
+            jiff::civil::date(2025, 6, 1),
+        )
+        .expect("template");
         let values = BTreeMap::from([
             ("addressee", "Заамар сумын Засаг дарга".to_owned()),
             ("requester", "Туул голын хамгаалах нөхөрлөл".to_owned()),

@@ -84,10 +84,75 @@ pub struct Law {
     /// Adoption date, `YYYY-MM-DD`; left out where our sources do not give it.
     #[serde(default)]
     pub date: Option<Date>,
+    /// The first day it applies (its entry into force); left out: from its adoption,
+    /// or always where that is unknown too.
+    #[serde(default)]
+    pub in_force_from: Option<Date>,
+    /// The last day it applies; left out while it is in force.
+    #[serde(default)]
+    pub in_force_until: Option<Date>,
+    /// The law that replaced it (an id of this pack).
+    #[serde(default)]
+    pub replaced_by: Option<String>,
     pub source: String,
     pub confidence: Confidence,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// The days something applies: from and until (both inclusive), either open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InForce {
+    pub from: Option<Date>,
+    pub until: Option<Date>,
+}
+
+impl InForce {
+    /// Always.
+    pub const ALWAYS: InForce = InForce {
+        from: None,
+        until: None,
+    };
+
+    pub fn contains(&self, day: Date) -> bool {
+        self.from.is_none_or(|f| day >= f) && self.until.is_none_or(|u| day <= u)
+    }
+
+    /// The days both apply.
+    pub fn and(self, other: InForce) -> InForce {
+        InForce {
+            from: match (self.from, other.from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            until: match (self.until, other.until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    /// The days from the earliest start to the latest end of several (always, for none).
+    pub fn span(all: impl IntoIterator<Item = InForce>) -> InForce {
+        let mut it = all.into_iter();
+        let Some(first) = it.next() else {
+            return InForce::ALWAYS;
+        };
+        it.fold(first, |a, b| InForce {
+            from: a.from.zip(b.from).map(|(x, y)| x.min(y)),
+            until: a.until.zip(b.until).map(|(x, y)| x.max(y)),
+        })
+    }
+}
+
+impl Law {
+    /// The days it applies: from its entry into force (else its adoption) until its end.
+    pub fn in_force(&self) -> InForce {
+        InForce {
+            from: self.in_force_from.or(self.date),
+            until: self.in_force_until,
+        }
+    }
 }
 
 /// A provision of a law. `citation` is `unknown` where our sources do not give the
@@ -237,6 +302,13 @@ pub struct Duty {
     /// Why the value is a policy default (required with `basis = "policy"`).
     #[serde(default)]
     pub basis_note: Option<String>,
+    /// The first day the duty can be owed (a trigger before it owes nothing), where it
+    /// starts later than its law (a new procedure under an old law).
+    #[serde(default)]
+    pub in_force_from: Option<Date>,
+    /// The last day a trigger makes it owed, where it ends before its law.
+    #[serde(default)]
+    pub in_force_until: Option<Date>,
     pub next_step: Localized,
     pub source: String,
     pub confidence: Confidence,
@@ -362,8 +434,23 @@ pub struct Standard {
     /// below, e.g. dissolved oxygen).
     #[serde(default)]
     pub direction: Option<String>,
+    /// The first day the limit applies (a value measured before it is not compared).
+    #[serde(default)]
+    pub in_force_from: Option<Date>,
+    /// The last day it applies.
+    #[serde(default)]
+    pub in_force_until: Option<Date>,
     pub source: String,
     pub confidence: Confidence,
+}
+
+impl Standard {
+    pub fn in_force(&self) -> InForce {
+        InForce {
+            from: self.in_force_from,
+            until: self.in_force_until,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -762,6 +849,38 @@ impl Pack {
                 );
             }
             sourced(&mut checker, *o, &l.id, "law", &l.source);
+            let here = format!("\"{}\"", l.id);
+            if let (Some(from), Some(until)) = (l.in_force().from, l.in_force_until)
+                && until < from
+            {
+                checker.at(
+                    *o,
+                    &here,
+                    "law.in_force_until",
+                    format!("{:?}: ends on {until}, before it starts on {from}", l.id),
+                );
+            }
+            if let Some(r) = &l.replaced_by {
+                if !law_ids.contains(r.as_str()) || r == &l.id {
+                    checker.at(
+                        *o,
+                        &here,
+                        "law.replaced_by",
+                        format!("{:?}: unknown law {r:?}", l.id),
+                    );
+                }
+                if l.in_force_until.is_none() {
+                    checker.at(
+                        *o,
+                        &here,
+                        "law.in_force_until",
+                        format!(
+                            "{:?}: replaced by {r:?}: give the last day it applied",
+                            l.id
+                        ),
+                    );
+                }
+            }
         }
         for (o, a) in &articles {
             let here = format!("\"{}\"", a.id);
@@ -959,6 +1078,109 @@ impl Pack {
             }
             sourced(&mut checker, *o, &t.id, "template", &t.source);
         }
+        // Each duty within its laws' days, and a duty whose law was replaced followed
+        // by one under the new law.
+        let law_days = |id: &str| {
+            laws.iter()
+                .find(|(_, l)| l.id == id)
+                .map(|(_, l)| l.in_force())
+        };
+        let duty_days = |d: &Duty| {
+            let own = InForce {
+                from: d.in_force_from,
+                until: d.in_force_until,
+            };
+            let of_laws: Vec<InForce> = d
+                .articles
+                .iter()
+                .filter_map(|a| articles.iter().find(|(_, x)| &x.id == a))
+                .filter_map(|(_, a)| law_days(&a.law))
+                .collect();
+            (own, (!of_laws.is_empty()).then(|| InForce::span(of_laws)))
+        };
+        fn starts(d: &Duty) -> Option<&str> {
+            d.trigger
+                .as_deref()
+                .or(d.before.as_deref())
+                .or(d.from.as_deref())
+        }
+        for (o, d) in &duties {
+            let here = format!("\"{}\"", d.id);
+            let (own, laws_span) = duty_days(d);
+            let Some(span) = laws_span else { continue };
+            if let (Some(f), Some(lf)) = (own.from, span.from)
+                && f < lf
+            {
+                checker.at(
+                    *o,
+                    &here,
+                    "duty.in_force_from",
+                    format!("{:?}: starts on {f}, before its law applies ({lf})", d.id),
+                );
+            }
+            if let (Some(u), Some(lu)) = (own.until, span.until)
+                && u > lu
+            {
+                checker.at(
+                    *o,
+                    &here,
+                    "duty.in_force_until",
+                    format!(
+                        "{:?}: ends on {u}, after its law stopped applying ({lu})",
+                        d.id
+                    ),
+                );
+            }
+            let days = own.and(span);
+            if let (Some(from), Some(until)) = (days.from, days.until)
+                && until < from
+            {
+                checker.at(
+                    *o,
+                    &here,
+                    "duty.articles",
+                    format!(
+                        "{:?}: its days and its law's do not meet ({from} to {until})",
+                        d.id
+                    ),
+                );
+            }
+            // The law ended and was replaced: some duty must carry on from the next day.
+            let Some(end) = days.until.filter(|_| own.until.is_none()) else {
+                continue;
+            };
+            let Some(next) = end.tomorrow().ok() else {
+                continue;
+            };
+            let replaced: Vec<&str> = d
+                .articles
+                .iter()
+                .filter_map(|a| articles.iter().find(|(_, x)| &x.id == a))
+                .filter_map(|(_, a)| laws.iter().find(|(_, l)| l.id == a.law))
+                .filter_map(|(_, l)| l.replaced_by.as_deref())
+                .collect();
+            if replaced.is_empty() {
+                continue;
+            }
+            let carried = duties.iter().any(|(_, other)| {
+                other.id != d.id && other.subject == d.subject && starts(other) == starts(d) && {
+                    let (own, span) = duty_days(other);
+                    span.map_or(own, |s| own.and(s)).contains(next)
+                }
+            });
+            if !carried {
+                checker.at(
+                    *o,
+                    &here,
+                    "duty.articles",
+                    format!(
+                        "{:?}: its law applied until {end} and was replaced by {}, but no duty under it takes over from {next}",
+                        d.id,
+                        replaced.join(", ")
+                    ),
+                );
+            }
+        }
         let spatial_zones: HashSet<&str> = duties
             .iter()
             .filter_map(|(_, d)| d.zone.as_deref())
@@ -1094,8 +1316,54 @@ impl Pack {
 
     /// "Law title, Art. x" for each article of a duty.
     pub fn citation(&self, duty: &Duty, lang: crate::Lang) -> String {
+        self.citation_on(duty, lang, None)
+    }
+
+    /// The days `duty` can be owed: its own days, within the days of the laws its
+    /// articles are in (any of them: a duty resting on a law and on the law that
+    /// replaced it is owed under each in turn).
+    pub fn duty_in_force(&self, duty: &Duty) -> InForce {
+        let own = InForce {
+            from: duty.in_force_from,
+            until: duty.in_force_until,
+        };
+        let laws: Vec<InForce> = duty
+            .articles
+            .iter()
+            .filter_map(|a| self.article(a))
+            .filter_map(|a| self.law(&a.law))
+            .map(Law::in_force)
+            .collect();
+        if laws.is_empty() {
+            own
+        } else {
+            own.and(InForce::span(laws))
+        }
+    }
+
+    /// The provisions `duty` rests on as they stood on `day`: the articles of the laws
+    /// in force that day (all of them when none was, or no day is given).
+    pub fn citation_on(&self, duty: &Duty, lang: crate::Lang, day: Option<Date>) -> String {
+        let articles: Vec<&Article> = duty
+            .articles
+            .iter()
+            .filter_map(|id| self.article(id))
+            .collect();
+        let in_force: Vec<&Article> = match day {
+            Some(day) => articles
+                .iter()
+                .copied()
+                .filter(|a| self.law(&a.law).is_some_and(|l| l.in_force().contains(day)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let chosen = if in_force.is_empty() {
+            articles
+        } else {
+            in_force
+        };
         let mut parts = Vec::new();
-        for a in duty.articles.iter().filter_map(|id| self.article(id)) {
+        for a in chosen {
             let law = self
                 .law(&a.law)
                 .map(|l| l.title.get(lang).to_owned())
@@ -1517,6 +1785,75 @@ confidence = "low"
         assert!(
             errs.iter()
                 .all(|e| e.file == "bad.toml" && e.line.is_some()),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn laws_have_their_days_and_duties_keep_within_them() {
+        let mn = Pack::mongolian().unwrap();
+        // The information-request duty of each law, each in its own days.
+        let old = mn.duty("mn.information-request-reply").unwrap();
+        let new = mn.duty("mn.information-request-reply-2021").unwrap();
+        let (d, day) = (jiff::civil::date, |y, m, dd| jiff::civil::date(y, m, dd));
+        assert!(mn.duty_in_force(old).contains(d(2020, 3, 2)));
+        assert!(!mn.duty_in_force(old).contains(day(2022, 5, 1)));
+        assert!(mn.duty_in_force(new).contains(day(2022, 5, 1)));
+        assert!(!mn.duty_in_force(new).contains(day(2022, 4, 30)));
+        // A duty resting on laws of several periods cites those in force on the day.
+        let publication = mn.duty("mn.licence-publication").unwrap();
+        let in_2019 = mn.citation_on(publication, crate::Lang::En, Some(day(2019, 1, 1)));
+        assert!(
+            in_2019.contains("No. 106") && in_2019.contains("No. 411"),
+            "{in_2019}"
+        );
+        assert!(
+            !in_2019.contains("Transparency of Public Information"),
+            "{in_2019}"
+        );
+        let in_2023 = mn.citation_on(publication, crate::Lang::En, Some(day(2023, 1, 1)));
+        assert!(
+            in_2023.contains("Transparency of Public Information"),
+            "{in_2023}"
+        );
+        assert!(!in_2023.contains("No. 411"), "{in_2023}");
+
+        // A duty that starts before its law, and a replaced law with no duty under the
+        // law that replaced it, are refused.
+        let laws = MONGOLIAN_PACK_FILES[1].1.to_owned();
+        let duties = MONGOLIAN_PACK_FILES[2].1.replace(
+            "id = \"mn.information-request-reply\"\n",
+            "id = \"mn.information-request-reply\"\nin_force_from = \"2005-01-01\"\n",
+        );
+        let without_2021 = duties.replace(
+            "articles = [\"public-info-2021-13\"]",
+            "articles = [\"public-info-2021-13\"]\nin_force_from = \"2022-06-01\"",
+        );
+        let mut files = MONGOLIAN_PACK_FILES.to_vec();
+        files[1] = ("laws.toml", &laws);
+        files[2] = ("duties.toml", &without_2021);
+        let errs = Pack::from_files(&files).unwrap_err();
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(|e| e.starts_with("duties.toml:")
+                && e.contains("duty.in_force_from")
+                && e.contains("starts on 2005-01-01, before its law applies (2011-12-01)")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|e| e.contains("duty.articles")
+                && e.contains("replaced by public-info-law-2021, but no duty under it takes over from 2022-05-01")),
+            "{text:?}"
+        );
+        let bad_law = laws.replace(
+            "replaced_by = \"public-info-law-2021\"",
+            "replaced_by = \"no-such-law\"",
+        );
+        let mut files = MONGOLIAN_PACK_FILES.to_vec();
+        files[1] = ("laws.toml", &bad_law);
+        let errs = Pack::from_files(&files).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.field == "law.replaced_by"),
             "{errs:?}"
         );
     }
