@@ -18,6 +18,13 @@ struct Case {
     as_of: Date,
     facts: Facts,
     expected: Vec<Value>,
+    /// The pack articles the case tests (each must exist and be cited by one of its
+    /// duties); the article's own source is in the pack.
+    #[serde(default)]
+    articles: Vec<String>,
+    /// Texts the evaluation's diagnostics must say (one diagnostic each).
+    #[serde(default)]
+    diagnostics: Vec<String>,
 }
 
 /// The Mongolian pack as shipped (the same files `packs/mn` holds).
@@ -26,8 +33,8 @@ pub fn mongolian_pack() -> Pack {
 }
 
 /// Whether a gap matches an expected entry: duty, subject, status and due always; bearer,
-/// trigger and evidence where the case gives them.
-fn matches(gap: &Gap, want: &Value) -> bool {
+/// trigger, evidence and (part of) the English citation where the case gives them.
+fn matches(gap: &Gap, want: &Value, pack: &Pack) -> bool {
     let text = |k: &str| want.get(k).and_then(Value::as_str);
     *gap.duty == *text("duty").unwrap_or_default()
         && *gap.subject == *text("subject").unwrap_or_default()
@@ -38,6 +45,10 @@ fn matches(gap: &Gap, want: &Value) -> bool {
         && want
             .get("evidence")
             .is_none_or(|e| serde_json::to_value(&gap.evidence).ok().as_ref() == Some(e))
+        && text("citation")
+            .is_none_or(|c| gap.citation(pack, minewatch_domain::Lang::En).contains(c))
+        && text("not_cited")
+            .is_none_or(|c| !gap.citation(pack, minewatch_domain::Lang::En).contains(c))
 }
 
 fn run(path: &Path, pack: &Pack) -> Result<(), String> {
@@ -48,11 +59,30 @@ fn run(path: &Path, pack: &Pack) -> Result<(), String> {
     if excerpt.duties.len() != case.duties.len() {
         return Err(format!("unknown duty among {:?}", case.duties));
     }
+    for a in &case.articles {
+        if pack.article(a).is_none() || !excerpt.duties.iter().any(|d| d.articles.contains(a)) {
+            return Err(format!(
+                "article {a:?} is not in the pack or not cited by the case's duties"
+            ));
+        }
+    }
     let eval = evaluate(&excerpt, &case.facts, case.as_of);
+    for want in &case.diagnostics {
+        if !eval
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains(want.as_str()))
+        {
+            return Err(format!(
+                "{}\n    no diagnostic says {want:?}; got {:?}",
+                case.description, eval.diagnostics
+            ));
+        }
+    }
     let mut unmatched: Vec<&Gap> = eval.gaps.iter().collect();
     let mut missing = Vec::new();
     for want in &case.expected {
-        match unmatched.iter().position(|g| matches(g, want)) {
+        match unmatched.iter().position(|g| matches(g, want, &excerpt)) {
             Some(i) => {
                 unmatched.remove(i);
             }

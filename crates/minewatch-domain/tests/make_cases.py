@@ -18,10 +18,13 @@ def add_cal(s,n):
 OUT=os.path.join(os.path.dirname(__file__), 'cases')
 for f in os.listdir(OUT): os.remove(os.path.join(OUT,f))
 n=0
-def case(name, desc, duties, as_of, facts, expected):
+def case(name, desc, duties, as_of, facts, expected, articles=None, diagnostics=None):
     global n; n+=1
     facts={k:v for k,v in facts.items() if v}
-    json.dump({"description":desc,"duties":duties,"as_of":as_of,"facts":facts,"expected":expected},
+    extra={}
+    if articles: extra["articles"]=articles
+    if diagnostics: extra["diagnostics"]=diagnostics
+    json.dump({"description":desc,"duties":duties,"as_of":as_of,"facts":facts,"expected":expected,**extra},
               open(f"{OUT}/{n:02d}-{name}.json","w"),ensure_ascii=False,indent=1)
 def ev(id,kind,subject,date,**kw):
     e={"id":id,"kind":kind,"subject":subject,"date":date}; e.update(kw); return e
@@ -96,7 +99,7 @@ case("emp-ends-with-revocation","Revoked on 1 Jun 2024: only the 2023 report was
 
 W="mn.disclosure-every-14-days"
 case("disclosure-every-14-days","Government Resolution 411/2013 (in force until 17 May 2022), watched from 1 May 2021: updated 10 May (in time for 15 May) and 30 May (late for 29 May); next due 12 Jun.",[W],"2021-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2021-05-01"),ev("u1","disclosure-updated","auth-zaamar-governor","2021-05-10"),ev("u2","disclosure-updated","auth-zaamar-governor","2021-05-30")]},[gap(W,"auth-zaamar-governor","met","2021-05-15"),gap(W,"auth-zaamar-governor","met_late","2021-05-29"),gap(W,"auth-zaamar-governor","pending","2021-06-12")])
-case("disclosure-after-its-resolution-was-repealed","Resolution 411/2013 was repealed by Resolution 201 of 18 May 2022, whose update periods are not in the pack: a watch started in 2025 owes nothing under it, and no period due after 17 May 2022 is counted.",[W],"2025-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2025-05-01"),ev("w2","disclosure-watch-started","auth-mrpam","2022-04-20")]},[gap(W,"auth-mrpam","unverified","2022-05-04")])
+case("disclosure-after-its-resolution-was-repealed","Resolution 411/2013 was repealed by Resolution 201 of 18 May 2022, whose update periods are not in the pack: a watch started in 2025 owes nothing under it, and no period due after 17 May 2022 is counted.",[W],"2025-06-05",{"events":[ev("w","disclosure-watch-started","auth-zaamar-governor","2025-05-01"),ev("w2","disclosure-watch-started","auth-mrpam","2022-04-20")]},[gap(W,"auth-mrpam","unverified","2022-05-04")],articles=["res411-updates"])
 
 T="mn.revocation-repeat-violations"
 vio=[ev("v1","violation","lic-1","2023-01-10"),ev("v2","violation","lic-1","2023-08-01"),ev("v3","violation","lic-1","2024-05-01")]
@@ -108,7 +111,8 @@ case("threshold-violation-retracted","One finding was retracted: two remain, no 
 case("threshold-late-conclusion","The conclusion came after the 90 days: met late.",[T],"2025-01-01",{"licences":[lic("lic-1")],"events":vio+[ev("c","revocation-conclusion","lic-1","2024-10-01")]},[gap(T,"lic-1","met_late",dueT)])
 
 S=["mn.no-licence-in-headwaters","mn.no-licence-in-water-protection-zone","mn.no-licence-in-forest-fund"]
-case("spatial-three-zones","Overlaps headwaters (breached), checked clear of water-protection zones (met), never checked against forest land (unverified).",S,"2025-01-01",{"licences":[lic("lic-1")],"zones":[{"id":"z1","licence":"lic-1","zone":"headwater","overlaps":True,"date":"2024-12-01"},{"id":"z2","licence":"lic-1","zone":"water-protection","overlaps":False,"date":"2024-12-01"}]},[gap(S[0],"lic-1","breached",trigger="z1"),gap(S[1],"lic-1","met"),gap(S[2],"lic-1","unverified")])
+case("spatial-three-zones","Overlaps headwaters (breached), checked clear of water-protection zones (met), never checked against forest land (unverified).",S,"2025-01-01",{"licences":[lic("lic-1")],"zones":[{"id":"z1","licence":"lic-1","zone":"headwater","overlaps":True,"date":"2024-12-01"},{"id":"z2","licence":"lic-1","zone":"water-protection","overlaps":False,"date":"2024-12-01"}],"zone_layers":["forest-fund"]},[gap(S[0],"lic-1","breached",trigger="z1"),gap(S[1],"lic-1","met"),gap(S[2],"lic-1","unverified")])
+case("spatial-no-layer-is-one-diagnostic","No forest-fund zone on record at all: the duty cannot be evaluated, so it makes one diagnostic for all licences, not an unverified gap per licence.",[S[2]],"2025-01-01",{"licences":[lic("lic-1"),lic("lic-2"),lic("lic-3")]},[],articles=["long-name-1.1"],diagnostics=["no forest-fund layer on record: 3 licence(s) not screened"])
 
 PM=["mn.air-pm10-inspection","mn.public-warning-air"]
 hourly=[{"id":f"h{i}","subject":"st-1","parameter":"pm10","value":v,"averaging":"1h","date":"2025-04-02"} for i,v in enumerate([100,120,140])]
@@ -136,21 +140,23 @@ case("several-licences-at-once","Two licences, two duties: each licence gets its
 # ---- The law in force on the day (laws.toml: in_force_from / in_force_until) ----------
 R11="mn.information-request-reply"
 dueR11=add_working("2020-03-02",7)
-case("request-under-the-2011-law","A request sent on 2 Mar 2020 is owed under the 2011 information law (in force 1 Dec 2011 to 30 Apr 2022), cited as such; the 2021 law's duty owes nothing for it.",[R11,R],"2020-04-01",{"events":[ev("s","request-sent","req-1","2020-03-02",to="auth-zaamar-governor")]},[gap(R11,"req-1","overdue",dueR11)])
+case("request-under-the-2011-law","A request sent on 2 Mar 2020 is owed under the 2011 information law (in force 1 Dec 2011 to 30 Apr 2022), cited as such; the 2021 law's duty owes nothing for it.",[R11,R],"2020-04-01",{"events":[ev("s","request-sent","req-1","2020-03-02",to="auth-zaamar-governor")]},[gap(R11,"req-1","overdue",dueR11,citation="Law on Information Transparency and Right to Information, Art. 11",not_cited="Transparency of Public Information")],articles=["info-2011-11"])
 dueR21=add_working("2023-03-01",7)
-case("request-under-the-2021-law","A request sent on 1 Mar 2023 is owed under the 2021 Law on Transparency of Public Information (from 1 May 2022) only.",[R11,R],"2023-04-01",{"events":[ev("s","request-sent","req-1","2023-03-01",to="auth-zaamar-governor")]},[gap(R,"req-1","overdue",dueR21)])
+case("request-under-the-2021-law","A request sent on 1 Mar 2023 is owed under the 2021 Law on Transparency of Public Information (from 1 May 2022) only.",[R11,R],"2023-04-01",{"events":[ev("s","request-sent","req-1","2023-03-01",to="auth-zaamar-governor")]},[gap(R,"req-1","overdue",dueR21,citation="Law on Transparency of Public Information, Art. 13")],articles=["public-info-2021-13"])
 dueX=add_working("2022-04-28",7)
-case("request-across-the-law-change","Sent on Thu 28 Apr 2022, two days before the 2011 law's last day: the law of the sending day governs the whole deadline, which falls in May under the new law.",[R11,R],"2022-06-01",{"events":[ev("s","request-sent","req-1","2022-04-28",to="auth-zaamar-governor"),ev("a","request-answered","req-1",dueX)]},[gap(R11,"req-1","met",dueX,evidence=["s","a"])])
+case("request-across-the-law-change","Sent on Thu 28 Apr 2022, two days before the 2011 law's last day: the law of the sending day governs the whole deadline, which falls in May under the new law.",[R11,R],"2022-06-01",{"events":[ev("s","request-sent","req-1","2022-04-28",to="auth-zaamar-governor"),ev("a","request-answered","req-1",dueX)]},[gap(R11,"req-1","met",dueX,evidence=["s","a"],citation="Law on Information Transparency and Right to Information")],articles=["info-2011-11"])
 case("request-before-any-information-law","A request sent in June 2011, before the 2011 law came into force on 1 Dec 2011: no duty in the pack was owed.",[R11,R],"2011-09-01",{"events":[ev("s","request-sent","req-1","2011-06-20")]},[])
 case("hand-delivered-request","A request handed over on 3 Jun 2024 (its receipt stamped that day) is owed from the day of delivery, like one sent by email.",[R],"2024-07-01",{"events":[ev("d","request-sent","req-7","2024-06-03",to="auth-mrpam")]},[gap(R,"req-7","overdue",add_working("2024-06-03",7),bearer="auth-mrpam")])
 I="mn.air-pm10-inspection"
 dueI16=add_cal("2016-08-01",30)
-case("standard-not-yet-in-force","PM10 of 300 µg/m³ on 1 Dec 2015 came before MNS 4585:2016 applied (8 Jul 2016): it is compared with nothing; the same on 1 Aug 2016 makes an inspection owed.",[I],"2016-12-01",{"measurements":[{"id":"m15","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2015-12-01"},{"id":"m16","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2016-08-01"}]},[gap(I,"st-1","unverified",dueI16,trigger="m16")])
+case("standard-not-yet-in-force","PM10 of 300 µg/m³ on 1 Dec 2015 came before MNS 4585:2016 applied (8 Jul 2016): it is compared with nothing; the same on 1 Aug 2016 makes an inspection owed.",[I],"2016-12-01",{"measurements":[{"id":"m15","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2015-12-01"},{"id":"m16","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2016-08-01"}]},[gap(I,"st-1","unverified",dueI16,trigger="m16",citation="MNS 4585:2016")],articles=["mns-4585"])
 case("standard-not-yet-in-force-only","Only readings from before MNS 4585:2016 applied: nothing is owed and nothing is said about them.",[I],"2016-12-01",{"measurements":[{"id":"m15","subject":"st-1","parameter":"pm10","value":300,"averaging":"24h","date":"2015-12-01"}]},[])
-case("emp-report-before-its-order","Operating since 2017, as of 1 Jun 2021: reports due on 1 Nov 2017, 2018 and 2019 came before order A/618 of 2019 surely applied (the pack counts it from 1 Jan 2020); the 2020 report is unverified, the 2021 one pending.",[M],"2021-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2017-01-01")]},[gap(M,"lic-1","unverified","2020-11-01"),gap(M,"lic-1","pending","2021-11-01")])
+case("emp-report-before-its-order","Operating since 2017, as of 1 Jun 2021: reports due on 1 Nov 2017, 2018 and 2019 came before order A/618 of 2019 surely applied (the pack counts it from 1 Jan 2020); the 2020 report is unverified, the 2021 one pending.",[M],"2021-06-01",{"licences":[lic("lic-1")],"events":[ev("op","operation-started","lic-1","2017-01-01")]},[gap(M,"lic-1","unverified","2020-11-01",citation="A/618 of 2019"),gap(M,"lic-1","pending","2021-11-01")],articles=["a618-4.1"])
 PW="mn.public-warning-air"
-case("public-warning-not-owed-below-ten-times","A daily PM10 of 150 µg/m³ exceeds the standard but not ten times: the public warning was never owed.",[PW],"2025-06-01",{"measurements":[{"id":"d1","subject":"st-1","parameter":"pm10","value":150,"averaging":"24h","date":"2025-04-02"}]},[gap(PW,"st-1","not_owed")])
+case("public-warning-not-owed-below-ten-times","A daily PM10 of 150 µg/m³ exceeds the standard but not ten times: the public warning was never owed.",[PW],"2025-06-01",{"measurements":[{"id":"d1","subject":"st-1","parameter":"pm10","value":150,"averaging":"24h","date":"2025-04-02"}]},[gap(PW,"st-1","not_owed")],articles=["res286-annex3"])
 N="mn.noise-night-limit"
-case("noise-limit-kept-is-met","The holder kept within the night noise limit: met (a limit that binds the holder is complied with, not 'not owed').",[N],"2025-06-01",{"measurements":[{"id":"n1","subject":"lic-1","parameter":"noise","value":40,"averaging":"night8h","date":"2025-05-01"}],"licences":[lic("lic-1")]},[gap(N,"lic-1","met")])
+case("noise-limit-kept-is-met","The holder kept within the night noise limit: met (a limit that binds the holder is complied with, not 'not owed').",[N],"2025-06-01",{"measurements":[{"id":"n1","subject":"lic-1","parameter":"noise","value":40,"averaging":"night8h","date":"2025-05-01"}],"licences":[lic("lic-1")]},[gap(N,"lic-1","met")],articles=["mns-4585"])
 
+L2="mn.licence-publication"
+case("publication-cites-the-law-of-its-day","A licence granted on 4 Mar 2019 was to be published under Government Resolutions 106/2017 and 411/2013, not yet under the 2021 law; one granted on 6 Mar 2023 under the 2021 law, Resolution 411 having been repealed.",[L2],"2023-06-01",{"licences":[lic("lic-1",granted="2019-03-04"),lic("lic-2",granted="2023-03-06")]},[gap(L2,"lic-1","unverified",add_cal("2019-03-04",3),citation="No. 106",not_cited="Transparency of Public Information"),gap(L2,"lic-2","unverified",add_cal("2023-03-06",3),citation="Transparency of Public Information",not_cited="No. 411")],articles=["res106-publication","public-info-2021-licences"])
 print(n,"cases")

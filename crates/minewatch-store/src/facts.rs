@@ -32,6 +32,11 @@ impl Store {
             })
             .collect();
         let zones = self.zones_not_admin(pack).await?;
+        // The zone types on record: a spatial duty with none is not evaluated.
+        let mut layers: Vec<String> = zones.iter().map(|(_, z, _)| z.zone_type.clone()).collect();
+        layers.sort();
+        layers.dedup();
+        facts.zone_layers = layers;
         let screened: Vec<ScreenZone> = zones
             .iter()
             .map(|(r, z, recorded)| ScreenZone::new(r.id.as_str(), z, *recorded))

@@ -26,15 +26,22 @@ pub struct GapsArgs {
     pub as_of: Option<Date>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Only gaps about this licence (record id).
+    /// Only findings about this licence: its number as people write it (MV-021252,
+    /// mv 21252) or its record id.
     #[arg(long)]
     pub licence: Option<String>,
-    /// Only gaps this authority (record id or authority type) bears.
+    /// Only findings this authority bears: its name (or part of it), record id or
+    /// authority type.
     #[arg(long)]
     pub authority: Option<String>,
-    /// Only gaps with this status (pending, overdue, breached, met, met_late, unverified).
+    /// Only findings with this status (pending, overdue, breached, met, met_late,
+    /// unverified, not_owed).
     #[arg(long)]
     pub status: Option<String>,
+    /// The table lists every finding, not only the counts by duty and what is
+    /// breached or overdue.
+    #[arg(long)]
+    pub all: bool,
     /// A legal pack folder instead of the built-in Mongolian pack.
     #[arg(long)]
     pub pack: Option<PathBuf>,
@@ -104,8 +111,31 @@ pub async fn deadline(_global: &Global, args: DeadlineArgs) -> anyhow::Result<Ex
 pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     let pack = load_pack(args.pack.as_ref())?;
     let store = global.open_store().await?;
-    let mut facts = store.facts(&pack).await?;
+    let result = gaps_with(&store, &pack, args).await;
     store.close().await;
+    result
+}
+
+/// The order findings need attention in: what was not done, then what is due, then
+/// what nobody knows; what was done and what was never owed last.
+fn urgency(s: Status) -> u8 {
+    match s {
+        Status::Breached => 0,
+        Status::Overdue => 1,
+        Status::Pending => 2,
+        Status::Unverified => 3,
+        Status::MetLate => 4,
+        Status::Met => 5,
+        Status::NotOwed => 6,
+    }
+}
+
+async fn gaps_with(
+    store: &minewatch_store::Store,
+    pack: &Pack,
+    args: GapsArgs,
+) -> anyhow::Result<ExitCode> {
+    let mut facts = store.facts(pack).await?;
     if let Some(path) = &args.facts {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -115,6 +145,7 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
         facts.events.extend(more.events);
         facts.measurements.extend(more.measurements);
         facts.zones.extend(more.zones);
+        facts.zone_layers.extend(more.zone_layers);
     }
     let status = match args.status.as_deref() {
         Some(s) => Some(Status::parse(s).with_context(|| {
@@ -125,20 +156,79 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
+    // A licence by its record id or by its number as people write it.
+    let licences: Option<Vec<String>> = match args.licence.as_deref() {
+        None => None,
+        Some(l) => {
+            let key = minewatch_domain::licence::LicenceNumber::parse(l)
+                .ok()
+                .map(|n| n.key().to_owned());
+            let ids: Vec<String> = facts
+                .licences
+                .iter()
+                .filter(|f| {
+                    &*f.id == l
+                        || key.is_some()
+                            && f.number
+                                .as_deref()
+                                .and_then(|n| {
+                                    minewatch_domain::licence::LicenceNumber::parse(n).ok()
+                                })
+                                .is_some_and(|n| Some(n.key().to_owned()) == key)
+                })
+                .map(|f| f.id.to_string())
+                .collect();
+            if ids.is_empty() {
+                bail!("--licence {l:?}: no licence with that number or record id");
+            }
+            Some(ids)
+        }
+    };
     let as_of = args
         .as_of
         .unwrap_or_else(|| pack.today(jiff::Timestamp::now()));
-    let eval = evaluate(&pack, &facts, as_of);
-    let gaps: Vec<&Gap> = eval
+    let eval = evaluate(pack, &facts, as_of);
+    let by_licence: Vec<&Gap> = eval
         .gaps
         .iter()
-        .filter(|g| args.licence.as_deref().is_none_or(|l| &*g.subject == l))
         .filter(|g| {
-            args.authority.as_deref().is_none_or(|a| {
-                &*g.bearer == a || pack.duty(&g.duty).is_some_and(|d| d.bearer == a)
-            })
+            licences
+                .as_ref()
+                .is_none_or(|ids| ids.iter().any(|l| *l == *g.subject))
         })
         .filter(|g| status.is_none_or(|s| g.status == s))
+        .collect();
+    // Records by what people call them: licence numbers, company and authority names.
+    let mut ids: Vec<&str> = by_licence
+        .iter()
+        .flat_map(|g| [&*g.subject, &*g.bearer])
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: std::collections::HashMap<String, String> = store
+        .get_many_unshaped(&ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.label))
+        .collect();
+    let named = |id: &str, lang: Lang| -> String {
+        names
+            .get(id)
+            .cloned()
+            .or_else(|| pack.authority_type(id).map(|t| t.name.get(lang).to_owned()))
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let name = |id: &str| named(id, Lang::En);
+    let mut gaps: Vec<&Gap> = by_licence
+        .into_iter()
+        .filter(|g| {
+            args.authority.as_deref().is_none_or(|a| {
+                let a_low = a.to_lowercase();
+                &*g.bearer == a
+                    || pack.duty(&g.duty).is_some_and(|d| d.bearer == a)
+                    || name(&g.bearer).to_lowercase().contains(&a_low)
+            })
+        })
         .collect();
     use std::fmt::Write as _;
     let mut text = String::new();
@@ -147,26 +237,36 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     }
     match args.format {
         Format::Json => {
-            let out: Vec<serde_json::Value> = gaps.iter().map(|g| gap_json(g, &pack)).collect();
+            let out: Vec<serde_json::Value> = gaps
+                .iter()
+                .map(|g| gap_json_named(g, pack, &named))
+                .collect();
             out!("{}", serde_json::to_string_pretty(&out)?);
         }
         Format::Csv => {
             out!(
-                "duty,status,bearer,subject,trigger,due,due_derivation,citation,explanation,evidence,next_step"
+                "duty,status,basis,confidence,bearer,bearer_name,subject,subject_name,trigger,on,due,due_derivation,citation,explanation,evidence,next_step,basis_note"
             );
             for g in &gaps {
+                let duty = pack.duty(&g.duty);
                 let fields = [
                     g.duty.to_string(),
                     g.status.to_string(),
+                    basis(duty).to_owned(),
+                    g.confidence.as_str().to_owned(),
                     g.bearer.to_string(),
+                    name(&g.bearer),
                     g.subject.to_string(),
+                    name(&g.subject),
                     g.trigger.as_deref().unwrap_or_default().to_owned(),
+                    g.on.map(|d| d.to_string()).unwrap_or_default(),
                     g.due.map(|d| d.to_string()).unwrap_or_default(),
                     derivation(g, Lang::En),
-                    g.citation(&pack, Lang::En),
-                    explanation(g, &pack, Lang::En),
+                    g.citation(pack, Lang::En),
+                    explanation_named(g, pack, Lang::En, &named),
                     g.evidence.join(" "),
-                    g.next_step(&pack).en.unwrap_or_default(),
+                    g.next_step(pack).en.unwrap_or_default(),
+                    duty.and_then(|d| d.basis_note.clone()).unwrap_or_default(),
                 ];
                 out!(
                     "{}",
@@ -179,25 +279,95 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Format::Table => {
+            gaps.sort_by_key(|g| (urgency(g.status), g.due));
+            let count = |s: Status| gaps.iter().filter(|g| g.status == s).count();
             out!(
-                "{:<11} {:<40} {:<28} {:<28} {:<10}",
-                "STATUS",
-                "DUTY",
-                "SUBJECT",
-                "BEARER",
-                "DUE"
+                "{} findings as of {as_of}: {}",
+                gaps.len(),
+                Status::ALL
+                    .iter()
+                    .map(|s| (s, count(*s)))
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(s, n)| format!("{n} {s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
+            // By duty: how many of each status, most urgent duties first.
+            let mut duties: Vec<(&str, [usize; 7])> = Vec::new();
             for g in &gaps {
+                let at = match duties.iter().position(|(d, _)| *d == &*g.duty) {
+                    Some(i) => i,
+                    None => {
+                        duties.push((&g.duty, [0; 7]));
+                        duties.len() - 1
+                    }
+                };
+                duties[at].1[urgency(g.status) as usize] += 1;
+            }
+            duties.sort_by_key(|(_, c)| std::cmp::Reverse((c[0], c[1], c[2], c[3])));
+            out!("");
+            out!(
+                "{:<46} {:>8} {:>8} {:>8} {:>10} {:>6} {:>9}  BASIS",
+                "DUTY",
+                "BREACHED",
+                "OVERDUE",
+                "PENDING",
+                "UNVERIFIED",
+                "MET",
+                "NOT OWED"
+            );
+            for (d, c) in &duties {
                 out!(
-                    "{:<11} {:<40} {:<28} {:<28} {:<10}",
-                    g.status.as_str(),
-                    g.duty,
-                    g.subject,
-                    g.bearer,
-                    g.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+                    "{:<46} {:>8} {:>8} {:>8} {:>10} {:>6} {:>9}  {}",
+                    d,
+                    c[0],
+                    c[1],
+                    c[2],
+                    c[3],
+                    c[4] + c[5],
+                    c[6],
+                    basis(pack.duty(d))
                 );
             }
-            out!("{} gaps as of {as_of}", gaps.len());
+            // What needs action, in full; everything with --all.
+            let shown: Vec<&&Gap> = if args.all {
+                gaps.iter().collect()
+            } else {
+                gaps.iter()
+                    .filter(|g| matches!(g.status, Status::Breached | Status::Overdue))
+                    .take(ACTION_ROWS)
+                    .collect()
+            };
+            if !shown.is_empty() {
+                out!("");
+                out!(
+                    "{:<10} {:<40} {:<24} {:<30} {:<10} {}",
+                    "STATUS",
+                    "DUTY",
+                    "SUBJECT",
+                    "BEARER",
+                    "DUE",
+                    "BASIS"
+                );
+                for g in &shown {
+                    out!(
+                        "{:<10} {:<40} {:<24} {:<30} {:<10} {}",
+                        g.status.as_str(),
+                        g.duty,
+                        name(&g.subject),
+                        name(&g.bearer),
+                        g.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                        basis(pack.duty(&g.duty))
+                    );
+                }
+            }
+            let needing = count(Status::Breached) + count(Status::Overdue);
+            if !args.all && needing > shown.len() {
+                out!(
+                    "… and {} more breached or overdue: --format csv or --all lists every finding",
+                    needing - shown.len()
+                );
+            }
         }
     }
     // A closed pipe (`| head`) is not an error worth a panic.
@@ -222,25 +392,50 @@ pub async fn gaps(global: &Global, args: GapsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One gap in the documented JSON shape.
-pub fn gap_json(g: &Gap, pack: &Pack) -> serde_json::Value {
+/// Breached and overdue findings the table lists in full before `--all`.
+const ACTION_ROWS: usize = 50;
+
+/// `law` or `policy` (a coalition default, not set by law).
+fn basis(duty: Option<&minewatch_domain::law::pack::Duty>) -> &'static str {
+    match duty.map(|d| d.basis) {
+        Some(minewatch_domain::law::pack::Basis::Policy) => "policy",
+        _ => "law",
+    }
+}
+
+/// One gap in the documented JSON shape, records named by `name` in each language.
+pub fn gap_json_named(
+    g: &Gap,
+    pack: &Pack,
+    name: &dyn Fn(&str, Lang) -> String,
+) -> serde_json::Value {
+    let duty = pack.duty(&g.duty);
     serde_json::json!({
         "duty": g.duty,
+        "title": duty.map(|d| &d.title),
         "status": g.status,
+        "basis": basis(duty),
+        "basis_note": duty.and_then(|d| d.basis_note.as_deref()),
+        "confidence": g.confidence,
         "bearer": g.bearer,
+        "bearer_name": name(&g.bearer, Lang::En),
         "subject": g.subject,
+        "subject_name": name(&g.subject, Lang::En),
         "trigger": g.trigger,
+        "on": g.on.map(|d| d.to_string()),
         "due": g.due.map(|d| d.to_string()),
         "due_derivation": derivation(g, Lang::En),
         "why": g.why,
-        "citation": g.citation(pack, Lang::En),
+        "citation": {
+            "mn": g.citation(pack, Lang::Mn),
+            "en": g.citation(pack, Lang::En),
+        },
         "explanation": {
-            "mn": explanation(g, pack, Lang::Mn),
-            "en": explanation(g, pack, Lang::En),
+            "mn": explanation_named(g, pack, Lang::Mn, name),
+            "en": explanation_named(g, pack, Lang::En, name),
         },
         "evidence": g.evidence,
         "next_step": g.next_step(pack),
-        "confidence": g.confidence,
     })
 }
 
@@ -252,9 +447,14 @@ fn derivation(g: &Gap, lang: Lang) -> String {
         .unwrap_or_default()
 }
 
-/// What the gap means, in `lang`.
-fn explanation(g: &Gap, pack: &Pack, lang: Lang) -> String {
-    g.explanation(pack)
+/// What the gap means, in `lang`, records named by `name`.
+fn explanation_named(
+    g: &Gap,
+    pack: &Pack,
+    lang: Lang,
+    name: &dyn Fn(&str, Lang) -> String,
+) -> String {
+    g.explanation_with(pack, &|id| Some(name(id, lang)))
         .map(|e| minewatch_web::explain::explanation(&Ui::new(lang, "/"), &e))
         .unwrap_or_default()
 }

@@ -545,9 +545,47 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
         "explanation",
         "evidence",
         "next_step",
+        "basis",
+        "basis_note",
+        "confidence",
+        "subject_name",
+        "bearer_name",
+        "on",
     ] {
         assert!(request.get(key).is_some(), "{key} missing: {request}");
     }
+    // The basis travels with the finding: the request deadline is a policy default.
+    assert_eq!(request["basis"], "policy");
+    assert!(
+        request["basis_note"]
+            .as_str()
+            .unwrap()
+            .contains("not in our sources")
+    );
+    assert_eq!(request["confidence"], "low");
+    // Records by what people call them, and the law of the sending day.
+    assert_eq!(request["on"], "2025-07-08");
+    assert!(
+        !request["bearer_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo-"),
+        "{request}"
+    );
+    assert!(
+        request["citation"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("Transparency of Public Information"),
+        "{request}"
+    );
+    assert!(
+        !request["explanation"]["mn"]
+            .as_str()
+            .unwrap()
+            .contains("demo-auth"),
+        "{request}"
+    );
     assert_eq!(request["status"], "overdue");
     assert_eq!(request["bearer"], "demo-auth-zaamar-governor");
     assert_eq!(request["due"], "2025-07-23");
@@ -587,7 +625,9 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
     assert_exit(&o, 0);
     let csv = stdout(&o);
     let rows: Vec<&str> = csv.lines().collect();
-    assert!(rows[0].starts_with("duty,status,bearer,subject,trigger,due"));
+    assert!(rows[0].starts_with(
+        "duty,status,basis,confidence,bearer,bearer_name,subject,subject_name,trigger,on,due"
+    ));
     assert_eq!(rows.len(), 2, "only the overdue request: {csv}");
     assert!(rows[1].starts_with("mn.information-request-reply-2021,overdue,"));
     let o = minewatch(
@@ -598,15 +638,35 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
             "2025-08-01",
             "--licence",
             "demo-licence-xv900201",
+            "--all",
         ],
     );
     assert_exit(&o, 0);
+    // The table names the licence by its number; the licence is found by the number
+    // as people type it too.
+    let by_id = stdout(&o);
+    let rows: Vec<&str> = by_id.lines().filter(|l| l.contains(" mn.")).collect();
+    assert!(!rows.is_empty(), "{by_id}");
+    assert!(rows.iter().all(|l| l.contains("XV-900201")), "{by_id}");
+    let o = minewatch(
+        &data,
+        &[
+            "gaps",
+            "--as-of",
+            "2025-08-01",
+            "--licence",
+            "xv 900201",
+            "--all",
+        ],
+    );
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o), by_id);
+    let o = minewatch(&data, &["gaps", "--licence", "MV-12345678"]);
+    assert_exit(&o, 2);
     assert!(
-        stdout(&o)
-            .lines()
-            .skip(1)
-            .filter(|l| l.contains(" mn."))
-            .all(|l| l.contains("demo-licence-xv900201"))
+        stderr(&o).contains("no licence with that number"),
+        "{}",
+        stderr(&o)
     );
     let o = minewatch(&data, &["gaps", "--status", "late"]);
     assert_exit(&o, 2);

@@ -261,4 +261,20 @@ fn zones_around_rivers_and_lakes_equal_shapely_buffers_and_make_findings() {
         .filter(|g| g["duty"] == "mn.no-licence-in-water-protection-zone")
         .count();
     assert!(found >= 1, "{gaps}");
+
+    // On the national files the table is a short triage, not thousands of rows: counts
+    // by duty, what is breached or overdue, and a layer never loaded said once.
+    let o = minewatch(&data, &["gaps"]);
+    assert_exit(&o, 0);
+    let table = stdout(&o);
+    assert!(table.lines().count() < 40, "{table}");
+    assert!(
+        table.contains("mn.no-licence-in-water-protection-zone"),
+        "{table}"
+    );
+    assert!(table.contains("XV-00018802"), "{table}");
+    let notes = crate::stderr(&o);
+    assert!(notes.contains("no headwater layer on record"), "{notes}");
+    assert!(notes.contains("no forest-fund layer on record"), "{notes}");
+    assert!(notes.lines().count() < 20, "{notes}");
 }

@@ -137,6 +137,11 @@ pub struct Facts {
     pub measurements: Vec<Measurement>,
     #[serde(default)]
     pub zones: Vec<ZoneCheck>,
+    /// The zone types whose layer is on record (some zone of the type exists), so
+    /// that a licence clear of them can be told from one never screened. A type with
+    /// no layer and no check is not evaluated: one diagnostic says so.
+    #[serde(default)]
+    pub zone_layers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -453,7 +458,7 @@ pub fn evaluate_with(pack: &Pack, facts: &Facts, as_of: Date, options: Options) 
                     consequence,
                     respond,
                 }) => ctx.threshold(&mut d, finding, count, window_days, consequence, respond),
-                Some(Rule::Spatial { zone }) => ctx.spatial(&mut d, facts, zone),
+                Some(Rule::Spatial { zone }) => ctx.spatial(&mut d, facts, zone, &mut diagnostics),
                 None => {}
             }
             done.push((at, d.gaps, diagnostics));

@@ -619,7 +619,36 @@ impl<'f> Ctx<'_, 'f> {
         }
     }
 
-    pub(super) fn spatial(&self, d: &mut DutyRun, facts: &'f Facts, zone: &str) {
+    pub(super) fn spatial(
+        &self,
+        d: &mut DutyRun,
+        facts: &'f Facts,
+        zone: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        // Without a layer of the zone type nothing can be said of any licence: one
+        // diagnostic, not one unverified gap per licence.
+        let layer = facts.zone_layers.iter().any(|z| z == zone)
+            || facts.zones.iter().any(|c| !c.retracted && c.zone == zone);
+        if !layer {
+            let licences = self
+                .index
+                .licence_order
+                .iter()
+                .filter(|&&s| self.applies(d, s))
+                .count();
+            if licences > 0 {
+                diagnostics.push(Diagnostic {
+                    duty: Some(d.duty.id.clone()),
+                    fact: None,
+                    message: format!(
+                        "no {zone} layer on record: {licences} licence(s) not screened for {}; import the zones (minewatch import zone FILE, or import water FILE for water-protection zones)",
+                        d.duty.id
+                    ),
+                });
+            }
+            return;
+        }
         let mut checks: FastMap<&str, Vec<&ZoneCheck>> = FastMap::default();
         for c in facts
             .zones

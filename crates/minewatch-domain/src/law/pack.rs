@@ -1362,13 +1362,21 @@ impl Pack {
         } else {
             in_force
         };
-        let mut parts = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
         for a in chosen {
             let law = self
                 .law(&a.law)
                 .map(|l| l.title.get(lang).to_owned())
                 .unwrap_or_default();
-            parts.push(format!("{law}, {}", a.citation));
+            // An article whose number our sources do not give is cited by its law.
+            let part = if a.citation.starts_with("unknown") {
+                law
+            } else {
+                format!("{law}, {}", a.citation)
+            };
+            if !parts.contains(&part) {
+                parts.push(part);
+            }
         }
         if parts.is_empty() {
             return match lang {
