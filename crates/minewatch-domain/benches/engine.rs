@@ -65,6 +65,7 @@ fn facts(n: usize) -> Facts {
                     .unwrap(),
             ),
             authorities: Default::default(),
+            history: Vec::new(),
         });
     }
     let measurements = n / 10;
@@ -116,6 +117,7 @@ fn commitments(n: usize) -> Facts {
         granted: Some(date(2000, 1, 1)),
         expires: None,
         authorities: Default::default(),
+        history: Vec::new(),
     });
     for i in 0..n {
         let day = date(2000, 1, 1).checked_add((i as i64).days()).unwrap();

@@ -29,13 +29,17 @@ pub enum RequestType {
     Complaint,
     /// An appeal to a superior body or a court about a refusal or a silence.
     Appeal,
+    /// A report of a violation to the body that must act on it (the Law on
+    /// Environmental Protection's citizen's report).
+    Report,
 }
 
 impl RequestType {
-    pub const ALL: [(&'static str, RequestType); 3] = [
+    pub const ALL: [(&'static str, RequestType); 4] = [
         ("information", RequestType::Information),
         ("complaint", RequestType::Complaint),
         ("appeal", RequestType::Appeal),
+        ("report", RequestType::Report),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +57,7 @@ impl RequestType {
             RequestType::Complaint | RequestType::Appeal => {
                 ("complaint-sent", "complaint-answered")
             }
+            RequestType::Report => ("violation-reported", "official-action"),
         }
     }
 }

@@ -89,3 +89,49 @@ impl Localized {
         }
     }
 }
+
+/// The known name closest to `name`, if it is close enough to be what was meant: a
+/// typo (a small edit distance) or a shortening (`emp-report` for
+/// `emp-report-submitted`).
+pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let name = name.trim();
+    known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| {
+            *d <= 2.max(k.len() / 4) || (!name.is_empty() && (k.contains(name) || name.contains(*k)))
+        })
+        .min_by_key(|(d, k)| (*d, *k))
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_name_is_a_typo_or_a_shortening_and_nothing_far() {
+        let known = ["emp-report-submitted", "licence-published", "holder_id"];
+        assert_eq!(nearest("emp-report", known.into_iter()), Some("emp-report-submitted"));
+        assert_eq!(nearest("licence-publised", known.into_iter()), Some("licence-published"));
+        assert_eq!(nearest("holdr_id", known.into_iter()), Some("holder_id"));
+        assert_eq!(nearest("naadam", known.into_iter()), None);
+    }
+}

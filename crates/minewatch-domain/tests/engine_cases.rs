@@ -189,6 +189,7 @@ mod properties {
                         granted: Some(date(2022, 3, 1)),
                         expires: Some(date(2026, 3, 1)),
                         authorities: Default::default(),
+                        history: Vec::new(),
                     })
                     .collect(),
                 events,
@@ -285,6 +286,7 @@ fn threads_change_nothing() {
             granted: Some(day(date(2018, 1, 1), next(1500))),
             expires: Some(day(date(2025, 1, 1), next(1500))),
             authorities: Default::default(),
+            history: Vec::new(),
         });
     }
     for i in 0..3_000 {

@@ -74,9 +74,9 @@ case("extension-unverified","After the due date with no record: unverified.",[X]
 case("extension-not-for-mining","Mining licences have no extension duty here.",[X],"2025-09-01",{"licences":[lic("lic-m","mining",expires="2025-09-30")]},[])
 
 G="mn.governor-opinion"
-dueG=add_cal("2025-03-03",30)
-case("governor-opinion-in-time","Opinion asked 3 Mar 2025, given 20 Mar; the bearer is the licence's aimag governor.",[G],"2025-05-01",{"licences":[lic("lic-1")],"events":[ev("q","opinion-requested","lic-1","2025-03-03"),ev("o","governor-opinion","lic-1","2025-03-20")]},[gap(G,"lic-1","met",dueG,bearer="auth-tov-governor")])
-case("governor-opinion-silence","No opinion on record: unverified (silence counts as consent in law, but nobody has recorded it).",[G],"2025-05-01",{"licences":[lic("lic-1")],"events":[ev("q","opinion-requested","lic-1","2025-03-03")]},[gap(G,"lic-1","unverified",dueG)])
+case("governor-opinion-before-grant","The aimag governor gave the opinion on 20 Mar 2025; the licence was granted on 15 Apr: the precondition was met, and the bearer is the licence's aimag governor.",[G],"2025-05-01",{"licences":[lic("lic-1",granted="2025-04-15")],"events":[ev("o","governor-opinion","lic-1","2025-03-20")]},[gap(G,"lic-1","met","2025-04-15",bearer="auth-tov-governor",evidence=["lic-1#granted","o"],citation="Art. 11.3")],articles=["licensing-11.3"])
+case("governor-opinion-nothing-recorded","Granted on 15 Apr 2025 with no opinion on record: unverified against the grant (the next step is to request the opinion), never a deadline after a request nobody recorded.",[G],"2025-05-01",{"licences":[lic("lic-1",granted="2025-04-15")]},[gap(G,"lic-1","unverified","2025-04-15")],articles=["licensing-11.3"])
+case("governor-opinion-after-grant","An opinion dated after the grant did not precede it: breached.",[G],"2025-05-01",{"licences":[lic("lic-1",granted="2025-04-15")],"events":[ev("o","governor-opinion","lic-1","2025-04-20")]},[gap(G,"lic-1","breached","2025-04-15")],articles=["licensing-11.3"])
 
 P="mn.consultation-before-licensing"
 gl=[lic("lic-1",granted="2025-01-15")]

@@ -346,6 +346,13 @@ impl Store {
                 }
                 continue;
             }
+            let unknown = self.unknown_events(kind, &payload);
+            if !unknown.is_empty() {
+                for e in unknown {
+                    problem(Some(minewatch_formats::table::column_of(kind, &e.field)), e.detail);
+                }
+                continue;
+            }
             if bad_ref || bad_cells {
                 continue;
             }

@@ -67,6 +67,14 @@ impl Store {
                     holder: Some(l.holder_id.as_str().into()),
                     granted: l.granted,
                     expires: l.expires,
+                    history: l
+                        .status_history
+                        .iter()
+                        .map(|c| minewatch_domain::engine::LicenceChange {
+                            event: c.status.event().to_owned(),
+                            date: c.date,
+                        })
+                        .collect(),
                     authorities: spatial::governing(
                         authorities.iter().map(|(id, a)| (id.as_str(), a)),
                         &l.aimag,

@@ -62,12 +62,33 @@ pub struct Store {
     url: String,
     backend: Backend,
     device: DeviceKey,
+    /// The events records may name (a legal pack's), checked on every write.
+    events: Option<std::sync::Arc<minewatch_domain::law::pack::EventNames>>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Store {
+    /// This store, refusing records that name an event `pack` does not know (a
+    /// disclosure's document, a decision's name). Without it nothing is checked.
+    pub fn with_events_of(mut self, pack: &minewatch_domain::Pack) -> Store {
+        self.events = minewatch_domain::law::pack::EventNames::of(pack).map(std::sync::Arc::new);
+        self
+    }
+
+    /// The fields of a payload that name an event the pack does not know.
+    pub fn unknown_events(
+        &self,
+        kind: minewatch_domain::RecordKind,
+        payload: &serde_json::Value,
+    ) -> Vec<minewatch_domain::records::FieldError> {
+        self.events
+            .as_ref()
+            .map(|e| e.check(kind, payload))
+            .unwrap_or_default()
+    }
+
     /// Connects to `url` (`sqlite://…` or `postgres://…`), runs pending migrations and
     /// registers the device key.
     pub async fn open(url: &str, device: DeviceKey) -> Result<Store, StoreError> {
@@ -93,6 +114,7 @@ impl Store {
             url: url.to_owned(),
             backend,
             device,
+            events: None,
         };
         store.register_device().await?;
         Ok(store)
@@ -120,6 +142,7 @@ impl Store {
             url,
             backend,
             device,
+            events: None,
         })
     }
 

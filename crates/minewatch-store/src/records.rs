@@ -760,6 +760,10 @@ impl Batch<'_> {
         payload: Value,
     ) -> Result<Written, StoreError> {
         let record = Record::from_payload(kind, &payload).map_err(StoreError::Invalid)?;
+        let unknown = self.store.unknown_events(kind, &payload);
+        if !unknown.is_empty() {
+            return Err(StoreError::Invalid(unknown));
+        }
         let id = match id {
             Some(id) => id,
             None => RecordId::parse(&uuid::Uuid::now_v7().to_string())
@@ -798,6 +802,10 @@ impl Batch<'_> {
             )));
         }
         let record = Record::from_payload(kind, &payload).map_err(StoreError::Invalid)?;
+        let unknown = self.store.unknown_events(kind, &payload);
+        if !unknown.is_empty() {
+            return Err(StoreError::Invalid(unknown));
+        }
         self.check_links(&record).await?;
         if record.links().iter().any(|l| l.target == *id) {
             return Err(StoreError::Invalid(vec![FieldError::new(

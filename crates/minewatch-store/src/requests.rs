@@ -415,7 +415,7 @@ fn basis(pack: &Pack, q: &Request, lang: Lang, on: Date) -> String {
 /// the draft says to check the addressee before it goes.
 fn complaint_draft(id: &RecordId, q: &Request, sent: Option<Date>, due: Option<Date>) -> Value {
     let kind = match q.request_type {
-        RequestType::Information => RequestType::Complaint,
+        RequestType::Information | RequestType::Report => RequestType::Complaint,
         RequestType::Complaint | RequestType::Appeal => RequestType::Appeal,
     };
     let when = |d: Option<Date>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());

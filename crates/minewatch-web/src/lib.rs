@@ -130,7 +130,8 @@ impl AppState {
 
     pub fn with_security(store: Store, pack: Pack, security: SecurityConfig) -> AppState {
         AppState {
-            store,
+            // Records naming an event the pack does not know are refused.
+            store: store.with_events_of(&pack),
             pack: Arc::new(pack),
             security: Arc::new(security),
             limiter: Arc::new(RateLimiter::default()),

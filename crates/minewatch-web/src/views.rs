@@ -216,6 +216,10 @@ fn render_value(
             .duty(s)
             .map(|d| format!("{} ({})", ui.pick(&d.title), pack.citation(d, ui.lang)))
             .unwrap_or_else(|| s.to_owned()),
+        Vocabulary::Event => pack
+            .event(s)
+            .map(|e| ui.pick(&e.name).to_owned())
+            .unwrap_or_else(|| s.to_owned()),
         Vocabulary::Plain | Vocabulary::RequestSteps | Vocabulary::LicenceNumber => s.to_owned(),
     };
     match (shape, value) {

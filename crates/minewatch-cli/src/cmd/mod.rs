@@ -144,8 +144,13 @@ impl Global {
     }
 }
 
+/// The store of `dir`, refusing records that name an event the built-in pack does
+/// not know.
 pub async fn open(dir: &DataDir, database: Option<&str>) -> anyhow::Result<Store> {
-    Ok(dir.open_store(database).await?)
+    Ok(dir
+        .open_store(database)
+        .await?
+        .with_events_of(&minewatch_web::builtin_pack()))
 }
 
 pub fn display(path: &Path) -> String {

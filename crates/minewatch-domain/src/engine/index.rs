@@ -44,7 +44,12 @@ pub(super) type Sid = u32;
 pub(super) const NOT_LICENCE: u32 = u32::MAX;
 
 /// Event kinds that end a licence's obligations.
-pub(super) const END_KINDS: [&str; 3] = ["licence-revoked", "licence-expires", "licence-ended"];
+pub(super) const END_KINDS: [&str; 4] = [
+    "licence-revoked",
+    "licence-expires",
+    "licence-expired",
+    "licence-ended",
+];
 
 /// Subject names numbered in the order met. The names are copied into one buffer, the
 /// table holds half of each name's hash beside its number, and a lookup compares a
@@ -607,6 +612,16 @@ pub(super) fn licence_events(facts: &Facts) -> Vec<Event> {
         }
         if let Some(d) = l.expires {
             out.push(event(l, "licence-expires", d));
+        }
+        // The recorded history: each change its event, named by the day (a licence
+        // suspended twice is suspended on two days); the grant once.
+        for c in &l.history {
+            if c.event == "licence-granted" && l.granted.is_some() {
+                continue;
+            }
+            let mut e = event(l, &c.event, c.date);
+            e.id = format!("{}#{}@{}", l.id, c.event.trim_start_matches("licence-"), c.date).into();
+            out.push(e);
         }
     }
     out

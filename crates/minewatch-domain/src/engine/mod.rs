@@ -59,6 +59,19 @@ pub struct LicenceFact {
     /// The record ids of the authorities over this licence, by authority type.
     #[serde(default)]
     pub authorities: BTreeMap<String, Text>,
+    /// Its life as recorded: each change of status with its day (applied, operating,
+    /// suspended, revoked…), each read as the status's event (`operation-started`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<LicenceChange>,
+}
+
+/// A licence's change of status on a day; `event` is the engine's event kind
+/// (`licence-applied`, `operation-started`, `licence-revoked`…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceChange {
+    pub event: String,
+    pub date: Date,
 }
 
 /// Something that happened (or a record that it did not happen) on a date.
@@ -447,10 +460,12 @@ pub fn evaluate_with(pack: &Pack, facts: &Facts, as_of: Date, options: Options) 
                 Some(Rule::Precondition { before }) => ctx.precondition(&mut d, before),
                 Some(Rule::Periodic { from, every }) => ctx.periodic(&mut d, from, every),
                 Some(Rule::Limit {
-                    standard,
-                    multiple,
-                    respond,
-                }) => ctx.limit(&mut d, facts, standard, multiple, respond),
+                    multiple, respond, ..
+                }) => {
+                    for standard in duty.limit_standards() {
+                        ctx.limit(&mut d, facts, standard, multiple, respond);
+                    }
+                }
                 Some(Rule::Threshold {
                     finding,
                     count,
@@ -610,6 +625,7 @@ mod tests {
                     granted: Some(date(2020, 1, 1)),
                     expires: None,
                     authorities: Default::default(),
+                    history: Vec::new(),
                 })
                 .collect(),
             ..Facts::default()

@@ -283,6 +283,10 @@ pub struct Duty {
     pub from: Option<String>,
     #[serde(default)]
     pub standard: Option<String>,
+    /// Limit duties: several standards the same party keeps to (each read as
+    /// `standard` would be).
+    #[serde(default)]
+    pub standards: Vec<String>,
     #[serde(default)]
     pub multiple: Option<f64>,
     #[serde(default)]
@@ -312,6 +316,9 @@ pub struct Duty {
     pub next_step: Localized,
     pub source: String,
     pub confidence: Confidence,
+    /// What a reader should know of how the duty is modelled.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// What a duty asks, by kind: the fields of the TOML form its kind needs, read once, so
@@ -389,7 +396,10 @@ impl Duty {
                 },
             },
             DutyKind::Limit => Rule::Limit {
-                standard: self.standard.as_deref()?,
+                standard: self
+                    .standard
+                    .as_deref()
+                    .or(self.standards.first().map(String::as_str))?,
                 multiple: self.multiple.unwrap_or(1.0),
                 respond,
             },
@@ -404,6 +414,17 @@ impl Duty {
                 zone: self.zone.as_deref()?,
             },
         })
+    }
+
+    /// A limit duty's standards: `standard` and `standards`, each once.
+    pub fn limit_standards(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in self.standard.iter().chain(&self.standards) {
+            if !out.contains(&s.as_str()) {
+                out.push(s);
+            }
+        }
+        out
     }
 
     /// The day count of a deadline-like duty.
@@ -491,6 +512,128 @@ pub struct Template {
     pub confidence: Confidence,
 }
 
+/// What makes the engine's events: the records (and fields) it reads them from. A
+/// pack's events name these in `produced_by`; `disclosure` and `decision` records name
+/// their event themselves (the document disclosed, what was decided), chosen from the
+/// events the pack lets them produce.
+pub const PRODUCERS: [(&str, &str); 13] = [
+    ("licence.granted", "a licence's grant date"),
+    ("licence.expires", "a licence's expiry date"),
+    (
+        "licence.history",
+        "a licence's recorded change of status (applied, operating, extended, transferred, suspended, revoked, expired)",
+    ),
+    ("consultation", "a consultation record (licensing: community-consultation; EIA: public-consultation)"),
+    ("disclosure", "a disclosure record naming the document"),
+    ("decision", "a decision record naming what was decided"),
+    ("inspection", "an inspection record"),
+    ("violation", "a violation record"),
+    ("agreement", "a signed agreement record"),
+    ("complaint", "a complaint or appeal, and its answer"),
+    ("commitment", "each due day of a commitment's schedule"),
+    ("payment", "a payment or delivery against a commitment"),
+    ("request", "the steps of a request: sent, extended, answered"),
+];
+
+/// The events a producer with a fixed vocabulary makes (the code decides them); `None`
+/// for `disclosure` and `decision`, whose records name their event from the pack's.
+pub fn fixed_events(producer: &str) -> Option<Vec<&'static str>> {
+    use crate::records::LicenceStatus;
+    use crate::requests::RequestType;
+    Some(match producer {
+        "licence.granted" => vec!["licence-granted"],
+        "licence.expires" => vec!["licence-expires"],
+        "licence.history" => LicenceStatus::ALL.iter().map(|(_, s)| s.event()).collect(),
+        "consultation" => vec!["community-consultation", "public-consultation"],
+        "inspection" => vec!["inspection"],
+        "violation" => vec!["violation"],
+        "agreement" => vec!["agreement-signed"],
+        "complaint" => vec!["complaint-sent", "complaint-answered"],
+        "commitment" => vec!["commitment-due"],
+        "payment" => vec!["commitment-fulfilled"],
+        "request" => {
+            let mut v: Vec<&'static str> = RequestType::ALL
+                .iter()
+                .flat_map(|(_, t)| {
+                    let (a, b) = t.events();
+                    [a, b]
+                })
+                .collect();
+            v.push(crate::engine::EXTENSION_KIND);
+            v
+        }
+        _ => return None,
+    })
+}
+
+/// The events records may name themselves, from a pack: the documents a disclosure
+/// may name and what a decision may decide. An import or a form naming another is
+/// refused with the nearest known name, so a typo never imports silently to be read
+/// by no duty.
+#[derive(Debug, Clone, Default)]
+pub struct EventNames {
+    documents: Vec<String>,
+    decisions: Vec<String>,
+}
+
+impl EventNames {
+    /// `None` for a pack that declares no events (nothing to check against).
+    pub fn of(pack: &Pack) -> Option<EventNames> {
+        if pack.events.is_empty() {
+            return None;
+        }
+        let ids = |p: &str| pack.events_of(p).iter().map(|e| e.id.clone()).collect();
+        Some(EventNames {
+            documents: ids("disclosure"),
+            decisions: ids("decision"),
+        })
+    }
+
+    /// The fields of a record of `kind` that name an unknown event.
+    pub fn check(
+        &self,
+        kind: crate::RecordKind,
+        payload: &serde_json::Value,
+    ) -> Vec<crate::records::FieldError> {
+        let (field, known, what) = match kind {
+            crate::RecordKind::Disclosure => ("document", &self.documents, "document"),
+            crate::RecordKind::Decision => ("decision", &self.decisions, "decision"),
+            _ => return Vec::new(),
+        };
+        let Some(name) = payload.get(field).and_then(serde_json::Value::as_str) else {
+            return Vec::new();
+        };
+        if known.iter().any(|k| k == name) {
+            return Vec::new();
+        }
+        let near = crate::text::nearest(name, known.iter().map(String::as_str));
+        vec![crate::records::FieldError::new(
+            field,
+            "unknown-event",
+            format!(
+                "{name:?} is not a {what} the legal pack knows{}; expected one of {}",
+                near.map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default(),
+                known.join(", ")
+            ),
+        )]
+    }
+}
+
+/// An event a duty reads: its names, what produces it, and whether its absence is
+/// something we would know of (a reply to our own request) or not.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    pub id: String,
+    pub name: Localized,
+    /// Names from [`PRODUCERS`].
+    pub produced_by: Vec<String>,
+    #[serde(default)]
+    pub absence_knowable: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// The kinds of water a [`WaterZone`] draws a zone around.
 pub const WATER_KINDS: [&str; 3] = ["river", "lake", "spring"];
 
@@ -543,6 +686,8 @@ struct PackFile {
     template: Vec<Template>,
     #[serde(default)]
     water_zone: Vec<WaterZone>,
+    #[serde(default)]
+    event: Vec<EventSpec>,
 }
 
 /// A loaded, checked pack.
@@ -558,6 +703,8 @@ pub struct Pack {
     pub holidays: Vec<Holiday>,
     pub templates: Vec<Template>,
     pub water_zones: Vec<WaterZone>,
+    /// The events duties read (empty in a pack that does not declare them).
+    pub events: Vec<EventSpec>,
     calendar: Option<Calendar>,
 }
 
@@ -638,7 +785,7 @@ fn weekday(s: &str) -> Option<Weekday> {
 
 /// The files of the Mongolian pack (`packs/mn`), built into the binary so a fresh
 /// install needs no files.
-pub const MONGOLIAN_PACK_FILES: [(&str, &str); 7] = [
+pub const MONGOLIAN_PACK_FILES: [(&str, &str); 8] = [
     (
         "packs/mn/pack.toml",
         include_str!("../../../../packs/mn/pack.toml"),
@@ -666,6 +813,10 @@ pub const MONGOLIAN_PACK_FILES: [(&str, &str); 7] = [
     (
         "packs/mn/zones.toml",
         include_str!("../../../../packs/mn/zones.toml"),
+    ),
+    (
+        "packs/mn/events.toml",
+        include_str!("../../../../packs/mn/events.toml"),
     ),
 ];
 
@@ -725,6 +876,7 @@ impl Pack {
         let mut holidays = Vec::new();
         let mut templates = Vec::new();
         let mut water_zones = Vec::new();
+        let mut events = Vec::new();
         for (i, p) in parsed {
             if let Some(pi) = p.pack {
                 if info.is_some() {
@@ -751,6 +903,7 @@ impl Pack {
             holidays.extend(p.holiday.into_iter().map(|x| (i, x)));
             templates.extend(p.template.into_iter().map(|x| (i, x)));
             water_zones.extend(p.water_zone.into_iter().map(|x| (i, x)));
+            events.extend(p.event.into_iter().map(|x| (i, x)));
         }
         let Some((info_origin, info)) = info else {
             checker.problems.push(PackDiagnostic {
@@ -809,6 +962,7 @@ impl Pack {
         let standard_ids = unique(&mut checker, &standards, "standard", |s| &s.id);
         unique(&mut checker, &templates, "template", |t| &t.id);
         unique(&mut checker, &water_zones, "water_zone", |w| &w.id);
+        let event_ids = unique(&mut checker, &events, "event", |e| &e.id);
 
         let sourced = |checker: &mut Checker, o: usize, id: &str, kind: &str, source: &str| {
             if source.trim().is_empty() {
@@ -1181,6 +1335,105 @@ impl Pack {
                 );
             }
         }
+        // The event vocabulary: every event a duty reads is declared, and every event a
+        // duty starts from can be produced by some record.
+        for (o, e) in &events {
+            let here = format!("\"{}\"", e.id);
+            if !both_languages(&e.name) {
+                checker.at(*o, &here, "event.name", format!("{:?}: give the name in both mn and en", e.id));
+            }
+            for p in &e.produced_by {
+                if let Some(made) = fixed_events(p)
+                    && !made.contains(&e.id.as_str())
+                {
+                    checker.at(
+                        *o,
+                        &here,
+                        "event.produced_by",
+                        format!(
+                            "{:?}: {p} makes only {}, not this event",
+                            e.id,
+                            made.join(", ")
+                        ),
+                    );
+                }
+                if !PRODUCERS.iter().any(|(k, _)| k == p) {
+                    checker.at(
+                        *o,
+                        &here,
+                        "event.produced_by",
+                        format!(
+                            "{:?}: unknown producer {p:?}; expected one of {}",
+                            e.id,
+                            PRODUCERS.map(|(k, _)| k).join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if !events.is_empty() {
+            let produced = |id: &str| {
+                events
+                    .iter()
+                    .any(|(_, e)| e.id == id && !e.produced_by.is_empty())
+            };
+            for (o, d) in &duties {
+                let here = format!("\"{}\"", d.id);
+                let starts = [
+                    ("trigger", d.trigger.as_deref()),
+                    ("before", d.before.as_deref()),
+                    ("from", d.from.as_deref()),
+                    ("finding", d.finding.as_deref()),
+                ];
+                let others = d
+                    .action
+                    .iter()
+                    .map(|a| ("action", Some(a.as_str())))
+                    .chain([("consequence", d.consequence.as_deref())]);
+                for (field, name) in starts.into_iter().chain(others) {
+                    let Some(name) = name else { continue };
+                    if !event_ids.contains(name) {
+                        checker.at(
+                            *o,
+                            &here,
+                            &format!("duty.{field}"),
+                            format!(
+                                "{:?}: unknown event {name:?}{}",
+                                d.id,
+                                crate::text::nearest(name, event_ids.iter().copied())
+                                    .map(|n| format!("; did you mean {n:?}?"))
+                                    .unwrap_or_default()
+                            ),
+                        );
+                    } else if starts.iter().any(|(f, _)| *f == field) && !produced(name) {
+                        checker.at(
+                            *o,
+                            &here,
+                            &format!("duty.{field}"),
+                            format!(
+                                "{:?}: nothing can produce {name:?} (its produced_by is empty), so the duty is never owed",
+                                d.id
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        // Every standard is read by some duty: a limit nobody is held to is a gap in
+        // the pack, not in the world.
+        for (o, st) in &standards {
+            let used = duties.iter().any(|(_, d)| {
+                d.standard.as_deref() == Some(st.id.as_str()) || d.standards.contains(&st.id)
+            });
+            if !used && !duties.is_empty() {
+                checker.at(
+                    *o,
+                    &format!("\"{}\"", st.id),
+                    "standard.id",
+                    format!("{:?}: no duty uses this standard", st.id),
+                );
+            }
+        }
         let spatial_zones: HashSet<&str> = duties
             .iter()
             .filter_map(|(_, d)| d.zone.as_deref())
@@ -1257,6 +1510,7 @@ impl Pack {
             holidays: holidays.into_iter().map(|(_, x)| x).collect(),
             templates: templates.into_iter().map(|(_, x)| x).collect(),
             water_zones: water_zones.into_iter().map(|(_, x)| x).collect(),
+            events: events.into_iter().map(|(_, x)| x).collect(),
             calendar,
         })
     }
@@ -1287,6 +1541,18 @@ impl Pack {
 
     pub fn duty(&self, id: &str) -> Option<&Duty> {
         self.duties.iter().find(|d| d.id == id)
+    }
+
+    pub fn event(&self, id: &str) -> Option<&EventSpec> {
+        self.events.iter().find(|e| e.id == id)
+    }
+
+    /// The events records of `producer` (`disclosure`, `decision`) may name.
+    pub fn events_of(&self, producer: &str) -> Vec<&EventSpec> {
+        self.events
+            .iter()
+            .filter(|e| e.produced_by.iter().any(|p| p == producer))
+            .collect()
     }
 
     pub fn water_zone(&self, id: &str) -> Option<&WaterZone> {
@@ -1397,6 +1663,7 @@ impl Pack {
             ("holidays", self.holidays.len()),
             ("templates", self.templates.len()),
             ("water zones", self.water_zones.len()),
+            ("events", self.events.len()),
             ("authority types", self.authority_types.len()),
         ])
     }
@@ -1501,7 +1768,7 @@ fn check_duty(
             need("from", d.from.is_some());
         }
         DutyKind::Limit => {
-            need("standard", d.standard.is_some());
+            need("standard", d.standard.is_some() || !d.standards.is_empty());
         }
         DutyKind::Threshold => {
             need("finding", d.finding.is_some());
@@ -1521,10 +1788,10 @@ fn check_duty(
             format!("{:?}: {message}", d.id),
         );
     };
-    if let Some(s) = &d.standard
-        && !standards.contains(s.as_str())
-    {
-        err("standard", format!("unknown standard {s:?}"));
+    for s in d.standard.iter().chain(&d.standards) {
+        if !standards.contains(s.as_str()) {
+            err("standard", format!("unknown standard {s:?}"));
+        }
     }
     if let Some(every) = &d.every {
         match every.as_str() {
@@ -1864,5 +2131,47 @@ confidence = "low"
             errs.iter().any(|e| e.field == "law.replaced_by"),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn every_event_a_duty_reads_is_declared_and_can_be_produced() {
+        let mn = Pack::mongolian().unwrap();
+        assert!(mn.event("operation-started").is_some());
+        let documents: Vec<&str> = mn.events_of("disclosure").iter().map(|e| e.id.as_str()).collect();
+        assert!(documents.contains(&"emp-report-submitted"), "{documents:?}");
+        // A misspelt trigger, a trigger nothing produces, a fixed producer claimed for
+        // an event it does not make, and a standard no duty reads: each refused.
+        let duties = MONGOLIAN_PACK_FILES[2]
+            .1
+            .replace("from = \"operation-started\"", "from = \"operation-start\"");
+        let standards = format!(
+            "{}\n[[standard]]\nid = \"x.unused\"\ncode = \"X\"\nmedium = \"air\"\nparameter = \"x\"\nname = {{ mn = \"X\", en = \"X\" }}\nlimit = 1\nunit = \"µg/m³\"\naveraging = \"24h\"\nsource = \"s\"\nconfidence = \"low\"\n",
+            MONGOLIAN_PACK_FILES[3].1
+        );
+        let events = MONGOLIAN_PACK_FILES[7]
+            .1
+            .replace(
+                "id = \"water-use-started\"\nname = { mn = \"Ус ашиглаж эхэлсэн\", en = \"Water use started\" }\nproduced_by = [\"decision\", \"disclosure\"]",
+                "id = \"water-use-started\"\nname = { mn = \"Ус ашиглаж эхэлсэн\", en = \"Water use started\" }\nproduced_by = []",
+            )
+            .replace(
+                "id = \"deia-approved\"\nname = { mn = \"БОНБНҮ баталсан\", en = \"Detailed EIA approved\" }\nproduced_by = [\"decision\"]",
+                "id = \"deia-approved\"\nname = { mn = \"БОНБНҮ баталсан\", en = \"Detailed EIA approved\" }\nproduced_by = [\"inspection\"]",
+            );
+        let mut files = MONGOLIAN_PACK_FILES.to_vec();
+        files[2] = ("duties.toml", &duties);
+        files[7] = ("events.toml", &events);
+        files[3] = ("standards.toml", &standards);
+        let errs = Pack::from_files(&files).unwrap_err();
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        let has = |want: &str| text.iter().any(|e| e.contains(want));
+        assert!(
+            has("duty.from: \"mn.emp-annual-report\": unknown event \"operation-start\"; did you mean \"operation-started\"?"),
+            "{text:?}"
+        );
+        assert!(has("nothing can produce \"water-use-started\""), "{text:?}");
+        assert!(has("\"deia-approved\": inspection makes only inspection, not this event"), "{text:?}");
+        assert!(has("standards.toml:") && has("\"x.unused\": no duty uses this standard"), "{text:?}");
+        assert_eq!(errs.len(), 4, "nothing else: {text:?}");
     }
 }

@@ -258,11 +258,35 @@ impl DatedRecord {
                 }
                 return out;
             }
-            // Promises and what was paid against them are tracked by the agreements
-            // tracker, notes by people: the duty engine reads none of them.
-            DatedDetail::Commitment { .. }
-            | DatedDetail::Payment { .. }
-            | DatedDetail::Note { .. } => None,
+            // A commitment falls due on each day of its schedule (or on its own
+            // day); each payment or delivery performs one instalment, oldest first.
+            // The agreements tracker weighs the amounts; the engine the days.
+            DatedDetail::Commitment { schedule, .. } => {
+                let days: Vec<Date> = if schedule.is_empty() {
+                    vec![self.date]
+                } else {
+                    schedule.iter().map(|i| i.due).collect()
+                };
+                return days
+                    .into_iter()
+                    .filter_map(|day| {
+                        event("commitment-due", self.licence_id.as_ref(), day, false).map(
+                            |mut e| {
+                                e.id = format!("{id}#due@{day}").into();
+                                e
+                            },
+                        )
+                    })
+                    .collect();
+            }
+            DatedDetail::Payment { .. } => event(
+                "commitment-fulfilled",
+                self.licence_id.as_ref(),
+                self.date,
+                false,
+            ),
+            // Notes are for people: the duty engine reads none.
+            DatedDetail::Note { .. } => None,
         };
         one.into_iter().collect()
     }
@@ -359,7 +383,9 @@ pub static DISCLOSURE: KindSchema = dated(
     "/disclosures",
     &["date", "document"],
     dated_fields![
-        Field::new("document", Text).required(),
+        Field::new("document", Text)
+            .required()
+            .means(Vocabulary::Event),
         Field::new("found", Flag).required(),
         Field::new("place", Text),
     ],
@@ -393,7 +419,9 @@ pub static DECISION: KindSchema = dated(
     "/decisions",
     &["date", "decision"],
     dated_fields![
-        Field::new("decision", Text).required(),
+        Field::new("decision", Text)
+            .required()
+            .means(Vocabulary::Event),
         Field::new("decision_number", Text),
     ],
     |f| parse_dated(f, RecordKind::Decision),

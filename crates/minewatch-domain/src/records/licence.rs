@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 pub enum LicenceStatus {
     Applied,
     Granted,
+    /// Mining (or exploration work) began on the licence.
+    Operating,
+    /// Its term was extended.
+    Extended,
     Transferred,
     Suspended,
     Revoked,
@@ -20,9 +24,11 @@ pub enum LicenceStatus {
 }
 
 impl LicenceStatus {
-    pub const ALL: [(&'static str, LicenceStatus); 6] = [
+    pub const ALL: [(&'static str, LicenceStatus); 8] = [
         ("applied", LicenceStatus::Applied),
         ("granted", LicenceStatus::Granted),
+        ("operating", LicenceStatus::Operating),
+        ("extended", LicenceStatus::Extended),
         ("transferred", LicenceStatus::Transferred),
         ("suspended", LicenceStatus::Suspended),
         ("revoked", LicenceStatus::Revoked),
@@ -35,6 +41,20 @@ impl LicenceStatus {
             .find(|(_, s)| *s == self)
             .map(|(name, _)| *name)
             .expect("every status is listed in ALL")
+    }
+
+    /// The event the duty engine reads when a licence takes this status.
+    pub fn event(self) -> &'static str {
+        match self {
+            LicenceStatus::Applied => "licence-applied",
+            LicenceStatus::Granted => "licence-granted",
+            LicenceStatus::Operating => "operation-started",
+            LicenceStatus::Extended => "licence-extended",
+            LicenceStatus::Transferred => "licence-transferred",
+            LicenceStatus::Suspended => "licence-suspended",
+            LicenceStatus::Revoked => "licence-revoked",
+            LicenceStatus::Expired => "licence-expired",
+        }
     }
 }
 
@@ -79,13 +99,15 @@ impl Licence {
 }
 
 /// The statuses' names (as `LicenceStatus::ALL` has them), for lists to filter by.
-const STATUSES: [&str; 6] = [
+const STATUSES: [&str; 8] = [
     LicenceStatus::ALL[0].0,
     LicenceStatus::ALL[1].0,
     LicenceStatus::ALL[2].0,
     LicenceStatus::ALL[3].0,
     LicenceStatus::ALL[4].0,
     LicenceStatus::ALL[5].0,
+    LicenceStatus::ALL[6].0,
+    LicenceStatus::ALL[7].0,
 ];
 
 pub static SCHEMA: KindSchema = KindSchema {
@@ -183,7 +205,7 @@ fn parse_licence(f: &mut Fields<'_>) -> Option<Record> {
             v.as_str()
                 .and_then(|s| LicenceStatus::ALL.iter().find(|(n, _)| *n == s))
                 .map(|(_, st)| *st)
-                .ok_or("expected applied, granted, transferred, suspended, revoked or expired")
+                .ok_or("expected applied, granted, operating, extended, transferred, suspended, revoked or expired")
         })
         .into_iter()
         .map(

@@ -113,6 +113,8 @@ pub enum Vocabulary {
     RequestSteps,
     /// A licence number, whose form tells the licence's type.
     LicenceNumber,
+    /// An event of the pack (a disclosure's document, a decision), by its name.
+    Event,
 }
 
 /// A field of a record kind.

@@ -116,6 +116,18 @@ fn fixed_choices(state: &AppState, ui: &Ui, column: &Column) -> Option<Vec<(Stri
             "request-type",
         ),
         (_, "channel") => keyed(&mut Channel::ALL.iter().map(|(n, _)| *n), "channel"),
+        // The documents a disclosure names and what a decision decides are the pack's
+        // events, by their names in the reader's language.
+        (_, "document") | (_, "decision") => state
+            .pack
+            .events_of(if column.field.name == "document" {
+                "disclosure"
+            } else {
+                "decision"
+            })
+            .iter()
+            .map(|e| (e.id.clone(), ui.pick(&e.name).to_owned()))
+            .collect(),
         (_, "zone_type") => {
             // The administrative units, then the zones the pack's spatial duties name.
             let mut types: Vec<String> = ADMIN_ZONE_TYPES.iter().map(|t| (*t).to_owned()).collect();
