@@ -98,7 +98,8 @@ pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&
     known
         .map(|k| (edit_distance(name, k), k))
         .filter(|(d, k)| {
-            *d <= 2.max(k.len() / 4) || (!name.is_empty() && (k.contains(name) || name.contains(*k)))
+            *d <= 2.max(k.len() / 4)
+                || (!name.is_empty() && (k.contains(name) || name.contains(*k)))
         })
         .min_by_key(|(d, k)| (*d, *k))
         .map(|(_, k)| k)
@@ -129,8 +130,14 @@ mod nearest_tests {
     #[test]
     fn the_nearest_name_is_a_typo_or_a_shortening_and_nothing_far() {
         let known = ["emp-report-submitted", "licence-published", "holder_id"];
-        assert_eq!(nearest("emp-report", known.into_iter()), Some("emp-report-submitted"));
-        assert_eq!(nearest("licence-publised", known.into_iter()), Some("licence-published"));
+        assert_eq!(
+            nearest("emp-report", known.into_iter()),
+            Some("emp-report-submitted")
+        );
+        assert_eq!(
+            nearest("licence-publised", known.into_iter()),
+            Some("licence-published")
+        );
         assert_eq!(nearest("holdr_id", known.into_iter()), Some("holder_id"));
         assert_eq!(nearest("naadam", known.into_iter()), None);
     }

@@ -349,7 +349,10 @@ impl Store {
             let unknown = self.unknown_events(kind, &payload);
             if !unknown.is_empty() {
                 for e in unknown {
-                    problem(Some(minewatch_formats::table::column_of(kind, &e.field)), e.detail);
+                    problem(
+                        Some(minewatch_formats::table::column_of(kind, &e.field)),
+                        e.detail,
+                    );
                 }
                 continue;
             }

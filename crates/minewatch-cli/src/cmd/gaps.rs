@@ -199,9 +199,18 @@ async fn gaps_with(
         .filter(|g| status.is_none_or(|s| g.status == s))
         .collect();
     // Records by what people call them: licence numbers, company and authority names.
+    // Evidence and triggers name records too: an implied event's id is its record's
+    // with `#event@day`, a mean's the ids of its values joined by `+`.
     let mut ids: Vec<&str> = by_licence
         .iter()
-        .flat_map(|g| [&*g.subject, &*g.bearer])
+        .flat_map(|g| {
+            [&*g.subject, &*g.bearer]
+                .into_iter()
+                .chain(g.evidence.iter().map(|e| &**e))
+                .chain(g.trigger.as_deref())
+        })
+        .flat_map(|id| id.split('+'))
+        .map(|id| id.split('#').next().unwrap_or(id))
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -211,13 +220,7 @@ async fn gaps_with(
         .into_iter()
         .map(|r| (r.id.to_string(), r.label))
         .collect();
-    let named = |id: &str, lang: Lang| -> String {
-        names
-            .get(id)
-            .cloned()
-            .or_else(|| pack.authority_type(id).map(|t| t.name.get(lang).to_owned()))
-            .unwrap_or_else(|| id.to_owned())
-    };
+    let named = |id: &str, lang: Lang| -> String { display_name(id, lang, &names, pack) };
     let name = |id: &str| named(id, Lang::En);
     let mut gaps: Vec<&Gap> = by_licence
         .into_iter()
@@ -390,6 +393,56 @@ async fn gaps_with(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What people call a record, in `lang`: a licence's number, a company's or an
+/// authority's name (labels holding both languages as `mn / en` give the reader's), an
+/// authority type's name; an implied event as its record and the event's name and day
+/// (`MV-017777: Licence granted`); values joined by `+` each named.
+fn display_name(
+    id: &str,
+    lang: Lang,
+    names: &std::collections::HashMap<String, String>,
+    pack: &Pack,
+) -> String {
+    if id.contains('+') {
+        return id
+            .split('+')
+            .map(|p| display_name(p, lang, names, pack))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let label = |id: &str| {
+        names.get(id).map(|l| match (l.split_once(" / "), lang) {
+            (Some((mn, _)), Lang::Mn) => mn.to_owned(),
+            (Some((_, en)), Lang::En) => en.to_owned(),
+            (None, _) => l.clone(),
+        })
+    };
+    if let Some(l) = label(id) {
+        return l;
+    }
+    if let Some(t) = pack.authority_type(id) {
+        return t.name.get(lang).to_owned();
+    }
+    let Some((base, what)) = id.split_once('#') else {
+        return id.to_owned();
+    };
+    let base_name = label(base).unwrap_or_else(|| base.to_owned());
+    let mut parts = what.split('@');
+    let kind = parts.next().unwrap_or_default();
+    let event = pack
+        .event(kind)
+        .or_else(|| pack.event(&format!("licence-{kind}")))
+        .or_else(|| pack.event(&format!("commitment-{kind}")))
+        .map(|e| e.name.get(lang).to_owned())
+        .unwrap_or_else(|| kind.to_owned());
+    let days: Vec<&str> = parts.collect();
+    if days.is_empty() {
+        format!("{base_name}: {event}")
+    } else {
+        format!("{base_name}: {event} ({})", days.join(", "))
+    }
 }
 
 /// Breached and overdue findings the table lists in full before `--all`.

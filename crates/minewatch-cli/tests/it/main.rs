@@ -7,6 +7,7 @@ mod commands;
 mod crash;
 mod evidence;
 mod exchange;
+mod history;
 mod water;
 
 use std::path::Path;

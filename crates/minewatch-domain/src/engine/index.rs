@@ -620,7 +620,13 @@ pub(super) fn licence_events(facts: &Facts) -> Vec<Event> {
                 continue;
             }
             let mut e = event(l, &c.event, c.date);
-            e.id = format!("{}#{}@{}", l.id, c.event.trim_start_matches("licence-"), c.date).into();
+            e.id = format!(
+                "{}#{}@{}",
+                l.id,
+                c.event.trim_start_matches("licence-"),
+                c.date
+            )
+            .into();
             out.push(e);
         }
     }

@@ -523,7 +523,10 @@ pub const PRODUCERS: [(&str, &str); 13] = [
         "licence.history",
         "a licence's recorded change of status (applied, operating, extended, transferred, suspended, revoked, expired)",
     ),
-    ("consultation", "a consultation record (licensing: community-consultation; EIA: public-consultation)"),
+    (
+        "consultation",
+        "a consultation record (licensing: community-consultation; EIA: public-consultation)",
+    ),
     ("disclosure", "a disclosure record naming the document"),
     ("decision", "a decision record naming what was decided"),
     ("inspection", "an inspection record"),
@@ -532,7 +535,10 @@ pub const PRODUCERS: [(&str, &str); 13] = [
     ("complaint", "a complaint or appeal, and its answer"),
     ("commitment", "each due day of a commitment's schedule"),
     ("payment", "a payment or delivery against a commitment"),
-    ("request", "the steps of a request: sent, extended, answered"),
+    (
+        "request",
+        "the steps of a request: sent, extended, answered",
+    ),
 ];
 
 /// The events a producer with a fixed vocabulary makes (the code decides them); `None`
@@ -612,7 +618,8 @@ impl EventNames {
             "unknown-event",
             format!(
                 "{name:?} is not a {what} the legal pack knows{}; expected one of {}",
-                near.map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default(),
+                near.map(|n| format!(" (did you mean {n:?}?)"))
+                    .unwrap_or_default(),
                 known.join(", ")
             ),
         )]
@@ -1340,7 +1347,12 @@ impl Pack {
         for (o, e) in &events {
             let here = format!("\"{}\"", e.id);
             if !both_languages(&e.name) {
-                checker.at(*o, &here, "event.name", format!("{:?}: give the name in both mn and en", e.id));
+                checker.at(
+                    *o,
+                    &here,
+                    "event.name",
+                    format!("{:?}: give the name in both mn and en", e.id),
+                );
             }
             for p in &e.produced_by {
                 if let Some(made) = fixed_events(p)
@@ -2137,7 +2149,11 @@ confidence = "low"
     fn every_event_a_duty_reads_is_declared_and_can_be_produced() {
         let mn = Pack::mongolian().unwrap();
         assert!(mn.event("operation-started").is_some());
-        let documents: Vec<&str> = mn.events_of("disclosure").iter().map(|e| e.id.as_str()).collect();
+        let documents: Vec<&str> = mn
+            .events_of("disclosure")
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
         assert!(documents.contains(&"emp-report-submitted"), "{documents:?}");
         // A misspelt trigger, a trigger nothing produces, a fixed producer claimed for
         // an event it does not make, and a standard no duty reads: each refused.
@@ -2166,12 +2182,20 @@ confidence = "low"
         let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
         let has = |want: &str| text.iter().any(|e| e.contains(want));
         assert!(
-            has("duty.from: \"mn.emp-annual-report\": unknown event \"operation-start\"; did you mean \"operation-started\"?"),
+            has(
+                "duty.from: \"mn.emp-annual-report\": unknown event \"operation-start\"; did you mean \"operation-started\"?"
+            ),
             "{text:?}"
         );
         assert!(has("nothing can produce \"water-use-started\""), "{text:?}");
-        assert!(has("\"deia-approved\": inspection makes only inspection, not this event"), "{text:?}");
-        assert!(has("standards.toml:") && has("\"x.unused\": no duty uses this standard"), "{text:?}");
+        assert!(
+            has("\"deia-approved\": inspection makes only inspection, not this event"),
+            "{text:?}"
+        );
+        assert!(
+            has("standards.toml:") && has("\"x.unused\": no duty uses this standard"),
+            "{text:?}"
+        );
         assert_eq!(errs.len(), 4, "nothing else: {text:?}");
     }
 }
