@@ -1402,6 +1402,25 @@ impl Pack {
                     .iter()
                     .map(|a| ("action", Some(a.as_str())))
                     .chain([("consequence", d.consequence.as_deref())]);
+                // "Overdue" claims we would know of the action: its event must say so.
+                if d.silence == Silence::Overdue {
+                    for a in &d.action {
+                        if events
+                            .iter()
+                            .any(|(_, e)| &e.id == a && !e.absence_knowable)
+                        {
+                            checker.at(
+                                *o,
+                                &here,
+                                "duty.silence",
+                                format!(
+                                    "{:?}: silence = \"overdue\" needs an action whose absence we would know of, but {a:?} is not absence_knowable",
+                                    d.id
+                                ),
+                            );
+                        }
+                    }
+                }
                 for (field, name) in starts.into_iter().chain(others) {
                     let Some(name) = name else { continue };
                     if !event_ids.contains(name) {

@@ -58,6 +58,8 @@ pub struct GapFilter {
     pub authority: String,
     pub company: String,
     pub duty: String,
+    /// The day to evaluate at (`YYYY-MM-DD`); empty: today.
+    pub as_of: String,
     /// Which page of a hundred (1 is the first).
     pub page: usize,
 }
@@ -85,6 +87,7 @@ impl GapFilter {
             ("authority", self.authority.as_str()),
             ("company", self.company.as_str()),
             ("duty", self.duty.as_str()),
+            ("as_of", self.as_of.as_str()),
             ("page", page.as_str()),
         ];
         let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -304,10 +307,18 @@ impl Evaluated {
             };
             let (mut name, href) = record(base)?;
             if let Some(what) = what {
-                name = format!("{name} ({})", ui.t(&format!("gap-fact-{what}")));
+                // An event of the pack by its name (`operation-started`, a licence's
+                // `revoked`, a commitment's `due`), else a fact's message.
+                let said = pack
+                    .event(what)
+                    .or_else(|| pack.event(&format!("licence-{what}")))
+                    .or_else(|| pack.event(&format!("commitment-{what}")))
+                    .map(|e| ui.pick(&e.name).to_owned())
+                    .unwrap_or_else(|| ui.t_or(&format!("gap-fact-{what}"), what));
+                name = format!("{name} ({said})");
             }
             if let Some(due) = due {
-                name = format!("{name} · {due}");
+                name = format!("{name} · {}", due.replace('@', ", "));
             }
             return Some((name, href));
         }
@@ -415,14 +426,20 @@ fn views(
         }
         counts
     };
+    // The whole list shows what was owed; what was never owed is one click away.
     let wanted = filter.status();
     let mut matching = candidates
         .iter()
         .map(|i| &gaps[*i as usize])
-        .filter(|g| wanted.is_none_or(|s| s == g.status));
-    let total = wanted.map_or(candidates.len(), |s| {
-        counts.iter().find(|(c, _)| *c == s).map_or(0, |c| c.1)
-    });
+        .filter(|g| match wanted {
+            Some(s) => s == g.status,
+            None => g.status != Status::NotOwed,
+        });
+    let count_of = |s: Status| counts.iter().find(|(c, _)| *c == s).map_or(0, |c| c.1);
+    let total = match wanted {
+        Some(s) => count_of(s),
+        None => candidates.len() - count_of(Status::NotOwed),
+    };
     let skip = page.saturating_sub(1) * per_page;
     let rows = matching
         .by_ref()
@@ -615,6 +632,8 @@ pub async fn for_record(
 pub struct GapsPage<'a> {
     pub ui: &'a Ui,
     pub as_of: String,
+    /// The filters the as-of form keeps (all but the date and the page).
+    pub kept_query: Vec<(&'static str, String)>,
     pub status: String,
     pub filters: Vec<(String, String)>,
     pub all_href: String,
@@ -632,7 +651,28 @@ pub async fn list(
     ui: Ui,
     Query(filter): Query<GapFilter>,
 ) -> PageResult {
-    let evaluated = evaluation(&state).await.page(&ui)?;
+    // Another day than today is evaluated afresh (and not kept): the law and the
+    // records as they stood and were known then.
+    let as_of: Option<Date> = match filter.as_of.trim() {
+        "" => None,
+        text => match text.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let why = ui.t_args("gaps-bad-as-of", &[("value", text.to_owned())]);
+                return Err(AppError::BadRequest(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    why,
+                ))
+                .page(&ui);
+            }
+        },
+    };
+    let evaluated = match as_of {
+        Some(day) if day != state.pack.today(jiff::Timestamp::now()) => {
+            make_evaluation(&state, day).await.page(&ui)?
+        }
+        _ => evaluation(&state).await.page(&ui)?,
+    };
     let today = evaluated.today;
     let page = filter.page.clamp(1, MAX_PAGE);
     let (rows, counts, total) = views(
@@ -672,6 +712,17 @@ pub async fn list(
     let page = GapsPage {
         ui: &ui,
         as_of: today.to_string(),
+        kept_query: [
+            ("status", &filter.status),
+            ("licence", &filter.licence),
+            ("authority", &filter.authority),
+            ("company", &filter.company),
+            ("duty", &filter.duty),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect(),
         status: filter.status.clone(),
         filters,
         all_href: format!("/gaps{}", filter.query_with_status("")),

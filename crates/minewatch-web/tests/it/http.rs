@@ -538,8 +538,20 @@ async fn the_gaps_page_lists_duties_of_visible_records_by_status() {
     assert!(r.body.contains("href=\"/licences/demo-licence-xv900201\""));
     let only = app.get("/gaps?status=pending").await;
     assert!(!only.body.contains("<strong>unverified</strong>"));
-    // Exploration extensions and work plans of XV-900201 and XV-900202.
-    let pending = "<span class=\"n\">4</span>not due yet";
+    // Another day: the law and the records as they stood then; a bad date is refused.
+    let then = app.get("/gaps?as_of=2019-01-01&status=pending").await;
+    assert_eq!(then.status, StatusCode::OK);
+    assert!(then.body.contains("2019-01-01"), "{}", then.body);
+    assert!(
+        then.body.contains("name=\"status\" value=\"pending\""),
+        "the form keeps the filter"
+    );
+    let bad = app.get("/gaps?as_of=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("YYYY-MM-DD"), "{}", bad.body);
+    // Exploration extensions and work plans of XV-900201 and XV-900202, and the two
+    // instalments of MV-900101's agreement not due yet.
+    let pending = "<span class=\"n\">6</span>not due yet";
     assert!(r.body.contains(pending), "{}", r.body);
     // A licence the public may not see brings no gap to the public page.
     let mut payload = app
@@ -562,7 +574,7 @@ async fn the_gaps_page_lists_duties_of_visible_records_by_status() {
     assert!(!r.body.contains("demo-licence-xv900201") && !r.body.contains("XV-900201"));
     // Nor is it counted: the counts say nothing of records the viewer may not see.
     assert!(
-        r.body.contains("<span class=\"n\">2</span>not due yet"),
+        r.body.contains("<span class=\"n\">4</span>not due yet"),
         "{}",
         r.body
     );
