@@ -71,9 +71,24 @@ fn a_licence_history_entered_through_imports_gives_every_finding() {
             "{}: cites {cited:?}",
             e["duty"]
         );
-        // The Mongolian explanation names records, not ids, and has no English codes.
+        // The Mongolian explanation names records, not ids, and has no codes; the
+        // Mongolian citation is written as Mongolian texts cite.
         let mn = g["explanation"]["mn"].as_str().unwrap();
-        assert!(!mn.contains("lic-placer") && !mn.contains("auth-"), "{mn}");
+        for code in [
+            "lic-placer",
+            "auth-",
+            "licensing",
+            "revocation-conclusion",
+            "#",
+            "Art.",
+        ] {
+            assert!(!mn.contains(code), "{code} in {mn}");
+        }
+        let cited_mn = g["citation"]["mn"].as_str().unwrap();
+        assert!(
+            !cited_mn.contains("Art") && !cited_mn.contains("unknown"),
+            "{cited_mn}"
+        );
     }
     // The 2018 publication cites the resolutions of 2018, not the 2021 law; the 2021
     // request the 2021 law, not the 2011 one.

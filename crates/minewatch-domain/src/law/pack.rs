@@ -163,6 +163,10 @@ pub struct Article {
     pub id: String,
     pub law: String,
     pub citation: String,
+    /// The citation as Mongolian texts write it (`42 дугаар зүйлийн 42.1`); the
+    /// English one where absent.
+    #[serde(default)]
+    pub citation_mn: Option<String>,
     pub summary: Localized,
     pub source: String,
     pub confidence: Confidence,
@@ -540,6 +544,16 @@ pub const PRODUCERS: [(&str, &str); 13] = [
         "the steps of a request: sent, extended, answered",
     ),
 ];
+
+/// The built-in (Mongolian) pack's name of an event, for records that name one (a
+/// disclosure's document, a decision) in their labels.
+pub fn builtin_event_name(id: &str) -> Option<Localized> {
+    static PACK: std::sync::OnceLock<Option<Pack>> = std::sync::OnceLock::new();
+    PACK.get_or_init(|| Pack::mongolian().ok())
+        .as_ref()?
+        .event(id)
+        .map(|e| e.name.clone())
+}
 
 /// The events a producer with a fixed vocabulary makes (the code decides them); `None`
 /// for `disclosure` and `decision`, whose records name their event from the pack's.
@@ -1666,10 +1680,14 @@ impl Pack {
                 .map(|l| l.title.get(lang).to_owned())
                 .unwrap_or_default();
             // An article whose number our sources do not give is cited by its law.
+            let cited = match (lang, &a.citation_mn) {
+                (crate::Lang::Mn, Some(mn)) => mn.as_str(),
+                _ => a.citation.as_str(),
+            };
             let part = if a.citation.starts_with("unknown") {
                 law
             } else {
-                format!("{law}, {}", a.citation)
+                format!("{law}, {cited}")
             };
             if !parts.contains(&part) {
                 parts.push(part);

@@ -159,14 +159,24 @@ impl DatedRecord {
     pub fn name(&self) -> Localized {
         let (mn, en, what) = match &self.detail {
             DatedDetail::Consultation { purpose, .. } => {
-                ("Зөвлөлдөх уулзалт", "Consultation", (*purpose).to_owned())
+                let (mn_what, en_what) = match *purpose {
+                    "licensing" => ("тусгай зөвшөөрлийн талаар", "on licensing"),
+                    "eia" => ("БОНБҮ-ний талаар", "on the EIA"),
+                    _ => ("бусад", "other"),
+                };
+                return Localized {
+                    mn: Some(format!("Зөвлөлдөх уулзалт · {} · {mn_what}", self.date)),
+                    en: Some(format!("Consultation · {} · {en_what}", self.date)),
+                };
             }
             DatedDetail::Disclosure { document, .. } => {
-                ("Мэдээлэл ил болгох", "Disclosure", document.clone())
+                return self.named("Мэдээлэл ил болгох", "Disclosure", document);
             }
             DatedDetail::Inspection { .. } => ("Хяналт шалгалт", "Inspection", String::new()),
             DatedDetail::Violation { .. } => ("Зөрчил", "Violation", String::new()),
-            DatedDetail::Decision { decision, .. } => ("Шийдвэр", "Decision", decision.clone()),
+            DatedDetail::Decision { decision, .. } => {
+                return self.named("Шийдвэр", "Decision", decision);
+            }
             DatedDetail::Agreement { title, .. } => ("Гэрээ", "Agreement", title.clone()),
             DatedDetail::Complaint { subject, .. } => ("Гомдол", "Complaint", subject.clone()),
             DatedDetail::Commitment { what, .. } => ("Амлалт", "Commitment", clip(what, 80)),
@@ -183,6 +193,23 @@ impl DatedRecord {
         Localized {
             mn: Some(label(mn)),
             en: Some(label(en)),
+        }
+    }
+
+    /// A disclosure's or a decision's name: its kind, date and the event it names, by the
+    /// built-in pack's name for it in each language (the event's id when the pack has
+    /// none).
+    fn named(&self, mn: &str, en: &str, event: &str) -> Localized {
+        let names = crate::law::pack::builtin_event_name(event);
+        let pick = |lang: crate::Lang| {
+            names
+                .as_ref()
+                .map(|n| n.get(lang).to_owned())
+                .unwrap_or_else(|| event.to_owned())
+        };
+        Localized {
+            mn: Some(format!("{mn} · {} · {}", self.date, pick(crate::Lang::Mn))),
+            en: Some(format!("{en} · {} · {}", self.date, pick(crate::Lang::En))),
         }
     }
 

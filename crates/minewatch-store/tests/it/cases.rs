@@ -473,7 +473,8 @@ fn zone(name: &str, zone_type: &str, boundary: Value) -> Value {
 
 /// A licence whose area meets a protection zone is a breach of the pack's spatial duty,
 /// citing the zone; a soum around it is not a check at all; a licence clear of every
-/// recorded zone stays unverified; retracting the zone takes the breach away.
+/// recorded zone stays unverified; retracting the zone takes the breach away, and with
+/// it the layer: the duty becomes one diagnostic.
 pub async fn zones_become_spatial_facts(store: Store) {
     use minewatch_domain::engine::{Status, evaluate};
     use minewatch_store::FieldFilter;
@@ -566,7 +567,23 @@ pub async fn zones_become_spatial_facts(store: Store) {
         .unwrap();
     let facts = store.facts(&pack).await.unwrap();
     assert!(facts.zones.is_empty());
-    assert_eq!(status(&facts, "l-in").0, Status::Unverified);
+    // With no water-protection zone left on record nothing can be said of any licence:
+    // one diagnostic, no gap per licence.
+    assert!(facts.zone_layers.is_empty(), "{:?}", facts.zone_layers);
+    let eval = evaluate(&pack, &facts, as_of);
+    assert!(
+        !eval
+            .gaps
+            .iter()
+            .any(|g| &*g.duty == "mn.no-licence-in-water-protection-zone")
+    );
+    assert!(
+        eval.diagnostics.iter().any(|d| d
+            .message
+            .contains("no water-protection layer on record: 2 licence(s)")),
+        "{:?}",
+        eval.diagnostics
+    );
 }
 
 /// A list filters by several fields at once, by a localized name's member and by an
