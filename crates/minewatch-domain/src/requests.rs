@@ -492,6 +492,10 @@ pub struct Standing {
     pub answered: Option<Date>,
     /// The duty whose deadline applies.
     pub duty: Option<String>,
+    /// Sent on paper or by hand with no delivery recorded: the clock waits for the
+    /// stamped receipt's date, and the requester is told so rather than left without a
+    /// clock and without a word.
+    pub awaiting_delivery: bool,
 }
 
 impl Standing {
@@ -567,7 +571,12 @@ pub fn standing(
     let clock_start = clock_step(channel, seen.iter().copied()).map(|s| s.date);
     let answered = seen.iter().find(|s| s.state.is_answer()).map(|s| s.date);
     let duty = duty_for(pack, t, clock_start.unwrap_or(as_of));
+    let awaiting_delivery = channel != Channel::Email
+        && clock_start.is_none()
+        && answered.is_none()
+        && seen.iter().any(|s| s.state == State::Sent);
     let mut standing = Standing {
+        awaiting_delivery,
         state: last,
         clock_start,
         due: None,
@@ -825,6 +834,43 @@ mod tests {
 
     fn due(pack: &Pack, t: RequestType, channel: Channel, s: &[Step], as_of: Date) -> Standing {
         standing(pack, t, channel, s, as_of)
+    }
+
+    #[test]
+    fn a_hand_delivered_request_without_a_delivery_date_says_it_has_no_clock() {
+        let p = pack();
+        let sent = steps(json!([{"date": "2025-03-03", "state": "sent"}]));
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Hand,
+            &sent,
+            date(2025, 4, 1),
+        );
+        assert!(st.awaiting_delivery);
+        assert_eq!((st.clock_start, st.due), (None, None));
+        let delivered = steps(json!([
+            {"date": "2025-03-03", "state": "sent"},
+            {"date": "2025-03-04", "state": "delivered"},
+        ]));
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Hand,
+            &delivered,
+            date(2025, 4, 1),
+        );
+        assert!(!st.awaiting_delivery);
+        assert_eq!(st.clock_start, Some(date(2025, 3, 4)));
+        // Email starts its clock when it is sent: nothing awaited.
+        let st = due(
+            &p,
+            RequestType::Information,
+            Channel::Email,
+            &sent,
+            date(2025, 4, 1),
+        );
+        assert!(!st.awaiting_delivery && st.due.is_some());
     }
 
     #[test]

@@ -523,6 +523,8 @@ pub struct RequestSection {
     pub answered: Option<String>,
     /// The duty whose deadline applies, and its citation.
     pub duty: Option<String>,
+    /// Sent on paper or by hand, and no delivery recorded: no clock yet.
+    pub awaiting_delivery: bool,
     /// The last send's error, while the request is `failed`.
     pub error: Option<String>,
     /// What an editor may do: `None` for a reader.
@@ -616,6 +618,7 @@ pub fn request_section(
         derivation: st.why().map(|w| crate::explain::why(ui, &w)),
         very_overdue_from: st.very_overdue_from.map(|d| d.to_string()),
         answered: st.answered.map(|d| d.to_string()),
+        awaiting_delivery: st.awaiting_delivery,
         duty: st
             .duty
             .as_deref()

@@ -269,7 +269,9 @@ async fn gaps_with(
                     explanation_named(g, pack, Lang::En, &named),
                     g.evidence.join(" "),
                     g.next_step(pack).en.unwrap_or_default(),
-                    duty.and_then(|d| d.basis_note.clone()).unwrap_or_default(),
+                    duty.and_then(|d| d.basis_note.as_ref())
+                        .map(|n| n.get(Lang::En).to_owned())
+                        .unwrap_or_default(),
                 ];
                 out!(
                     "{}",
@@ -468,7 +470,7 @@ pub fn gap_json_named(
         "title": duty.map(|d| &d.title),
         "status": g.status,
         "basis": basis(duty),
-        "basis_note": duty.and_then(|d| d.basis_note.as_deref()),
+        "basis_note": duty.and_then(|d| d.basis_note.as_ref()),
         "confidence": g.confidence,
         "bearer": g.bearer,
         "bearer_name": name(&g.bearer, Lang::En),

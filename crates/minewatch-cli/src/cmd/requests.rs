@@ -83,6 +83,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             "very_overdue_from": st.very_overdue_from.map(|d| d.to_string()),
             "answered": st.answered.map(|d| d.to_string()),
             "duty": st.duty,
+            "awaiting_delivery": st.awaiting_delivery,
         }));
     }
     store.close().await;
@@ -105,6 +106,15 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             println!("{} request(s) as of {as_of}", rows.len());
+            let waiting = rows
+                .iter()
+                .filter(|r| r["awaiting_delivery"] == true)
+                .count();
+            if waiting > 0 {
+                println!(
+                    "note: {waiting} request(s) went on paper or by hand with no delivery date recorded: no clock runs until the stamped receipt's date is recorded"
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

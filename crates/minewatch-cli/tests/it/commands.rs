@@ -557,10 +557,16 @@ fn gaps_from_records_and_a_facts_file_in_three_formats() {
     // The basis travels with the finding: the request deadline is a policy default.
     assert_eq!(request["basis"], "policy");
     assert!(
-        request["basis_note"]
+        request["basis_note"]["en"]
             .as_str()
             .unwrap()
             .contains("not in our sources")
+    );
+    assert!(
+        request["basis_note"]["mn"]
+            .as_str()
+            .unwrap()
+            .contains("эх сурвалжид алга")
     );
     assert_eq!(request["confidence"], "low");
     // Records by what people call them, and the law of the sending day.

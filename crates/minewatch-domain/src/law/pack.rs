@@ -307,9 +307,10 @@ pub struct Duty {
     pub silence: Silence,
     #[serde(default)]
     pub basis: Basis,
-    /// Why the value is a policy default (required with `basis = "policy"`).
-    #[serde(default)]
-    pub basis_note: Option<String>,
+    /// Why the value is a policy default (required with `basis = "policy"`): text in
+    /// both languages, or English alone.
+    #[serde(default, deserialize_with = "text_or_localized")]
+    pub basis_note: Option<Localized>,
     /// The first day the duty can be owed (a trigger before it owes nothing), where it
     /// starts later than its law (a new procedure under an old law).
     #[serde(default)]
@@ -323,6 +324,25 @@ pub struct Duty {
     /// What a reader should know of how the duty is modelled.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// A text given in both languages (`{ mn = "…", en = "…" }`) or as one English string.
+fn text_or_localized<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Localized>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Both(Localized),
+    }
+    Ok(Some(match Either::deserialize(d)? {
+        Either::Text(en) => Localized {
+            mn: None,
+            en: Some(en),
+        },
+        Either::Both(l) => l,
+    }))
 }
 
 /// What a duty asks, by kind: the fields of the TOML form its kind needs, read once, so
@@ -1756,10 +1776,16 @@ fn check_duty(
             "cite at least one article, or mark the duty basis = \"policy\"".into(),
         );
     }
-    if d.basis == Basis::Policy && d.basis_note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+    let note_en = d.basis_note.as_ref().and_then(|n| n.en.as_deref());
+    if d.basis == Basis::Policy && note_en.is_none_or(|n| n.trim().is_empty()) {
         err(
             "basis_note",
             "say why this is a policy default and not law".into(),
+        );
+    } else if d.basis_note.as_ref().is_some_and(|n| !both_languages(n)) {
+        err(
+            "basis_note",
+            "give the note in both mn and en: readers see it in theirs".into(),
         );
     }
     if !SPECIAL_BEARERS.contains(&d.bearer.as_str()) && !authorities.contains(d.bearer.as_str()) {

@@ -520,8 +520,12 @@ fn view(
             .unwrap_or_default(),
         next_step: ui.pick(&duty.next_step).to_owned(),
         confidence: ui.t(&format!("confidence-{}", duty.confidence.as_str())),
-        policy_note: (duty.basis == Basis::Policy)
-            .then(|| duty.basis_note.clone().unwrap_or_default()),
+        policy_note: (duty.basis == Basis::Policy).then(|| {
+            duty.basis_note
+                .as_ref()
+                .map(|n| ui.pick(n).to_owned())
+                .unwrap_or_default()
+        }),
         evidence,
         hidden_evidence,
         hidden_label: ui.t_count("gap-hidden-evidence", hidden_evidence as i64),

@@ -25,7 +25,11 @@ fn duty_view(ui: &Ui, d: &Duty) -> DutyView {
         title: ui.pick(&d.title).to_owned(),
         kind: ui.t(&format!("duty-kind-{}", d.kind.as_str())),
         policy: d.basis == Basis::Policy,
-        basis_note: d.basis_note.clone().unwrap_or_default(),
+        basis_note: d
+            .basis_note
+            .as_ref()
+            .map(|n| ui.pick(n).to_owned())
+            .unwrap_or_default(),
         next_step: ui.pick(&d.next_step).to_owned(),
         source: d.source.clone(),
         confidence: ui.t(&format!("confidence-{}", d.confidence.as_str())),

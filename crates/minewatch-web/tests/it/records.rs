@@ -110,7 +110,7 @@ async fn a_company_page_flags_a_repeat_violator_by_the_packs_threshold() {
         "MV-900101",
         "MV-900104",
         "Violation · 2024-11-20",
-        "licence-suspended",
+        "Decision · 2025-10-01 · Licence suspended",
     ] {
         assert!(tuul.contains(needle), "{needle}: {tuul}");
     }
