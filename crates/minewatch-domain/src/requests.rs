@@ -719,7 +719,32 @@ pub fn draft_for_gap(pack: &Pack, gap: &crate::engine::Gap, lang: crate::text::L
     }
     if let Some(d) = duty {
         o.insert("subject".into(), Value::from(d.title.get(lang)));
-        o.insert("ask".into(), Value::from(d.next_step.get(lang)));
+        // What to ask the bearer for: the record of the act the duty asks of it, by
+        // the pack's name (not the next-step note, which is advice to the coalition).
+        let acts: Vec<String> = d
+            .action
+            .iter()
+            .chain(d.consequence.iter())
+            .map(|a| {
+                pack.event(a)
+                    .map(|e| e.name.get(lang).to_owned())
+                    .unwrap_or_else(|| a.clone())
+            })
+            .collect();
+        let ask = match (lang, acts.is_empty()) {
+            (crate::text::Lang::Mn, false) => format!(
+                "Дараах үйл ажиллагааг баримтжуулсан бичиг баримтын хуулбар (огноо, дугаартай): {}. Холбогдох үүрэг: {}.",
+                acts.join("; "),
+                d.title.get(lang)
+            ),
+            (crate::text::Lang::En, false) => format!(
+                "A copy of the documents recording (with their dates and numbers): {}. The duty concerned: {}.",
+                acts.join("; "),
+                d.title.get(lang)
+            ),
+            (_, true) => d.title.get(lang).to_owned(),
+        };
+        o.insert("ask".into(), Value::from(ask));
         if d.subject == "licence" {
             o.insert("licence_id".into(), Value::from(&*gap.subject));
         }

@@ -142,6 +142,54 @@ impl Store {
         }
         values.insert("basis", basis(pack, &q, lang, sent));
         values.insert("ask", q.ask.clone());
+        values.insert("subject", q.subject.clone());
+        // Who writes and where the reply goes: the organisation's office. A private
+        // person's name and contact never go to the authority (reprisals): without an
+        // organisation those lines stay blank, to fill in by hand.
+        let org = match &q.organisation_id {
+            Some(id) => match self.get(id).await.map(|r| r.typed()) {
+                Ok(Ok(Record::Organisation(o))) => Some(o),
+                _ => None,
+            },
+            None => None,
+        };
+        let sender = org
+            .as_ref()
+            .map(|o| o.name.get(lang).to_owned())
+            .or_else(|| q.requester.clone());
+        if let Some(s) = &sender {
+            values.insert("sender", s.clone());
+        }
+        let contact_lines: Vec<String> = org
+            .iter()
+            .flat_map(|o| [&o.address, &o.phone, &o.email])
+            .flatten()
+            .cloned()
+            .collect();
+        if !contact_lines.is_empty() {
+            values.insert("sender_contact", contact_lines.join("\n"));
+        }
+        if let Some(n) = &q.outgoing_number {
+            values.insert("number", n.clone());
+        }
+        if let Some(who) = &q.signatory {
+            values.insert("signatory", who.clone());
+        }
+        if let Some(l) = &q.licence_id {
+            values.insert("licence", self.licence_line(l, lang).await);
+        }
+        if let Some(count) =
+            requests::duty_for(pack, q.request_type, sent).and_then(|d| d.day_count())
+        {
+            use minewatch_domain::law::calendar::DayCount;
+            let text = match (count, lang) {
+                (DayCount::Working(n), Lang::Mn) => format!("ажлын {n} өдөр"),
+                (DayCount::Working(n), Lang::En) => format!("{n} working days"),
+                (DayCount::Calendar(n), Lang::Mn) => format!("{n} хоног"),
+                (DayCount::Calendar(n), Lang::En) => format!("{n} days"),
+            };
+            values.insert("due_count", text);
+        }
         let st = requests::standing(pack, q.request_type, q.channel, &q.steps, today);
         let (date, due) = match (st.clock_start, st.due) {
             (Some(start), due) => (start, due),
@@ -179,8 +227,72 @@ impl Store {
                 "original_addressee",
                 self.authority_name(&first.authority_id, lang).await,
             );
+            values.insert("original_ask", first.ask.clone());
+            values.insert("subject", first.subject.clone());
         }
         Ok(letter::fill(template, lang, &values))
+    }
+
+    /// The body that hears complaints about `authority`: a recorded authority of the
+    /// type the pack names as its supervisor, governing the same place (the aimag
+    /// governor over a soum governor). `None` where the pack names none or none is
+    /// recorded, or two are equally close.
+    pub async fn supervisor_of(
+        &self,
+        pack: &Pack,
+        authority: &RecordId,
+    ) -> Result<Option<RecordId>, StoreError> {
+        let Ok(Record::Authority(a)) = self.get(authority).await?.typed() else {
+            return Ok(None);
+        };
+        let Some(sup) = pack
+            .authority_type(&a.authority_type)
+            .and_then(|t| t.supervisor.clone())
+        else {
+            return Ok(None);
+        };
+        let all: Vec<(RecordId, minewatch_domain::records::Authority)> = self
+            .all_of(RecordKind::Authority)
+            .await?
+            .into_iter()
+            .filter_map(|r| match r.typed() {
+                Ok(Record::Authority(x)) if x.authority_type == sup => Some((r.id, x)),
+                _ => None,
+            })
+            .collect();
+        let aimag = a.aimag.clone().unwrap_or_default();
+        let soum = a.soum.clone().unwrap_or_default();
+        let governing = minewatch_domain::spatial::governing(
+            all.iter().map(|(id, x)| (id.as_str(), x)),
+            &aimag,
+            &soum,
+        );
+        Ok(governing.get(&sup).and_then(|id| RecordId::parse(id)))
+    }
+
+    /// A licence as a letter names it: its number, its holder and its place.
+    async fn licence_line(&self, id: &RecordId, lang: Lang) -> String {
+        let Ok(Ok(Record::Licence(l))) = self.get(id).await.map(|r| r.typed()) else {
+            return id.to_string();
+        };
+        let holder = match self.get(&l.holder_id).await.map(|r| r.typed()) {
+            Ok(Ok(Record::Company(c))) => Some(c.name.get(lang).to_owned()),
+            _ => None,
+        };
+        let place: Vec<&str> = [l.aimag.get(lang), l.soum.get(lang)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut parts = vec![l.number.to_string()];
+        parts.extend(holder);
+        if !place.is_empty() {
+            parts.push(place.join(", "));
+        }
+        match parts.as_slice() {
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} ({})", rest.join("; ")),
+            [] => String::new(),
+        }
     }
 
     async fn authority_name(&self, id: &RecordId, lang: Lang) -> String {
@@ -332,7 +444,11 @@ impl Store {
             if about.contains(&r.id) {
                 continue;
             }
-            let draft = complaint_draft(&r.id, &q, st.clock_start, st.due);
+            let to = self
+                .supervisor_of(pack, &q.authority_id)
+                .await?
+                .unwrap_or_else(|| q.authority_id.clone());
+            let draft = complaint_draft(&r.id, &q, &to, st.clock_start, st.due);
             let written = match self.put(&author, RecordKind::Request, draft).await {
                 Ok(w) => w,
                 Err(e) => {
@@ -397,10 +513,14 @@ fn basis(pack: &Pack, q: &Request, lang: Lang, on: Date) -> String {
                 continue;
             };
             // An article the pack does not know the number of is cited by its law.
+            let cited = match (lang, &a.citation_mn) {
+                (Lang::Mn, Some(mn)) => mn.as_str(),
+                _ => a.citation.as_str(),
+            };
             let c = if a.citation.starts_with("unknown") {
                 law.title.get(lang).to_owned()
             } else {
-                format!("{}, {}", law.title.get(lang), a.citation)
+                format!("{}, {cited}", law.title.get(lang))
             };
             if !parts.contains(&c) {
                 parts.push(c);
@@ -410,32 +530,47 @@ fn basis(pack: &Pack, q: &Request, lang: Lang, on: Date) -> String {
     parts.join("; ")
 }
 
-/// A complaint about an overdue request (an appeal about an overdue complaint), to the
-/// same authority: the pack does not say which body hears complaints about which, so
-/// the draft says to check the addressee before it goes.
-fn complaint_draft(id: &RecordId, q: &Request, sent: Option<Date>, due: Option<Date>) -> Value {
+/// A complaint about an overdue request (an appeal about an overdue complaint), to
+/// `to`: the body the pack names as the addressee's supervisor, else the addressee
+/// itself (the text then says to check the addressee). It restates what was asked and
+/// when, in Mongolian (the letter's language is chosen when it is printed), and stays
+/// with the case team while it is a draft.
+fn complaint_draft(
+    id: &RecordId,
+    q: &Request,
+    to: &RecordId,
+    sent: Option<Date>,
+    due: Option<Date>,
+) -> Value {
     let kind = match q.request_type {
         RequestType::Information | RequestType::Report => RequestType::Complaint,
         RequestType::Complaint | RequestType::Appeal => RequestType::Appeal,
     };
     let when = |d: Option<Date>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+    let check = if *to == q.authority_id {
+        "\n\n(minewatch-ийн бэлтгэсэн төсөл: гомдлыг хянах дээд шатны байгууллагыг хуулийн багц заагаагүй тул хүлээн авагчийг илгээхээс өмнө шалгана уу.)"
+    } else {
+        ""
+    };
     let mut v = json!({
         "request_type": kind.as_str(),
-        "authority_id": q.authority_id.as_str(),
+        "authority_id": to.as_str(),
         "channel": q.channel.as_str(),
-        "subject": format!("Complaint: no answer to \"{}\"", q.subject)
+        "subject": format!("Хариу ирээгүй тухай гомдол: {}", q.subject)
             .chars()
             .take(200)
             .collect::<String>(),
         "ask": format!(
-            "An answer to our request \"{}\", sent {}, which was due by {}. \
-             (Drafted by minewatch: check the addressee before sending — the body that \
-             hears this complaint may be a superior one.)",
-            q.subject,
+            "Бид {} өдөр «{}» гэсэн хүсэлт илгээсэн бөгөөд хариу өгөх эцсийн хугацаа {} байсан боловч хариу ирээгүй. \
+             Хүссэн мэдээлэл: {}\n\nХүсэлтэд хуульд заасан хугацаанд хариу өгүүлж, холбогдох арга хэмжээ авахыг хүсье.{check}",
             when(sent),
-            when(due)
+            q.subject,
+            when(due),
+            q.ask
         ),
         "about_request_id": id.as_str(),
+        // A draft is the case team's until a person sends it.
+        "visibility": "case_team",
     });
     let o = v.as_object_mut().expect("an object");
     if let Some(b) = &q.basis_duty {

@@ -10,17 +10,40 @@ use crate::requests::{RequestType, duty_for};
 use crate::text::Lang;
 
 /// The placeholders a template may use, and what each one holds.
-pub const PLACEHOLDERS: [(&str, &str); 8] = [
+pub const PLACEHOLDERS: [(&str, &str); 16] = [
     ("addressee", "the authority the letter goes to"),
     ("requester", "who asks (an organisation, or a person)"),
-    ("basis", "the provisions the request rests on"),
+    (
+        "sender",
+        "the organisation (or person) the letter comes from",
+    ),
+    (
+        "sender_contact",
+        "where the reply goes: the sender's address, phone and email, one per line",
+    ),
+    ("number", "the sender's outgoing letter number"),
+    ("subject", "the request's title"),
+    (
+        "licence",
+        "the licence it is about: number, holder and place",
+    ),
+    (
+        "basis",
+        "the provisions the request rests on, in force on the letter's day",
+    ),
     ("ask", "what is asked"),
     ("due", "the date an answer is due"),
+    ("due_count", "how the due date is counted (7 working days)"),
     ("date", "the letter's date"),
+    ("signatory", "who signs: name and title"),
     ("sent", "for a complaint: when the first request was sent"),
     (
         "original_addressee",
         "for a complaint: whom the first request went to",
+    ),
+    (
+        "original_ask",
+        "for a complaint: what the first request asked",
     ),
 ];
 

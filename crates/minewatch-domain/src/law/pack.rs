@@ -73,6 +73,12 @@ pub struct AuthorityType {
     pub confidence: Confidence,
     #[serde(default)]
     pub note: Option<String>,
+    /// The type of body that hears complaints about this one (complaints about a
+    /// missed deadline go there), with its source; none where our sources do not say.
+    #[serde(default)]
+    pub supervisor: Option<String>,
+    #[serde(default)]
+    pub supervisor_source: Option<String>,
 }
 
 /// A law (or regulation, order, standard-setting act).
@@ -1033,6 +1039,27 @@ impl Pack {
                 );
             }
             sourced(&mut checker, *o, &t.id, "authority_type", &t.source);
+            if let Some(sup) = &t.supervisor {
+                if !authority_ids.contains(sup.as_str()) || sup == &t.id {
+                    checker.at(
+                        *o,
+                        &format!("\"{}\"", t.id),
+                        "authority_type.supervisor",
+                        format!("{:?}: unknown authority type {sup:?}", t.id),
+                    );
+                }
+                if t.supervisor_source
+                    .as_deref()
+                    .is_none_or(|s| s.trim().is_empty())
+                {
+                    checker.at(
+                        *o,
+                        &format!("\"{}\"", t.id),
+                        "authority_type.supervisor_source",
+                        format!("{:?}: say where the supervision is written", t.id),
+                    );
+                }
+            }
         }
         for (o, l) in &laws {
             if !both_languages(&l.title) {

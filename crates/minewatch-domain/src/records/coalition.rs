@@ -4,7 +4,7 @@
 use super::fields::{Fields, Optional, Required};
 use super::schema::{Field, KindSchema, Shape::*};
 use super::{Contact, Point};
-use super::{MAX_NAME, Record, RecordId, RecordKind};
+use super::{MAX_NAME, MAX_TEXT, Record, RecordId, RecordKind};
 use crate::text::Localized;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,13 +44,24 @@ pub struct Organisation {
     pub workspace_id: RecordId,
     pub name: Localized,
     pub org_type: String,
+    /// Where replies to its letters go: postal address, phone and email.
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 /// The kinds of organisation a coalition is made of.
 pub const ORG_TYPES: [&str; 5] = ["cso", "coalition", "community-group", "law-firm", "other"];
 
 pub static ORGANISATION: KindSchema = KindSchema {
-    page_order: &["name", "org_type", "workspace_id"],
+    page_order: &[
+        "name",
+        "org_type",
+        "address",
+        "phone",
+        "email",
+        "workspace_id",
+    ],
     parse: Some(parse_organisation),
     ..KindSchema::new(
         "organisation",
@@ -60,6 +71,10 @@ pub static ORGANISATION: KindSchema = KindSchema {
             Field::new("org_type", Text)
                 .required()
                 .choice(&ORG_TYPES, "org-type-"),
+            // The office a letter's reply goes to: restricted like every contact.
+            Field::new("address", Text).restricted(),
+            Field::new("phone", Text).restricted(),
+            Field::new("email", Text).restricted(),
         ],
     )
 };
@@ -68,10 +83,16 @@ fn parse_organisation(f: &mut Fields<'_>) -> Option<Record> {
     let workspace_id = f.id("workspace_id", Required);
     let name = f.localized("name", Required);
     let org_type = f.choice("org_type", Required, &ORG_TYPES);
+    let address = f.text("address", Optional, MAX_TEXT);
+    let phone = f.text("phone", Optional, 40);
+    let email = f.email("email");
     Some(Record::Organisation(Organisation {
         workspace_id: workspace_id?,
         name: name?,
         org_type: org_type?.to_owned(),
+        address,
+        phone,
+        email,
     }))
     .filter(|_| f.ok())
 }

@@ -32,6 +32,10 @@ pub struct Request {
     pub requester_contact: Option<Contact>,
     /// Where an email goes (else the authority's address).
     pub email: Option<String>,
+    /// The sender's outgoing letter number (its register's).
+    pub outgoing_number: Option<String>,
+    /// Who signs the letter: name and title (`Б. Баатарсүх, тэргүүн`).
+    pub signatory: Option<String>,
     /// What happened, oldest first; none yet is a draft.
     pub steps: Vec<Step>,
 }
@@ -48,6 +52,8 @@ pub static SCHEMA: KindSchema = KindSchema {
         "community_id",
         "about_request_id",
         "requester",
+        "signatory",
+        "outgoing_number",
         "email",
         "steps",
     ],
@@ -77,6 +83,8 @@ pub static SCHEMA: KindSchema = KindSchema {
             Field::new("requester", Text),
             Field::new("requester_contact", Contact).restricted(),
             Field::new("email", Text),
+            Field::new("outgoing_number", Text),
+            Field::new("signatory", Text),
             Field::new("steps", Json).means(Vocabulary::RequestSteps),
         ],
     )
@@ -96,6 +104,8 @@ fn parse_request(f: &mut Fields<'_>) -> Option<Record> {
     let requester = f.text("requester", Optional, MAX_NAME);
     let requester_contact = f.contact("requester_contact");
     let email = f.email("email");
+    let outgoing_number = f.text("outgoing_number", Optional, 60);
+    let signatory = f.text("signatory", Optional, MAX_NAME);
     let steps = match f.value("steps", Optional) {
         None => Vec::new(),
         Some(v) => match crate::requests::parse_steps(v) {
@@ -120,6 +130,8 @@ fn parse_request(f: &mut Fields<'_>) -> Option<Record> {
         requester,
         requester_contact,
         email,
+        outgoing_number,
+        signatory,
         steps,
     }))
     .filter(|_| f.ok())

@@ -70,7 +70,11 @@ pub async fn letter(
         lang_code: lang.code(),
         title: letter.title,
         body: letter.body,
-        missing: letter.missing,
+        missing: letter
+            .missing
+            .iter()
+            .map(|m| ui.t(&format!("letter-field-{m}")))
+            .collect(),
     };
     Ok(Html(page.render().page(&ui)?).into_response())
 }
@@ -85,7 +89,8 @@ pub async fn letter_pdf(
     Query(q): Query<LetterQuery>,
 ) -> PageResult {
     let (id, lang, letter) = load_letter(&state, &viewer, &id, &q).await.page(&ui)?;
-    let footer = format!("minewatch · {id}");
+    // No internal id on paper: the letter is the sender's, with its own number.
+    let footer = "minewatch".to_owned();
     let bytes = minewatch_report::letter(&minewatch_report::LetterDoc {
         title: &letter.title,
         body: &letter.body,
