@@ -21,6 +21,18 @@ mod cells;
 mod wkt;
 
 pub use cells::parse_date;
+
+/// A field-visibility cell (`summary=case_team; reporter=private`) as pairs, in order;
+/// empty for text that does not read.
+pub fn parse_levels_text(text: &str) -> Vec<(String, String)> {
+    match cells::parse_levels(text) {
+        Some(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 use cells::*;
 pub use wkt::{parse_wkt_polygon, polygon_wkt};
 

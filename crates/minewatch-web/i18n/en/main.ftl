@@ -219,6 +219,7 @@ role-monitor = monitor
 role-member = member
 field-visibility = Who can see this
 visibility-public = everyone (public)
+visibility-as-record = as the record
 visibility-coalition = coalition members
 visibility-case_team = the case team
 visibility-private = coordinators and admins only
@@ -509,7 +510,7 @@ form-hint-list = Separate items with ;
 form-hint-history = One entry per date: 2016-03-02 applied; 2016-09-15 granted
 form-hint-schedule = One instalment per date, with its amount: 2025-12-31 150000000; 2026-12-31 (the rest)
 form-hint-polygon = WKT in longitude latitude order: POLYGON ((104.5 48.1, 104.6 48.1, 104.6 48.2, 104.5 48.1))
-form-hint-levels = field=level pairs separated by ;, e.g. summary=case_team
+form-hint-levels = Who may see each field, where it differs from the record as a whole.
 part-mn = in Mongolian
 part-en = in English
 part-lat = latitude

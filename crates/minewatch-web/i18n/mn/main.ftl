@@ -210,6 +210,7 @@ role-monitor = хяналтын ажилтан
 role-member = гишүүн
 field-visibility = Хэн харах вэ
 visibility-public = бүгд (нийтэд нээлттэй)
+visibility-as-record = бүртгэлийн адил
 visibility-coalition = эвслийн гишүүд
 visibility-case_team = хэргийн баг
 visibility-private = зөвхөн зохицуулагч ба админ
@@ -485,7 +486,7 @@ form-hint-list = Зүйлсийг ; тэмдгээр тусгаарлана
 form-hint-history = Огноо тус бүрд нэг бичлэг: 2016-03-02 applied; 2016-09-15 granted
 form-hint-schedule = Огноо тус бүрд нэг хэсэг, дүнтэй нь: 2025-12-31 150000000; 2026-12-31 (үлдэгдэл)
 form-hint-polygon = Уртраг өргөргийн дарааллаар WKT: POLYGON ((104.5 48.1, 104.6 48.1, 104.6 48.2, 104.5 48.1))
-form-hint-levels = талбар=түвшин хосуудыг ; тэмдгээр тусгаарлана, жишээ нь summary=case_team
+form-hint-levels = Талбар бүрийг хэн харж болох, бүртгэлээс өөр бол сонгоно уу.
 part-mn = монголоор
 part-en = англиар
 part-lat = өргөрөг

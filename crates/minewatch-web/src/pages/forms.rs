@@ -37,14 +37,21 @@ pub struct FormField {
     /// The input's HTML id.
     pub id: String,
     pub label: String,
-    /// `text`, `textarea`, `date`, `select` or `number`.
+    /// `text`, `textarea`, `date`, `select`, `number` or `levels` (one select per
+    /// field: who may see it).
     pub input: &'static str,
     pub value: String,
     pub options: Vec<Choice>,
+    /// For `levels`: each field (its input name, label) and its level's choices.
+    pub levels: Vec<(String, String, Vec<Choice>)>,
     pub required: bool,
     pub hint: String,
     pub errors: Vec<String>,
 }
+
+/// Fields no form shows: a request's steps are added by the request page's buttons
+/// (record delivery, an extension, the answer…), and a correction keeps them.
+const NOT_IN_FORMS: [&str; 1] = ["steps"];
 
 /// A problem to list above the form.
 pub struct Problem {
@@ -118,6 +125,23 @@ fn fixed_choices(state: &AppState, ui: &Ui, column: &Column) -> Option<Vec<(Stri
         (_, "channel") => keyed(&mut Channel::ALL.iter().map(|(n, _)| *n), "channel"),
         // The documents a disclosure names and what a decision decides are the pack's
         // events, by their names in the reader's language.
+        // The legal basis a request cites: a duty of the pack by its title and the
+        // law it rests on, not its id.
+        (_, "basis_duty") => state
+            .pack
+            .duties
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    format!(
+                        "{} ({})",
+                        ui.pick(&d.title),
+                        state.pack.citation(d, ui.lang)
+                    ),
+                )
+            })
+            .collect(),
         (_, "document") | (_, "decision") => state
             .pack
             .events_of(if column.field.name == "document" {
@@ -162,7 +186,6 @@ fn hint_of(ui: &Ui, kind: RecordKind, shape: Shape) -> String {
         Shape::Dated { number: true, .. } => ui.t("form-hint-schedule"),
         Shape::Polygon => ui.t("form-hint-polygon"),
         Shape::Levels => ui.t("form-hint-levels"),
-        Shape::Json => ui.t("form-hint-steps"),
         _ => String::new(),
     }
 }
@@ -179,7 +202,10 @@ async fn form_fields(
 ) -> Result<Vec<FormField>, StoreError> {
     let mut out = Vec::new();
     for column in table::columns(kind) {
-        if column.field.shape == Shape::Id || hidden.iter().any(|h| h == column.field.name) {
+        if column.field.shape == Shape::Id
+            || hidden.iter().any(|h| h == column.field.name)
+            || NOT_IN_FORMS.contains(&column.field.name)
+        {
             continue;
         }
         let value = values
@@ -188,7 +214,32 @@ async fn form_fields(
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         let mut options = Vec::new();
-        let input = if let Shape::Ref(target) = column.field.shape {
+        let mut levels = Vec::new();
+        let input = if column.field.shape == Shape::Levels {
+            // Who may see each field, chosen per field: no `field=level` to type.
+            let current = table::parse_levels_text(&value);
+            for f in kind.schema().fields {
+                let chosen = current
+                    .iter()
+                    .find(|(k, _)| k == f.name)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("");
+                let choices = Visibility::CHOICES
+                    .iter()
+                    .map(|(n, _)| Choice {
+                        value: (*n).to_owned(),
+                        label: ui.t(&format!("visibility-{n}")),
+                        selected: *n == chosen,
+                    })
+                    .collect();
+                levels.push((
+                    format!("{}.{}", column.header, f.name),
+                    ui.t(&format!("field-{}", f.name)),
+                    choices,
+                ));
+            }
+            "levels"
+        } else if let Shape::Ref(target) = column.field.shape {
             let mut q = ListQuery::all(target).visible_to(&viewer.filter());
             q.limit = 5_000;
             for r in state.store.list(&q).await? {
@@ -237,6 +288,7 @@ async fn form_fields(
             label: label_of(ui, &column),
             input,
             options,
+            levels,
             required: column.field.required
                 && !matches!(column.field.shape, Shape::Localized | Shape::Point),
             hint: hint_of(ui, kind, column.field.shape),
@@ -377,6 +429,20 @@ fn read_form(kind: RecordKind, form: &[(String, String)]) -> (Value, Vec<CellPro
         .columns
         .iter()
         .map(|c| {
+            if c.field.shape == Shape::Levels {
+                // One select per field (`field_visibility.summary`), else the text.
+                let prefix = format!("{}.", c.header);
+                let chosen: Vec<String> = form
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let field = k.strip_prefix(&prefix)?;
+                        (!v.trim().is_empty()).then(|| format!("{field}={}", v.trim()))
+                    })
+                    .collect();
+                if !chosen.is_empty() {
+                    return chosen.join("; ");
+                }
+            }
             let v = form
                 .iter()
                 .find(|(k, _)| *k == c.header)
@@ -562,8 +628,13 @@ pub async fn correct(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let (mut payload, mut problems) = read_form(kind, &form);
-    // What the editor could not see is kept as it was.
+    // What the editor could not see is kept as it was, and so is what no form shows.
     if let (Value::Object(new), Some(old)) = (&mut payload, stored.payload.as_object()) {
+        for key in NOT_IN_FORMS {
+            if let Some(v) = old.get(key) {
+                new.insert(key.to_owned(), v.clone());
+            }
+        }
         for key in &hidden {
             if let Some(v) = old.get(key) {
                 new.insert(key.clone(), v.clone());

@@ -517,3 +517,65 @@ async fn sending_without_mail_set_up_or_to_a_refusing_server_marks_nothing_sent(
         "{page}"
     );
 }
+
+/// The request form has no JSON or codes: steps come from the page's buttons and are
+/// kept by a correction, the legal basis is a duty by its title and law, and who may see
+/// each field is a choice per field.
+#[tokio::test]
+async fn the_request_form_asks_nothing_in_json_or_codes() {
+    let app = TestApp::demo().await;
+    let coord = app
+        .signed_in("coord", Role::Coordinator, Scope::Workspace)
+        .await;
+    let edit = coord.get("/requests/demo-request-emp/edit").await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let b = &edit.body;
+    assert!(!b.contains("name=\"steps\""), "no steps to type");
+    assert!(
+        !b.contains("summary=case_team") && !b.contains("field=level"),
+        "{b}"
+    );
+    assert!(b.contains("<select id=\"f-basis_duty\""), "{b}");
+    assert!(
+        b.contains("Answer an information request (2021 law) (Law on Transparency of Public Information, Art. 13)"),
+        "the basis by its title and law: {b}"
+    );
+    assert!(b.contains("name=\"field_visibility.ask\""), "{b}");
+    // Correct it through the form as a browser would post it, hiding `ask` from
+    // anyone outside the case team: the steps stay, the level is stored per field.
+    let (before, q) = app
+        .store
+        .request(&minewatch_domain::RecordId::parse("demo-request-emp").unwrap())
+        .await
+        .unwrap();
+    let mut form: Vec<(String, String)> = vec![
+        ("base".into(), before.head.clone()),
+        ("request_type".into(), "information".into()),
+        ("authority_id".into(), q.authority_id.to_string()),
+        ("channel".into(), q.channel.as_str().into()),
+        ("subject".into(), q.subject.clone()),
+        ("ask".into(), q.ask.clone()),
+        ("field_visibility.ask".into(), "case_team".into()),
+    ];
+    if let Some(l) = &q.licence_id {
+        form.push(("licence_id".into(), l.to_string()));
+    }
+    if let Some(c) = &q.community_id {
+        form.push(("community_id".into(), c.to_string()));
+    }
+    let body = serde_urlencoded::to_string(&form).unwrap();
+    let post = coord
+        .post_form("/requests/demo-request-emp/edit", &body)
+        .await;
+    assert_eq!(post.status, StatusCode::SEE_OTHER, "{}", post.body);
+    let (after, q2) = app
+        .store
+        .request(&minewatch_domain::RecordId::parse("demo-request-emp").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(q2.steps.len(), q.steps.len(), "the steps are kept");
+    assert_eq!(
+        after.payload["field_visibility"],
+        serde_json::json!({"ask": "case_team"})
+    );
+}
