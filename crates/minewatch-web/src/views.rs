@@ -455,14 +455,27 @@ pub fn summary(ui: &Ui, pack: &Pack, record: &StoredRecord, viewer: &Viewer) -> 
     let access = RecordAccess::of(record.kind, &record.id, &record.payload);
     let p = viewer.fields(record, &access).payload;
     let schema = record.kind.schema();
-    let parts: Vec<String> = schema
-        .summary
-        .iter()
-        .map(|key| {
+    // A request's list line says where it stands and when the answer is due.
+    let mut standing = Vec::new();
+    if let Ok(minewatch_domain::Record::Request(q)) = record.typed() {
+        let today = pack.today(jiff::Timestamp::now());
+        let st =
+            minewatch_domain::requests::standing(pack, q.request_type, q.channel, &q.steps, today);
+        standing.push(ui.t(&format!("request-state-{}", st.state.as_str())));
+        if let Some(due) = st.due.filter(|_| st.answered.is_none()) {
+            standing.push(format!("{} {due}", ui.t("request-due")));
+        }
+        if st.awaiting_delivery {
+            standing.push(ui.t("request-awaiting-delivery-short"));
+        }
+    }
+    let parts: Vec<String> = standing
+        .into_iter()
+        .chain(schema.summary.iter().map(|key| {
             p.get(*key)
                 .map(|v| render_value(ui, pack, schema.field(key), v, false))
                 .unwrap_or_default()
-        })
+        }))
         .collect();
     parts
         .into_iter()

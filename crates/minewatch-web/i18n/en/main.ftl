@@ -592,6 +592,7 @@ request-state-very_overdue = long overdue
 request-standing = Where it stands
 request-clock-start = Clock started
 request-awaiting-delivery = Sent on paper or by hand, but no delivery is recorded: the deadline counts from the day the receipt is stamped. Record the delivery (with the stamped receipt) to start the clock.
+request-awaiting-delivery-short = no delivery recorded: no clock yet
 request-due = Answer due
 request-very-overdue-from = Long overdue from
 request-answered = Answered on
