@@ -968,6 +968,10 @@ pub async fn receipt_add(
 
 /// The observation payload a form describes, and the form-level problems (numbers that
 /// are not numbers) the domain cannot see.
+/// Mongolia's extent (41.6–52.2° N, 87.7–119.9° E), with a little room.
+const MONGOLIA_LAT: std::ops::RangeInclusive<f64> = 41.4..=52.3;
+const MONGOLIA_LON: std::ops::RangeInclusive<f64> = 87.6..=120.0;
+
 async fn report_payload(state: &AppState, form: &ReportForm) -> (Value, Vec<FieldError>) {
     let mut payload = Map::new();
     let mut errors = Vec::new();
@@ -977,6 +981,17 @@ async fn report_payload(state: &AppState, form: &ReportForm) -> (Value, Vec<Fiel
         }
     };
     set("observed_on", &form.observed_on);
+    // A day that has not come yet (in Ulaanbaatar) is a slip, not a report.
+    let today = state.pack.today(jiff::Timestamp::now());
+    if let Ok(day) = form.observed_on.trim().parse::<jiff::civil::Date>()
+        && day > today
+    {
+        errors.push(FieldError::new(
+            "observed_on",
+            "future-date",
+            format!("{day} is after today ({today})"),
+        ));
+    }
     set("category", &form.category);
     set("description", &form.description);
     set("place", &form.place);
@@ -989,6 +1004,14 @@ async fn report_payload(state: &AppState, form: &ReportForm) -> (Value, Vec<Fiel
             lon.replace(',', ".").parse::<f64>(),
         ) {
             (Ok(lat), Ok(lon)) => {
+                // A place outside Mongolia is a slip (swapped or mistyped numbers).
+                if !(MONGOLIA_LAT.contains(&lat) && MONGOLIA_LON.contains(&lon)) {
+                    errors.push(FieldError::new(
+                        "location",
+                        "outside-country",
+                        format!("{lat}, {lon} is outside Mongolia"),
+                    ));
+                }
                 payload.insert("location".into(), json!({"lat": lat, "lon": lon}));
             }
             _ => errors.push(FieldError::new(

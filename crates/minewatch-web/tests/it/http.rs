@@ -451,6 +451,18 @@ async fn the_report_form_saves_a_report_or_says_what_is_wrong() {
     assert!(r.body.contains("This field is required."));
     assert!(r.body.contains("Give latitude"));
     assert_eq!(app.entries().await, before);
+    // What a tired person types: a day that has not come, a place in another country
+    // (New York's numbers): both named, nothing written.
+    let slips = "observed_on=2030-03-01&category=dust&description=Dust&lat=40.71&lon=-74.0";
+    let r = browser.post_form("/observations", slips).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("This day has not come yet"), "{}", r.body);
+    assert!(
+        r.body.contains("This place is outside Mongolia"),
+        "{}",
+        r.body
+    );
+    assert_eq!(app.entries().await, before);
 
     let xss = "<script>alert('x')</script>";
     let good = format!(
