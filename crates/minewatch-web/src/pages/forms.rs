@@ -399,7 +399,31 @@ pub async fn new_form(
             .page(&ui)?
             .ok_or(AppError::NotFound)
             .page(&ui)?;
-        let draft = minewatch_domain::requests::draft_for_gap(&state.pack, &gap, ui.lang);
+        let mut draft = minewatch_domain::requests::draft_for_gap(&state.pack, &gap, ui.lang);
+        if let Some(o) = draft.as_object_mut() {
+            // On paper where no mail server is set up: an email draft could not go.
+            if state.mailer.is_none() {
+                o.insert(
+                    "channel".into(),
+                    Value::from(minewatch_domain::requests::Channel::Paper.as_str()),
+                );
+            }
+            // The request is the viewer's community's or organisation's (its first
+            // grant that names one).
+            for grant in viewer.principal().grants() {
+                match &grant.scope {
+                    minewatch_domain::access::Scope::Community(c) => {
+                        o.insert("community_id".into(), Value::from(c.as_str()));
+                        break;
+                    }
+                    minewatch_domain::access::Scope::Organisation(org) => {
+                        o.insert("organisation_id".into(), Value::from(org.as_str()));
+                        break;
+                    }
+                    minewatch_domain::access::Scope::Workspace => {}
+                }
+            }
+        }
         let id = RecordId::parse("new").expect("a valid id");
         values = values_of(kind, &id, &draft)
             .into_iter()

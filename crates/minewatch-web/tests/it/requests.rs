@@ -579,4 +579,42 @@ async fn the_request_form_asks_nothing_in_json_or_codes() {
         after.payload["field_visibility"],
         serde_json::json!({"ask": "case_team"})
     );
+    // The list says where each request stands and when its answer is due.
+    let list = coord.get("/requests").await.body;
+    assert!(list.contains("Answer due 20"), "{list}");
+    assert!(
+        list.contains("overdue") || list.contains("answered"),
+        "{list}"
+    );
+
+    // A request drafted from a gap goes on paper where no mail server is set up, and
+    // is the drafting paralegal's community's.
+    let para = app
+        .signed_in(
+            "para",
+            Role::Paralegal,
+            Scope::Community(
+                minewatch_domain::RecordId::parse("demo-community-zaamar-centre").unwrap(),
+            ),
+        )
+        .await;
+    let gaps = para
+        .get("/gaps?licence=demo-licence-mv900101&status=unverified")
+        .await
+        .body;
+    let at = gaps.find("href=\"/gaps/").expect("a gap of MV-900101") + 6;
+    let gap_href = gaps[at..].split('"').next().unwrap().to_owned();
+    let page = para.get(&gap_href).await.body;
+    let marker = "id=\"draft-request\" href=\"";
+    let i = page.find(marker).expect("a draft-request link") + marker.len();
+    let draft_href = page[i..].split('"').next().unwrap().replace("&amp;", "&");
+    let draft = para.get(&draft_href).await.body;
+    assert!(
+        draft.contains("<option value=\"paper\" selected"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("<option value=\"demo-community-zaamar-centre\" selected"),
+        "{draft}"
+    );
 }
