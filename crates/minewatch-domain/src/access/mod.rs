@@ -415,11 +415,21 @@ impl RecordAccess {
 
     /// The settings of a payload whose owner is already known.
     pub fn with_owner(kind: RecordKind, owner: Option<RecordId>, payload: &Value) -> RecordAccess {
-        let visibility = payload
+        let mut visibility = payload
             .get(VISIBILITY_KEY)
             .and_then(Value::as_str)
             .and_then(Visibility::parse)
             .unwrap_or(Visibility::Public);
+        // A request not yet sent is a draft: the case team's working text, never public
+        // whatever it says, until its first step.
+        let draft = kind == RecordKind::Request
+            && payload
+                .get("steps")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty);
+        if draft && visibility == Visibility::Public {
+            visibility = Visibility::CaseTeam;
+        }
         let mut fields: BTreeMap<String, Visibility> = kind
             .restricted_fields()
             .chain(kind.approximate_fields())
@@ -818,5 +828,35 @@ mod tests {
         let raised = clamp_intake_visibility(RecordKind::Observation, &mut payload);
         assert_eq!(raised, vec!["location".to_owned()]);
         assert_eq!(payload["field_visibility"], json!({"reporter": "private"}));
+    }
+
+    #[cfg(test)]
+    mod draft_tests {
+        use super::*;
+
+        #[test]
+        fn a_draft_request_is_never_public() {
+            let id = RecordId::parse("r1").unwrap();
+            let draft = serde_json::json!({"visibility": "public", "subject": "x"});
+            assert_eq!(
+                RecordAccess::of(RecordKind::Request, &id, &draft).visibility,
+                Visibility::CaseTeam
+            );
+            let sent = serde_json::json!({"visibility": "public", "steps": [{"date": "2025-01-02", "state": "sent"}]});
+            assert_eq!(
+                RecordAccess::of(RecordKind::Request, &id, &sent).visibility,
+                Visibility::Public
+            );
+            // Other kinds keep what they say; a draft's narrower setting stays.
+            let private = serde_json::json!({"visibility": "private"});
+            assert_eq!(
+                RecordAccess::of(RecordKind::Request, &id, &private).visibility,
+                Visibility::Private
+            );
+            assert_eq!(
+                RecordAccess::of(RecordKind::Licence, &id, &serde_json::json!({})).visibility,
+                Visibility::Public
+            );
+        }
     }
 }

@@ -157,12 +157,14 @@ async fn requests_made_on_the_web_belong_to_their_authors_community() {
         let page = client.get(&e_path).await;
         assert!(!page.body.contains("Private e"), "{who} sees the requester");
         assert!(!page.body.contains("9911 0001"), "{who} sees the phone");
+        // The request is a draft (no step yet): the case team's, so to another
+        // community it does not exist.
         let edit = client.get(&format!("{e_path}/edit")).await;
-        assert_eq!(edit.status, StatusCode::FORBIDDEN, "{who} edits");
+        assert_eq!(edit.status, StatusCode::NOT_FOUND, "{who} edits");
         let letter = client.get(&format!("{e_path}/letter")).await;
         assert_eq!(
             letter.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             "{who} prints the letter"
         );
     }
@@ -171,7 +173,7 @@ async fn requests_made_on_the_web_belong_to_their_authors_community() {
     assert!(!page.body.contains("Private z"));
     assert_eq!(
         paralegal.get(&format!("{z_path}/edit")).await.status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     // Each community's own staff, and the national coordinator, do.
     assert!(paralegal.get(&e_path).await.body.contains("Private e"));
@@ -532,8 +534,10 @@ async fn a_request_made_for_an_organisation_belongs_to_it() {
     let seen = other.get(&path).await;
     assert!(!seen.body.contains("Private Cso"));
     assert!(!seen.body.contains("9911 0003"));
+    // A draft is the case team's: another organisation may not edit it, nor learn
+    // that it exists.
     assert_eq!(
         other.get(&format!("{path}/edit")).await.status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
 }
