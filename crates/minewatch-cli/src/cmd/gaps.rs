@@ -434,9 +434,7 @@ fn display_name(
     let mut parts = what.split('@');
     let kind = parts.next().unwrap_or_default();
     let event = pack
-        .event(kind)
-        .or_else(|| pack.event(&format!("licence-{kind}")))
-        .or_else(|| pack.event(&format!("commitment-{kind}")))
+        .fact_event(kind)
         .map(|e| e.name.get(lang).to_owned())
         .unwrap_or_else(|| kind.to_owned());
     let days: Vec<&str> = parts.collect();

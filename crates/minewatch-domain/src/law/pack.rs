@@ -1639,6 +1639,15 @@ impl Pack {
         self.events.iter().find(|e| e.id == id)
     }
 
+    /// The event an implied fact's id names after its record (`lic-1#granted`,
+    /// `lic-1#operation-started@2018-06-01`, `com-1#due@2020-06-01`): the event itself,
+    /// or the licence's or the commitment's event of that name.
+    pub fn fact_event(&self, what: &str) -> Option<&EventSpec> {
+        self.event(what)
+            .or_else(|| self.event(&format!("licence-{what}")))
+            .or_else(|| self.event(&format!("commitment-{what}")))
+    }
+
     /// The events records of `producer` (`disclosure`, `decision`) may name.
     pub fn events_of(&self, producer: &str) -> Vec<&EventSpec> {
         self.events

@@ -310,9 +310,7 @@ impl Evaluated {
                 // An event of the pack by its name (`operation-started`, a licence's
                 // `revoked`, a commitment's `due`), else a fact's message.
                 let said = pack
-                    .event(what)
-                    .or_else(|| pack.event(&format!("licence-{what}")))
-                    .or_else(|| pack.event(&format!("commitment-{what}")))
+                    .fact_event(what)
                     .map(|e| ui.pick(&e.name).to_owned())
                     .unwrap_or_else(|| ui.t_or(&format!("gap-fact-{what}"), what));
                 name = format!("{name} ({said})");
