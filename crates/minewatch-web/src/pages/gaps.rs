@@ -669,8 +669,10 @@ pub async fn list(
             }
         },
     };
+    // Another day is a fresh evaluation, not kept (seconds on a national workspace):
+    // only for signed-in people, so anonymous requests cannot keep the server busy.
     let evaluated = match as_of {
-        Some(day) if day != state.pack.today(jiff::Timestamp::now()) => {
+        Some(day) if day != state.pack.today(jiff::Timestamp::now()) && viewer.is_signed_in() => {
             make_evaluation(&state, day).await.page(&ui)?
         }
         _ => evaluation(&state).await.page(&ui)?,
